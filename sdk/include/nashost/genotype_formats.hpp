@@ -16,6 +16,8 @@ NASHOST_SDK_API std::string to_darts_text(const Genotype& genotype,
 /// Accepts flat and nested gene lists, `range(a, b)` and explicit concat lists, any
 /// whitespace. Throws nas::Error with line and column of the first problem.
 NASHOST_SDK_API Genotype parse_darts_text(std::string_view text);
+/// The same, and rejects op names not in `op_names` (with their line and column).
+NASHOST_SDK_API Genotype parse_darts_text(std::string_view text, const std::vector<std::string>& op_names);
 
 /// The primitive order of the DARTS-CC integer encoding (`none` last).
 NASHOST_SDK_API const std::vector<std::string>& darts_cc_op_order();

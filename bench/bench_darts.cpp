@@ -1,0 +1,93 @@
+// nashost-bench-darts: one DARTS search step (architecture step + weight step) on random
+// data; prints ONE line with the median milliseconds per step and the peak memory
+// (CUDA: the c10 caching allocator's peak of allocated bytes; CPU: peak RSS from getrusage).
+//   nashost-bench-darts --order 2 --batch 64 --size 32 --channels 16 --layers 8 --device cpu --steps 5
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <c10/core/CachingDeviceAllocator.h>
+#include <torch/cuda.h>
+
+#include "darts_search.hpp"
+#include "nashost/error.hpp"
+#include "nashost/nn/darts_ops.hpp"
+#include "nashost/standalone_context.hpp"
+#include "tensor_dataset.hpp"
+
+int main(int argc, char** argv) try {
+  int64_t order = 2, batch = 64, size = 32, channels = 16, layers = 8, steps = 5, warmup = 1;
+  std::string device = "cpu";
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) throw nas::ConfigError("missing value after " + a);
+      return argv[++i];
+    };
+    if (a == "--order") order = std::stoll(value());
+    else if (a == "--batch") batch = std::stoll(value());
+    else if (a == "--size") size = std::stoll(value());
+    else if (a == "--channels") channels = std::stoll(value());
+    else if (a == "--layers") layers = std::stoll(value());
+    else if (a == "--steps") steps = std::stoll(value());
+    else if (a == "--warmup") warmup = std::stoll(value());
+    else if (a == "--device") device = value();
+    else throw nas::ConfigError("unknown argument '" + a + "' (--order --batch --size --channels --layers --device --steps --warmup)");
+  }
+  const bool cuda = device.rfind("cuda", 0) == 0;
+  if (cuda && !torch::cuda::is_available()) throw nas::ConfigError("--device cuda: no CUDA device available");
+  const c10::Device dev = cuda ? c10::Device(c10::kCUDA, 0) : c10::Device(c10::kCPU);
+  const auto dir = std::filesystem::temp_directory_path() / "nashost-bench-darts";
+  nas::StandaloneContext ctx(dir, 0, dev);
+  ctx.add_operation_set("darts", std::make_shared<nas::nn::DartsOperationSet>());
+  auto data = nas::darts::TensorDataset::random(batch * 2, 3, size, 10, 0);
+  nas::Json opts = {{"order", order}, {"batch_size", batch}, {"channels", channels}, {"layers", layers},
+                    {"epochs", 1}, {"plots", false}};
+  nas::darts::DartsSearch search(nas::Config::validated(opts, nas::darts::search_options(), "bench"), data, ctx);
+  nas::LoaderOptions lo;
+  lo.batch_size = batch;
+  lo.device = dev;
+  auto tl = data->loader(nas::Split::Train, lo), vl = data->loader(nas::Split::Valid, lo);
+  tl->start_epoch(0);
+  vl->start_epoch(0);
+  const nas::Batch tb = *tl->next(), vb = *vl->next();
+  auto sync = [&] { if (cuda) torch::cuda::synchronize(); };
+  for (int64_t i = 0; i < warmup; ++i) search.step(tb, vb, 0.025);
+  sync();
+  if (cuda) c10::getDeviceAllocator(c10::kCUDA)->resetPeakStats(0);
+  std::vector<double> ms;
+  for (int64_t i = 0; i < steps; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    search.step(tb, vb, 0.025);
+    sync();
+    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  }
+  std::sort(ms.begin(), ms.end());
+  const double median = ms.empty() ? 0.0 : (ms.size() % 2 ? ms[ms.size() / 2] : 0.5 * (ms[ms.size() / 2 - 1] + ms[ms.size() / 2]));
+  double peak_mib = 0;
+  std::string what;
+  if (cuda) {
+    const auto stats = c10::getDeviceAllocator(c10::kCUDA)->getDeviceStats(0);
+    peak_mib = static_cast<double>(stats.allocated_bytes[0].peak) / (1024.0 * 1024.0);
+    what = "cuda_peak_allocated";
+  } else {
+    rusage ru{};
+    getrusage(RUSAGE_SELF, &ru);
+    peak_mib = static_cast<double>(ru.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
+    what = "peak_rss";
+  }
+  std::printf("darts order=%lld batch=%lld size=%lld C=%lld L=%lld device=%s steps=%lld: median %.1f ms/step, %s %.0f MiB\n",
+              static_cast<long long>(order), static_cast<long long>(batch), static_cast<long long>(size),
+              static_cast<long long>(channels), static_cast<long long>(layers), device.c_str(),
+              static_cast<long long>(steps), median, what.c_str(), peak_mib);
+  return 0;
+} catch (const std::exception& e) {
+  std::fprintf(stderr, "nashost-bench-darts: %s\n", e.what());
+  return 1;
+}

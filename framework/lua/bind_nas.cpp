@@ -1,0 +1,576 @@
+// The `nas` table: the Lua API of nashost (see docs/lua-api.md).
+//
+// Conventions: expected failures (data files missing) return nil, message; misuse and
+// bad options raise an error with the script position. Objects are userdata holding a
+// shared_ptr, so a component and its plugin library live as long as Lua needs them.
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cmath>
+
+#include "../src/config_loader.hpp"
+#include "../src/plot.hpp"
+#include "../src/session.hpp"
+#include "lua_object.hpp"
+#include "lua_runtime.hpp"
+#include "nashost/dataset.hpp"
+#include "nashost/error.hpp"
+#include "nashost/genotype_formats.hpp"
+#include "nashost/io.hpp"
+#include "nashost/strategy.hpp"
+#include "nashost/version.hpp"
+
+namespace nas::host {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kDataset = "nas.Dataset";
+constexpr const char* kSearch = "nas.Search";
+constexpr const char* kTrainer = "nas.Trainer";
+constexpr const char* kGenotype = "nas.Genotype";
+const char kSessionKey = 'S';
+
+Session& session(lua_State* L) {
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &kSessionKey);
+  auto* s = static_cast<Session*>(lua_touserdata(L, -1));
+  lua_pop(L, 1);
+  return *s;
+}
+
+/// A running search and what the host keeps about it.
+struct SearchHandle {
+  std::shared_ptr<SearchStrategy> strategy;
+  std::shared_ptr<Dataset> data;
+  std::string name;
+  std::string label;
+  bool loaded_checkpoint = false;
+};
+
+struct TrainerHandle {
+  std::shared_ptr<Trainer> trainer;
+  std::string name;
+  int counter = 0;
+};
+
+std::string opt_string_field(lua_State* L, int table, const char* key, const std::string& fallback) {
+  lua_getfield(L, table, key);
+  std::string out = fallback;
+  if (!lua_isnil(L, -1)) {
+    if (!lua_isstring(L, -1)) {
+      lua_pop(L, 1);
+      throw Error(std::string("field '") + key + "' must be a string");
+    }
+    out = lua_tostring(L, -1);
+  }
+  lua_pop(L, 1);
+  return out;
+}
+
+Json opt_json_field(lua_State* L, int table, const char* key) {
+  lua_getfield(L, table, key);
+  Json out = lua_isnil(L, -1) ? Json::object() : lua_to_json(L, -1);
+  lua_pop(L, 1);
+  if (out.is_array() && out.empty()) out = Json::object();
+  return out;
+}
+
+Json table_arg(lua_State* L, int index) {
+  if (lua_isnoneornil(L, index)) return Json::object();
+  luaL_checktype(L, index, LUA_TTABLE);
+  Json j = lua_to_json(L, index);
+  return (j.is_array() && j.empty()) ? Json::object() : j;
+}
+
+// ---------------------------------------------------------------- config, info
+int l_config(lua_State* L) {
+  Session& s = session(L);
+  if (!lua_isnoneornil(L, 1)) {
+    RunOptions opts = s.options;
+    opts.config_file = luaL_checkstring(L, 1);
+    push_json(L, resolve_config(opts, nullptr));
+    return 1;
+  }
+  push_json(L, s.config);
+  return 1;
+}
+
+int l_plugins(lua_State* L) {
+  Session& s = session(L);
+  Json list = Json::array();
+  for (const ComponentEntry* e : s.registry->all())
+    list.push_back(Json{{"name", e->info.name}, {"kind", component_kind_name(e->kind)},
+                        {"plugin", e->from.plugin}, {"version", e->from.version},
+                        {"library", e->from.library.string()}, {"description", e->info.description}});
+  push_json(L, list);
+  return 1;
+}
+
+int l_run_info(lua_State* L) {
+  Session& s = session(L);
+  push_json(L, Json{{"name", s.run_name}, {"dir", s.run_dir.string()}, {"device", s.context->device().str()},
+                    {"seed", s.context->seed()}, {"resumed", s.resumed},
+                    {"profile", s.config.value("profile", std::string(""))}});
+  return 1;
+}
+
+int l_path(lua_State* L) {
+  Session& s = session(L);
+  fs::path p = s.run_dir;
+  const int n = lua_gettop(L);
+  for (int i = 1; i <= n; ++i) {
+    const std::string part = luaL_checkstring(L, i);
+    if (fs::path(part).is_absolute() || part.find("..") != std::string::npos)
+      throw Error("nas.path: '" + part + "' must be a relative name inside the run directory");
+    p /= part;
+  }
+  if (n > 0) fs::create_directories(p.parent_path());
+  lua_pushstring(L, p.string().c_str());
+  return 1;
+}
+
+template <spdlog::level::level_enum Level>
+int l_log(lua_State* L) {
+  Session& s = session(L);
+  // nas.log.info(fmt, ...) formats with string.format.
+  const int n = lua_gettop(L);
+  std::string text;
+  if (n > 1) {
+    lua_getglobal(L, "string");
+    lua_getfield(L, -1, "format");
+    for (int i = 1; i <= n; ++i) lua_pushvalue(L, i);
+    lua_call(L, n, 1);
+    text = lua_tostring(L, -1);
+    lua_pop(L, 2);
+  } else {
+    text = luaL_tolstring(L, 1, nullptr);
+    lua_pop(L, 1);
+  }
+  s.context->logger("script")->log(Level, "{}", text);
+  return 0;
+}
+
+// ---------------------------------------------------------------- datasets
+int l_dataset(lua_State* L) {
+  Session& s = session(L);
+  const std::string name = luaL_checkstring(L, 1);
+  const Json options = table_arg(L, 2);
+  std::shared_ptr<Dataset> data;
+  try {
+    data = s.registry->make_dataset(name, options, *s.context);
+  } catch (const DataError& e) {
+    lua_pushnil(L);
+    lua_pushstring(L, e.what());
+    return 2;
+  }
+  const DatasetInfo& info = data->info();
+  if (info.synthetic)
+    s.log->warn("dataset '{}' is SYNTHETIC (generated data, not a real benchmark): {}", info.name, info.source);
+  else
+    s.log->info("dataset '{}' from {}", info.name, info.source);
+  push_object(L, std::move(data), kDataset);
+  return 1;
+}
+
+int d_info(lua_State* L) {
+  auto& d = check_object<Dataset>(L, 1, kDataset);
+  const DatasetInfo& i = d->info();
+  push_json(L, Json{{"name", i.name}, {"task", task_name(i.task)}, {"input_shape", i.input_shape},
+                    {"num_outputs", i.num_outputs}, {"synthetic", i.synthetic}, {"source", i.source},
+                    {"class_names", i.class_names}});
+  return 1;
+}
+
+int d_size(lua_State* L) {
+  auto& d = check_object<Dataset>(L, 1, kDataset);
+  lua_pushinteger(L, d->size(parse_split(luaL_optstring(L, 2, "train"))));
+  return 1;
+}
+
+int d_tostring(lua_State* L) {
+  auto& d = check_object<Dataset>(L, 1, kDataset);
+  lua_pushfstring(L, "nas.Dataset(%s%s)", d->info().name.c_str(), d->info().synthetic ? ", synthetic" : "");
+  return 1;
+}
+
+// ---------------------------------------------------------------- genotypes
+void push_genotype(lua_State* L, Genotype g) { push_object(L, std::make_shared<Genotype>(std::move(g)), kGenotype); }
+Genotype& check_genotype(lua_State* L, int i) { return *check_object<Genotype>(L, i, kGenotype); }
+
+int g_load(lua_State* L) {
+  push_genotype(L, load_genotype(luaL_checkstring(L, 1)));
+  return 1;
+}
+int g_named(lua_State* L) {
+  push_genotype(L, named_genotype(luaL_checkstring(L, 1)));
+  return 1;
+}
+int g_parse(lua_State* L) {
+  const std::string text = luaL_checkstring(L, 1);
+  const auto first = text.find_first_not_of(" \t\r\n");
+  if (first != std::string::npos && (text[first] == '{' || text[first] == '[')) {
+    Json j;
+    try {
+      j = Json::parse(text);
+    } catch (const std::exception& e) {
+      throw Error(std::string("genotype text is not valid JSON: ") + e.what());
+    }
+    push_genotype(L, j.is_array() ? genotype_from_darts_cc_json(j) : genotype_from_json(j));
+  } else {
+    push_genotype(L, parse_darts_text(text));
+  }
+  return 1;
+}
+int g_from_table(lua_State* L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  push_genotype(L, genotype_from_json(lua_to_json(L, 1)));
+  return 1;
+}
+int g_save(lua_State* L) {
+  Genotype& g = check_genotype(L, 1);
+  const std::string path = luaL_checkstring(L, 2);
+  const std::string format = luaL_optstring(L, 3, "json");
+  if (format == "json")
+    save_genotype(g, path);
+  else if (format == "darts")
+    atomic_write_text(path, to_darts_text(g) + "\n");
+  else if (format == "darts-cc")
+    atomic_write_text(path, to_darts_cc_json(g).dump() + "\n");
+  else
+    throw Error("genotype:save: unknown format '" + format + "' (json, darts, darts-cc)");
+  return 0;
+}
+int g_text(lua_State* L) {
+  Genotype& g = check_genotype(L, 1);
+  lua_pushstring(L, g.is_cell() ? to_darts_text(g).c_str() : to_json(g).dump().c_str());
+  return 1;
+}
+int g_json(lua_State* L) {
+  push_json(L, to_json(check_genotype(L, 1)));
+  return 1;
+}
+int g_plot(lua_State* L) {
+  Genotype& g = check_genotype(L, 1);
+  const std::string base = luaL_checkstring(L, 2);
+  const std::string caption = luaL_optstring(L, 3, "");
+  if (g.is_cell()) {
+    render_dot(cell_to_dot(g.normal, caption.empty() ? "normal cell" : caption + " (normal)"), base + "-normal.png");
+    render_dot(cell_to_dot(g.reduce, caption.empty() ? "reduction cell" : caption + " (reduce)"), base + "-reduce.png");
+  } else {
+    render_dot(dag_to_dot(g.dag, caption), base + ".png");
+  }
+  return 0;
+}
+int g_index(lua_State* L) {
+  Genotype& g = check_genotype(L, 1);
+  const std::string key = luaL_checkstring(L, 2);
+  if (key == "space") {
+    lua_pushstring(L, g.space.c_str());
+    return 1;
+  }
+  if (key == "meta") {
+    push_json(L, g.meta);
+    return 1;
+  }
+  luaL_getmetafield(L, 1, "methods");
+  lua_getfield(L, -1, key.c_str());
+  return 1;
+}
+int g_set_meta(lua_State* L) {
+  Genotype& g = check_genotype(L, 1);
+  const std::string key = luaL_checkstring(L, 2);
+  g.meta[key] = lua_to_json(L, 3);
+  return 0;
+}
+int g_tostring(lua_State* L) {
+  Genotype& g = check_genotype(L, 1);
+  lua_pushstring(L, ("nas.Genotype(" + g.space + ")").c_str());
+  return 1;
+}
+
+// ---------------------------------------------------------------- searches
+fs::path checkpoint_file(Session& s, const std::string& label) {
+  return s.run_dir / "checkpoints" / (label + ".ckpt");
+}
+
+int l_search(lua_State* L) {
+  Session& s = session(L);
+  const std::string name = luaL_checkstring(L, 1);
+  luaL_checktype(L, 2, LUA_TTABLE);
+  lua_getfield(L, 2, "dataset");
+  auto data = check_object<Dataset>(L, -1, kDataset);
+  lua_pop(L, 1);
+  const Json options = opt_json_field(L, 2, "options");
+  auto handle = std::make_shared<SearchHandle>();
+  handle->name = name;
+  handle->label = opt_string_field(L, 2, "label", name);
+  handle->data = data;
+  handle->strategy = s.registry->make_strategy(name, options, data, *s.context);
+  const fs::path ckpt = checkpoint_file(s, handle->label);
+  if (fs::exists(ckpt)) {
+    handle->strategy->load(ckpt);
+    handle->loaded_checkpoint = true;
+    s.log->info("search '{}': resumed from {} after epoch {}/{}", handle->label, ckpt.string(),
+                handle->strategy->completed_epochs(), handle->strategy->total_epochs());
+  }
+  push_object(L, handle, kSearch);
+  return 1;
+}
+
+std::string metrics_line(const Metrics& m) {
+  std::string out;
+  char buf[96];
+  for (const auto& [k, v] : m) {
+    std::snprintf(buf, sizeof(buf), "%s%s %.4g", out.empty() ? "" : ", ", k.c_str(), v);
+    out += buf;
+  }
+  return out;
+}
+
+int s_run(lua_State* L) {
+  Session& s = session(L);
+  auto& h = check_object<SearchHandle>(L, 1, kSearch);
+  const int64_t until = luaL_optinteger(L, 2, h->strategy->total_epochs());
+  Metrics last;
+  while (h->strategy->completed_epochs() < std::min(until, h->strategy->total_epochs())) {
+    if (s.context->stop_requested()) {
+      s.log->warn("search '{}': stopped by request after epoch {}; resume with --resume", h->label,
+                  h->strategy->completed_epochs());
+      throw Error("interrupted (Ctrl-C); the last completed epoch is checkpointed, continue with --resume");
+    }
+    const auto t0 = std::chrono::steady_clock::now();
+    last = h->strategy->run_epoch();
+    const int64_t epoch = h->strategy->completed_epochs();
+    for (const auto& [k, v] : last) {
+      if (!std::isfinite(v))
+        s.log->warn("search '{}': metric {} is {} at epoch {}", h->label, k, v, epoch);
+      s.context->metrics().scalar(h->label + "/" + k, v, epoch);
+    }
+    s.context->metrics().flush();
+    const fs::path ckpt = checkpoint_file(s, h->label);
+    atomic_write_file(ckpt, [&](const fs::path& tmp) { h->strategy->save(tmp); });
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    s.log->info("{} epoch {}/{} ({:.1f}s): {}", h->label, epoch, h->strategy->total_epochs(), secs, metrics_line(last));
+  }
+  Json m = Json::object();
+  for (const auto& [k, v] : last) m[k] = v;
+  push_json(L, m);
+  return 1;
+}
+
+int s_epoch(lua_State* L) {
+  lua_pushinteger(L, check_object<SearchHandle>(L, 1, kSearch)->strategy->completed_epochs());
+  return 1;
+}
+int s_total_epochs(lua_State* L) {
+  lua_pushinteger(L, check_object<SearchHandle>(L, 1, kSearch)->strategy->total_epochs());
+  return 1;
+}
+int s_state(lua_State* L) {
+  push_json(L, check_object<SearchHandle>(L, 1, kSearch)->strategy->state_summary());
+  return 1;
+}
+int s_derive(lua_State* L) {
+  auto& h = check_object<SearchHandle>(L, 1, kSearch);
+  const Json args = table_arg(L, 2);
+  auto genotypes = h->strategy->derive(Config(args, h->name + ".derive"));
+  lua_createtable(L, static_cast<int>(genotypes.size()), 0);
+  for (size_t i = 0; i < genotypes.size(); ++i) {
+    genotypes[i].meta["strategy"] = h->name;
+    genotypes[i].meta["search_epoch"] = h->strategy->completed_epochs();
+    push_genotype(L, std::move(genotypes[i]));
+    lua_rawseti(L, -2, static_cast<lua_Integer>(i + 1));
+  }
+  return 1;
+}
+int s_tostring(lua_State* L) {
+  auto& h = check_object<SearchHandle>(L, 1, kSearch);
+  lua_pushfstring(L, "nas.Search(%s, %d/%d epochs)", h->name.c_str(), static_cast<int>(h->strategy->completed_epochs()),
+                  static_cast<int>(h->strategy->total_epochs()));
+  return 1;
+}
+
+// ---------------------------------------------------------------- trainers
+int l_trainer(lua_State* L) {
+  Session& s = session(L);
+  auto h = std::make_shared<TrainerHandle>();
+  h->name = luaL_checkstring(L, 1);
+  h->trainer = s.registry->make_trainer(h->name, table_arg(L, 2), *s.context);
+  push_object(L, h, kTrainer);
+  return 1;
+}
+
+Json train_one(Session& s, TrainerHandle& h, Genotype g, Dataset& data, std::string label) {
+  if (label.empty()) label = g.meta.value("label", h.name + "-" + std::to_string(++h.counter));
+  g.meta["label"] = label;
+  const fs::path result_file = s.run_dir / "train" / label / "result.json";
+  if (s.resumed && fs::exists(result_file)) {
+    Json cached = Json::parse(read_text_file(result_file));
+    if (cached.value("genotype", Json()) == to_json(g)) {
+      s.log->info("train '{}': already done in this run, reusing {}", label, result_file.string());
+      return cached["result"];
+    }
+  }
+  s.log->info("train '{}' with {}", label, h.name);
+  TrainResult r = h.trainer->train(g, data);
+  Json out = Json::object();
+  out["label"] = label;
+  out["params"] = r.params;
+  for (const auto& [k, v] : r.metrics) out[k] = v;
+  out["model_file"] = r.model_file.string();
+  atomic_write_text(result_file, Json{{"genotype", to_json(g)}, {"result", out}}.dump(2) + "\n");
+  for (const auto& [k, v] : r.metrics) s.context->metrics().scalar("train/" + label + "/" + k, v, 0);
+  return out;
+}
+
+int t_train(lua_State* L) {
+  Session& s = session(L);
+  auto& h = check_object<TrainerHandle>(L, 1, kTrainer);
+  Genotype g = check_genotype(L, 2);
+  auto data = check_object<Dataset>(L, 3, kDataset);
+  std::string label;
+  if (lua_istable(L, 4)) label = opt_string_field(L, 4, "label", "");
+  push_json(L, train_one(s, *h, std::move(g), *data, label));
+  return 1;
+}
+
+int t_params(lua_State* L) {
+  auto& h = check_object<TrainerHandle>(L, 1, kTrainer);
+  Genotype& g = check_genotype(L, 2);
+  auto data = check_object<Dataset>(L, 3, kDataset);
+  lua_pushinteger(L, h->trainer->count_params(g, *data));
+  return 1;
+}
+
+int t_tostring(lua_State* L) {
+  lua_pushfstring(L, "nas.Trainer(%s)", check_object<TrainerHandle>(L, 1, kTrainer)->name.c_str());
+  return 1;
+}
+
+/// nas.train{trainer=, genotype=, dataset=, options=, label=}
+int l_train(lua_State* L) {
+  Session& s = session(L);
+  luaL_checktype(L, 1, LUA_TTABLE);
+  TrainerHandle h;
+  h.name = opt_string_field(L, 1, "trainer", "");
+  if (h.name.empty()) throw Error("nas.train: field 'trainer' (a trainer name such as 'darts-eval') is required");
+  h.trainer = s.registry->make_trainer(h.name, opt_json_field(L, 1, "options"), *s.context);
+  lua_getfield(L, 1, "genotype");
+  Genotype g = check_genotype(L, -1);
+  lua_getfield(L, 1, "dataset");
+  auto data = check_object<Dataset>(L, -1, kDataset);
+  lua_pop(L, 2);
+  push_json(L, train_one(s, h, std::move(g), *data, opt_string_field(L, 1, "label", "")));
+  return 1;
+}
+
+// ---------------------------------------------------------------- results
+int l_record(lua_State* L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  session(L).results.record(lua_to_json(L, 1));
+  return 0;
+}
+
+int l_report(lua_State* L) {
+  Session& s = session(L);
+  const Json args = table_arg(L, 1);
+  const std::string title = args.value("title", std::string("Results"));
+  std::vector<std::string> columns;
+  if (args.contains("columns")) columns = args["columns"].get<std::vector<std::string>>();
+  const std::string table = s.results.format_table(title, columns);
+  std::fprintf(stdout, "\n%s", table.c_str());
+  std::fflush(stdout);
+  s.results.write(s.run_dir, columns);
+  atomic_write_text(s.run_dir / "results.txt", table);
+  s.log->info("results written to {}", (s.run_dir / "results.csv").string());
+  return 0;
+}
+
+int l_plot_scatter(lua_State* L) {
+  Session& s = session(L);
+  const Json a = table_arg(L, 1);
+  ScatterPlot p;
+  p.title = a.value("title", std::string());
+  p.xlabel = a.value("xlabel", std::string("x"));
+  p.ylabel = a.value("ylabel", std::string("y"));
+  p.logx = a.value("logx", false);
+  for (const auto& series : a.value("series", Json::array())) {
+    PlotSeries ps;
+    ps.label = series.value("label", std::string());
+    for (const auto& v : series.value("x", Json::array())) ps.x.push_back(v.get<double>());
+    for (const auto& v : series.value("y", Json::array())) ps.y.push_back(v.get<double>());
+    p.series.push_back(std::move(ps));
+  }
+  const std::string file = a.value("file", std::string("plot"));
+  const fs::path base = fs::path(file).is_absolute() ? fs::path(file) : s.run_dir / file;
+  fs::create_directories(base.parent_path());
+  render_scatter(p, base);
+  lua_pushstring(L, (base.string() + ".png").c_str());
+  return 1;
+}
+
+void set_functions(lua_State* L, const luaL_Reg* fns) { luaL_setfuncs(L, fns, 0); }
+
+}  // namespace
+
+void open_nas_library(lua_State* L, Session& s) {
+  lua_pushlightuserdata(L, &s);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &kSessionKey);
+
+  static const luaL_Reg dataset_methods[] = {{"info", safe<d_info>}, {"size", safe<d_size>}, {nullptr, nullptr}};
+  define_type<Dataset>(L, kDataset, dataset_methods, safe<d_tostring>);
+  static const luaL_Reg search_methods[] = {{"run", safe<s_run>},       {"epoch", safe<s_epoch>},
+                                            {"total_epochs", safe<s_total_epochs>},
+                                            {"state", safe<s_state>},   {"derive", safe<s_derive>},
+                                            {nullptr, nullptr}};
+  define_type<SearchHandle>(L, kSearch, search_methods, safe<s_tostring>);
+  static const luaL_Reg trainer_methods[] = {{"train", safe<t_train>}, {"params", safe<t_params>}, {nullptr, nullptr}};
+  define_type<TrainerHandle>(L, kTrainer, trainer_methods, safe<t_tostring>);
+
+  // Genotypes expose fields (space, meta) as well as methods, so __index is a function.
+  static const luaL_Reg genotype_methods[] = {{"save", safe<g_save>}, {"text", safe<g_text>},
+                                              {"json", safe<g_json>}, {"plot", safe<g_plot>},
+                                              {"set_meta", safe<g_set_meta>}, {nullptr, nullptr}};
+  define_type<Genotype>(L, kGenotype, genotype_methods, safe<g_tostring>);
+  luaL_getmetatable(L, kGenotype);
+  lua_getfield(L, -1, "__index");
+  lua_setfield(L, -2, "methods");
+  lua_pushcfunction(L, safe<g_index>);
+  lua_setfield(L, -2, "__index");
+  lua_pop(L, 1);
+
+  lua_newtable(L);
+  static const luaL_Reg nas_functions[] = {
+      {"config", safe<l_config>},   {"plugins", safe<l_plugins>}, {"run_info", safe<l_run_info>},
+      {"path", safe<l_path>},       {"dataset", safe<l_dataset>}, {"search", safe<l_search>},
+      {"trainer", safe<l_trainer>}, {"train", safe<l_train>},     {"record", safe<l_record>},
+      {"report", safe<l_report>},   {nullptr, nullptr}};
+  set_functions(L, nas_functions);
+  lua_pushstring(L, sdk_version_string().c_str());
+  lua_setfield(L, -2, "version");
+
+  lua_newtable(L);
+  static const luaL_Reg log_functions[] = {{"debug", safe<l_log<spdlog::level::debug>>},
+                                           {"info", safe<l_log<spdlog::level::info>>},
+                                           {"warn", safe<l_log<spdlog::level::warn>>},
+                                           {"error", safe<l_log<spdlog::level::err>>},
+                                           {nullptr, nullptr}};
+  set_functions(L, log_functions);
+  lua_setfield(L, -2, "log");
+
+  lua_newtable(L);
+  static const luaL_Reg genotype_functions[] = {{"load", safe<g_load>},   {"named", safe<g_named>},
+                                                {"parse", safe<g_parse>}, {"from_table", safe<g_from_table>},
+                                                {nullptr, nullptr}};
+  set_functions(L, genotype_functions);
+  lua_setfield(L, -2, "genotype");
+
+  lua_newtable(L);
+  static const luaL_Reg plot_functions[] = {{"scatter", safe<l_plot_scatter>}, {nullptr, nullptr}};
+  set_functions(L, plot_functions);
+  lua_setfield(L, -2, "plot");
+
+  lua_setglobal(L, "nas");
+}
+
+}  // namespace nas::host

@@ -1,0 +1,73 @@
+#pragma once
+// Userdata that hold a shared_ptr, one metatable per bound type, and the trampoline
+// that turns C++ exceptions into Lua errors carrying the script position.
+#include <exception>
+#include <memory>
+#include <new>
+#include <string>
+
+#include <lua.hpp>
+
+namespace nas::host {
+
+template <class T>
+struct LuaBox {
+  std::shared_ptr<T> object;
+};
+
+/// Pushes `object` as userdata with metatable `type_name` (created by define_type).
+template <class T>
+void push_object(lua_State* L, std::shared_ptr<T> object, const char* type_name) {
+  void* mem = lua_newuserdatauv(L, sizeof(LuaBox<T>), 1);
+  new (mem) LuaBox<T>{std::move(object)};
+  luaL_setmetatable(L, type_name);
+}
+
+/// The object at `index`; raises "bad argument #i (expected X, got Y)" otherwise.
+template <class T>
+std::shared_ptr<T>& check_object(lua_State* L, int index, const char* type_name) {
+  auto* box = static_cast<LuaBox<T>*>(luaL_checkudata(L, index, type_name));
+  if (!box->object) luaL_error(L, "%s object was already released", type_name);
+  return box->object;
+}
+
+template <class T>
+int gc_object(lua_State* L) {
+  auto* box = static_cast<LuaBox<T>*>(lua_touserdata(L, 1));
+  if (box) box->~LuaBox<T>();
+  return 0;
+}
+
+/// Runs a binding; a std::exception becomes a Lua error (raised after the catch block
+/// has ended, so the C++ exception is fully finished before Lua unwinds).
+template <lua_CFunction F>
+int safe(lua_State* L) {
+  std::string message;
+  try {
+    return F(L);
+  } catch (const std::exception& e) {
+    message = e.what();
+  }
+  luaL_where(L, 1);
+  lua_pushlstring(L, message.data(), message.size());
+  lua_concat(L, 2);
+  return lua_error(L);
+}
+
+/// Creates metatable `type_name` with `methods` as __index, a __gc, and __name.
+template <class T>
+void define_type(lua_State* L, const char* type_name, const luaL_Reg* methods, lua_CFunction tostring) {
+  luaL_newmetatable(L, type_name);
+  lua_newtable(L);
+  luaL_setfuncs(L, methods, 0);
+  lua_setfield(L, -2, "__index");
+  lua_pushcfunction(L, &gc_object<T>);
+  lua_setfield(L, -2, "__gc");
+  if (tostring) {
+    lua_pushcfunction(L, tostring);
+    lua_setfield(L, -2, "__tostring");
+  }
+  lua_pop(L, 1);
+}
+
+}  // namespace nas::host

@@ -1,0 +1,134 @@
+#include "lua_runtime.hpp"
+
+#include <cmath>
+
+#include "../src/session.hpp"
+#include "nashost/error.hpp"
+#include "nashost/io.hpp"
+
+namespace nas::host {
+
+Json lua_to_json(lua_State* L, int index) {
+  index = lua_absindex(L, index);
+  switch (lua_type(L, index)) {
+    case LUA_TNIL: return Json();
+    case LUA_TBOOLEAN: return Json(static_cast<bool>(lua_toboolean(L, index)));
+    case LUA_TNUMBER:
+      if (lua_isinteger(L, index)) return Json(static_cast<int64_t>(lua_tointeger(L, index)));
+      return Json(lua_tonumber(L, index));
+    case LUA_TSTRING: return Json(std::string(lua_tostring(L, index)));
+    case LUA_TTABLE: {
+      const lua_Integer n = static_cast<lua_Integer>(lua_rawlen(L, index));
+      bool is_array = n > 0;
+      size_t count = 0;
+      lua_pushnil(L);
+      while (lua_next(L, index)) {
+        ++count;
+        if (!lua_isinteger(L, -2)) is_array = false;
+        lua_pop(L, 1);
+      }
+      if (is_array && static_cast<lua_Integer>(count) == n) {
+        Json arr = Json::array();
+        for (lua_Integer i = 1; i <= n; ++i) {
+          lua_rawgeti(L, index, i);
+          arr.push_back(lua_to_json(L, -1));
+          lua_pop(L, 1);
+        }
+        return arr;
+      }
+      Json obj = Json::object();
+      lua_pushnil(L);
+      while (lua_next(L, index)) {
+        std::string key;
+        if (lua_type(L, -2) == LUA_TSTRING) {
+          key = lua_tostring(L, -2);
+        } else if (lua_isinteger(L, -2)) {
+          key = std::to_string(lua_tointeger(L, -2));
+        } else {
+          lua_pop(L, 2);
+          throw Error("table keys must be strings or integers");
+        }
+        obj[key] = lua_to_json(L, -1);
+        lua_pop(L, 1);
+      }
+      return obj;
+    }
+    default:
+      throw Error(std::string("cannot convert a Lua ") + luaL_typename(L, index) + " to a config value");
+  }
+}
+
+void push_json(lua_State* L, const Json& v) {
+  if (v.is_null()) {
+    lua_pushnil(L);
+  } else if (v.is_boolean()) {
+    lua_pushboolean(L, v.get<bool>());
+  } else if (v.is_number_integer()) {
+    lua_pushinteger(L, v.get<int64_t>());
+  } else if (v.is_number()) {
+    lua_pushnumber(L, v.get<double>());
+  } else if (v.is_string()) {
+    const auto& s = v.get_ref<const std::string&>();
+    lua_pushlstring(L, s.data(), s.size());
+  } else if (v.is_array()) {
+    lua_createtable(L, static_cast<int>(v.size()), 0);
+    lua_Integer i = 1;
+    for (const auto& e : v) {
+      push_json(L, e);
+      lua_rawseti(L, -2, i++);
+    }
+  } else {
+    lua_createtable(L, 0, static_cast<int>(v.size()));
+    for (const auto& [k, e] : v.items()) {
+      push_json(L, e);
+      lua_setfield(L, -2, k.c_str());
+    }
+  }
+}
+
+namespace {
+
+int traceback_handler(lua_State* L) {
+  const char* msg = lua_tostring(L, 1);
+  if (!msg) {
+    if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING) return 1;
+    msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+  }
+  luaL_traceback(L, L, msg, 1);
+  return 1;
+}
+
+}  // namespace
+
+void run_lua_script(Session& session, const std::filesystem::path& script) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(script, ec))
+    throw Error("script '" + script.string() + "' does not exist (try `nashost run scripts/hello.lua`)");
+
+  std::unique_ptr<lua_State, decltype(&lua_close)> state(luaL_newstate(), &lua_close);
+  if (!state) throw Error("cannot create a Lua state (out of memory)");
+  lua_State* L = state.get();
+  luaL_openlibs(L);
+  // Scripts may `require` helpers from the folder of the script and scripts/lib/.
+  const std::string dir = script.parent_path().empty() ? "." : script.parent_path().string();
+  lua_getglobal(L, "package");
+  lua_pushstring(L, (dir + "/?.lua;" + dir + "/lib/?.lua;" + dir + "/../lib/?.lua").c_str());
+  lua_setfield(L, -2, "path");
+  lua_pop(L, 1);
+  open_nas_library(L, session);
+
+  lua_pushcfunction(L, traceback_handler);
+  const int handler = lua_gettop(L);
+  const std::string chunk = "@" + script.string();
+  const std::string source = nas::read_text_file(script);
+  if (luaL_loadbuffer(L, source.data(), source.size(), chunk.c_str()) != LUA_OK) {
+    std::string msg = lua_tostring(L, -1);
+    throw LuaError("Lua syntax error: " + msg);
+  }
+  if (lua_pcall(L, 0, 0, handler) != LUA_OK) {
+    std::string msg = lua_tostring(L, -1) ? lua_tostring(L, -1) : "unknown error";
+    throw LuaError("Lua error: " + msg);
+  }
+}
+
+}  // namespace nas::host

@@ -1,0 +1,33 @@
+#pragma once
+// The embedded Lua 5.4: state setup, running a script with file:line errors and a
+// traceback, and conversions between Lua values and JSON.
+#include <filesystem>
+#include <string>
+
+#include <lua.hpp>
+
+#include "nashost/config.hpp"
+
+namespace nas::host {
+
+struct Session;
+
+/// A Lua error with the script position and traceback already in the message.
+class LuaError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Runs `script` with the `nas` API bound to `session`. Throws LuaError (syntax or
+/// runtime error: "scripts/x.lua:12: message" plus traceback) or nas::Error.
+void run_lua_script(Session& session, const std::filesystem::path& script);
+
+/// Lua value at `index` → JSON (tables with keys 1..n become arrays, others objects).
+Json lua_to_json(lua_State* L, int index);
+/// Pushes a JSON value as a Lua value.
+void push_json(lua_State* L, const Json& value);
+
+/// Registers the `nas` table (framework/lua/bind_nas.cpp).
+void open_nas_library(lua_State* L, Session& session);
+
+}  // namespace nas::host

@@ -1,0 +1,133 @@
+#include "config_loader.hpp"
+
+#include <sstream>
+
+#include <toml++/toml.h>
+
+#include "nashost/error.hpp"
+#include "nashost/io.hpp"
+
+namespace nas::host {
+
+namespace {
+
+Json to_json(const toml::node& node) {
+  if (auto t = node.as_table()) {
+    Json out = Json::object();
+    for (const auto& [k, v] : *t) out[std::string(k.str())] = to_json(v);
+    return out;
+  }
+  if (auto a = node.as_array()) {
+    Json out = Json::array();
+    for (const auto& v : *a) out.push_back(to_json(v));
+    return out;
+  }
+  if (auto v = node.as_string()) return v->get();
+  if (auto v = node.as_integer()) return v->get();
+  if (auto v = node.as_floating_point()) return v->get();
+  if (auto v = node.as_boolean()) return v->get();
+  std::ostringstream s;  // dates and times stay text
+  if (auto v = node.as_date()) s << *v;
+  else if (auto v = node.as_time()) s << *v;
+  else if (auto v = node.as_date_time()) s << *v;
+  return s.str();
+}
+
+std::string keys_of(const Json& table) {
+  std::string out;
+  for (const auto& [k, _] : table.items()) out += (out.empty() ? "" : ", ") + k;
+  return out.empty() ? "(none)" : out;
+}
+
+}  // namespace
+
+Json parse_toml(const std::string& text, const std::string& source) {
+  try {
+    toml::table table = toml::parse(text, source);
+    return to_json(table);
+  } catch (const toml::parse_error& e) {
+    const auto& where = e.source().begin;
+    std::ostringstream msg;
+    msg << source << ":" << where.line << ":" << where.column << ": malformed TOML: " << e.description();
+    throw ConfigError(msg.str());
+  }
+}
+
+Json load_toml_file(const std::filesystem::path& file) {
+  std::error_code ec;
+  if (!std::filesystem::exists(file, ec))
+    throw ConfigError("config file '" + file.string() + "' does not exist");
+  return parse_toml(read_text_file(file), file.string());
+}
+
+void deep_merge(Json& base, const Json& overlay) {
+  if (!base.is_object() || !overlay.is_object()) {
+    base = overlay;
+    return;
+  }
+  for (const auto& [k, v] : overlay.items()) {
+    if (base.contains(k) && base[k].is_object() && v.is_object())
+      deep_merge(base[k], v);
+    else
+      base[k] = v;
+  }
+}
+
+void apply_profile(Json& config, const std::string& requested) {
+  if (!config.is_object()) return;
+  std::string profile = requested;
+  if (profile.empty() && config.contains("profile") && config["profile"].is_string())
+    profile = config["profile"].get<std::string>();
+  if (!config.contains("profiles")) {
+    if (!requested.empty())
+      throw ConfigError("profile '" + requested + "' was asked for, but this config has no [profiles] table");
+    return;
+  }
+  if (profile.empty()) profile = "quick";
+  const Json profiles = config["profiles"];
+  if (!profiles.is_object() || !profiles.contains(profile))
+    throw ConfigError("unknown profile '" + profile + "'; this config defines: " + keys_of(profiles));
+  config.erase("profiles");
+  deep_merge(config, profiles[profile]);
+  config["profile"] = profile;
+}
+
+void apply_override(Json& config, const std::string& assignment, bool allow_new) {
+  const auto eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw ConfigError("--set expects section.key=value, got '" + assignment + "'");
+  const std::string key = assignment.substr(0, eq);
+  const std::string raw = assignment.substr(eq + 1);
+
+  Json value;
+  try {
+    value = parse_toml("v = " + raw, "--set")["v"];
+  } catch (const ConfigError&) {
+    value = raw;  // a bare word such as cpu or fashion-mnist
+  }
+
+  Json* node = &config;
+  std::string walked;
+  std::stringstream parts(key);
+  std::string part;
+  std::vector<std::string> path;
+  while (std::getline(parts, part, '.')) path.push_back(part);
+  for (size_t i = 0; i < path.size(); ++i) {
+    const bool last = i + 1 == path.size();
+    if (!node->is_object())
+      throw ConfigError("--set " + key + ": '" + walked + "' is not a table");
+    if (!node->contains(path[i]) && !allow_new)
+      throw ConfigError("--set " + key + ": unknown key '" + (walked.empty() ? path[i] : walked + "." + path[i]) +
+                        "'; valid keys " + (walked.empty() ? std::string("at the top level") : "in [" + walked + "]") +
+                        ": " + keys_of(*node));
+    walked += (walked.empty() ? "" : ".") + path[i];
+    if (last) {
+      (*node)[path[i]] = value;
+    } else {
+      if (!node->contains(path[i])) (*node)[path[i]] = Json::object();
+      node = &(*node)[path[i]];
+    }
+  }
+}
+
+}  // namespace nas::host

@@ -1,0 +1,50 @@
+#pragma once
+// The host's HostContext: one per run, shared by every component it creates.
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include <spdlog/sinks/sink.h>
+
+#include "nashost/context.hpp"
+#include "registry.hpp"
+#include "tensorboard_writer.hpp"
+
+namespace nas::host {
+
+class RunContext final : public HostContext {
+ public:
+  RunContext(const Registry& registry, std::filesystem::path run_dir, uint64_t seed, c10::Device device,
+             std::vector<spdlog::sink_ptr> sinks, bool progress_bars);
+  ~RunContext() override;
+
+  std::shared_ptr<spdlog::logger> logger(const std::string& component) override;
+  c10::Device device() const override { return device_; }
+  uint64_t seed() const override { return seed_; }
+  std::filesystem::path run_dir() const override { return run_dir_; }
+  MetricsSink& metrics() override { return *metrics_; }
+  std::unique_ptr<Progress> progress(const std::string& label, int64_t total) override;
+  bool stop_requested() const override;
+  std::shared_ptr<const OperationSet> operation_set(const std::string& name) override;
+
+  MetricsWriter& metrics_writer() { return *metrics_; }
+
+ private:
+  const Registry& registry_;
+  std::filesystem::path run_dir_;
+  uint64_t seed_;
+  c10::Device device_;
+  std::vector<spdlog::sink_ptr> sinks_;
+  bool progress_bars_;
+  std::unique_ptr<MetricsWriter> metrics_;
+  std::recursive_mutex mutex_;
+  std::map<std::string, std::shared_ptr<spdlog::logger>> loggers_;
+  std::map<std::string, std::shared_ptr<const OperationSet>> operation_sets_;
+};
+
+/// Set by SIGINT; components see it through HostContext::stop_requested().
+void install_stop_handler();
+bool stop_signal_received();
+
+}  // namespace nas::host

@@ -1,0 +1,257 @@
+// nashost: the command-line host. Loads plugins, runs Lua experiment scripts.
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <boost/dll/runtime_symbol_info.hpp>
+#include <cstdio>
+#include <iostream>
+
+#include <ATen/Context.h>
+#include <torch/cuda.h>
+#include <torch/utils.h>
+
+#include "../lua/lua_runtime.hpp"
+#include "config_loader.hpp"
+#include "nashost/error.hpp"
+#include "nashost/genotype_formats.hpp"
+#include "nashost/io.hpp"
+#include "nashost/version.hpp"
+#include "plugin_loader.hpp"
+#include "run_directory.hpp"
+#include "session.hpp"
+
+namespace fs = std::filesystem;
+using namespace nas;
+using namespace nas::host;
+
+namespace {
+
+struct Plugins {
+  Registry registry;
+  std::unique_ptr<PluginLoader> loader;
+};
+
+void load_plugins(Plugins& p, const std::vector<std::string>& cli_paths) {
+  p.loader = std::make_unique<PluginLoader>(p.registry);
+  for (const auto& dir : plugin_search_path(cli_paths)) p.loader->load_directory(dir);
+  for (const auto& o : p.loader->report())
+    if (!o.loaded) spdlog::debug("plugin {} skipped: {}", o.library.string(), o.reason);
+}
+
+c10::Device pick_device(const std::string& requested) {
+  if (requested == "cpu") return c10::Device(c10::kCPU);
+  if (requested == "cuda") {
+    if (!torch::cuda::is_available())
+      throw ConfigError("--device cuda was asked for, but no CUDA GPU is available (use --device cpu or auto)");
+    return c10::Device(c10::kCUDA, 0);
+  }
+  if (requested == "auto") return torch::cuda::is_available() ? c10::Device(c10::kCUDA, 0) : c10::Device(c10::kCPU);
+  throw ConfigError("--device must be cpu, cuda or auto, got '" + requested + "'");
+}
+
+int cmd_plugins(Plugins& p) {
+  std::printf("%-16s %-14s %-8s %-20s %s\n", "NAME", "KIND", "VERSION", "PLUGIN", "DESCRIPTION");
+  for (const ComponentEntry* e : p.registry.all())
+    std::printf("%-16s %-14s %-8s %-20s %s\n", e->info.name.c_str(), component_kind_name(e->kind),
+                e->from.version.c_str(), e->from.plugin.c_str(), e->info.description.c_str());
+  std::printf("\nLoad report (folders searched in order):\n");
+  for (const auto& dir : p.loader->searched())
+    std::printf("  %s%s\n", dir.c_str(), fs::is_directory(dir) ? "" : "  (does not exist)");
+  for (const auto& o : p.loader->report()) {
+    if (o.loaded)
+      std::printf("  loaded   %s  [%s %s]\n", o.library.c_str(), o.plugin.c_str(), o.version.c_str());
+    else
+      std::printf("  SKIPPED  %s: %s\n", o.library.c_str(), o.reason.c_str());
+  }
+  return 0;
+}
+
+int cmd_describe(Plugins& p, const std::string& name) {
+  const ComponentEntry* e = p.registry.find_any(name);
+  if (!e) {
+    std::string msg = "unknown component '" + name + "'";
+    auto near = p.registry.suggestions(name);
+    if (!near.empty()) msg += "; did you mean '" + near.front() + "'?";
+    throw ConfigError(msg + " (`nashost plugins` lists all)");
+  }
+  std::printf("%s (%s) — %s\n  plugin %s %s, %s\n\nOptions:\n", e->info.name.c_str(), component_kind_name(e->kind),
+              e->info.description.c_str(), e->from.plugin.c_str(), e->from.version.c_str(), e->from.library.c_str());
+  if (e->info.options.empty()) std::printf("  (none)\n");
+  for (const auto& o : e->info.options)
+    std::printf("  %-24s %-16s default %-14s %s\n", o.key.c_str(), option_type_name(o.type),
+                o.default_value.is_null() ? "(required)" : o.default_value.dump().c_str(), o.help.c_str());
+  return 0;
+}
+
+int cmd_run(Plugins& p, RunOptions opts) {
+  Session s;
+  s.registry = &p.registry;
+  s.options = opts;
+  if (!fs::is_regular_file(opts.script))
+    throw Error("script '" + opts.script.string() + "' does not exist (e.g. `nashost run scripts/hello.lua`)");
+  fs::path config_file;
+  s.config = resolve_config(opts, &config_file);  // config errors before anything is created
+  const c10::Device device = pick_device(opts.device);
+
+  s.run_name = opts.name.empty() ? opts.script.stem().string() : opts.name;
+  if (opts.resume) {
+    auto prior = newest_run_directory(opts.runs_root, s.run_name);
+    if (!prior) throw Error("--resume: no earlier run named '" + s.run_name + "' under " + opts.runs_root.string());
+    s.run_dir = *prior;
+    s.resumed = true;
+  } else {
+    s.run_dir = create_run_directory(opts.runs_root, s.run_name);
+  }
+
+  auto console = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
+  auto file = std::make_shared<spdlog::sinks::basic_file_sink_mt>((s.run_dir / "log.txt").string());
+  std::vector<spdlog::sink_ptr> sinks{console, file};
+  auto main_logger = std::make_shared<spdlog::logger>("nashost", sinks.begin(), sinks.end());
+  main_logger->set_level(spdlog::default_logger()->level());
+  spdlog::set_default_logger(main_logger);
+  s.log = main_logger;
+
+  torch::manual_seed(opts.seed);
+  at::globalContext().setDeterministicAlgorithms(false, false);
+  s.context = std::make_unique<RunContext>(p.registry, s.run_dir, opts.seed, device, sinks, opts.progress);
+  atomic_write_text(s.run_dir / "config.resolved.json", s.config.dump(2) + "\n");
+  s.log->info("nashost {} run '{}' in {} (device {}, seed {}{}{})", sdk_version_string(), s.run_name,
+              s.run_dir.string(), device.str(), opts.seed, config_file.empty() ? "" : ", config " + config_file.string(),
+              s.resumed ? ", resumed" : "");
+  install_stop_handler();
+  run_lua_script(s, opts.script);
+  s.context->metrics().flush();
+  s.log->info("run finished: {}", s.run_dir.string());
+  return 0;
+}
+
+int cmd_genotype(const std::string& action, const fs::path& file, const std::string& to, const std::string& out) {
+  Genotype g = load_genotype(file);
+  if (action == "show") {
+    std::printf("%s\n", g.is_cell() ? to_darts_text(g, DartsTextLayout::Nested).c_str() : to_json(g).dump(2).c_str());
+    return 0;
+  }
+  if (action == "plot") {
+    const std::string base = out.empty() ? (file.parent_path() / file.stem()).string() : out;
+    if (g.is_cell()) {
+      render_dot(cell_to_dot(g.normal, "normal cell"), base + "-normal.png");
+      render_dot(cell_to_dot(g.reduce, "reduction cell"), base + "-reduce.png");
+      std::printf("%s-normal.png\n%s-reduce.png\n", base.c_str(), base.c_str());
+    } else {
+      render_dot(dag_to_dot(g.dag, file.stem().string()), base + ".png");
+      std::printf("%s.png\n", base.c_str());
+    }
+    return 0;
+  }
+  if (action == "convert") {
+    std::string text;
+    if (to == "json") text = to_json(g).dump(2);
+    else if (to == "darts") text = to_darts_text(g);
+    else if (to == "darts-nested") text = to_darts_text(g, DartsTextLayout::Nested);
+    else if (to == "darts-cc") text = to_darts_cc_json(g).dump();
+    else throw ConfigError("--to must be json, darts, darts-nested or darts-cc, got '" + to + "'");
+    if (out.empty()) std::printf("%s\n", text.c_str());
+    else atomic_write_text(out, text + "\n");
+    return 0;
+  }
+  throw ConfigError("genotype action must be show, plot or convert");
+}
+
+int cmd_bench(const std::string& what, const std::vector<std::string>& args) {
+  const fs::path exe = boost::dll::program_location().parent_path().string();
+  const fs::path tool = exe / ("nashost-bench-" + what);
+  if (!fs::exists(tool)) throw ConfigError("no benchmark '" + what + "' (" + tool.string() + " is missing)");
+  std::vector<std::string> argv_s{tool.string()};
+  argv_s.insert(argv_s.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : argv_s) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  ::execv(tool.c_str(), argv.data());
+  throw Error("cannot start " + tool.string());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"nashost — neural architecture search host (DARTS, DARTS-CC, ENAS) with plugins and Lua scripts"};
+  app.set_version_flag("--version", "nashost " + sdk_version_string() + " (SDK ABI " +
+                                        std::to_string(NASHOST_ABI_VERSION) + ", " + host_build_fingerprint() + ")");
+  std::vector<std::string> plugin_paths;
+  bool verbose = false, quiet = false;
+  app.add_option("--plugin-path", plugin_paths, "extra plugin folder (repeatable; also NAS_PLUGIN_PATH)");
+  app.add_flag("-v,--verbose", verbose, "debug logging");
+  app.add_flag("-q,--quiet", quiet, "warnings and errors only");
+  app.require_subcommand(1);
+
+  app.add_subcommand("plugins", "list components and the plugin load report");
+  auto* describe = app.add_subcommand("describe", "show a component's options with types and defaults");
+  std::string describe_name;
+  describe->add_option("NAME", describe_name)->required();
+
+  auto* run = app.add_subcommand("run", "run a Lua experiment script");
+  RunOptions ro;
+  std::string seed_text = "0";
+  bool no_progress = false;
+  run->add_option("SCRIPT", ro.script, "Lua script, e.g. scripts/fmnist_hyper.lua")->required();
+  run->add_option("--config", ro.config_file, "TOML config (default: configs/<script>.toml)");
+  run->add_option("--set", ro.overrides, "override a config value: section.key=value (repeatable)");
+  run->add_option("--profile", ro.profile, "config profile, e.g. quick or paper");
+  run->add_option("--name", ro.name, "run name (default: script name)");
+  run->add_flag("--resume", ro.resume, "continue the newest run of this name");
+  run->add_option("--device", ro.device, "cpu, cuda or auto")->check(CLI::IsMember({"cpu", "cuda", "auto"}));
+  run->add_option("--seed", ro.seed, "random seed");
+  run->add_option("--runs-dir", ro.runs_root, "where run directories go (default: runs)");
+  run->add_flag("--no-progress", no_progress, "no progress bars");
+
+  auto* genotype = app.add_subcommand("genotype", "show, plot or convert a genotype file");
+  std::string g_action, g_to = "json", g_out;
+  fs::path g_file;
+  genotype->add_option("ACTION", g_action, "show | plot | convert")->required()->check(CLI::IsMember({"show", "plot", "convert"}));
+  genotype->add_option("FILE", g_file, "genotype: our JSON, DARTS text or DARTS-CC integer JSON")->required();
+  genotype->add_option("--to", g_to, "convert: json | darts | darts-nested | darts-cc");
+  genotype->add_option("-o,--output", g_out, "output file (convert) or base name (plot)");
+
+  auto* bench = app.add_subcommand("bench", "run a benchmark: nashost bench darts --order 2 ...");
+  std::string bench_name;
+  std::vector<std::string> bench_args;
+  bench->add_option("WHAT", bench_name)->required();
+  bench->add_option("ARGS", bench_args);
+  bench->allow_extras();
+  bench->prefix_command();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  spdlog::set_level(verbose ? spdlog::level::debug : quiet ? spdlog::level::warn : spdlog::level::info);
+  spdlog::set_pattern("[%H:%M:%S] [%n] %^%l%$ %v");
+  ro.progress = !no_progress && !quiet;
+
+  try {
+    if (bench->parsed()) {
+      std::vector<std::string> rest = bench->remaining();
+      bench_args.insert(bench_args.end(), rest.begin(), rest.end());
+      return cmd_bench(bench_name, bench_args);
+    }
+    if (genotype->parsed()) return cmd_genotype(g_action, g_file, g_to, g_out);
+    Plugins p;
+    load_plugins(p, plugin_paths);
+    if (app.got_subcommand("plugins")) return cmd_plugins(p);
+    if (describe->parsed()) return cmd_describe(p, describe_name);
+    if (run->parsed()) return cmd_run(p, ro);
+  } catch (const LuaError& e) {
+    spdlog::error("{}", e.what());
+    return 3;
+  } catch (const ConfigError& e) {
+    spdlog::error("configuration error: {}", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+    return 1;
+  }
+  return 0;
+}

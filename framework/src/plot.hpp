@@ -1,0 +1,24 @@
+#pragma once
+// Scatter/line plots rendered by gnuplot to PNG and SVG.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace nas::host {
+
+struct PlotSeries {
+  std::string label;
+  std::vector<double> x, y;
+};
+
+struct ScatterPlot {
+  std::string title, xlabel, ylabel;
+  bool logx = false;
+  std::vector<PlotSeries> series;
+};
+
+/// Writes `<base>.png`, `<base>.svg` and the gnuplot script/data beside them.
+/// Throws nas::Error if gnuplot is missing or fails (the data file is kept).
+void render_scatter(const ScatterPlot& plot, const std::filesystem::path& base);
+
+}  // namespace nas::host

@@ -1,0 +1,73 @@
+#include "progress_bar.hpp"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <sstream>
+
+namespace nas::host {
+
+ProgressBar::ProgressBar(std::string label, int64_t total, bool enabled)
+    : label_(std::move(label)), total_(total), enabled_(enabled), tty_(::isatty(STDERR_FILENO) != 0),
+      start_(std::chrono::steady_clock::now()), last_draw_(start_) {}
+
+ProgressBar::~ProgressBar() { finish(); }
+
+std::string ProgressBar::render(const std::string& label, int64_t done, int64_t total, double seconds,
+                                const std::string& status, int width) {
+  std::ostringstream out;
+  out << label << " [";
+  const int filled = total > 0 ? static_cast<int>(width * std::min<int64_t>(done, total) / total) : 0;
+  for (int i = 0; i < width; ++i) out << (i < filled ? '#' : '.');
+  out << "] " << done << "/" << total;
+  const double rate = seconds > 0 ? done / seconds : 0.0;
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "  %.2f it/s", rate);
+  out << buf;
+  if (rate > 0 && total > done) {
+    const int64_t eta = static_cast<int64_t>((total - done) / rate);
+    std::snprintf(buf, sizeof(buf), "  ETA %lld:%02lld", static_cast<long long>(eta / 60), static_cast<long long>(eta % 60));
+    out << buf;
+  }
+  if (!status.empty()) out << "  " << status;
+  return out.str();
+}
+
+void ProgressBar::draw(bool force) {
+  if (!enabled_) return;
+  const auto now = std::chrono::steady_clock::now();
+  const double seconds = std::chrono::duration<double>(now - start_).count();
+  if (tty_) {
+    if (!force && now - last_draw_ < std::chrono::milliseconds(100)) return;
+    std::fprintf(stderr, "\r\033[K%s", render(label_, done_, total_, seconds, status_).c_str());
+  } else {
+    const int64_t decile = total_ > 0 ? done_ * 10 / total_ : 0;
+    if (!force && decile == last_decile_) return;
+    last_decile_ = decile;
+    std::fprintf(stderr, "%s\n", render(label_, done_, total_, seconds, status_).c_str());
+  }
+  std::fflush(stderr);
+  last_draw_ = now;
+}
+
+void ProgressBar::advance(int64_t steps) {
+  done_ += steps;
+  draw(false);
+}
+
+void ProgressBar::set_status(const std::string& status) { status_ = status; }
+
+void ProgressBar::finish() {
+  if (finished_) return;
+  finished_ = true;
+  if (!enabled_) return;
+  if (tty_) {
+    draw(true);
+    std::fprintf(stderr, "\n");
+  } else if (last_decile_ != 10) {
+    draw(true);
+  }
+  std::fflush(stderr);
+}
+
+}  // namespace nas::host

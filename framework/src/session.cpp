@@ -1,0 +1,28 @@
+#include "session.hpp"
+
+#include "config_loader.hpp"
+#include "nashost/error.hpp"
+
+namespace nas::host {
+
+Json resolve_config(const RunOptions& options, std::filesystem::path* used_file) {
+  std::filesystem::path file = options.config_file;
+  if (file.empty()) {
+    // Default: configs/<script stem>.toml next to the scripts folder, or in the current folder.
+    const std::string stem = options.script.stem().string();
+    const auto beside = options.script.parent_path().parent_path() / "configs" / (stem + ".toml");
+    const auto cwd = std::filesystem::path("configs") / (stem + ".toml");
+    if (std::filesystem::exists(beside))
+      file = beside;
+    else if (std::filesystem::exists(cwd))
+      file = cwd;
+  }
+  Json config = Json::object();
+  if (!file.empty()) config = load_toml_file(file);
+  apply_profile(config, options.profile);
+  for (const auto& o : options.overrides) apply_override(config, o);
+  if (used_file) *used_file = file;
+  return config;
+}
+
+}  // namespace nas::host

@@ -1,0 +1,43 @@
+#pragma once
+// Everything one `nashost run` owns: the registry, the run directory and context,
+// the resolved config, recorded results. The Lua bindings operate on a Session.
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "host_context.hpp"
+#include "registry.hpp"
+#include "results.hpp"
+
+namespace nas::host {
+
+struct RunOptions {
+  std::filesystem::path script;
+  std::filesystem::path config_file;  ///< empty: configs/<script stem>.toml if it exists
+  std::vector<std::string> overrides;  ///< --set
+  std::string profile;                 ///< --profile
+  std::string name;                    ///< --name (default: script stem)
+  bool resume = false;
+  std::string device = "auto";
+  uint64_t seed = 0;
+  std::filesystem::path runs_root = "runs";
+  bool progress = true;
+};
+
+struct Session {
+  const Registry* registry = nullptr;
+  RunOptions options;
+  std::filesystem::path run_dir;
+  std::string run_name;
+  bool resumed = false;
+  std::unique_ptr<RunContext> context;
+  Json config = Json::object();     ///< resolved (profile + overrides)
+  bool config_loaded = false;
+  Results results;
+  std::shared_ptr<spdlog::logger> log;
+};
+
+/// Resolves the config of `options` (file, profile, --set); throws ConfigError.
+Json resolve_config(const RunOptions& options, std::filesystem::path* used_file);
+
+}  // namespace nas::host

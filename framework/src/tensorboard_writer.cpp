@@ -1,0 +1,194 @@
+#include "tensorboard_writer.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <iomanip>
+
+#include <boost/crc.hpp>
+
+#include "nashost/error.hpp"
+#include "nashost/io.hpp"
+
+namespace nas::host {
+namespace fs = std::filesystem;
+
+namespace {
+
+double now_seconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+void put_varint(std::string& out, uint64_t v) {
+  while (v >= 0x80) {
+    out.push_back(static_cast<char>((v & 0x7F) | 0x80));
+    v >>= 7;
+  }
+  out.push_back(static_cast<char>(v));
+}
+template <class T>
+void put_fixed(std::string& out, T v) {
+  char bytes[sizeof(T)];
+  std::memcpy(bytes, &v, sizeof(T));  // little-endian host, as protobuf wants
+  out.append(bytes, sizeof(T));
+}
+void put_bytes_field(std::string& out, int field, const std::string& bytes) {
+  put_varint(out, (static_cast<uint64_t>(field) << 3) | 2);
+  put_varint(out, bytes.size());
+  out += bytes;
+}
+
+uint64_t get_varint(const std::string& s, size_t& pos) {
+  uint64_t v = 0;
+  for (int shift = 0; pos < s.size() && shift < 64; shift += 7) {
+    const uint8_t b = static_cast<uint8_t>(s[pos++]);
+    v |= static_cast<uint64_t>(b & 0x7F) << shift;
+    if (!(b & 0x80)) return v;
+  }
+  throw Error("malformed varint in event file");
+}
+
+}  // namespace
+
+uint32_t tfrecord_masked_crc(const std::string& bytes) {
+  boost::crc_optimal<32, 0x1EDC6F41, 0xFFFFFFFF, 0xFFFFFFFF, true, true> crc;  // CRC-32C
+  crc.process_bytes(bytes.data(), bytes.size());
+  const uint32_t c = crc.checksum();
+  return ((c >> 15) | (c << 17)) + 0xa282ead8u;
+}
+
+std::string frame_record(const std::string& data) {
+  std::string len;
+  put_fixed<uint64_t>(len, data.size());
+  std::string out = len;
+  put_fixed<uint32_t>(out, tfrecord_masked_crc(len));
+  out += data;
+  put_fixed<uint32_t>(out, tfrecord_masked_crc(data));
+  return out;
+}
+
+std::string encode_version_event(double wall_time) {
+  std::string ev;
+  put_varint(ev, (1 << 3) | 1);  // wall_time: double
+  put_fixed<double>(ev, wall_time);
+  put_bytes_field(ev, 3, "brain.Event:2");  // file_version
+  return ev;
+}
+
+std::string encode_scalar_event(double wall_time, int64_t step, const std::string& tag, float value) {
+  std::string val;
+  put_bytes_field(val, 1, tag);       // Summary.Value.tag
+  put_varint(val, (2 << 3) | 5);      // Summary.Value.simple_value: float
+  put_fixed<float>(val, value);
+  std::string summary;
+  put_bytes_field(summary, 1, val);   // Summary.value
+  std::string ev;
+  put_varint(ev, (1 << 3) | 1);
+  put_fixed<double>(ev, wall_time);
+  put_varint(ev, (2 << 3) | 0);       // step
+  put_varint(ev, static_cast<uint64_t>(step));
+  put_bytes_field(ev, 5, summary);    // Event.summary
+  return ev;
+}
+
+std::vector<DecodedScalar> read_scalar_events(const fs::path& file) {
+  const std::string data = read_text_file(file);
+  std::vector<DecodedScalar> out;
+  size_t pos = 0;
+  while (pos < data.size()) {
+    if (pos + 12 > data.size()) throw Error("truncated record header in " + file.string());
+    uint64_t len;
+    std::memcpy(&len, data.data() + pos, 8);
+    uint32_t len_crc;
+    std::memcpy(&len_crc, data.data() + pos + 8, 4);
+    if (len_crc != tfrecord_masked_crc(data.substr(pos, 8))) throw Error("bad length CRC in " + file.string());
+    pos += 12;
+    if (pos + len + 4 > data.size()) throw Error("truncated record in " + file.string());
+    const std::string ev = data.substr(pos, len);
+    uint32_t crc;
+    std::memcpy(&crc, data.data() + pos + len, 4);
+    if (crc != tfrecord_masked_crc(ev)) throw Error("bad data CRC in " + file.string());
+    pos += len + 4;
+
+    DecodedScalar s{0, "", 0.f};
+    bool has_value = false;
+    size_t p = 0;
+    while (p < ev.size()) {
+      const uint64_t key = get_varint(ev, p);
+      const int field = static_cast<int>(key >> 3), wire = static_cast<int>(key & 7);
+      if (wire == 1) { p += 8; continue; }
+      if (wire == 0) { const uint64_t v = get_varint(ev, p); if (field == 2) s.step = static_cast<int64_t>(v); continue; }
+      if (wire != 2) throw Error("unexpected wire type in " + file.string());
+      const uint64_t n = get_varint(ev, p);
+      const std::string sub = ev.substr(p, n);
+      p += n;
+      if (field != 5) continue;
+      size_t q = 0;
+      while (q < sub.size()) {  // Summary
+        const uint64_t k2 = get_varint(sub, q);
+        const uint64_t n2 = get_varint(sub, q);
+        const std::string value = sub.substr(q, n2);
+        q += n2;
+        if ((k2 >> 3) != 1) continue;
+        size_t r = 0;
+        while (r < value.size()) {  // Summary.Value
+          const uint64_t k3 = get_varint(value, r);
+          if ((k3 & 7) == 2) {
+            const uint64_t n3 = get_varint(value, r);
+            if ((k3 >> 3) == 1) s.tag = value.substr(r, n3);
+            r += n3;
+          } else if ((k3 & 7) == 5) {
+            std::memcpy(&s.value, value.data() + r, 4);
+            r += 4;
+            has_value = true;
+          } else {
+            throw Error("unexpected field in summary value of " + file.string());
+          }
+        }
+      }
+    }
+    if (has_value) out.push_back(s);
+  }
+  return out;
+}
+
+MetricsWriter::MetricsWriter(const fs::path& tb_dir, const fs::path& csv_file) {
+  fs::create_directories(tb_dir);
+  char host[256] = "localhost";
+  ::gethostname(host, sizeof(host) - 1);
+  event_file_ = tb_dir / ("events.out.tfevents." + std::to_string(static_cast<int64_t>(now_seconds())) + "." + host);
+  events_.open(event_file_, std::ios::binary | std::ios::app);
+  if (!events_) throw Error("cannot create TensorBoard event file '" + event_file_.string() + "'");
+  events_ << frame_record(encode_version_event(now_seconds()));
+  const bool new_csv = !fs::exists(csv_file);
+  csv_.open(csv_file, std::ios::app);
+  if (!csv_) throw Error("cannot create metrics file '" + csv_file.string() + "'");
+  if (new_csv) csv_ << "wall_time,step,tag,value\n";
+  text_.open(csv_file.parent_path() / "metrics_text.log", std::ios::app);
+  events_.flush();
+}
+
+MetricsWriter::~MetricsWriter() { flush(); }
+
+void MetricsWriter::scalar(const std::string& tag, double value, int64_t step) {
+  std::lock_guard lock(mutex_);
+  const double t = now_seconds();
+  events_ << frame_record(encode_scalar_event(t, step, tag, static_cast<float>(value)));
+  csv_ << std::fixed << std::setprecision(3) << t << "," << step << "," << tag << ","
+       << std::setprecision(8) << std::defaultfloat << value << "\n";
+}
+
+void MetricsWriter::text(const std::string& tag, const std::string& value, int64_t step) {
+  std::lock_guard lock(mutex_);
+  text_ << "[" << tag << " @ " << step << "]\n" << value << "\n";
+}
+
+void MetricsWriter::flush() {
+  std::lock_guard lock(mutex_);
+  events_.flush();
+  csv_.flush();
+  text_.flush();
+}
+
+}  // namespace nas::host

@@ -1,0 +1,51 @@
+#pragma once
+// Writes scalars as TensorBoard event files (TFRecord framing of Event protocol
+// buffers, encoded by hand: only the few fields scalars need) plus a CSV twin.
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "nashost/context.hpp"
+
+namespace nas::host {
+
+/// Masked CRC-32C as TFRecord uses it.
+uint32_t tfrecord_masked_crc(const std::string& bytes);
+
+/// Encodes one Event with a single scalar summary value.
+std::string encode_scalar_event(double wall_time, int64_t step, const std::string& tag, float value);
+/// Encodes the leading file_version Event.
+std::string encode_version_event(double wall_time);
+/// Frames one record: length, masked CRC of length, data, masked CRC of data.
+std::string frame_record(const std::string& data);
+
+struct DecodedScalar {
+  int64_t step;
+  std::string tag;
+  float value;
+};
+/// Reads back an event file written by EventFileWriter (checks every CRC); for tests and tools.
+std::vector<DecodedScalar> read_scalar_events(const std::filesystem::path& file);
+
+class MetricsWriter final : public MetricsSink {
+ public:
+  /// Creates `dir`/events.out.tfevents.<time>.nashost and `dir`/../metrics.csv.
+  MetricsWriter(const std::filesystem::path& tb_dir, const std::filesystem::path& csv_file);
+  ~MetricsWriter() override;
+  void scalar(const std::string& tag, double value, int64_t step) override;
+  void text(const std::string& tag, const std::string& value, int64_t step) override;
+  void flush() override;
+  const std::filesystem::path& event_file() const { return event_file_; }
+
+ private:
+  std::mutex mutex_;
+  std::filesystem::path event_file_;
+  std::ofstream events_;
+  std::ofstream csv_;
+  std::ofstream text_;
+};
+
+}  // namespace nas::host

@@ -1,0 +1,14 @@
+// Registers the ENAS operation sets.
+#include <nashost/plugin.hpp>
+
+#include "enas_rnn_ops.hpp"
+
+static void register_components(nas::Registrar& r) {
+  r.add_operation_set(
+      {"enas-rnn", "ENAS recurrent-cell activations: tanh, ReLU, identity, sigmoid", {}},
+      [](const nas::Config&, nas::HostContext&) {
+        return std::make_shared<nas::enas::EnasRnnOperationSet>();
+      });
+}
+
+NASHOST_PLUGIN("ops_enas", "0.1.0", register_components)

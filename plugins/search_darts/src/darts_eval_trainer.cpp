@@ -1,0 +1,179 @@
+#include "darts_eval_trainer.hpp"
+
+#include <ATen/ATen.h>
+#include <torch/csrc/autograd/grad_mode.h>
+#include <torch/nn/utils/clip_grad.h>
+#include <torch/optim/sgd.h>
+#include <torch/serialize/output-archive.h>
+#include <torch/utils.h>
+
+#include <spdlog/spdlog.h>
+
+#include "common.hpp"
+#include "nashost/dataset.hpp"
+#include "nashost/error.hpp"
+#include "nashost/genotype_formats.hpp"
+#include "nashost/io.hpp"
+
+namespace nas::darts {
+
+const OptionList& eval_options() {
+  static const OptionList list{
+      {"epochs", OptionType::Int, 600, "training epochs"},
+      {"batch_size", OptionType::Int, 96, "batch size"},
+      {"channels", OptionType::Int, 36, "initial channels C"},
+      {"layers", OptionType::Int, 20, "cells (reductions at L/3 and 2L/3)"},
+      {"stem_multiplier", OptionType::Int, 3, "stem width = stem_multiplier * channels"},
+      {"operation_set", OptionType::String, "darts", "operation set that builds the genotype's ops"},
+      {"lr", OptionType::Float, 0.025, "initial SGD learning rate (cosine-annealed)"},
+      {"lr_min", OptionType::Float, 0.0, "final learning rate"},
+      {"momentum", OptionType::Float, 0.9, "SGD momentum"},
+      {"weight_decay", OptionType::Float, 3e-4, "SGD weight decay (coupled L2)"},
+      {"grad_clip", OptionType::Float, 5.0, "global L2 norm clip of gradients"},
+      {"auxiliary", OptionType::Bool, true, "auxiliary head after cell floor(2L/3)"},
+      {"aux_weight", OptionType::Float, 0.4, "weight of the auxiliary loss"},
+      {"drop_path", OptionType::Float, 0.2, "final drop-path probability (ramped linearly from 0)"},
+      {"cutout", OptionType::Int, 16, "cutout square side (0 = off)"},
+      {"augment", OptionType::Bool, true, "the dataset's training augmentation"},
+      {"train_split", OptionType::String, "train_full", "split to train on"},
+      {"eval_split", OptionType::String, "", "split evaluated after every epoch ('' = none; never 'test' for selection)"},
+      {"workers", OptionType::Int, 1, "batch-assembly threads"},
+      {"max_steps_per_epoch", OptionType::Int, 0, "cap on steps per epoch (0 = whole split)"},
+      {"max_test_batches", OptionType::Int, 0, "cap on test batches (0 = whole split)"},
+      {"label", OptionType::String, "darts-eval", "sub-folder of run_dir/train/ for the model and logs"},
+  };
+  return list;
+}
+
+DartsEvalTrainer::DartsEvalTrainer(const Config& o, HostContext& ctx)
+    : options_(o), ctx_(ctx), log_(ctx.logger("darts-eval")) {}
+
+nn::DartsEvalNetwork DartsEvalTrainer::build(const Genotype& g, const DatasetInfo& info) const {
+  check_input_size(info, options_.get_int("layers"), "darts-eval");
+  nn::EvalNetworkOptions eo;
+  eo.in_channels = info.input_shape[0];
+  eo.input_height = info.input_shape[1];
+  eo.input_width = info.input_shape[2];
+  eo.num_outputs = info.num_outputs;
+  eo.channels = options_.get_int("channels");
+  eo.layers = options_.get_int("layers");
+  eo.stem_multiplier = options_.get_int("stem_multiplier");
+  eo.auxiliary = options_.get_bool("auxiliary");
+  return nn::DartsEvalNetwork(eo, g, ctx_.operation_set(options_.get_string("operation_set")));
+}
+
+int64_t DartsEvalTrainer::count_params(const Genotype& g, Dataset& data) {
+  return build(g, data.info())->param_count_without_aux();
+}
+
+namespace {
+Metrics run_eval(nn::DartsEvalNetwork& net, BatchLoader& loader, Task task, const std::string& prefix, int64_t cap) {
+  at::NoGradGuard ng;
+  net->eval();
+  loader.start_epoch(0);
+  EpochMeter meter(task);
+  int64_t n = 0;
+  while (auto b = loader.next()) {
+    const at::Tensor out = net->forward(b->input).first;
+    meter.add(out, b->target, checked_loss(task_loss(task, out, b->target), prefix + "evaluation"));
+    if (cap > 0 && ++n >= cap) break;
+  }
+  net->train();
+  Metrics m;
+  meter.report(prefix, m);
+  return m;
+}
+}  // namespace
+
+TrainResult DartsEvalTrainer::train(const Genotype& g, Dataset& data) {
+  const auto& info = data.info();
+  const Task task = info.task;
+  const c10::Device device = ctx_.device();
+  torch::manual_seed(ctx_.seed());
+  auto net = build(g, info);
+  net->to(device);
+  TrainResult result;
+  result.params = net->param_count_without_aux();
+  const std::string label = options_.get_string("label");
+  log_->info("darts-eval[{}]: {} parameters (aux head excluded)", label, result.params);
+
+  const int64_t epochs = options_.get_int("epochs");
+  auto params = net->parameters();
+  torch::optim::SGD opt(params, torch::optim::SGDOptions(options_.get_float("lr"))
+                                    .momentum(options_.get_float("momentum"))
+                                    .weight_decay(options_.get_float("weight_decay")));
+  LoaderOptions lo;
+  lo.batch_size = options_.get_int("batch_size");
+  lo.augment = options_.get_bool("augment");
+  lo.cutout = options_.get_int("cutout");
+  lo.device = device;
+  lo.workers = options_.get_int("workers");
+  lo.seed = ctx_.seed();
+  auto train_loader = data.loader(parse_split(options_.get_string("train_split")), lo);
+  LoaderOptions eo = lo;
+  eo.shuffle = false;
+  eo.augment = false;
+  eo.cutout = 0;
+  std::unique_ptr<BatchLoader> eval_loader;
+  if (const std::string s = options_.get_string("eval_split"); !s.empty()) eval_loader = data.loader(parse_split(s), eo);
+  const double aux_weight = options_.get_float("aux_weight");
+  const int64_t cap = options_.get_int("max_steps_per_epoch");
+
+  for (int64_t e = 0; e < epochs; ++e) {
+    const double lr = cosine_lr(options_.get_float("lr"), options_.get_float("lr_min"), e, epochs);
+    for (auto& group : opt.param_groups()) static_cast<torch::optim::SGDOptions&>(group.options()).lr(lr);
+    // p_e = drop_path · e / epochs: 0 in the first epoch (§4).
+    net->set_drop_path(options_.get_float("drop_path") * static_cast<double>(e) / static_cast<double>(epochs));
+    net->train();
+    train_loader->start_epoch(e);
+    int64_t steps = train_loader->batches_per_epoch();
+    if (cap > 0) steps = std::min(steps, cap);
+    auto progress = ctx_.progress(label + " epoch " + std::to_string(e + 1) + "/" + std::to_string(epochs), steps);
+    EpochMeter meter(task);
+    for (int64_t s = 0; s < steps; ++s) {
+      auto b = train_loader->next();
+      if (!b) break;
+      opt.zero_grad();
+      auto [out, aux] = net->forward(b->input);
+      at::Tensor loss = task_loss(task, out, b->target);
+      if (aux.defined()) loss = loss + aux_weight * task_loss(task, aux, b->target);
+      const double lv = checked_loss(loss, label + " training (epoch " + std::to_string(e) + ", step " + std::to_string(s) + ")");
+      loss.backward();
+      torch::nn::utils::clip_grad_norm_(params, options_.get_float("grad_clip"));
+      opt.step();
+      meter.add(out.detach(), b->target, lv);
+      progress->advance();
+      if (ctx_.stop_requested()) break;
+    }
+    progress->finish();
+    Metrics m;
+    meter.report("train_", m);
+    if (eval_loader) {
+      const Metrics v = run_eval(net, *eval_loader, task, std::string(split_name(parse_split(options_.get_string("eval_split")))) + "_", 0);
+      m.insert(v.begin(), v.end());
+    }
+    for (const auto& [k, v] : m) ctx_.metrics().scalar(label + "/" + k, v, e);
+    ctx_.metrics().scalar(label + "/lr", lr, e);
+    log_->info("darts-eval[{}] epoch {}/{}: train_loss {:.4f}", label, e + 1, epochs, m["train_loss"]);
+    if (ctx_.stop_requested()) break;
+  }
+
+  auto test_loader = data.loader(Split::Test, eo);
+  result.metrics = run_eval(net, *test_loader, task, "test_", options_.get_int("max_test_batches"));
+  const auto dir = ctx_.run_dir() / "train" / label;
+  std::filesystem::create_directories(dir);
+  result.model_file = dir / "model.pt";
+  atomic_write_file(result.model_file, [&](const std::filesystem::path& tmp) {
+    torch::serialize::OutputArchive a;
+    net->save(a);
+    a.write("genotype", c10::IValue(to_json(g).dump()));
+    a.save_to(tmp.string());
+  });
+  save_genotype(g, dir / "genotype.json");
+  std::string summary;
+  for (const auto& [k, v] : result.metrics) summary += " " + k + "=" + std::to_string(v);
+  log_->info("darts-eval[{}]: params {}{}", label, result.params, summary);
+  return result;
+}
+
+}  // namespace nas::darts

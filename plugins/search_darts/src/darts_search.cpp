@@ -1,0 +1,337 @@
+#include "darts_search.hpp"
+
+#include <ATen/ATen.h>
+#include <torch/csrc/autograd/grad_mode.h>
+#include <torch/nn/utils/clip_grad.h>
+#include <torch/serialize/input-archive.h>
+#include <torch/serialize/output-archive.h>
+#include <torch/utils.h>
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <spdlog/spdlog.h>
+
+#include <mutex>
+
+#include "alpha_report.hpp"
+#include "common.hpp"
+#include "derive.hpp"
+#include "nashost/error.hpp"
+#include "nashost/genotype_formats.hpp"
+#include "nashost/io.hpp"
+#include "nashost/nn/bilevel.hpp"
+#include "nashost/operation_set.hpp"
+
+namespace nas::darts {
+
+const OptionList& search_options() {
+  static const OptionList list{
+      {"epochs", OptionType::Int, 50, "search epochs"},
+      {"order", OptionType::Int, 2, "architecture gradient: 1 = first order, 2 = second order (unrolled)"},
+      {"batch_size", OptionType::Int, 64, "batch size of both the training and the validation half"},
+      {"channels", OptionType::Int, 16, "initial channels C of the supernet"},
+      {"layers", OptionType::Int, 8, "cells of the supernet (reductions at L/3 and 2L/3)"},
+      {"nodes", OptionType::Int, 4, "intermediate nodes per cell"},
+      {"stem_multiplier", OptionType::Int, 3, "stem width = stem_multiplier * channels"},
+      {"operation_set", OptionType::String, "darts", "operation set providing the candidate ops"},
+      {"w_lr", OptionType::Float, 0.025, "weight learning rate (cosine-annealed)"},
+      {"w_lr_min", OptionType::Float, 0.001, "final weight learning rate"},
+      {"w_momentum", OptionType::Float, 0.9, "SGD momentum of the weights"},
+      {"w_weight_decay", OptionType::Float, 3e-4, "SGD weight decay (coupled L2)"},
+      {"w_grad_clip", OptionType::Float, 5.0, "global L2 norm clip of weight gradients"},
+      {"alpha_lr", OptionType::Float, 3e-4, "Adam learning rate of the architecture logits"},
+      {"alpha_beta1", OptionType::Float, 0.5, "Adam beta1 of the architecture logits"},
+      {"alpha_beta2", OptionType::Float, 0.999, "Adam beta2 of the architecture logits"},
+      {"alpha_weight_decay", OptionType::Float, 1e-3, "Adam weight decay (coupled L2) of the logits"},
+      {"alpha_init_std", OptionType::Float, 1e-3, "logits are initialised as alpha_init_std * N(0,1)"},
+      {"augment", OptionType::Bool, true, "apply the dataset's training augmentation to both halves"},
+      {"workers", OptionType::Int, 1, "batch-assembly threads per loader"},
+      {"max_steps_per_epoch", OptionType::Int, 0, "cap on search steps per epoch (0 = whole split)"},
+      {"max_eval_batches", OptionType::Int, 0, "cap on validation batches per epoch (0 = whole split)"},
+      {"plots", OptionType::Bool, true, "write Graphviz pictures (cells, alpha heat maps) each epoch"},
+      {"output_dir", OptionType::String, "search", "folder under the run directory for per-epoch files"},
+  };
+  return list;
+}
+
+namespace {
+std::string epoch_tag(int64_t e) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%03lld", static_cast<long long>(e));
+  return buf;
+}
+}  // namespace
+
+DartsSearch::DartsSearch(const Config& o, std::shared_ptr<Dataset> data, HostContext& ctx)
+    : options_(o), data_(std::move(data)), ctx_(ctx), log_(ctx.logger("darts")), device_(ctx.device()) {
+  if (!data_) throw ConfigError("darts: no dataset given");
+  const auto& info = data_->info();
+  task_ = info.task;
+  if (task_ == Task::LanguageModel) throw ConfigError("darts: the CNN search needs an image dataset, not '" + info.name + "'");
+  epochs_ = o.get_int("epochs");
+  nodes_ = o.get_int("nodes");
+  const int64_t order = o.get_int("order");
+  if (order != 1 && order != 2) throw ConfigError("darts: " + o.full_key("order") + " must be 1 or 2, got " + std::to_string(order));
+  second_order_ = order == 2;
+  if (epochs_ < 1) throw ConfigError("darts: " + o.full_key("epochs") + " must be positive");
+  check_input_size(info, o.get_int("layers"), "darts");
+
+  torch::manual_seed(ctx.seed());
+  nn::SearchNetworkOptions so;
+  so.in_channels = info.input_shape[0];
+  so.num_outputs = info.num_outputs;
+  so.channels = o.get_int("channels");
+  so.layers = o.get_int("layers");
+  so.nodes = nodes_;
+  so.stem_multiplier = o.get_int("stem_multiplier");
+  net_ = nn::DartsSearchNetwork(so, ctx.operation_set(o.get_string("operation_set")));
+  net_->to(device_);
+  const int64_t e = net_->num_edges(), ops = net_->num_ops();
+  const double std = o.get_float("alpha_init_std");
+  alpha_normal_ = (std * at::randn({e, ops})).to(device_).requires_grad_(true);
+  alpha_reduce_ = (std * at::randn({e, ops})).to(device_).requires_grad_(true);
+  // Alphas are not module parameters: they never reach the weight optimiser or its decay.
+  weights_ = net_->parameters();
+  w_opt_ = std::make_unique<torch::optim::SGD>(
+      weights_, torch::optim::SGDOptions(o.get_float("w_lr"))
+                    .momentum(o.get_float("w_momentum"))
+                    .weight_decay(o.get_float("w_weight_decay")));
+  a_opt_ = std::make_unique<torch::optim::Adam>(
+      std::vector<at::Tensor>{alpha_normal_, alpha_reduce_},
+      torch::optim::AdamOptions(o.get_float("alpha_lr"))
+          .betas({o.get_float("alpha_beta1"), o.get_float("alpha_beta2")})
+          .weight_decay(o.get_float("alpha_weight_decay")));
+
+  LoaderOptions lo;
+  lo.batch_size = o.get_int("batch_size");
+  lo.shuffle = true;
+  lo.augment = o.get_bool("augment");
+  lo.device = device_;
+  lo.workers = o.get_int("workers");
+  lo.seed = ctx.seed();
+  train_loader_ = data_->loader(Split::Train, lo);
+  lo.seed = ctx.seed() + 1;
+  valid_loader_ = data_->loader(Split::Valid, lo);
+  LoaderOptions eo = lo;
+  eo.shuffle = false;
+  eo.augment = false;
+  eval_loader_ = data_->loader(Split::Valid, eo);
+  out_dir_ = ctx.run_dir() / o.get_string("output_dir");
+  log_->info("darts: {} order, supernet {} params, {} edges x {} ops per cell", second_order_ ? "second" : "first",
+             count_parameters(*net_), e, ops);
+}
+
+std::pair<double, at::Tensor> DartsSearch::step(const Batch& tb, const Batch& vb, double lr) {
+  net_->train();
+  auto weights_of = [&](const at::Tensor& a) { return at::softmax(a, -1); };
+  // 1. architecture step
+  nn::BilevelProblem problem;
+  problem.weights = weights_;
+  problem.arch = {alpha_normal_, alpha_reduce_};
+  problem.train_loss = [&] {
+    return task_loss(task_, net_->forward(tb.input, weights_of(alpha_normal_), weights_of(alpha_reduce_)), tb.target);
+  };
+  problem.valid_loss = [&] {
+    return task_loss(task_, net_->forward(vb.input, weights_of(alpha_normal_), weights_of(alpha_reduce_)), vb.target);
+  };
+  if (second_order_) problem.momentum = nn::sgd_momentum_buffers(*w_opt_, weights_);
+  problem.buffers = net_->buffers();
+  nn::BilevelOptions bo;
+  bo.second_order = second_order_;
+  bo.xi = lr;  // ξ = current weight learning rate
+  bo.momentum = options_.get_float("w_momentum");
+  bo.weight_decay = options_.get_float("w_weight_decay");
+  auto result = nn::architecture_gradient(problem, bo);
+  a_opt_->zero_grad();
+  alpha_normal_.mutable_grad() = result.arch_grad[0];
+  alpha_reduce_.mutable_grad() = result.arch_grad[1];
+  a_opt_->step();
+
+  // 2. weight step with the updated alphas (held constant here)
+  for (auto& g : w_opt_->param_groups()) static_cast<torch::optim::SGDOptions&>(g.options()).lr(lr);
+  w_opt_->zero_grad();
+  const at::Tensor out = net_->forward(tb.input, weights_of(alpha_normal_.detach()), weights_of(alpha_reduce_.detach()));
+  const at::Tensor loss = task_loss(task_, out, tb.target);
+  const double lv = checked_loss(loss, "the weight step (epoch " + std::to_string(epoch_) + ")");
+  loss.backward();
+  torch::nn::utils::clip_grad_norm_(weights_, options_.get_float("w_grad_clip"));
+  w_opt_->step();
+  return {lv, out.detach()};
+}
+
+Metrics DartsSearch::run_epoch() {
+  if (epoch_ >= epochs_) throw Error("darts: all " + std::to_string(epochs_) + " epochs are done");
+  const double lr = cosine_lr(options_.get_float("w_lr"), options_.get_float("w_lr_min"), epoch_, epochs_);
+  train_loader_->start_epoch(epoch_);
+  valid_loader_->start_epoch(epoch_);
+  int64_t steps = std::min(train_loader_->batches_per_epoch(), valid_loader_->batches_per_epoch());
+  if (const int64_t cap = options_.get_int("max_steps_per_epoch"); cap > 0) steps = std::min(steps, cap);
+  auto progress = ctx_.progress("darts epoch " + std::to_string(epoch_ + 1) + "/" + std::to_string(epochs_), steps);
+  EpochMeter train_meter(task_);
+  for (int64_t s = 0; s < steps; ++s) {
+    auto tb = train_loader_->next();
+    auto vb = valid_loader_->next();
+    if (!tb || !vb) break;
+    const auto [loss, out] = step(*tb, *vb, lr);  // metrics from the weight step's forward (§2.2)
+    train_meter.add(out, tb->target, loss);
+    ctx_.metrics().scalar("darts/step_train_loss", loss, epoch_ * steps + s);
+    progress->advance();
+    if (s % 10 == 0) progress->set_status("loss " + std::to_string(loss));
+    if (ctx_.stop_requested()) break;
+  }
+  progress->finish();
+  Metrics m;
+  train_meter.report("train_", m);
+  const Metrics v = evaluate();
+  m.insert(v.begin(), v.end());
+  m["lr"] = lr;
+  ++epoch_;
+  write_epoch_outputs(epoch_, m);
+  return m;
+}
+
+Metrics DartsSearch::evaluate() {
+  at::NoGradGuard ng;
+  net_->eval();  // running statistics, as both reference repos do for search validation
+  eval_loader_->start_epoch(epoch_);
+  EpochMeter meter(task_);
+  const at::Tensor wn = at::softmax(alpha_normal_, -1), wr = at::softmax(alpha_reduce_, -1);
+  const int64_t cap = options_.get_int("max_eval_batches");
+  int64_t n = 0;
+  while (auto b = eval_loader_->next()) {
+    const at::Tensor out = net_->forward(b->input, wn, wr);
+    meter.add(out, b->target, checked_loss(task_loss(task_, out, b->target), "search validation"));
+    if (cap > 0 && ++n >= cap) break;
+  }
+  net_->train();
+  Metrics m;
+  meter.report("valid_", m);
+  return m;
+}
+
+Genotype DartsSearch::current_genotype() const {
+  const auto& ops = net_->operation_set().ops();
+  Genotype g;
+  g.space = "darts";
+  g.normal = derive_cell(alpha_normal_, ops, nodes_);
+  g.reduce = derive_cell(alpha_reduce_, ops, nodes_);
+  g.meta = Json{{"strategy", "darts"}, {"order", second_order_ ? 2 : 1}, {"epoch", epoch_},
+                {"seed", ctx_.seed()}, {"dataset", data_->info().name}};
+  return g;
+}
+
+void DartsSearch::write_epoch_outputs(int64_t epoch, const Metrics& m) {
+  const auto& ops = net_->operation_set().ops();
+  const Genotype g = current_genotype();
+  const std::string text = to_darts_text(g);
+  std::string summary = "epoch " + std::to_string(epoch) + ":";
+  for (const auto& [k, v] : m) summary += " " + k + "=" + std::to_string(v);
+  log_->info("{}", summary);
+  log_->info("\n{}{}", alpha_table(alpha_normal_, ops, nodes_, "alpha normal (softmax), epoch " + std::to_string(epoch)),
+             alpha_table(alpha_reduce_, ops, nodes_, "alpha reduce (softmax), epoch " + std::to_string(epoch)));
+  log_->info("genotype = {}", text);
+  ctx_.metrics().text("darts/genotype", text, epoch);
+  const std::string tag = epoch_tag(epoch);
+  std::filesystem::create_directories(out_dir_ / "alphas");
+  std::filesystem::create_directories(out_dir_ / "genotypes");
+  atomic_write_text(out_dir_ / "alphas" / ("normal_" + tag + ".csv"), alpha_csv(alpha_normal_, ops, nodes_));
+  atomic_write_text(out_dir_ / "alphas" / ("reduce_" + tag + ".csv"), alpha_csv(alpha_reduce_, ops, nodes_));
+  atomic_write_text(out_dir_ / "alphas" / ("table_" + tag + ".txt"),
+                    alpha_table(alpha_normal_, ops, nodes_, "normal") + "\n" + alpha_table(alpha_reduce_, ops, nodes_, "reduce"));
+  atomic_write_text(out_dir_ / "genotypes" / ("EP" + tag + ".txt"), text + "\n");
+  save_genotype(g, out_dir_ / "genotypes" / ("EP" + tag + ".json"));
+  if (!options_.get_bool("plots")) return;
+  try {
+    std::filesystem::create_directories(out_dir_ / "plots");
+    const std::string caption = "Epoch " + std::to_string(epoch);
+    render_dot(cell_to_dot(g.normal, caption), out_dir_ / "plots" / ("EP" + tag + "-normal.png"));
+    render_dot(cell_to_dot(g.reduce, caption), out_dir_ / "plots" / ("EP" + tag + "-reduce.png"));
+    render_dot(alpha_heatmap_dot(alpha_normal_, ops, nodes_, "normal, " + caption),
+               out_dir_ / "alphas" / ("heatmap_normal_" + tag + ".png"));
+    render_dot(alpha_heatmap_dot(alpha_reduce_, ops, nodes_, "reduce, " + caption),
+               out_dir_ / "alphas" / ("heatmap_reduce_" + tag + ".png"));
+  } catch (const Error& e) {
+    if (!plots_warned_) log_->warn("darts: pictures skipped: {}", e.what());
+    plots_warned_ = true;
+  }
+}
+
+void DartsSearch::save(const std::filesystem::path& file) const {
+  torch::serialize::OutputArchive a;
+  a.write("format", c10::IValue(std::string("nashost-darts-search-1")));
+  a.write("options", c10::IValue(options_.json().dump()));
+  a.write("epoch", at::tensor(epoch_));
+  torch::serialize::OutputArchive net, w_opt, a_opt;
+  net_->save(net);
+  w_opt_->save(w_opt);
+  a_opt_->save(a_opt);
+  a.write("net", net);
+  a.write("w_opt", w_opt);
+  a.write("a_opt", a_opt);
+  a.write("alpha_normal", alpha_normal_.detach().cpu(), /*is_buffer=*/true);
+  a.write("alpha_reduce", alpha_reduce_.detach().cpu(), true);
+  a.write("rng_cpu", at::detail::getDefaultCPUGenerator().get_state(), true);
+  a.save_to(file.string());
+}
+
+void DartsSearch::load(const std::filesystem::path& file) {
+  torch::serialize::InputArchive a;
+  try {
+    a.load_from(file.string(), device_);
+  } catch (const c10::Error& e) {
+    throw Error("darts: cannot read checkpoint '" + file.string() + "': " + e.what_without_backtrace());
+  }
+  c10::IValue format, options;
+  if (!a.try_read("format", format) || format.toStringRef() != "nashost-darts-search-1")
+    throw Error("darts: '" + file.string() + "' is not a DARTS search checkpoint");
+  a.read("options", options);
+  const Json saved = Json::parse(options.toStringRef());
+  for (const char* key : {"channels", "layers", "nodes", "stem_multiplier", "operation_set", "order"})
+    if (saved.contains(key) && saved[key] != options_.json()[key])
+      throw ConfigError("darts: checkpoint '" + file.string() + "' was made with " + key + " = " + saved[key].dump() +
+                        ", but this run has " + options_.json()[key].dump());
+  at::Tensor epoch, an, ar, rng;
+  a.read("epoch", epoch);
+  torch::serialize::InputArchive net, w_opt, a_opt;
+  a.read("net", net);
+  a.read("w_opt", w_opt);
+  a.read("a_opt", a_opt);
+  net_->load(net);
+  a.read("alpha_normal", an, true);
+  a.read("alpha_reduce", ar, true);
+  {
+    at::NoGradGuard ng;
+    alpha_normal_.copy_(an);
+    alpha_reduce_.copy_(ar);
+  }
+  w_opt_->load(w_opt);
+  a_opt_->load(a_opt);
+  a.read("rng_cpu", rng, true);
+  {
+    at::Generator gen = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    gen.set_state(rng.cpu());
+  }
+  epoch_ = epoch.item<int64_t>();
+}
+
+std::vector<Genotype> DartsSearch::derive(const Config&) { return {current_genotype()}; }
+
+Json DartsSearch::state_summary() const {
+  auto matrix = [](const at::Tensor& a) {
+    const at::Tensor p = at::softmax(a.detach().to(at::kCPU, at::kDouble), -1);
+    Json rows = Json::array();
+    for (int64_t r = 0; r < p.size(0); ++r) {
+      Json row = Json::array();
+      for (int64_t c = 0; c < p.size(1); ++c) row.push_back(p[r][c].item<double>());
+      rows.push_back(row);
+    }
+    return rows;
+  };
+  return Json{{"epoch", epoch_},
+              {"ops", net_->operation_set().ops()},
+              {"alpha_normal", matrix(alpha_normal_)},
+              {"alpha_reduce", matrix(alpha_reduce_)},
+              {"genotype", to_darts_text(current_genotype())}};
+}
+
+}  // namespace nas::darts

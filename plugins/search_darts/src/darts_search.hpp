@@ -1,0 +1,62 @@
+#pragma once
+// The "darts" search strategy: bilevel search over the DARTS supernet, first or second
+// order (method-darts.md §2), epoch by epoch, resumable.
+#include <memory>
+
+#include <torch/optim/adam.h>
+#include <torch/optim/sgd.h>
+
+#include "nashost/config.hpp"
+#include "nashost/context.hpp"
+#include "nashost/dataset.hpp"
+#include "nashost/nn/darts_search_network.hpp"
+#include "nashost/strategy.hpp"
+
+namespace nas::darts {
+
+/// Options with the paper defaults (§2.5); every value is a TOML key.
+const OptionList& search_options();
+
+class DartsSearch : public SearchStrategy {
+ public:
+  DartsSearch(const Config& options, std::shared_ptr<Dataset> data, HostContext& ctx);
+
+  int64_t total_epochs() const override { return epochs_; }
+  int64_t completed_epochs() const override { return epoch_; }
+  Metrics run_epoch() override;
+  void save(const std::filesystem::path& file) const override;
+  void load(const std::filesystem::path& file) override;
+  std::vector<Genotype> derive(const Config& args) override;
+  Json state_summary() const override;
+
+  Genotype current_genotype() const;
+  const at::Tensor& alpha_normal() const { return alpha_normal_; }
+  const at::Tensor& alpha_reduce() const { return alpha_reduce_; }
+  nn::DartsSearchNetwork& network() { return net_; }
+  /// One search iteration (architecture step, then weight step); returns the train loss
+  /// and the (detached) outputs of the weight step's forward. Public for the benchmark.
+  std::pair<double, at::Tensor> step(const Batch& train, const Batch& valid, double lr);
+
+ private:
+  void write_epoch_outputs(int64_t epoch, const Metrics& metrics);
+  Metrics evaluate();
+
+  Config options_;
+  std::shared_ptr<Dataset> data_;
+  HostContext& ctx_;
+  std::shared_ptr<spdlog::logger> log_;
+  Task task_;
+  int64_t epochs_, epoch_ = 0, nodes_;
+  bool second_order_;
+  c10::Device device_;
+  nn::DartsSearchNetwork net_{nullptr};
+  at::Tensor alpha_normal_, alpha_reduce_;
+  std::vector<at::Tensor> weights_;
+  std::unique_ptr<torch::optim::SGD> w_opt_;
+  std::unique_ptr<torch::optim::Adam> a_opt_;
+  std::unique_ptr<BatchLoader> train_loader_, valid_loader_, eval_loader_;
+  std::filesystem::path out_dir_;
+  bool plots_warned_ = false;
+};
+
+}  // namespace nas::darts

@@ -1,0 +1,64 @@
+#pragma once
+// SearchStrategy "darts-cc": one search yields a family of architectures indexed by the
+// complexity λ (spec §1–§4). Each step samples λ log-uniformly, takes an architecture
+// step on the validation half (CE + λ·expected parameter count; second order by
+// default) and a weight step on the train half (CE). derive{lambda=λ̃, rule=} discretises
+// α(λ̃) into a genotype.
+#include <memory>
+#include <random>
+#include <vector>
+
+#include <spdlog/logger.h>
+#include <torch/optim/adam.h>
+#include <torch/optim/sgd.h>
+
+#include "darts_cc_model.hpp"
+#include "nashost/context.hpp"
+#include "nashost/dataset.hpp"
+#include "nashost/strategy.hpp"
+#include "options.hpp"
+
+namespace nas::darts_cc {
+
+class DartsCCStrategy : public SearchStrategy {
+ public:
+  DartsCCStrategy(const Config& options, std::shared_ptr<Dataset> data, HostContext& ctx);
+
+  int64_t total_epochs() const override { return settings_.epochs; }
+  int64_t completed_epochs() const override { return epoch_; }
+  Metrics run_epoch() override;
+  void save(const std::filesystem::path& file) const override;
+  void load(const std::filesystem::path& file) override;
+  std::vector<Genotype> derive(const Config& args) override;
+  Json state_summary() const override;
+
+  DartsCCModel& model() { return model_; }
+  /// Temperature used in epoch e.
+  double temperature(int64_t epoch) const;
+
+ private:
+  /// One search step: architecture update, then weight update. Returns (train CE, train
+  /// correct, arch CE, λ·E[params]).
+  struct StepStats {
+    double train_loss, train_correct, arch_loss, penalty;
+  };
+  StepStats step(const Batch& trn, const Batch& val, const LambdaSample& lam, double temperature, double lr);
+  double valid_accuracy_at_zero(double temperature);
+  std::string fingerprint() const;
+
+  SearchSettings settings_;
+  std::shared_ptr<Dataset> data_;
+  HostContext& ctx_;
+  std::shared_ptr<spdlog::logger> log_;
+  std::shared_ptr<const OperationSet> ops_;
+  LambdaRange range_;
+  DartsCCModel model_{nullptr};
+  std::vector<at::Tensor> weights_, arch_, buffers_;
+  std::unique_ptr<torch::optim::SGD> w_opt_;
+  std::unique_ptr<torch::optim::Adam> a_opt_;
+  std::unique_ptr<BatchLoader> train_, valid_;
+  int64_t epoch_ = 0;
+  int64_t global_step_ = 0;
+};
+
+}  // namespace nas::darts_cc

@@ -1,0 +1,179 @@
+#include "one_hot_trainer.hpp"
+
+#include <chrono>
+#include <sstream>
+
+#include <ATen/ATen.h>
+#include <torch/nn/utils/clip_grad.h>
+#include <torch/optim/sgd.h>
+#include <torch/serialize/output-archive.h>
+#include <torch/utils.h>
+
+#include "darts_cc_model.hpp"
+#include "derive_rules.hpp"
+#include "nashost/error.hpp"
+#include "nashost/io.hpp"
+#include "param_penalty.hpp"
+
+namespace nas::darts_cc {
+namespace {
+
+std::string safe_label(std::string s) {
+  for (char& c : s)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') c = '_';
+  return s;
+}
+
+}  // namespace
+
+OneHotChoice one_hot_choice(const Genotype& genotype, const std::vector<std::string>& op_names, int64_t nodes) {
+  if (!genotype.is_cell()) throw ConfigError("one-hot: genotype space '" + genotype.space + "' has no cells");
+  return {cell_op_indices(genotype.normal, op_names, nodes, "normal"),
+          cell_op_indices(genotype.reduce, op_names, nodes, "reduce")};
+}
+
+int64_t one_hot_param_count(const nn::DartsSearchNetworkImpl& net, const OneHotChoice& choice) {
+  const int64_t nodes = net.options().nodes;
+  double all_ops = 0, selected = 0;
+  for (const auto& shape : net.cells()) {
+    const at::Tensor table = cell_param_costs(net.operation_set(), {shape.reduction, shape.channels}, nodes);
+    all_ops += table.sum().item<double>();
+    const auto& ops = shape.reduction ? choice.reduce : choice.normal;
+    for (size_t e = 0; e < ops.size(); ++e) selected += table[static_cast<int64_t>(e)][ops[e]].item<double>();
+  }
+  return count_parameters(net) - static_cast<int64_t>(all_ops) + static_cast<int64_t>(selected);
+}
+
+OneHotTrainer::OneHotTrainer(const Config& options, HostContext& ctx)
+    : settings_(parse_one_hot_settings(options)), ctx_(ctx), log_(ctx.logger("one-hot")) {
+  ops_ = ctx.operation_set(settings_.net.ops);
+  if (!ops_) throw ConfigError("one-hot: operation set '" + settings_.net.ops + "' is not available");
+}
+
+int64_t OneHotTrainer::count_params(const Genotype& genotype, Dataset& data) {
+  check_dataset(data.info(), settings_.net, "one-hot");
+  const OneHotChoice choice = one_hot_choice(genotype, ops_->ops(), settings_.net.nodes);
+  nn::DartsSearchNetwork net(settings_.net.for_data(data.info()), ops_);
+  return one_hot_param_count(*net, choice);
+}
+
+TrainResult OneHotTrainer::train(const Genotype& genotype, Dataset& data) {
+  check_dataset(data.info(), settings_.net, "one-hot");
+  // Validate the genotype before anything is built or trained.
+  const OneHotChoice choice = one_hot_choice(genotype, ops_->ops(), settings_.net.nodes);
+  const auto start = std::chrono::steady_clock::now();
+  const at::AutoGradMode grad_mode(true);  // callers may hold a NoGradGuard
+  ++runs_;
+  std::string label = "one-hot-" + std::to_string(runs_);
+  if (genotype.meta.is_object() && genotype.meta.contains("label") && genotype.meta["label"].is_string())
+    label = genotype.meta["label"].get<std::string>();
+  const auto dir = ctx_.run_dir() / "train" / safe_label(label);
+  std::filesystem::create_directories(dir);
+
+  torch::manual_seed(ctx_.seed());  // every genotype starts from the same seed
+  nn::DartsSearchNetwork net(settings_.net.for_data(data.info()), ops_);
+  net->to(ctx_.device());
+  const int64_t params = one_hot_param_count(*net, choice);
+  std::vector<at::Tensor> weights = net->parameters();
+  torch::optim::SGD opt(weights, torch::optim::SGDOptions(settings_.lr)
+                                     .momentum(settings_.momentum)
+                                     .weight_decay(settings_.weight_decay));
+
+  LoaderOptions lo;
+  lo.batch_size = settings_.batch_size;
+  lo.shuffle = true;
+  lo.augment = settings_.augment;
+  lo.cutout = settings_.cutout;
+  lo.seed = ctx_.seed();
+  lo.device = ctx_.device();
+  lo.workers = settings_.workers;
+  auto train_loader = data.loader(Split::TrainFull, lo);
+  LoaderOptions to = lo;
+  to.shuffle = false;
+  to.augment = false;
+  to.cutout = 0;
+  auto test_loader = data.loader(Split::Test, to);
+
+  double best_acc = -1, best_loss = 0, last_acc = 0, last_train_loss = 0, last_train_acc = 0;
+  int64_t best_epoch = -1;
+  const auto model_file = dir / "model.pt";
+  for (int64_t epoch = 0; epoch < settings_.epochs; ++epoch) {
+    const double lr = cosine_lr(settings_.lr, settings_.lr_min, epoch, settings_.epochs);
+    for (auto& g : opt.param_groups()) static_cast<torch::optim::SGDOptions&>(g.options()).lr(lr);
+    net->train();
+    train_loader->start_epoch(epoch);
+    int64_t steps = train_loader->batches_per_epoch();
+    if (settings_.batches_per_epoch > 0) steps = std::min(steps, settings_.batches_per_epoch);
+    auto progress = ctx_.progress(label + " epoch " + std::to_string(epoch + 1) + "/" + std::to_string(settings_.epochs), steps);
+    double sum_loss = 0, correct = 0, seen = 0;
+    int64_t done = 0;
+    for (; done < steps; ++done) {
+      auto b = train_loader->next();
+      if (!b) break;
+      opt.zero_grad();
+      const at::Tensor logits = net->forward_discrete(b->input, choice.normal, choice.reduce);
+      const at::Tensor loss = at::cross_entropy_loss(logits, b->target);
+      const double l = loss.item<double>();
+      if (!std::isfinite(l))
+        throw NumericError("one-hot '" + label + "': training loss is " + std::to_string(l) + " at epoch " +
+                           std::to_string(epoch) + "; lower lr");
+      loss.backward();
+      torch::nn::utils::clip_grad_norm_(weights, settings_.grad_clip);
+      opt.step();
+      sum_loss += l;
+      correct += logits.argmax(1).eq(b->target).sum().item<double>();
+      seen += static_cast<double>(b->target.size(0));
+      progress->advance();
+      std::ostringstream st;
+      st.precision(3);
+      st << "loss " << sum_loss / static_cast<double>(done + 1) << " acc " << correct / seen;
+      progress->set_status(st.str());
+    }
+    progress->finish();
+    last_train_loss = done > 0 ? sum_loss / static_cast<double>(done) : 0.0;
+    last_train_acc = seen > 0 ? correct / seen : 0.0;
+
+    // The test set is the validation set (authors' fine-tuning protocol).
+    const at::NoGradGuard no_grad;
+    net->eval();
+    test_loader->start_epoch(epoch);
+    double test_correct = 0, test_seen = 0, test_loss = 0;
+    int64_t batches = 0;
+    while (auto b = test_loader->next()) {
+      const at::Tensor logits = net->forward_discrete(b->input, choice.normal, choice.reduce);
+      test_loss += at::cross_entropy_loss(logits, b->target, {}, at::Reduction::Sum).item<double>();
+      test_correct += logits.argmax(1).eq(b->target).sum().item<double>();
+      test_seen += static_cast<double>(b->target.size(0));
+      if (settings_.eval_batches > 0 && ++batches >= settings_.eval_batches) break;
+    }
+    last_acc = test_seen > 0 ? test_correct / test_seen : 0.0;
+    ctx_.metrics().scalar("train/" + label + "/train_loss", last_train_loss, epoch);
+    ctx_.metrics().scalar("train/" + label + "/test_accuracy", last_acc, epoch);
+    if (last_acc > best_acc) {
+      best_acc = last_acc;
+      best_loss = test_seen > 0 ? test_loss / test_seen : 0.0;
+      best_epoch = epoch;
+      atomic_write_file(model_file, [&](const std::filesystem::path& tmp) {
+        torch::serialize::OutputArchive archive;
+        net->save(archive);
+        archive.save_to(tmp.string());
+      });
+    }
+    log_->info("{} epoch {}/{}: train loss {:.4f} acc {:.4f}, test acc {:.4f} (best {:.4f})", label, epoch + 1,
+               settings_.epochs, last_train_loss, last_train_acc, last_acc, best_acc);
+  }
+  TrainResult r;
+  r.params = params;
+  r.model_file = model_file;
+  r.metrics = {{"test_accuracy", best_acc},
+               {"best_test_accuracy", best_acc},
+               {"best_epoch", static_cast<double>(best_epoch)},
+               {"test_loss", best_loss},
+               {"final_test_accuracy", last_acc},
+               {"train_loss", last_train_loss},
+               {"train_accuracy", last_train_acc},
+               {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()}};
+  return r;
+}
+
+}  // namespace nas::darts_cc

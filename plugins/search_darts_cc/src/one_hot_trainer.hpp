@@ -1,0 +1,45 @@
+#pragma once
+// Trainer "one-hot" (spec §9): the DARTS-CC fine-tuning model. It builds the same
+// supernet as the search (every candidate op on every edge, op BN affine=False) but runs
+// only the genotype's op on each edge (none = zero) with the supernet's plain Linear
+// head; trains on the full training set and uses the test set as validation, reporting
+// the best-epoch test accuracy as the authors did (optimistic by design, §14.9).
+//
+// Parameter count = fixed part (stem, preprocessing, head) + parameters of the selected
+// ops, i.e. the unused candidates are not counted.
+#include <memory>
+
+#include <spdlog/logger.h>
+
+#include "nashost/context.hpp"
+#include "nashost/dataset.hpp"
+#include "nashost/nn/darts_search_network.hpp"
+#include "nashost/strategy.hpp"
+#include "options.hpp"
+
+namespace nas::darts_cc {
+
+/// Op index per edge, in the operation set's order, for both cell types.
+struct OneHotChoice {
+  std::vector<int64_t> normal, reduce;
+};
+OneHotChoice one_hot_choice(const Genotype& genotype, const std::vector<std::string>& op_names, int64_t nodes);
+
+/// Closed form: count_parameters(net) − all candidate-op parameters + selected ones.
+int64_t one_hot_param_count(const nn::DartsSearchNetworkImpl& net, const OneHotChoice& choice);
+
+class OneHotTrainer : public Trainer {
+ public:
+  OneHotTrainer(const Config& options, HostContext& ctx);
+  int64_t count_params(const Genotype& genotype, Dataset& data) override;
+  TrainResult train(const Genotype& genotype, Dataset& data) override;
+
+ private:
+  OneHotSettings settings_;
+  HostContext& ctx_;
+  std::shared_ptr<spdlog::logger> log_;
+  std::shared_ptr<const OperationSet> ops_;
+  int64_t runs_ = 0;
+};
+
+}  // namespace nas::darts_cc

@@ -1,0 +1,67 @@
+#include "model_file.hpp"
+
+#include <torch/serialize/input-archive.h>
+#include <torch/serialize/output-archive.h>
+
+#include "nashost/error.hpp"
+#include "nashost/io.hpp"
+
+namespace nas::enas {
+
+void save_shared_model(SharedRnnImpl& model, const std::optional<std::vector<Edge>>& edges,
+                       const std::filesystem::path& file) {
+  Json meta{{"format", "nashost-enas-shared-rnn"}, {"version", 1}, {"config", model.config().to_json()}};
+  Json acts = Json::array();
+  for (const auto& child : model.named_children())
+    if (child.key().rfind("act_", 0) == 0) acts.push_back(child.key().substr(4));
+  meta["activations"] = acts;
+  if (edges) {
+    Json e = Json::array();
+    for (const auto& [i, j] : *edges) e.push_back(Json::array({i, j}));
+    meta["edges"] = e;
+  }
+  std::filesystem::create_directories(file.parent_path());
+  atomic_write_file(file, [&](const std::filesystem::path& tmp) {
+    torch::serialize::OutputArchive archive;
+    archive.write("meta", c10::IValue(meta.dump()));
+    torch::serialize::OutputArchive weights;
+    model.save(weights);
+    archive.write("model", weights);
+    archive.save_to(tmp.string());
+  });
+}
+
+SharedRnn load_shared_model(const std::filesystem::path& file, const OperationSet& ops, c10::Device device) {
+  if (!std::filesystem::exists(file))
+    throw Error("shared model file '" + file.string() + "' does not exist (the enas strategy writes "
+                "search/shared_model.pt in its run directory)");
+  torch::serialize::InputArchive archive;
+  Json meta;
+  try {
+    archive.load_from(file.string(), device);
+    c10::IValue v;
+    archive.read("meta", v);
+    meta = Json::parse(v.toStringRef());
+  } catch (const c10::Error& e) {
+    throw Error("'" + file.string() + "' is not an ENAS shared-model file: " + e.what_without_backtrace());
+  }
+  if (meta.value("format", "") != "nashost-enas-shared-rnn")
+    throw Error("'" + file.string() + "' is not an ENAS shared-model file");
+  std::vector<std::string> acts = meta.at("activations").get<std::vector<std::string>>();
+  if (acts != ops.ops())
+    throw Error("'" + file.string() + "' was written with activations " + meta.at("activations").dump() +
+                ", the operation set has others");
+  std::optional<std::vector<Edge>> edges;
+  if (meta.contains("edges")) {
+    edges.emplace();
+    for (const auto& e : meta["edges"]) edges->emplace_back(e[0].get<int>(), e[1].get<int>());
+  }
+  SharedRnn model(SharedRnnConfig::from_json(meta.at("config")), ops, edges);
+  torch::serialize::InputArchive weights;
+  archive.read("model", weights);
+  model->load(weights);
+  model->to(device);
+  return model;
+}
+
+}  // namespace nas::enas

@@ -1,0 +1,109 @@
+#include "options.hpp"
+
+namespace nas::enas {
+
+namespace {
+OptionList model_options() {
+  return {
+      {"operation_set", OptionType::String, "enas-rnn", "operation set with the node activations"},
+      {"embed", OptionType::Int, 1000, "embedding size (= hidden when tie_weights)"},
+      {"hidden", OptionType::Int, 1000, "hidden size of every node"},
+      {"tie_weights", OptionType::Bool, true, "decoder shares the embedding matrix"},
+      {"dropoute", OptionType::Float, 0.1, "embedding (vocabulary row) dropout"},
+      {"dropouti", OptionType::Float, 0.65, "locked dropout on the embedded input"},
+      {"dropout", OptionType::Float, 0.4, "locked dropout on the cell outputs"},
+      {"wdrop", OptionType::Float, 0.5, "DropConnect on the recurrent weights W_hc, W_hh"},
+      {"init_range", OptionType::Float, 0.025, "weights are drawn from U(-init_range, init_range)"},
+      {"max_hidden_norm", OptionType::Float, 25.0, "rows of the next hidden state are clamped to this L2 norm"},
+      {"batch_size", OptionType::Int, 64, "training batch size (columns of the token stream)"},
+      {"eval_batch_size", OptionType::Int, 64, "batch size of full-set validation/test evaluation"},
+      {"bptt", OptionType::Int, 35, "truncated back-propagation length"},
+  };
+}
+OptionList training_options(double lr, const std::string& optim) {
+  return {
+      {"shared_optim", OptionType::String, optim, "sgd or adam"},
+      {"shared_lr", OptionType::Float, lr, "learning rate of the shared weights"},
+      {"shared_l2", OptionType::Float, 1e-7, "weight decay"},
+      {"shared_grad_clip", OptionType::Float, 0.25, "gradient-norm clip over all shared weights"},
+      {"shared_decay", OptionType::Float, 0.96, "lr factor per epoch after shared_decay_after"},
+      {"shared_decay_after", OptionType::Int, 15, "first epoch index whose end decays the lr"},
+  };
+}
+void append(OptionList& a, const OptionList& b) { a.insert(a.end(), b.begin(), b.end()); }
+}  // namespace
+
+OptionList search_options() {
+  OptionList o = {
+      {"network", OptionType::String, "rnn", "rnn (ENAS recurrent cell); cnn is not implemented yet"},
+      {"train_type", OptionType::String, "orig", "orig, flexible, hardcoded or random"},
+      {"architecture", OptionType::String, "tree", "hardcoded: fixed topology, tree or chain"},
+      {"num_blocks", OptionType::Int, 12, "nodes per cell (flexible: the maximum)"},
+      {"epochs", OptionType::Int, 150, "search epochs"},
+      {"shared_steps", OptionType::Int, 400, "shared-weight steps per epoch (persistent cursor over train)"},
+      {"shared_num_sample", OptionType::Int, 1, "DAGs sampled per shared step (losses averaged)"},
+      {"controller_steps", OptionType::Int, 2000, "controller steps per epoch"},
+      {"controller_hid", OptionType::Int, 100, "controller LSTM size"},
+      {"controller_lr", OptionType::Float, 3.5e-4, "controller Adam learning rate"},
+      {"controller_grad_clip", OptionType::Float, 0.0, "controller gradient-norm clip (0 = off)"},
+      {"softmax_temperature", OptionType::Float, 5.0, "controller logits are divided by this"},
+      {"tanh_c", OptionType::Float, 2.5, "controller logits become tanh_c * tanh(logits) (0 = off)"},
+      {"reward_c", OptionType::Float, 80.0, "reward = reward_c / valid ppl"},
+      {"ppl_square", OptionType::Bool, false, "reward = reward_c / ppl^2"},
+      {"entropy_mode", OptionType::String, "reward", "reward (entropy added per decision) or regularizer"},
+      {"entropy_coeff", OptionType::Float, 1e-4, "entropy weight"},
+      {"ema_baseline_decay", OptionType::Float, 0.95, "moving-average baseline decay"},
+      {"derive_samples", OptionType::Int, 100, "DAGs sampled by the per-epoch derive"},
+      {"eval_full_valid", OptionType::Bool, true, "evaluate the derived DAG on the whole validation set each epoch"},
+      {"log_step", OptionType::Int, 50, "per-step scalars every this many steps"},
+  };
+  append(o, model_options());
+  append(o, training_options(20.0, "sgd"));
+  return o;
+}
+
+OptionList derive_options() {
+  return {
+      {"samples", OptionType::Int, 100, "DAGs to sample; the best on the first validation minibatch is kept"},
+      {"full_valid", OptionType::Bool, false, "score each sample on the whole validation set instead"},
+  };
+}
+
+OptionList scratch_options() {
+  OptionList o = {
+      {"epochs", OptionType::Int, 40, "training epochs"},
+      {"steps_per_epoch", OptionType::Int, 0, "steps per epoch (0 = one pass over the training split)"},
+      {"label", OptionType::String, "enas-rnn-scratch", "sub-folder of train/ for the model file"},
+      {"log_step", OptionType::Int, 50, "per-step scalars every this many steps"},
+  };
+  append(o, model_options());
+  append(o, training_options(20.0, "sgd"));
+  return o;
+}
+
+OptionList eval_options() {
+  return {
+      {"model_file", OptionType::String, nullptr, "shared-model file written by the enas strategy"},
+      {"operation_set", OptionType::String, "enas-rnn", "operation set the model was built with"},
+      {"eval_batch_size", OptionType::Int, 64, "batch size of the full-set evaluation"},
+      {"bptt", OptionType::Int, 35, "evaluation chunk length"},
+  };
+}
+
+SharedRnnConfig shared_config_from(const Config& o, int64_t vocab, int num_blocks) {
+  SharedRnnConfig c;
+  c.vocab = vocab;
+  c.embed = o.get_int("embed");
+  c.hidden = o.get_int("hidden");
+  c.num_blocks = num_blocks;
+  c.tie_weights = o.get_bool("tie_weights");
+  c.dropoute = o.get_float("dropoute");
+  c.dropouti = o.get_float("dropouti");
+  c.dropout = o.get_float("dropout");
+  c.wdrop = o.get_float("wdrop");
+  c.init_range = o.get_float("init_range");
+  c.max_hidden_norm = o.get_float("max_hidden_norm");
+  return c;
+}
+
+}  // namespace nas::enas

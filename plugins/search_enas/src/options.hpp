@@ -1,0 +1,17 @@
+#pragma once
+// Option lists of the ENAS components (defaults = carpedm20 config.py / the spec's values,
+// with the fork's bugs fixed: shared_lr and the decay schedule are honoured).
+#include "nashost/config.hpp"
+#include "shared_rnn.hpp"
+
+namespace nas::enas {
+
+OptionList search_options();
+OptionList derive_options();
+OptionList scratch_options();
+OptionList eval_options();
+
+/// The shared-model part of a validated options view (vocab from the dataset).
+SharedRnnConfig shared_config_from(const Config& options, int64_t vocab, int num_blocks);
+
+}  // namespace nas::enas

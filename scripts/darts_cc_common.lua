@@ -1,0 +1,183 @@
+-- Shared pipeline of the DARTS-CC scripts (fmnist_hyper.lua, cifar10_hyper.lua,
+-- fmnist_random.lua): dataset with a loud synthetic fallback, the fine-tuning trainer
+-- chosen in the config, the random and DARTS baselines, records and the scatter plot.
+local M = {}
+
+-- The DARTS-CC integer encoding (none LAST); used to turn a DARTS baseline's alphas into
+-- a genotype with the `simple` rule (argmax per edge, none included).
+M.DARTS_CC_ORDER = {"max_pool_3x3", "avg_pool_3x3", "skip_connect", "sep_conv_3x3",
+                    "sep_conv_5x5", "dil_conv_3x3", "dil_conv_5x5", "none"}
+
+local function merged(base, over)
+  local out = {}
+  for k, v in pairs(base or {}) do out[k] = v end
+  for k, v in pairs(over or {}) do out[k] = v end
+  return out
+end
+M.merged = merged
+
+-- The configured dataset, or (files missing) the synthetic fallback, said loudly.
+function M.open_dataset(cfg)
+  local ds = cfg.dataset or {}
+  local name = ds.name or "fashion-mnist"
+  local d, err = nas.dataset(name, ds.options or {})
+  local note = ""
+  if not d then
+    local fb = ds.fallback or "synthetic-images"
+    nas.log.warn("==================================================================")
+    nas.log.warn("dataset '%s' is NOT available: %s", name, tostring(err))
+    nas.log.warn("falling back to '%s': SYNTHETIC DATA, the numbers below say nothing", fb)
+    nas.log.warn("about %s. Put the files in place (see /work/shared/data/README.md", name)
+    nas.log.warn("or set NAS_DATA_DIR) and run again.")
+    nas.log.warn("==================================================================")
+    local err2
+    d, err2 = nas.dataset(fb, ds.fallback_options or {})
+    if not d then error("fallback dataset '" .. fb .. "' is not available either: " .. tostring(err2)) end
+    note = "SYNTHETIC (" .. name .. " missing)"
+  end
+  local info = d:info()
+  if info.synthetic and note == "" then
+    nas.log.warn("dataset %s is SYNTHETIC: accuracies mean nothing", info.name)
+    note = "SYNTHETIC"
+  end
+  return d, info, (note ~= "" and note or info.name)
+end
+
+-- The fine-tuning trainer: [finetune] trainer = "one-hot" | "darts-eval", its options in
+-- [finetune.<trainer>]; `extra` (a table) is merged over them (e.g. no cutout for random).
+function M.trainer(cfg, extra)
+  local ft = cfg.finetune or {}
+  local name = ft.trainer or "one-hot"
+  return nas.trainer(name, merged(ft[name] or {}, extra)), name
+end
+
+local function fmt_lambda(x) return (string.format("%.2f", x):gsub("%.", "_")) end
+M.fmt_lambda = fmt_lambda
+
+-- DARTS-CC search → derive at each λ̃ → fine-tune each; returns {λ̃ → {params=, acc=}}.
+function M.darts_cc(cfg, d, data_note, trainer, trainer_name)
+  local s = nas.search("darts-cc", {dataset = d, options = cfg.search or {}, label = "search"})
+  s:run()
+  local dv = cfg.derive or {}
+  local rule = dv.rule or "simple"
+  local points = {}
+  for _, lt in ipairs(dv.lambdas or {0, 0.25, 0.5, 0.75, 1}) do
+    local g = s:derive({lambda = lt, rule = rule})[1]
+    local tag = "darts_cc_" .. fmt_lambda(lt)
+    g:save(nas.path("genotypes", "genotype_" .. fmt_lambda(lt) .. ".json"))
+    local ok, perr = pcall(function() g:plot(nas.path("genotypes", tag)) end)
+    if not ok then nas.log.warn("could not draw the cells of %s: %s", tag, tostring(perr)) end
+    local r = trainer:train(g, d, {label = tag})
+    nas.log.info("DARTS-CC lambda~ %.2f (log10 lambda %.2f): %d parameters, test accuracy %.4f",
+                 lt, g.meta.log10_lambda, r.params, r.test_accuracy)
+    nas.record{group = "darts-cc", lambda = lt, log10_lambda = g.meta.log10_lambda, params = r.params,
+               test_accuracy = r.test_accuracy, expected_params = math.floor(g.meta.expected_params + 0.5),
+               trainer = trainer_name, data = data_note}
+    points[#points + 1] = {lambda = lt, params = r.params, acc = r.test_accuracy}
+  end
+  return points
+end
+
+-- Random baseline (spec §10): `count` genotypes with a growing share of parameter-free ops.
+function M.random_baseline(cfg, d, data_note, trainer, trainer_name)
+  local rb = (cfg.baselines or {}).random_options or {}
+  local s = nas.search("darts-cc-random", {dataset = d, options = rb, label = "random"})
+  local pts = {}
+  for k, g in ipairs(s:derive({})) do
+    local tag = string.format("random_%02d", k - 1)
+    g:save(nas.path("genotypes", "random_genotype_" .. (k - 1) .. ".json"))
+    local r = trainer:train(g, d, {label = tag})
+    nas.record{group = "random", lambda = "", log10_lambda = "", params = r.params,
+               test_accuracy = r.test_accuracy, share_free = g.meta.parameter_free_share,
+               trainer = trainer_name, data = data_note}
+    pts[#pts + 1] = {params = r.params, acc = r.test_accuracy}
+  end
+  return pts
+end
+
+-- Plain-DARTS baseline: the "darts" strategy, its alphas discretised with `simple`.
+function M.darts_baseline(cfg, d, data_note, trainer, trainer_name)
+  local opts = (cfg.baselines or {}).darts_search or {}
+  local s = nas.search("darts", {dataset = d, options = opts, label = "darts"})
+  s:run()
+  local st = s:state()
+  local index = {}
+  for i, name in ipairs(M.DARTS_CC_ORDER) do index[name] = i - 1 end
+  local function cell(probs)
+    local nodes, e = {}, 1
+    local n = 0
+    while #probs >= (n + 1) * (n + 4) / 2 do n = n + 1 end
+    for node = 0, n - 1 do
+      local row = {}
+      for _ = 0, node + 1 do
+        local best = 1
+        for o = 2, #probs[e] do if probs[e][o] > probs[e][best] then best = o end end
+        row[#row + 1] = tostring(index[st.ops[best]])
+        e = e + 1
+      end
+      nodes[#nodes + 1] = "[" .. table.concat(row, ",") .. "]"
+    end
+    return "[" .. table.concat(nodes, ",") .. "]"
+  end
+  local g = nas.genotype.parse("[" .. cell(st.alpha_reduce) .. "," .. cell(st.alpha_normal) .. "]")
+  g:save(nas.path("genotypes", "darts_genotype.json"))
+  local r = trainer:train(g, d, {label = "darts_baseline"})
+  nas.record{group = "darts", lambda = "", log10_lambda = "", params = r.params, test_accuracy = r.test_accuracy,
+             trainer = trainer_name, data = data_note}
+  return {{params = r.params, acc = r.test_accuracy}}
+end
+
+function M.series(label, pts)
+  local s = {label = label, x = {}, y = {}}
+  for _, p in ipairs(pts) do
+    s.x[#s.x + 1] = p.params
+    s.y[#s.y + 1] = p.acc
+  end
+  return s
+end
+
+-- Warns if the largest λ̃ did not give the smallest network (the method's headline effect).
+function M.check_trend(points)
+  local last = points[#points]
+  for i = 1, #points - 1 do
+    if last and points[i].params < last.params then
+      nas.log.warn("lambda~ %.2f gave %d parameters, fewer than lambda~ %.2f (%d): the search was too short "
+                   .. "for the complexity control to act", points[i].lambda, points[i].params, last.lambda, last.params)
+    end
+  end
+end
+
+-- The whole experiment of fmnist_hyper.lua / cifar10_hyper.lua.
+function M.run(title, default_dataset)
+  local cfg = nas.config()
+  cfg.dataset = cfg.dataset or {}
+  cfg.dataset.name = cfg.dataset.name or default_dataset
+  local d, info, data_note = M.open_dataset(cfg)
+  nas.log.info("%s on %s (%s), profile %s", title, info.name, data_note, tostring(cfg.profile))
+  local trainer, trainer_name = M.trainer(cfg)
+
+  local points = M.darts_cc(cfg, d, data_note, trainer, trainer_name)
+  local series = {}
+  for _, p in ipairs(points) do
+    series[#series + 1] = M.series(string.format("DARTS-CC, lambda~=%.2f", p.lambda), {p})
+  end
+  local bl = cfg.baselines or {}
+  if bl.random then
+    local rt = M.trainer(cfg, bl.random_finetune)
+    series[#series + 1] = M.series("random", M.random_baseline(cfg, d, data_note, rt, trainer_name))
+  end
+  if bl.darts then
+    series[#series + 1] = M.series("DARTS", M.darts_baseline(cfg, d, data_note, trainer, trainer_name))
+  end
+  M.check_trend(points)
+
+  nas.report{title = title .. " (" .. data_note .. ")",
+             columns = {"group", "lambda", "log10_lambda", "params", "expected_params", "test_accuracy",
+                        "trainer", "data"}}
+  local ok, perr = pcall(nas.plot.scatter, {
+    file = "acc_vs_params", title = title .. ": test accuracy vs parameters (" .. data_note .. ")",
+    xlabel = "parameters", ylabel = "test accuracy (best epoch)", logx = false, series = series})
+  if not ok then nas.log.warn("could not draw the scatter plot: %s", tostring(perr)) end
+end
+
+return M

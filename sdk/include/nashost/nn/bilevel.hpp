@@ -1,0 +1,75 @@
+#pragma once
+// The DARTS architecture gradient (method-darts.md §2.3–2.4), written against callables so
+// that any bilevel search can use it: DARTS (alpha = the leaves), DARTS-CC (alpha is a
+// function of the hypernetwork parameters; the validation loss adds a complexity penalty).
+//
+//   first order : g = ∇_a L_val(w, a)
+//   second order: w' = w − ξ(μ·m + ∇_w L_train(w, a) + λ·w)        (one virtual SGD step,
+//                                                                  momentum m, no clipping)
+//                 d_a = ∇_a L_val(w', a),  d_w = ∇_w' L_val(w', a)   (no weight decay in d_w)
+//                 ε = 0.01 / ‖d_w‖₂ (over all weight tensors together)
+//                 h = [∇_a L_train(w + ε d_w, a) − ∇_a L_train(w − ε d_w, a)] / (2ε)
+//                 g = d_a − ξ·h
+// The Hessian-vector product is taken at the ORIGINAL w (quark0 a00cad0 / #21) and divided
+// by 2ε (pt.darts #34 multiplies by ε/2 instead: not copied).
+//
+// How it works: the weights are overwritten in place (w', w ± ε d_w) under NoGradGuard and
+// finally restored from exact copies (no drift from add/sub round trips, quark0 #52), so
+// no second network is needed. The loss callables must read the *current* values of the
+// weight tensors (i.e. run the network whose parameters are `weights`).
+// If `buffers` are given (BN running statistics), they are snapshotted and restored too,
+// so the extra training-mode forwards of this step leave no trace in the network
+// (we deliberately avoid the reference side effect of §2.4).
+// Gradients are obtained with torch::autograd::grad: no .grad field is touched; the
+// caller assigns the result to the architecture leaves' .grad and steps its optimiser.
+#include <functional>
+#include <vector>
+
+#include <ATen/core/Tensor.h>
+#include <torch/optim/sgd.h>
+
+#include "nashost/export.hpp"
+
+namespace nas::nn {
+
+struct BilevelProblem {
+  /// Network weights w (leaves with requires_grad), updated in place temporarily.
+  std::vector<at::Tensor> weights;
+  /// Architecture leaves a to differentiate with respect to (alphas, or hypernet params).
+  std::vector<at::Tensor> arch;
+  /// Scalar L_train(w, a) on the training batch (builds a fresh graph each call).
+  std::function<at::Tensor()> train_loss;
+  /// Scalar L_val(w, a) on the validation batch (may include penalties on a).
+  std::function<at::Tensor()> valid_loss;
+  /// SGD momentum buffer per weight (same order); undefined tensors count as zero.
+  std::vector<at::Tensor> momentum;
+  /// Optional: tensors (BN running stats) restored to their values after the step.
+  std::vector<at::Tensor> buffers;
+};
+
+struct BilevelOptions {
+  bool second_order = true;
+  double xi = 0.025;            ///< virtual-step learning rate (DARTS: current weight lr)
+  double momentum = 0.9;        ///< μ of the weight SGD
+  double weight_decay = 3e-4;   ///< λ of the weight SGD (coupled L2)
+  double eps_scale = 0.01;      ///< ε = eps_scale / ‖d_w‖
+};
+
+struct BilevelResult {
+  std::vector<at::Tensor> arch_grad;  ///< g, one per `arch` tensor
+  double valid_loss = 0.0;            ///< L_val at w (first order) or w' (second order)
+};
+
+/// Computes the architecture gradient; weights and buffers are bit-identical afterwards.
+/// Throws nas::NumericError naming the sub-step if a loss is NaN/Inf.
+NASHOST_SDK_API BilevelResult architecture_gradient(const BilevelProblem& problem,
+                                                    const BilevelOptions& options);
+
+/// The momentum buffers of `params` in a LibTorch SGD optimiser (undefined = none yet).
+NASHOST_SDK_API std::vector<at::Tensor> sgd_momentum_buffers(torch::optim::SGD& optimizer,
+                                                             const std::vector<at::Tensor>& params);
+
+/// Gradients of `loss` w.r.t. `inputs` with unused inputs as zeros (no .grad touched).
+NASHOST_SDK_API std::vector<at::Tensor> gradients(const at::Tensor& loss, const std::vector<at::Tensor>& inputs);
+
+}  // namespace nas::nn

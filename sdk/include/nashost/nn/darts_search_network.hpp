@@ -1,0 +1,121 @@
+#pragma once
+// The DARTS search supernet (method-darts.md §1.4–1.6), shared by DARTS and DARTS-CC.
+//
+// Every edge of a cell is a mixed op over all candidate ops of an OperationSet. The
+// network holds no architecture parameters: callers pass the op *weights* of each edge
+// (DARTS: softmax(alpha); DARTS-CC: Gumbel-softmax samples), either shared by the batch
+// ([E, O]) or per example ([N, E, O]). E = edges per cell in the order
+// node0: s0, s1; node1: s0, s1, n0; node2: s0, s1, n0, n1; ... (14 for 4 nodes);
+// O = number of ops, in the OperationSet's order.
+//
+// Layout: stem Conv3×3(in → stem_multiplier·C) + BN(affine); `layers` cells, reductions
+// (doubling C) at floor(L/3) and floor(2L/3); cell preprocessing and every op BN
+// affine=False; global average pool → Linear(feature_dim → num_outputs).
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include <torch/nn/module.h>
+#include <torch/nn/modules/batchnorm.h>
+#include <torch/nn/modules/container/modulelist.h>
+#include <torch/nn/modules/conv.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/nn/pimpl.h>
+
+#include "nashost/export.hpp"
+#include "nashost/operation_set.hpp"
+
+namespace nas::nn {
+
+struct SearchNetworkOptions {
+  int64_t in_channels = 3;
+  int64_t num_outputs = 10;
+  int64_t channels = 16;
+  int64_t layers = 8;
+  int64_t nodes = 4;
+  int64_t stem_multiplier = 3;
+};
+
+struct CellShape {
+  bool reduction;
+  int64_t channels;  ///< working width C of the cell (output has nodes·C channels)
+};
+
+/// Indices of the reduction cells for `layers` cells: floor(L/3) and floor(2L/3).
+NASHOST_SDK_API std::vector<int64_t> reduction_cells(int64_t layers);
+/// Number of edges of a cell with `nodes` intermediate nodes: 2 + 3 + ... + (nodes+1).
+NASHOST_SDK_API int64_t cell_edge_count(int64_t nodes);
+
+/// One mixed edge: Σ_o w_o · o(x) over all ops of the set (the zero op is skipped: it
+/// contributes exactly nothing).
+class NASHOST_SDK_API MixedOpImpl : public torch::nn::Module {
+ public:
+  MixedOpImpl(const OperationSet& ops, int64_t channels, int64_t stride);
+  /// w: [O] or [N, O].
+  at::Tensor forward(const at::Tensor& x, const at::Tensor& w);
+  /// Runs op `index` alone (weight 1). The zero op returns zeros of the right shape.
+  at::Tensor forward_single(const at::Tensor& x, int64_t index);
+  int64_t num_ops() const { return static_cast<int64_t>(ops_.size()); }
+
+ private:
+  std::vector<std::shared_ptr<Op>> ops_;
+};
+TORCH_MODULE(MixedOp);
+
+class NASHOST_SDK_API SearchCellImpl : public torch::nn::Module {
+ public:
+  SearchCellImpl(const OperationSet& ops, int64_t nodes, int64_t c_pp, int64_t c_p, int64_t c,
+                 bool reduction, bool reduction_prev);
+  /// w: [E, O] or [N, E, O].
+  at::Tensor forward(const at::Tensor& s0, const at::Tensor& s1, const at::Tensor& w);
+  /// One op index per edge.
+  at::Tensor forward_discrete(const at::Tensor& s0, const at::Tensor& s1, const std::vector<int64_t>& ops);
+  bool reduction() const { return reduction_; }
+
+ private:
+  at::Tensor run(const at::Tensor& s0, const at::Tensor& s1,
+                 const std::function<at::Tensor(int64_t, const at::Tensor&)>& edge);
+  int64_t nodes_;
+  bool reduction_;
+  std::shared_ptr<Op> pre0_, pre1_;
+  std::vector<MixedOp> edges_;
+};
+TORCH_MODULE(SearchCell);
+
+class NASHOST_SDK_API DartsSearchNetworkImpl : public torch::nn::Module {
+ public:
+  DartsSearchNetworkImpl(const SearchNetworkOptions& options, std::shared_ptr<const OperationSet> ops);
+
+  /// Globally pooled features [N, feature_dim].
+  at::Tensor features(const at::Tensor& x, const at::Tensor& w_normal, const at::Tensor& w_reduce);
+  /// features → the network's own Linear classifier.
+  at::Tensor forward(const at::Tensor& x, const at::Tensor& w_normal, const at::Tensor& w_reduce);
+  /// One op index per edge (size E each); only those ops run; the zero op contributes zero.
+  at::Tensor forward_discrete(const at::Tensor& x, const std::vector<int64_t>& ops_normal,
+                              const std::vector<int64_t>& ops_reduce);
+
+  int64_t feature_dim() const { return feature_dim_; }
+  int64_t num_edges() const { return num_edges_; }
+  int64_t num_ops() const { return static_cast<int64_t>(ops_->ops().size()); }
+  const std::vector<CellShape>& cells() const { return shapes_; }
+  const SearchNetworkOptions& options() const { return options_; }
+  const OperationSet& operation_set() const { return *ops_; }
+  torch::nn::Linear classifier() { return classifier_; }
+
+ private:
+  at::Tensor run_cells(const at::Tensor& x,
+                       const std::function<at::Tensor(SearchCell&, const at::Tensor&, const at::Tensor&)>& cell);
+  SearchNetworkOptions options_;
+  std::shared_ptr<const OperationSet> ops_;
+  torch::nn::Conv2d stem_conv_{nullptr};
+  torch::nn::BatchNorm2d stem_bn_{nullptr};
+  std::vector<SearchCell> cells_;
+  std::vector<CellShape> shapes_;
+  torch::nn::Linear classifier_{nullptr};
+  int64_t feature_dim_ = 0;
+  int64_t num_edges_ = 0;
+};
+TORCH_MODULE(DartsSearchNetwork);
+
+}  // namespace nas::nn

@@ -1,0 +1,134 @@
+#include "nashost/nn/bilevel.hpp"
+
+#include <cmath>
+
+#include <ATen/ATen.h>
+#include <torch/csrc/autograd/autograd.h>
+#include <torch/csrc/autograd/grad_mode.h>
+
+#include "nashost/error.hpp"
+
+namespace nas::nn {
+
+namespace {
+
+double checked(const at::Tensor& loss, const char* step) {
+  const double v = loss.item<double>();
+  if (!std::isfinite(v))
+    throw NumericError(std::string("non-finite loss (") + std::to_string(v) + ") in the architecture step: " +
+                       step + "; lower the learning rates or check the data");
+  return v;
+}
+
+std::vector<at::Tensor> snapshot(const std::vector<at::Tensor>& ts) {
+  std::vector<at::Tensor> out;
+  out.reserve(ts.size());
+  for (const auto& t : ts) out.push_back(t.detach().clone());
+  return out;
+}
+
+void assign(const std::vector<at::Tensor>& dst, const std::vector<at::Tensor>& src) {
+  at::NoGradGuard guard;
+  for (size_t i = 0; i < dst.size(); ++i) dst[i].copy_(src[i]);
+}
+
+/// Restores weights and buffers when leaving scope, also on exceptions.
+struct Restore {
+  const std::vector<at::Tensor>& weights;
+  const std::vector<at::Tensor>& saved_w;
+  const std::vector<at::Tensor>& buffers;
+  const std::vector<at::Tensor>& saved_b;
+  ~Restore() {
+    assign(weights, saved_w);
+    assign(buffers, saved_b);
+  }
+};
+
+}  // namespace
+
+std::vector<at::Tensor> gradients(const at::Tensor& loss, const std::vector<at::Tensor>& inputs) {
+  auto g = torch::autograd::grad({loss}, inputs, /*grad_outputs=*/{}, /*retain_graph=*/false,
+                                 /*create_graph=*/false, /*allow_unused=*/true);
+  for (size_t i = 0; i < g.size(); ++i)
+    if (!g[i].defined()) g[i] = at::zeros_like(inputs[i]);
+  return g;
+}
+
+BilevelResult architecture_gradient(const BilevelProblem& p, const BilevelOptions& o) {
+  BilevelResult result;
+  const auto saved_b = snapshot(p.buffers);
+  if (!o.second_order) {
+    const at::Tensor lv = p.valid_loss();
+    result.valid_loss = checked(lv, "validation loss (first order)");
+    result.arch_grad = gradients(lv, p.arch);
+    assign(p.buffers, saved_b);
+    return result;
+  }
+  const auto saved_w = snapshot(p.weights);
+  Restore restore{p.weights, saved_w, p.buffers, saved_b};
+  const size_t nw = p.weights.size();
+
+  // 1. virtual step w' = w − ξ(μ·m + g + λw), the exact next SGD iterate without clipping.
+  {
+    const at::Tensor lt = p.train_loss();
+    checked(lt, "training loss of the virtual step");
+    const auto g = gradients(lt, p.weights);
+    at::NoGradGuard guard;
+    for (size_t i = 0; i < nw; ++i) {
+      at::Tensor step = g[i] + o.weight_decay * saved_w[i];
+      if (i < p.momentum.size() && p.momentum[i].defined()) step = step + o.momentum * p.momentum[i];
+      p.weights[i].copy_(saved_w[i] - o.xi * step);
+    }
+  }
+
+  // 2. d_a and d_w' of L_val at w'.
+  std::vector<at::Tensor> inputs = p.arch;
+  inputs.insert(inputs.end(), p.weights.begin(), p.weights.end());
+  const at::Tensor lv = p.valid_loss();
+  result.valid_loss = checked(lv, "validation loss at the unrolled weights");
+  const auto all = gradients(lv, inputs);
+  std::vector<at::Tensor> d_arch(all.begin(), all.begin() + static_cast<long>(p.arch.size()));
+  std::vector<at::Tensor> d_w(all.begin() + static_cast<long>(p.arch.size()), all.end());
+
+  // 3. finite-difference Hessian-vector product around the ORIGINAL weights.
+  double norm_sq = 0.0;
+  for (const auto& d : d_w) norm_sq += d.pow(2).sum().item<double>();
+  const double norm = std::sqrt(norm_sq);
+  result.arch_grad = d_arch;
+  if (norm == 0.0 || o.xi == 0.0) return result;  // no implicit term
+  const double eps = o.eps_scale / norm;
+  auto grad_at = [&](double sign, const char* step) {
+    {
+      at::NoGradGuard guard;
+      for (size_t i = 0; i < nw; ++i) p.weights[i].copy_(saved_w[i] + (sign * eps) * d_w[i]);
+    }
+    assign(p.buffers, saved_b);  // both evaluations see the same BN state
+    const at::Tensor lt = p.train_loss();
+    checked(lt, step);
+    return gradients(lt, p.arch);
+  };
+  const auto g_plus = grad_at(+1.0, "training loss at w + eps*d (Hessian-vector product)");
+  const auto g_minus = grad_at(-1.0, "training loss at w - eps*d (Hessian-vector product)");
+  // 4. g = d_a − ξ·h with h = (g⁺ − g⁻) / (2ε)   (pt.darts bug #34: it uses ·ε/2).
+  for (size_t i = 0; i < d_arch.size(); ++i)
+    result.arch_grad[i] = d_arch[i] - o.xi * (g_plus[i] - g_minus[i]) / (2.0 * eps);
+  return result;
+}
+
+std::vector<at::Tensor> sgd_momentum_buffers(torch::optim::SGD& optimizer, const std::vector<at::Tensor>& params) {
+  std::vector<at::Tensor> out;
+  out.reserve(params.size());
+  auto& state = optimizer.state();
+  for (const auto& p : params) {
+    auto it = state.find(p.unsafeGetTensorImpl());
+    if (it == state.end()) {
+      out.emplace_back();
+      continue;
+    }
+    auto& s = static_cast<torch::optim::SGDParamState&>(*it->second);
+    out.push_back(s.momentum_buffer());
+  }
+  return out;
+}
+
+}  // namespace nas::nn

@@ -1,0 +1,170 @@
+#include "nashost/nn/darts_search_network.hpp"
+
+#include <ATen/ATen.h>
+
+#include "nashost/error.hpp"
+#include "nashost/nn/darts_ops.hpp"
+
+namespace nas::nn {
+
+std::vector<int64_t> reduction_cells(int64_t layers) { return {layers / 3, 2 * layers / 3}; }
+
+int64_t cell_edge_count(int64_t nodes) {
+  int64_t e = 0;
+  for (int64_t i = 0; i < nodes; ++i) e += 2 + i;
+  return e;
+}
+
+MixedOpImpl::MixedOpImpl(const OperationSet& set, int64_t channels, int64_t stride) {
+  OpArgs args;
+  args.channels = channels;
+  args.stride = stride;
+  args.affine = false;  // search network: BN without affine parameters (paper §2.4)
+  args.search = true;
+  const auto& names = set.ops();
+  for (size_t i = 0; i < names.size(); ++i)
+    ops_.push_back(register_module(names[i], set.make(names[i], args)));
+}
+
+at::Tensor MixedOpImpl::forward(const at::Tensor& x, const at::Tensor& w) {
+  at::Tensor out;
+  const bool per_example = w.dim() == 2;
+  for (size_t i = 0; i < ops_.size(); ++i) {
+    if (ops_[i]->is_zero()) continue;  // 0·w contributes nothing (and nothing to any gradient)
+    at::Tensor wi = w.select(-1, static_cast<int64_t>(i));
+    if (per_example) wi = wi.view({-1, 1, 1, 1});
+    at::Tensor term = ops_[i]->forward(x) * wi;
+    out = out.defined() ? out + term : term;
+  }
+  if (!out.defined()) return forward_single(x, 0);  // a set of only zero ops
+  return out;
+}
+
+at::Tensor MixedOpImpl::forward_single(const at::Tensor& x, int64_t index) {
+  if (index < 0 || index >= num_ops())
+    throw Error("op index " + std::to_string(index) + " out of range 0.." + std::to_string(num_ops() - 1));
+  return ops_[static_cast<size_t>(index)]->forward(x);
+}
+
+SearchCellImpl::SearchCellImpl(const OperationSet& set, int64_t nodes, int64_t c_pp, int64_t c_p,
+                               int64_t c, bool reduction, bool reduction_prev)
+    : nodes_(nodes), reduction_(reduction) {
+  if (reduction_prev)
+    pre0_ = register_module("preprocess0", std::make_shared<FactorizedReduce>(c_pp, c, false));
+  else
+    pre0_ = register_module("preprocess0", std::make_shared<ReLUConvBN>(c_pp, c, 1, 1, 0, false));
+  pre1_ = register_module("preprocess1", std::make_shared<ReLUConvBN>(c_p, c, 1, 1, 0, false));
+  for (int64_t i = 0; i < nodes; ++i)
+    for (int64_t j = 0; j < 2 + i; ++j) {
+      const int64_t stride = reduction && j < 2 ? 2 : 1;
+      edges_.push_back(register_module("edge" + std::to_string(edges_.size()), MixedOp(set, c, stride)));
+    }
+}
+
+at::Tensor SearchCellImpl::run(const at::Tensor& s0, const at::Tensor& s1,
+                               const std::function<at::Tensor(int64_t, const at::Tensor&)>& edge) {
+  std::vector<at::Tensor> states{pre0_->forward(s0), pre1_->forward(s1)};
+  int64_t e = 0;
+  for (int64_t i = 0; i < nodes_; ++i) {
+    at::Tensor sum;
+    for (int64_t j = 0; j < 2 + i; ++j, ++e) {
+      at::Tensor h = edge(e, states[static_cast<size_t>(j)]);
+      if (h.defined()) sum = sum.defined() ? sum + h : h;
+    }
+    states.push_back(sum);
+  }
+  return at::cat(std::vector<at::Tensor>(states.begin() + 2, states.end()), 1);
+}
+
+at::Tensor SearchCellImpl::forward(const at::Tensor& s0, const at::Tensor& s1, const at::Tensor& w) {
+  const bool per_example = w.dim() == 3;
+  return run(s0, s1, [&](int64_t e, const at::Tensor& x) {
+    return edges_[static_cast<size_t>(e)]->forward(x, per_example ? w.select(1, e) : w.select(0, e));
+  });
+}
+
+at::Tensor SearchCellImpl::forward_discrete(const at::Tensor& s0, const at::Tensor& s1,
+                                            const std::vector<int64_t>& ops) {
+  if (static_cast<int64_t>(ops.size()) != static_cast<int64_t>(edges_.size()))
+    throw Error("forward_discrete: expected " + std::to_string(edges_.size()) + " op indices, got " +
+                std::to_string(ops.size()));
+  return run(s0, s1, [&](int64_t e, const at::Tensor& x) -> at::Tensor {
+    auto& edge = edges_[static_cast<size_t>(e)];
+    const int64_t op = ops[static_cast<size_t>(e)];
+    return edge->forward_single(x, op);  // the zero op yields zeros of the right shape
+  });
+}
+
+DartsSearchNetworkImpl::DartsSearchNetworkImpl(const SearchNetworkOptions& o,
+                                               std::shared_ptr<const OperationSet> ops)
+    : options_(o), ops_(std::move(ops)) {
+  if (!ops_) throw ConfigError("DartsSearchNetwork: no operation set");
+  if (o.layers < 1 || o.nodes < 1 || o.channels < 1)
+    throw ConfigError("DartsSearchNetwork: layers, nodes and channels must be positive");
+  const int64_t c_stem = o.stem_multiplier * o.channels;
+  stem_conv_ = register_module(
+      "stem_conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(o.in_channels, c_stem, 3).padding(1).bias(false)));
+  stem_bn_ = register_module("stem_bn", torch::nn::BatchNorm2d(c_stem));
+  const auto red = reduction_cells(o.layers);
+  int64_t c_pp = c_stem, c_p = c_stem, c = o.channels;
+  bool reduction_prev = false;
+  for (int64_t i = 0; i < o.layers; ++i) {
+    const bool reduction = i == red[0] || i == red[1];
+    if (reduction) c *= 2;
+    cells_.push_back(register_module("cell" + std::to_string(i),
+                                     SearchCell(*ops_, o.nodes, c_pp, c_p, c, reduction, reduction_prev)));
+    shapes_.push_back({reduction, c});
+    reduction_prev = reduction;
+    c_pp = c_p;
+    c_p = o.nodes * c;
+  }
+  feature_dim_ = c_p;
+  num_edges_ = cell_edge_count(o.nodes);
+  classifier_ = register_module("classifier", torch::nn::Linear(c_p, o.num_outputs));
+}
+
+at::Tensor DartsSearchNetworkImpl::run_cells(
+    const at::Tensor& x,
+    const std::function<at::Tensor(SearchCell&, const at::Tensor&, const at::Tensor&)>& cell) {
+  at::Tensor s0 = stem_bn_->forward(stem_conv_->forward(x));
+  at::Tensor s1 = s0;
+  for (auto& c : cells_) {
+    at::Tensor next = cell(c, s0, s1);
+    s0 = s1;
+    s1 = next;
+  }
+  return s1.mean({2, 3});  // global average pool + flatten
+}
+
+static void check_weights(const at::Tensor& w, int64_t edges, int64_t ops, const char* which) {
+  const bool ok = (w.dim() == 2 && w.size(0) == edges && w.size(1) == ops) ||
+                  (w.dim() == 3 && w.size(1) == edges && w.size(2) == ops);
+  if (!ok)
+    throw Error(std::string("DartsSearchNetwork: ") + which + " weights must be [" + std::to_string(edges) +
+                ", " + std::to_string(ops) + "] or [N, " + std::to_string(edges) + ", " +
+                std::to_string(ops) + "], got " + std::to_string(w.dim()) + "-d tensor");
+}
+
+at::Tensor DartsSearchNetworkImpl::features(const at::Tensor& x, const at::Tensor& w_normal,
+                                            const at::Tensor& w_reduce) {
+  check_weights(w_normal, num_edges_, num_ops(), "normal");
+  check_weights(w_reduce, num_edges_, num_ops(), "reduce");
+  return run_cells(x, [&](SearchCell& c, const at::Tensor& s0, const at::Tensor& s1) {
+    return c->forward(s0, s1, c->reduction() ? w_reduce : w_normal);
+  });
+}
+
+at::Tensor DartsSearchNetworkImpl::forward(const at::Tensor& x, const at::Tensor& w_normal,
+                                           const at::Tensor& w_reduce) {
+  return classifier_->forward(features(x, w_normal, w_reduce));
+}
+
+at::Tensor DartsSearchNetworkImpl::forward_discrete(const at::Tensor& x, const std::vector<int64_t>& ops_normal,
+                                                    const std::vector<int64_t>& ops_reduce) {
+  const at::Tensor f = run_cells(x, [&](SearchCell& c, const at::Tensor& s0, const at::Tensor& s1) {
+    return c->forward_discrete(s0, s1, c->reduction() ? ops_reduce : ops_normal);
+  });
+  return classifier_->forward(f);
+}
+
+}  // namespace nas::nn

@@ -1,0 +1,148 @@
+// DARTS search and evaluation networks: published parameter counts (method-darts.md §1.9),
+// the channel walk (§1.6), weight layouts and the discrete forward.
+#include <ATen/ATen.h>
+#include <gtest/gtest.h>
+
+#include "nashost/error.hpp"
+#include "nashost/genotype_formats.hpp"
+#include "nashost/nn/darts_eval_network.hpp"
+#include "nashost/nn/darts_ops.hpp"
+#include "nashost/nn/darts_search_network.hpp"
+
+namespace {
+
+std::shared_ptr<const nas::OperationSet> ops() { return std::make_shared<nas::nn::DartsOperationSet>(); }
+
+nas::nn::SearchNetworkOptions search_opts(int64_t in, int64_t out) {
+  nas::nn::SearchNetworkOptions o;
+  o.in_channels = in;
+  o.num_outputs = out;
+  return o;
+}
+
+TEST(DartsSearchNetwork, Published_parameter_counts) {
+  EXPECT_EQ(nas::count_parameters(*nas::nn::DartsSearchNetwork(search_opts(3, 10), ops())), 1930618);
+  EXPECT_EQ(nas::count_parameters(*nas::nn::DartsSearchNetwork(search_opts(1, 10), ops())), 1929754);
+  EXPECT_EQ(nas::count_parameters(*nas::nn::DartsSearchNetwork(search_opts(1, 1), ops())), 1927441);
+}
+
+TEST(DartsSearchNetwork, Cell_layout_of_the_cifar_supernet) {
+  nas::nn::DartsSearchNetwork net(search_opts(3, 10), ops());
+  EXPECT_EQ(net->num_edges(), 14);
+  EXPECT_EQ(net->num_ops(), 8);
+  EXPECT_EQ(net->feature_dim(), 256);
+  const std::vector<std::pair<bool, int64_t>> expected{{false, 16}, {false, 16}, {true, 32}, {false, 32},
+                                                       {false, 32}, {true, 64},  {false, 64}, {false, 64}};
+  ASSERT_EQ(net->cells().size(), expected.size());
+  for (size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ(net->cells()[i].reduction, expected[i].first) << i;
+    EXPECT_EQ(net->cells()[i].channels, expected[i].second) << i;
+  }
+  EXPECT_EQ(nas::nn::reduction_cells(20), (std::vector<int64_t>{6, 13}));
+  EXPECT_EQ(nas::nn::reduction_cells(5), (std::vector<int64_t>{1, 3}));
+}
+
+nas::nn::DartsSearchNetwork tiny_net() {
+  nas::nn::SearchNetworkOptions o;
+  o.in_channels = 1;
+  o.num_outputs = 3;
+  o.channels = 2;
+  o.layers = 3;
+  o.nodes = 2;
+  return nas::nn::DartsSearchNetwork(o, ops());
+}
+
+TEST(DartsSearchNetwork, Shared_and_per_example_weights_agree) {
+  torch::manual_seed(0);
+  auto net = tiny_net();
+  const at::Tensor x = at::randn({4, 1, 8, 8});
+  const at::Tensor w = at::softmax(at::randn({net->num_edges(), net->num_ops()}), -1);
+  const at::Tensor shared = net->forward(x, w, w);
+  EXPECT_EQ(shared.sizes(), (std::vector<int64_t>{4, 3}));
+  EXPECT_EQ(net->features(x, w, w).sizes(), (std::vector<int64_t>{4, net->feature_dim()}));
+  const at::Tensor wn = w.unsqueeze(0).expand({4, -1, -1});
+  EXPECT_TRUE(at::allclose(net->forward(x, wn, wn), shared, 1e-5, 1e-6));
+  // Per-example weights really act per example: changing example 3's weights leaves 0..2 alone
+  // (eval mode so that BN does not couple the examples).
+  net->eval();
+  at::Tensor w2 = wn.clone();
+  w2[3] = at::softmax(at::randn({net->num_edges(), net->num_ops()}), -1);
+  const at::Tensor a = net->forward(x, wn, wn), b = net->forward(x, w2, w2);
+  EXPECT_TRUE(at::allclose(a.slice(0, 0, 3), b.slice(0, 0, 3)));
+  EXPECT_FALSE(at::allclose(a[3], b[3]));
+  EXPECT_THROW(net->forward(x, w.slice(0, 0, 3), w), nas::Error);
+}
+
+TEST(DartsSearchNetwork, Discrete_forward_equals_one_hot_mixture) {
+  torch::manual_seed(1);
+  auto net = tiny_net();
+  const at::Tensor x = at::randn({4, 1, 8, 8});
+  const std::vector<int64_t> normal{4, 0, 3, 7, 1}, reduce{3, 2, 0, 5, 6};
+  auto one_hot = [&](const std::vector<int64_t>& idx) {
+    at::Tensor w = at::zeros({net->num_edges(), net->num_ops()});
+    for (size_t e = 0; e < idx.size(); ++e) w[static_cast<int64_t>(e)][idx[e]] = 1.0;
+    return w;
+  };
+  const at::Tensor mixed = net->forward(x, one_hot(normal), one_hot(reduce));
+  const at::Tensor discrete = net->forward_discrete(x, normal, reduce);
+  EXPECT_TRUE(at::allclose(mixed, discrete, 1e-5, 1e-6));
+  EXPECT_THROW(net->forward_discrete(x, {1, 2}, reduce), nas::Error);
+}
+
+nas::nn::EvalNetworkOptions eval_opts() {
+  nas::nn::EvalNetworkOptions o;  // C36 L20 CIFAR-10
+  o.auxiliary = true;
+  return o;
+}
+
+TEST(DartsEvalNetwork, Darts_v2_has_3349342_parameters_without_aux) {
+  nas::nn::DartsEvalNetwork net(eval_opts(), nas::named_genotype("DARTS_V2"), ops());
+  EXPECT_EQ(net->param_count_without_aux(), 3349342);
+  EXPECT_GT(nas::count_parameters(*net), 3349342);  // the aux head exists but is not reported
+  auto no_aux = eval_opts();
+  no_aux.auxiliary = false;
+  EXPECT_EQ(nas::count_parameters(*nas::nn::DartsEvalNetwork(no_aux, nas::named_genotype("DARTS_V2"), ops())), 3349342);
+}
+
+TEST(DartsEvalNetwork, Channel_walk_triples) {
+  nas::nn::DartsEvalNetwork net(eval_opts(), nas::named_genotype("DARTS_V2"), ops());
+  const auto& walk = net->channel_walk();
+  ASSERT_EQ(walk.size(), 20u);
+  using T = std::array<int64_t, 3>;
+  EXPECT_EQ(walk[0], (T{108, 108, 36}));
+  EXPECT_EQ(walk[1], (T{108, 144, 36}));
+  EXPECT_EQ(walk[2], (T{144, 144, 36}));
+  EXPECT_EQ(walk[5], (T{144, 144, 36}));
+  EXPECT_EQ(walk[6], (T{144, 144, 72}));
+  EXPECT_EQ(walk[7], (T{144, 288, 72}));
+  EXPECT_EQ(walk[12], (T{288, 288, 72}));
+  EXPECT_EQ(walk[13], (T{288, 288, 144}));
+  EXPECT_EQ(walk[14], (T{288, 576, 144}));
+  EXPECT_EQ(walk[19], (T{576, 576, 144}));
+}
+
+TEST(DartsEvalNetwork, Aux_head_on_7x7_maps_and_drop_path) {
+  torch::manual_seed(2);
+  nas::nn::EvalNetworkOptions o;
+  o.in_channels = 1;
+  o.input_height = o.input_width = 28;  // MNIST: 7x7 at the aux head (quark0's stride 3 breaks here)
+  o.channels = 4;
+  o.layers = 3;
+  o.auxiliary = true;
+  nas::nn::DartsEvalNetwork net(o, nas::named_genotype("DARTS_V2"), ops());
+  const at::Tensor x = at::randn({3, 1, 28, 28});
+  net->train();
+  auto [out, aux] = net->forward(x);
+  EXPECT_EQ(out.sizes(), (std::vector<int64_t>{3, 10}));
+  ASSERT_TRUE(aux.defined());
+  EXPECT_EQ(aux.sizes(), (std::vector<int64_t>{3, 10}));
+  net->eval();
+  EXPECT_FALSE(net->forward(x).second.defined());
+  // Drop path: p = 1 - tiny keeps ~nothing; p = 0 leaves the training forward deterministic.
+  const at::Tensor y = at::ones({1000, 1, 1, 1});
+  const double kept = (nas::nn::drop_path(y, 0.25) > 0).sum().item<double>() / 1000.0;
+  EXPECT_NEAR(kept, 0.75, 0.06);
+  EXPECT_TRUE(at::allclose(nas::nn::drop_path(y, 0.25).sum() / 1000.0, at::ones({}), 0.1));
+}
+
+}  // namespace

@@ -1,0 +1,233 @@
+// DARTS strategy: derivation, resume equivalence, errors, per-epoch outputs, regression,
+// the evaluation trainer, and a short real search on a Fashion-MNIST subset.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+
+#include <ATen/ATen.h>
+#include <gtest/gtest.h>
+#include <torch/utils.h>
+
+#include "darts_eval_trainer.hpp"
+#include "darts_search.hpp"
+#include "derive.hpp"
+#include "images/mnist.hpp"
+#include "nashost/error.hpp"
+#include "nashost/genotype_formats.hpp"
+#include "nashost/nn/darts_ops.hpp"
+#include "nashost/standalone_context.hpp"
+#include "tensor_dataset.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path fresh_dir(const std::string& name) {
+  // A new folder per run (no remove_all: libtorch.so exports an incompatible copy of
+  // std::filesystem::remove_all that crashes when linked first).
+  const fs::path d = fs::temp_directory_path() /
+                     ("nashost_darts_" + name + "_" + std::to_string(::getpid()) + "_" +
+                      std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
+  fs::create_directories(d);
+  return d;
+}
+
+std::unique_ptr<nas::StandaloneContext> context(const fs::path& dir, uint64_t seed = 7) {
+  auto ctx = std::make_unique<nas::StandaloneContext>(dir, seed);
+  ctx->add_operation_set("darts", std::make_shared<nas::nn::DartsOperationSet>());
+  return ctx;
+}
+
+std::shared_ptr<nas::darts::TensorDataset> tiny_data(int64_t size = 8, bool regression = false) {
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(11);
+  auto part = [&](int64_t n) {
+    const at::Tensor x = at::randn({n, 1, size, size}, gen);
+    // A learnable target: the sign of the mean brightness of the top half.
+    const at::Tensor score = x.slice(2, 0, size / 2).mean({1, 2, 3});
+    if (regression) return nas::darts::TensorDataset::Part{x, score.unsqueeze(1) * 4};
+    return nas::darts::TensorDataset::Part{x, (score > 0).to(at::kLong)};
+  };
+  nas::DatasetInfo info;
+  info.name = regression ? "tiny-regression" : "tiny";
+  info.task = regression ? nas::Task::Regression : nas::Task::Classification;
+  info.input_shape = {1, size, size};
+  info.num_outputs = regression ? 1 : 2;
+  return std::make_shared<nas::darts::TensorDataset>(info, part(16), part(16), part(16));
+}
+
+nas::Config tiny_options(nas::Json extra = nas::Json::object()) {
+  nas::Json o = {{"epochs", 4},  {"batch_size", 8}, {"channels", 2}, {"layers", 3},
+                 {"nodes", 2},   {"order", 2},      {"plots", false}, {"alpha_lr", 0.05}};
+  for (auto& [k, v] : extra.items()) o[k] = v;
+  return nas::Config::validated(o, nas::darts::search_options(), "search");
+}
+
+at::Tensor row(std::vector<double> v) { return at::tensor(at::ArrayRef<double>(v), at::kDouble); }
+
+TEST(DartsDerive, Softmax_then_exclude_none_then_two_strongest) {
+  const auto& ops = nas::nn::darts_primitives();  // none, max, avg, skip, sep3, sep5, dil3, dil5
+  at::Tensor a = at::zeros({14, 8}, at::kDouble);
+  // node 0: edge s0 dominated by `none` (ignored), best real op dil5; edge s1 sep3.
+  a[0] = row({9.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 2.0});
+  a[1] = row({0.0, 0.0, 0.0, 0.0, 3.0, 0.0, 0.0, 0.0});
+  // node 1 (rows 2,3,4): raw logits favour row 2 (5.0) but its softmax is spread over six
+  // near-equal ops; row 4 has the highest probability (pt.darts would pick row 2: bug §7.2).
+  a[2] = row({0.0, 4.9, 4.9, 4.9, 5.0, 4.9, 4.9, 4.9});
+  a[3] = row({0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0});
+  a[4] = row({0.0, 0.0, 0.0, 3.0, 0.0, 0.0, 0.0, 0.0});
+  // node 2 (rows 5..8): ties between rows 5 and 6 go to the lower input; row 8 strongest.
+  a[5] = row({0.0, 2.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0});
+  a[6] = row({0.0, 2.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0});
+  a[8] = row({0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 4.0, 0.0});
+  const nas::CellGenotype c = nas::darts::derive_cell(a, ops, 4);
+  ASSERT_EQ(c.nodes.size(), 4u);
+  EXPECT_EQ(c.nodes[0], (std::vector<nas::GenotypeEdge>{{"sep_conv_3x3", 1}, {"dil_conv_5x5", 0}}));
+  EXPECT_EQ(c.nodes[1], (std::vector<nas::GenotypeEdge>{{"skip_connect", 2}, {"avg_pool_3x3", 1}}));
+  EXPECT_EQ(c.nodes[2], (std::vector<nas::GenotypeEdge>{{"dil_conv_3x3", 3}, {"max_pool_3x3", 0}}));
+  EXPECT_EQ(c.concat, (std::vector<int>{2, 3, 4, 5}));
+  // All-equal rows: stable order keeps inputs 0 and 1, first real op (max_pool) wins.
+  EXPECT_EQ(c.nodes[3], (std::vector<nas::GenotypeEdge>{{"max_pool_3x3", 0}, {"max_pool_3x3", 1}}));
+}
+
+TEST(DartsSearch, Resume_gives_the_same_result_as_an_uninterrupted_run) {
+  const auto data = tiny_data();
+  const fs::path dir = fresh_dir("resume");
+  auto ctx_a = context(dir / "a");
+  nas::darts::DartsSearch a(tiny_options(), data, *ctx_a);
+  for (int i = 0; i < 4; ++i) a.run_epoch();
+
+  auto ctx_b = context(dir / "b");
+  auto b1 = std::make_unique<nas::darts::DartsSearch>(tiny_options(), data, *ctx_b);
+  b1->run_epoch();
+  b1->run_epoch();
+  b1->save(dir / "ckpt.pt");
+  b1.reset();
+  torch::manual_seed(12345);  // disturb the global RNG: the checkpoint must restore it
+  nas::darts::DartsSearch b2(tiny_options(), data, *ctx_b);
+  b2.load(dir / "ckpt.pt");
+  EXPECT_EQ(b2.completed_epochs(), 2);
+  b2.run_epoch();
+  b2.run_epoch();
+  EXPECT_TRUE(at::equal(a.alpha_normal(), b2.alpha_normal()));
+  EXPECT_TRUE(at::equal(a.alpha_reduce(), b2.alpha_reduce()));
+  EXPECT_EQ(a.current_genotype(), b2.current_genotype());
+  // The alphas moved away from their 1e-3 initialisation.
+  EXPECT_GT(a.alpha_normal().abs().max().item<double>(), 0.01);
+  // A checkpoint from a different supernet is refused with the key named.
+  auto ctx_c = context(dir / "c");
+  nas::darts::DartsSearch c(tiny_options({{"channels", 4}}), data, *ctx_c);
+  try {
+    c.load(dir / "ckpt.pt");
+    FAIL();
+  } catch (const nas::ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("channels"), std::string::npos);
+  }
+}
+
+TEST(DartsSearch, Writes_per_epoch_genotype_alphas_and_pictures) {
+  const fs::path dir = fresh_dir("outputs");
+  auto ctx = context(dir);
+  nas::darts::DartsSearch s(tiny_options({{"epochs", 1}, {"plots", true}, {"order", 1}}), tiny_data(), *ctx);
+  const nas::Metrics m = s.run_epoch();
+  for (const char* k : {"train_loss", "train_accuracy", "valid_loss", "valid_accuracy", "lr"}) EXPECT_TRUE(m.count(k)) << k;
+  EXPECT_DOUBLE_EQ(m.at("lr"), 0.025);
+  const fs::path out = dir / "search";
+  EXPECT_TRUE(fs::exists(out / "alphas" / "normal_001.csv"));
+  EXPECT_TRUE(fs::exists(out / "alphas" / "table_001.txt"));
+  EXPECT_TRUE(fs::exists(out / "alphas" / "heatmap_reduce_001.png"));
+  EXPECT_TRUE(fs::exists(out / "plots" / "EP001-normal.png"));
+  const nas::Genotype g = nas::load_genotype(out / "genotypes" / "EP001.txt");
+  EXPECT_EQ(g, s.current_genotype());
+  EXPECT_EQ(s.derive(nas::Config()).at(0), g);
+  EXPECT_EQ(s.state_summary()["alpha_normal"].size(), 5u);
+  EXPECT_THROW(s.run_epoch(), nas::Error);  // all epochs done
+}
+
+TEST(DartsSearch, Rejects_bad_input_sizes_and_orders_before_training) {
+  const fs::path dir = fresh_dir("errors");
+  auto ctx = context(dir);
+  try {
+    nas::darts::DartsSearch s(tiny_options(), tiny_data(6), *ctx);  // 6 is not divisible by 4
+    FAIL();
+  } catch (const nas::ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("not divisible by 4"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(nas::darts::DartsSearch(tiny_options({{"order", 3}}), tiny_data(), *ctx), nas::ConfigError);
+}
+
+TEST(DartsSearch, Nan_loss_raises_numeric_error_naming_the_step) {
+  const fs::path dir = fresh_dir("nan");
+  auto ctx = context(dir);
+  auto base = tiny_data();
+  nas::LoaderOptions lo;
+  lo.batch_size = 1000;
+  auto grab = [&](nas::Split s) {
+    auto l = base->loader(s, lo);
+    l->start_epoch(0);
+    auto b = *l->next();
+    return nas::darts::TensorDataset::Part{b.input * std::nan(""), b.target};
+  };
+  auto data = std::make_shared<nas::darts::TensorDataset>(base->info(), grab(nas::Split::Train),
+                                                          grab(nas::Split::Valid), grab(nas::Split::Test));
+  nas::darts::DartsSearch s(tiny_options({{"order", 1}}), data, *ctx);
+  try {
+    s.run_epoch();
+    FAIL();
+  } catch (const nas::NumericError& e) {
+    EXPECT_NE(std::string(e.what()).find("architecture step"), std::string::npos) << e.what();
+  }
+}
+
+TEST(DartsSearch, Regression_reports_whole_split_r2) {
+  const fs::path dir = fresh_dir("regression");
+  auto ctx = context(dir);
+  nas::darts::DartsSearch s(tiny_options({{"epochs", 1}, {"order", 1}}), tiny_data(8, true), *ctx);
+  const nas::Metrics m = s.run_epoch();
+  EXPECT_TRUE(m.count("valid_r2"));
+  EXPECT_TRUE(m.count("train_r2"));
+  EXPECT_FALSE(m.count("valid_accuracy"));
+  EXPECT_LT(m.at("valid_r2"), 1.0);
+}
+
+TEST(DartsEvalTrainer, Trains_tests_and_saves_a_genotype) {
+  const fs::path dir = fresh_dir("eval");
+  auto ctx = context(dir);
+  const nas::Json o = {{"epochs", 2}, {"batch_size", 8}, {"channels", 4}, {"layers", 3}, {"cutout", 0},
+                       {"augment", false}, {"auxiliary", true}, {"eval_split", "valid"}, {"label", "v2"}};
+  nas::darts::DartsEvalTrainer t(nas::Config::validated(o, nas::darts::eval_options(), "train"), *ctx);
+  auto data = tiny_data(24);  // 6x6 at the aux head
+  const nas::Genotype g = nas::named_genotype("DARTS_V2");
+  const int64_t params = t.count_params(g, *data);
+  const nas::TrainResult r = t.train(g, *data);
+  EXPECT_EQ(r.params, params);
+  ASSERT_TRUE(r.metrics.count("test_accuracy"));
+  EXPECT_GE(r.metrics.at("test_accuracy"), 0.0);
+  EXPECT_LE(r.metrics.at("test_accuracy"), 1.0);
+  EXPECT_TRUE(fs::exists(r.model_file));
+  EXPECT_EQ(r.model_file, dir / "train" / "v2" / "model.pt");
+  bool saw_valid = false;
+  for (const auto& s : ctx->scalars()) saw_valid |= s.tag == "v2/valid_accuracy";
+  EXPECT_TRUE(saw_valid);
+}
+
+TEST(DartsSearch, Fashion_mnist_subset_validation_accuracy_rises) {
+  const char* env = std::getenv("NAS_DATA_DIR");
+  const std::string root = env ? env : NASHOST_SHARED_DATA;
+  const nas::Json dopts = {{"data_dir", root}, {"subset", 1600}};
+  auto data = nas::data::load_idx_dataset(
+      nas::data::fashion_mnist_spec(), nas::Config::validated(dopts, nas::data::idx_dataset_options(), "data"), nullptr);
+  const fs::path dir = fresh_dir("fmnist");
+  auto ctx = context(dir, 2);
+  nas::darts::DartsSearch s(tiny_options({{"epochs", 3}, {"order", 1}, {"channels", 4}, {"batch_size", 32},
+                                          {"augment", false}, {"max_eval_batches", 8},
+                                          {"max_steps_per_epoch", 25}, {"alpha_lr", 3e-3}}),
+                            data, *ctx);
+  std::vector<double> acc;
+  for (int i = 0; i < 3; ++i) acc.push_back(s.run_epoch().at("valid_accuracy"));
+  EXPECT_GT(acc.back(), acc.front()) << acc[0] << " " << acc[1] << " " << acc[2];
+  EXPECT_GT(acc.back(), 0.3);  // well above chance (0.1)
+}
+
+}  // namespace

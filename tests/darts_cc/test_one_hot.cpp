@@ -1,0 +1,93 @@
+// Trainer "one-hot" (spec §9): published parameter counts (closed form: fixed part +
+// selected ops), genotype validation before training, and a short real training run.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "nashost/error.hpp"
+#include "nashost/genotype_formats.hpp"
+#include "nashost/nn/darts_ops.hpp"
+#include "nashost/standalone_context.hpp"
+#include "one_hot_trainer.hpp"
+#include "temp_dir.hpp"
+#include "tiny_images.hpp"
+
+using namespace nas::darts_cc;
+
+namespace {
+
+struct Fixture {
+  darts_cc_test::TempDir tmp;
+  std::filesystem::path dir = tmp.path;
+  nas::StandaloneContext ctx;
+  explicit Fixture(const std::string& name)
+      : tmp("darts_cc_one_hot_" + name), ctx(tmp.path, 3) {
+    ctx.add_operation_set("darts", std::make_shared<nas::nn::DartsOperationSet>());
+  }
+};
+
+nas::Genotype all_none() {
+  nas::Genotype g;
+  g.normal.nodes.assign(4, {});
+  g.reduce.nodes.assign(4, {});
+  g.normal.concat = g.reduce.concat = {2, 3, 4, 5};
+  return g;
+}
+
+nas::Config cfg(nas::Json j) { return nas::Config::validated(j, one_hot_options(), "train"); }
+
+}  // namespace
+
+TEST(OneHot, PublishedParameterCounts) {
+  Fixture f("counts");
+  OneHotTrainer trainer(cfg(nas::Json::object()), f.ctx);  // mini defaults: 3 layers, C16
+  darts_cc_test::TinyImages fmnist(1, 28, 10, 4), cifar(3, 32, 10, 4);
+  // Every edge `none`: stem + preprocessing + head only (spec §5.3).
+  EXPECT_EQ(trainer.count_params(all_none(), fmnist), 20506);
+  EXPECT_EQ(trainer.count_params(all_none(), cifar), 21370);
+  // The committed mini-FMNIST genotype of seed 0 at λ̃ = 0 (spec §8 example, §11.1: 114,666).
+  const auto g = nas::genotype_from_darts_cc_json(
+      nas::Json::parse("[[[4,3],[3,4,4],[7,3,2,7],[2,1,1,1,2]],[[3,4],[1,6,2],[4,6,6,2],[0,1,6,6,4]]]"));
+  EXPECT_EQ(trainer.count_params(g, fmnist), 114666);
+}
+
+TEST(OneHot, BadGenotypesFailBeforeTraining) {
+  Fixture f("bad");
+  OneHotTrainer trainer(cfg({{"layers", 3}, {"channels", 4}, {"epochs", 1}}), f.ctx);
+  darts_cc_test::TinyImages data(1, 8);
+  nas::Genotype g = all_none();
+  g.normal.nodes.pop_back();  // 3 nodes vs 4 in the net
+  EXPECT_THROW(trainer.train(g, data), nas::Error);
+  g = all_none();
+  g.reduce.nodes[2].push_back({"sep_conv_9x9", 0});
+  try {
+    trainer.count_params(g, data);
+    FAIL();
+  } catch (const nas::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("sep_conv_9x9"), std::string::npos);
+  }
+  EXPECT_FALSE(std::filesystem::exists(f.dir / "train"));
+  // Images that the two reductions cannot halve twice.
+  darts_cc_test::TinyImages odd(1, 10);
+  EXPECT_THROW(trainer.count_params(all_none(), odd), nas::ConfigError);
+  EXPECT_THROW(OneHotTrainer(cfg({{"operation_set", "no-such-set"}}), f.ctx), nas::Error);
+}
+
+TEST(OneHot, TrainsAndReportsBestEpochTestAccuracy) {
+  Fixture f("train");
+  OneHotTrainer trainer(cfg({{"layers", 3}, {"channels", 4}, {"epochs", 3}, {"batch_size", 8}, {"cutout", 0},
+                             {"augment", false}, {"lr", 0.05}}),
+                        f.ctx);
+  darts_cc_test::TinyImages data(1, 8);
+  auto g = nas::genotype_from_darts_cc_json(
+      nas::Json::parse("[[[4,3],[3,4,4],[7,3,2,7],[2,1,1,1,2]],[[3,4],[1,6,2],[4,6,6,2],[0,1,6,6,4]]]"));
+  g.meta["label"] = "example";
+  const auto r = trainer.train(g, data);
+  EXPECT_EQ(r.params, trainer.count_params(g, data));
+  EXPECT_TRUE(std::filesystem::exists(r.model_file));
+  EXPECT_EQ(r.model_file.parent_path().filename(), "example");
+  const double acc = r.metrics.at("test_accuracy");
+  EXPECT_GE(acc, r.metrics.at("final_test_accuracy"));
+  EXPECT_GT(acc, 0.25 + 0.2);  // 4 classes: clearly learned something
+  EXPECT_LE(acc, 1.0);
+}

@@ -1,0 +1,26 @@
+#pragma once
+// Shared helpers for the dataset tests: temp folders and small files in the official formats.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace nas::test {
+
+/// A fresh empty folder under the build tree's temp area, removed at destruction.
+struct TempDir {
+  explicit TempDir(const std::string& tag);
+  ~TempDir();
+  std::filesystem::path path;
+};
+
+void write_file(const std::filesystem::path& file, const std::vector<uint8_t>& bytes);
+std::vector<uint8_t> gzip_bytes(const std::vector<uint8_t>& plain);
+/// IDX image file bytes: magic, n, rows, cols, then pixels (pixel(i, y, x) = (i*7 + y*3 + x) % 256).
+std::vector<uint8_t> idx_images(uint32_t n, uint32_t rows, uint32_t cols, uint32_t magic = 2051);
+/// IDX label file bytes: magic, n, then labels i % 10.
+std::vector<uint8_t> idx_labels(uint32_t n, uint32_t magic = 2049);
+/// Root of the real shared data: $NAS_DATA_DIR if set, else the NASHOST_SHARED_DATA macro.
+std::filesystem::path shared_data_root();
+
+}  // namespace nas::test

@@ -1,0 +1,182 @@
+// The enas strategy on a tiny in-memory corpus: epochs, derive, exact resume, outputs,
+// and the trainers (scratch, eval of an edited DAG against the saved shared model).
+#include <gtest/gtest.h>
+
+#include <ATen/ATen.h>
+
+#include "enas_search.hpp"
+#include "enas_test_util.hpp"
+#include "lm_data.hpp"
+#include "model_file.hpp"
+#include "nashost/error.hpp"
+#include "nashost/io.hpp"
+#include "options.hpp"
+#include "rnn_trainers.hpp"
+#include "token_dataset.hpp"
+
+using namespace nas::enas;
+
+namespace {
+// A learnable toy corpus: token t+1 = (t * 7 + 3) mod vocab with occasional noise.
+std::shared_ptr<TokenDataset> toy_corpus(int64_t vocab = 30) {
+  auto make = [&](int64_t n, uint64_t seed) {
+    at::Generator g = at::detail::createCPUGenerator(seed);
+    at::Tensor noise = at::rand({n}, g);
+    std::vector<int64_t> v(n);
+    int64_t t = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      t = noise[i].item<float>() < 0.1 ? (t * 13 + 5) % vocab : (t * 7 + 3) % vocab;
+      v[i] = t;
+    }
+    return at::tensor(v, at::TensorOptions().dtype(at::kLong));
+  };
+  return std::make_shared<TokenDataset>("toy", vocab,
+                                        std::map<nas::Split, at::Tensor>{{nas::Split::Train, make(3000, 1)},
+                                                                         {nas::Split::Valid, make(800, 2)},
+                                                                         {nas::Split::Test, make(800, 3)}},
+                                        true, "synthetic");
+}
+
+nas::Json tiny(const std::string& train_type) {
+  return {{"train_type", train_type}, {"num_blocks", 5},   {"embed", 12},           {"hidden", 12},
+          {"batch_size", 8},          {"eval_batch_size", 8}, {"bptt", 6},          {"epochs", 3},
+          {"shared_steps", 12},       {"controller_steps", 6}, {"derive_samples", 4}, {"controller_hid", 16},
+          {"shared_lr", 5.0},         {"shared_decay_after", 1}, {"log_step", 1}};
+}
+
+nas::Config cfg(const nas::Json& j) { return nas::Config::validated(j, search_options(), "search"); }
+
+std::vector<at::Tensor> params(EnasRnnSearch& s) {
+  std::vector<at::Tensor> out;
+  for (auto& p : s.shared().parameters()) out.push_back(p.detach().clone());
+  for (auto& p : s.controller().parameters()) out.push_back(p.detach().clone());
+  return out;
+}
+}  // namespace
+
+TEST(EnasSearch, EveryTrainTypeRunsAndDerives) {
+  for (const char* type : {"orig", "flexible", "hardcoded", "random"}) {
+    auto ctx = enas_test::context(std::string("types-") + type);
+    nas::Json o = tiny(type);
+    o["epochs"] = 1;
+    EnasRnnSearch s(cfg(o), toy_corpus(), *ctx);
+    auto m = s.run_epoch();
+    EXPECT_TRUE(std::isfinite(m["train_ppl"])) << type;
+    EXPECT_TRUE(std::isfinite(m["valid_ppl"])) << type;
+    EXPECT_EQ(m.count("controller_reward"), std::string(type) == "random" ? 0u : 1u) << type;
+    auto gs = s.derive(nas::Config(nas::Json{{"samples", 5}}));
+    ASSERT_EQ(gs.size(), 1u);
+    EXPECT_EQ(gs[0].space, "enas-rnn");
+    EXPECT_NO_THROW(validate_dag(gs[0].dag, {"tanh", "ReLU", "identity", "sigmoid"}, type));
+    if (std::string(type) == "hardcoded")
+      for (size_t k = 1; k < gs[0].dag.size(); ++k) EXPECT_EQ(gs[0].dag[k].parent, static_cast<int>(k - 1) / 2);
+    EXPECT_TRUE(std::filesystem::exists(ctx->run_dir() / "search" / "derived_architecture.json"));
+    EXPECT_TRUE(std::filesystem::exists(ctx->run_dir() / "search" / "networks" / "index.html"));
+    EXPECT_TRUE(std::filesystem::exists(s.shared_model_file()));
+  }
+}
+
+TEST(EnasSearch, LrScheduleAndBadOptions) {
+  SharedTrainOptions o;
+  o.lr = 20;
+  o.decay = 0.96;
+  o.decay_after = 15;
+  EXPECT_DOUBLE_EQ(lr_for_epoch(o, 15), 20.0);
+  EXPECT_DOUBLE_EQ(lr_for_epoch(o, 16), 20.0 * 0.96);
+  auto ctx = enas_test::context("bad");
+  nas::Json o2 = tiny("orig");
+  o2["network"] = "cnn";
+  EXPECT_THROW(EnasRnnSearch(cfg(o2), toy_corpus(), *ctx), nas::ConfigError);
+  o2 = tiny("sideways");
+  EXPECT_THROW(EnasRnnSearch(cfg(o2), toy_corpus(), *ctx), nas::ConfigError);
+  o2 = tiny("orig");
+  o2["embed"] = 10;  // tied weights need embed == hidden
+  EXPECT_THROW(EnasRnnSearch(cfg(o2), toy_corpus(), *ctx), nas::ConfigError);
+}
+
+TEST(EnasSearch, ResumeIsExactOnCpu) {
+  auto data = toy_corpus();
+  auto ctx_a = enas_test::context("resume-a", 9);
+  EnasRnnSearch a(cfg(tiny("orig")), data, *ctx_a);
+  a.run_epoch();
+  const auto ckpt = ctx_a->run_dir() / "ckpt.pt";
+  a.save(ckpt);
+  auto ma = a.run_epoch();
+  auto mb_first = a.run_epoch();
+
+  auto ctx_b = enas_test::context("resume-b", 9);
+  EnasRnnSearch b(cfg(tiny("orig")), data, *ctx_b);
+  at::manual_seed(12345);  // whatever the RNG did since, load() must restore it
+  b.load(ckpt);
+  EXPECT_EQ(b.completed_epochs(), 1);
+  auto mb = b.run_epoch();
+  auto mb2 = b.run_epoch();
+  for (const auto& [k, v] : ma) EXPECT_DOUBLE_EQ(v, mb[k]) << k;
+  for (const auto& [k, v] : mb_first) EXPECT_DOUBLE_EQ(v, mb2[k]) << k;
+  auto pa = params(a), pb = params(b);
+  ASSERT_EQ(pa.size(), pb.size());
+  for (size_t i = 0; i < pa.size(); ++i) EXPECT_TRUE(at::equal(pa[i], pb[i])) << i;
+  EXPECT_THROW(b.run_epoch(), nas::Error);  // all 3 epochs done
+
+  nas::Json other = tiny("orig");
+  other["hidden"] = other["embed"] = 14;
+  auto ctx_c = enas_test::context("resume-c", 9);
+  EnasRnnSearch c(cfg(other), data, *ctx_c);
+  EXPECT_THROW(c.load(ckpt), nas::Error);
+}
+
+TEST(EnasSearch, SharedTrainingLearnsTheToyCorpus) {
+  auto ctx = enas_test::context("learn");
+  nas::Json o = tiny("orig");
+  o["shared_steps"] = 60;
+  o["controller_steps"] = 0;
+  o["dropoute"] = o["dropouti"] = o["dropout"] = o["wdrop"] = 0.0;
+  EnasRnnSearch s(cfg(o), toy_corpus(), *ctx);
+  auto m = s.run_epoch();
+  EXPECT_LT(m["valid_ppl"], 10.0) << "uniform would be 30";
+}
+
+TEST(EnasTrainers, EvalOfSavedModelMatchesAndEditedDagsWork) {
+  auto data = toy_corpus();
+  auto ctx = enas_test::context("eval");
+  EnasRnnSearch s(cfg(tiny("orig")), data, *ctx);
+  auto m = s.run_epoch();
+  nas::Genotype g = s.derive(nas::Config(nas::Json{{"samples", 3}}))[0];
+  EnasRnnEvalTrainer eval(nas::Config::validated({{"model_file", s.shared_model_file().string()}}, eval_options(), "t"),
+                          *ctx);
+  auto r = eval.train(g, *data);
+  const at::Tensor valid = batchify(data->tokens(nas::Split::Valid), 64, c10::Device(c10::kCPU));
+  EXPECT_NEAR(r.metrics["valid_ppl"], evaluate_ppl(s.shared(), valid, g.dag, 35), 1e-6);
+  EXPECT_TRUE(std::isfinite(r.metrics["test_ppl"]));
+  EXPECT_EQ(r.params, s.shared().dag_param_count(g.dag));
+  // Node removal and activation replacement evaluate without training.
+  nas::Genotype edited = dag_genotype(remove_node(replace_activations(g.dag, "identity"), 2));
+  auto r2 = eval.train(edited, *data);
+  EXPECT_TRUE(std::isfinite(r2.metrics["valid_ppl"]));
+  EXPECT_NE(r2.metrics["valid_ppl"], r.metrics["valid_ppl"]);
+  // Missing / wrong model files are user errors.
+  EnasRnnEvalTrainer missing(nas::Config::validated({{"model_file", "/nonexistent/x.pt"}}, eval_options(), "t"), *ctx);
+  EXPECT_THROW(missing.train(g, *data), nas::Error);
+  nas::atomic_write_text(ctx->run_dir() / "junk.pt", "not a model");
+  EnasRnnEvalTrainer junk(
+      nas::Config::validated({{"model_file", (ctx->run_dir() / "junk.pt").string()}}, eval_options(), "t"), *ctx);
+  EXPECT_THROW(junk.train(g, *data), nas::Error);
+}
+
+TEST(EnasTrainers, ScratchTrainsTheDagAlone) {
+  auto data = toy_corpus();
+  auto ctx = enas_test::context("scratch");
+  nas::Genotype g = dag_genotype({{"tanh", -1}, {"ReLU", 0}, {"identity", 0}, {"tanh", 1}});
+  nas::Json o = {{"epochs", 2}, {"steps_per_epoch", 40}, {"embed", 12}, {"hidden", 12}, {"batch_size", 8},
+                 {"eval_batch_size", 8}, {"bptt", 6}, {"shared_lr", 5.0}, {"dropoute", 0.0},
+                 {"dropouti", 0.0}, {"dropout", 0.0}, {"wdrop", 0.0}};
+  EnasRnnScratchTrainer t(nas::Config::validated(o, scratch_options(), "train"), *ctx);
+  const int64_t params = t.count_params(g, *data);
+  auto r = t.train(g, *data);
+  EXPECT_EQ(r.params, params);
+  EXPECT_LT(r.metrics["valid_ppl"], 10.0);
+  EXPECT_LT(r.metrics["test_ppl"], 10.0);
+  EXPECT_TRUE(std::filesystem::exists(r.model_file));
+  nas::Genotype cell;  // a DARTS genotype is rejected with a message
+  EXPECT_THROW(t.train(cell, *data), nas::Error);
+}
