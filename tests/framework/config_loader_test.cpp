@@ -1,0 +1,78 @@
+#include <gtest/gtest.h>
+
+#include "config_loader.hpp"
+#include "nashost/error.hpp"
+
+using namespace nas;
+using namespace nas::host;
+
+namespace {
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "";
+}
+}  // namespace
+
+TEST(ConfigLoader, ParsesTablesArraysAndScalars) {
+  Json j = parse_toml("a = 1\nb = 0.5\nc = \"x\"\nd = [1, 2]\n[s]\ne = true\n", "t.toml");
+  EXPECT_EQ(j["a"], 1);
+  EXPECT_DOUBLE_EQ(j["b"].get<double>(), 0.5);
+  EXPECT_EQ(j["c"], "x");
+  EXPECT_EQ(j["d"].size(), 2u);
+  EXPECT_EQ(j["s"]["e"], true);
+}
+
+TEST(ConfigLoader, MalformedTomlNamesLineAndColumn) {
+  const std::string msg = error_of([] { parse_toml("a = 1\nb = = 2\n", "bad.toml"); });
+  EXPECT_NE(msg.find("bad.toml:2:"), std::string::npos) << msg;
+}
+
+TEST(ConfigLoader, ProfileIsMergedOverBase) {
+  Json j = parse_toml("profile = \"quick\"\n[search]\nepochs = 50\nlr = 0.1\n[profiles.quick.search]\nepochs = 2\n"
+                      "[profiles.paper.search]\nepochs = 600\n", "p.toml");
+  Json quick = j;
+  apply_profile(quick, "");
+  EXPECT_EQ(quick["search"]["epochs"], 2);
+  EXPECT_DOUBLE_EQ(quick["search"]["lr"].get<double>(), 0.1);
+  EXPECT_FALSE(quick.contains("profiles"));
+  Json paper = j;
+  apply_profile(paper, "paper");
+  EXPECT_EQ(paper["search"]["epochs"], 600);
+  EXPECT_EQ(paper["profile"], "paper");
+  Json bad = j;
+  const std::string msg = error_of([&] { apply_profile(bad, "fast"); });
+  EXPECT_NE(msg.find("unknown profile 'fast'"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("quick"), std::string::npos) << msg;
+}
+
+TEST(ConfigLoader, OverridesAreTypedAndChecked) {
+  Json j = parse_toml("[search]\nepochs = 50\nname = \"a\"\n", "o.toml");
+  apply_override(j, "search.epochs=3");
+  EXPECT_EQ(j["search"]["epochs"], 3);
+  apply_override(j, "search.name=cifar10");
+  EXPECT_EQ(j["search"]["name"], "cifar10");
+  apply_override(j, "search.epochs=[1, 2]");
+  EXPECT_TRUE(j["search"]["epochs"].is_array());
+  const std::string msg = error_of([&] { apply_override(j, "search.epoch=1"); });
+  EXPECT_NE(msg.find("unknown key 'search.epoch'"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("epochs"), std::string::npos) << msg;
+  EXPECT_NE(error_of([&] { apply_override(j, "noequals"); }).find("section.key=value"), std::string::npos);
+}
+
+TEST(ConfigView, ValidationRejectsUnknownKeysAndWrongTypes) {
+  OptionList specs{{"epochs", OptionType::Int, 50, "epochs"}, {"lr", OptionType::Float, 0.1, "lr"}};
+  Config c = Config::validated(Json{{"epochs", 3}}, specs, "search");
+  EXPECT_EQ(c.get_int("epochs"), 3);
+  EXPECT_DOUBLE_EQ(c.get_float("lr"), 0.1);
+  std::string msg = error_of([&] { Config::validated(Json{{"epoch", 3}}, specs, "search"); });
+  EXPECT_NE(msg.find("unknown option 'search.epoch'"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("epochs, lr"), std::string::npos) << msg;
+  msg = error_of([&] { Config::validated(Json{{"epochs", "many"}}, specs, "search"); });
+  EXPECT_NE(msg.find("'search.epochs' must be a integer"), std::string::npos) << msg;
+  msg = error_of([&] { c.get_string("epochs"); });
+  EXPECT_NE(msg.find("search.epochs"), std::string::npos) << msg;
+}

@@ -1,0 +1,1 @@
+local d = nas.dataset("fashion-mnst", {})
