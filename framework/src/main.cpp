@@ -70,19 +70,24 @@ int cmd_plugins(Plugins& p) {
 }
 
 int cmd_describe(Plugins& p, const std::string& name) {
-  const ComponentEntry* e = p.registry.find_any(name);
-  if (!e) {
+  std::vector<const ComponentEntry*> matches;
+  for (const ComponentEntry* e : p.registry.all())
+    if (e->info.name == name) matches.push_back(e);
+  if (matches.empty()) {
     std::string msg = "unknown component '" + name + "'";
     auto near = p.registry.suggestions(name);
     if (!near.empty()) msg += "; did you mean '" + near.front() + "'?";
     throw ConfigError(msg + " (`nashost plugins` lists all)");
   }
-  std::printf("%s (%s) — %s\n  plugin %s %s, %s\n\nOptions:\n", e->info.name.c_str(), component_kind_name(e->kind),
-              e->info.description.c_str(), e->from.plugin.c_str(), e->from.version.c_str(), e->from.library.c_str());
-  if (e->info.options.empty()) std::printf("  (none)\n");
-  for (const auto& o : e->info.options)
-    std::printf("  %-24s %-16s default %-14s %s\n", o.key.c_str(), option_type_name(o.type),
-                o.default_value.is_null() ? "(required)" : o.default_value.dump().c_str(), o.help.c_str());
+  for (const ComponentEntry* e : matches) {
+    std::printf("%s (%s) — %s\n  plugin %s %s, %s\n\nOptions:\n", e->info.name.c_str(), component_kind_name(e->kind),
+                e->info.description.c_str(), e->from.plugin.c_str(), e->from.version.c_str(), e->from.library.c_str());
+    if (e->info.options.empty()) std::printf("  (none)\n");
+    for (const auto& o : e->info.options)
+      std::printf("  %-24s %-16s default %-14s %s\n", o.key.c_str(), option_type_name(o.type),
+                  o.default_value.is_null() ? "(required)" : o.default_value.dump().c_str(), o.help.c_str());
+    std::printf("\n");
+  }
   return 0;
 }
 

@@ -128,9 +128,10 @@ void PluginLoader::load_file(const fs::path& file) {
   }
   // All or nothing: check every name before adding any.
   for (const auto& e : staging.staged()) {
-    if (const ComponentEntry* existing = registry_.find_any(e.info.name)) {
+    if (registry_.contains(e.kind, e.info.name)) {
+      const ComponentEntry& existing = registry_.find(e.kind, e.info.name);
       out.reason = "component '" + e.info.name + "' is already registered by plugin '" +
-                   existing->from.plugin + "' (" + existing->from.library.string() + "); plugin skipped";
+                   existing.from.plugin + "' (" + existing.from.library.string() + "); plugin skipped";
       report_.push_back(std::move(out));
       return;
     }

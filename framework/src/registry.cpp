@@ -31,14 +31,12 @@ size_t edit_distance(const std::string& a, const std::string& b) {
 }
 
 void Registry::add(ComponentEntry entry) {
-  for (ComponentKind kind : kAllKinds) {
-    auto it = entries_[kind_index(kind)].find(entry.info.name);
-    if (it != entries_[kind_index(kind)].end())
-      throw Error("component name '" + entry.info.name + "' is already registered as a " +
-                  component_kind_name(kind) + " by " + describe_origin(it->second.from) +
-                  "; rename one of them");
-  }
+  // Names are unique per kind: a "darts" strategy and a "darts" operation set may coexist.
   auto& map = entries_[kind_index(entry.kind)];
+  auto it = map.find(entry.info.name);
+  if (it != map.end())
+    throw Error(std::string(component_kind_name(entry.kind)) + " '" + entry.info.name +
+                "' is already registered by " + describe_origin(it->second.from) + "; rename one of them");
   const std::string name = entry.info.name;
   map.emplace(name, std::move(entry));
 }

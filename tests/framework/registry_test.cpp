@@ -15,7 +15,7 @@ ComponentEntry trainer_entry(const std::string& name, const std::string& plugin)
 }
 }  // namespace
 
-TEST(Registry, DuplicateNamesAreRefusedNamingBothPlugins) {
+TEST(Registry, DuplicateNamesOfOneKindAreRefusedNamingBothPlugins) {
   Registry r;
   r.add(trainer_entry("one-hot", "a"));
   try {
@@ -24,6 +24,11 @@ TEST(Registry, DuplicateNamesAreRefusedNamingBothPlugins) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("plugin 'a'"), std::string::npos) << e.what();
   }
+  // Another kind may use the same name (the "darts" strategy and the "darts" operation set).
+  ComponentEntry other = trainer_entry("one-hot", "c");
+  other.kind = ComponentKind::Strategy;
+  other.factory = StrategyFactory([](const Config&, std::shared_ptr<Dataset>, HostContext&) -> std::shared_ptr<SearchStrategy> { return nullptr; });
+  EXPECT_NO_THROW(r.add(std::move(other)));
 }
 
 TEST(Registry, UnknownNameSuggestsNearNames) {
