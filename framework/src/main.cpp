@@ -232,6 +232,10 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
+  // Until a run opens its log file, messages (errors included) go to stderr under the
+  // host's name, so that stdout carries only what a command prints on purpose.
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>(
+      "nashost", std::make_shared<spdlog::sinks::stderr_color_sink_mt>()));
   spdlog::set_level(verbose ? spdlog::level::debug : quiet ? spdlog::level::warn : spdlog::level::info);
   spdlog::set_pattern("[%H:%M:%S] [%n] %^%l%$ %v");
   ro.progress = !no_progress && !quiet;
