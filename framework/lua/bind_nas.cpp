@@ -3,6 +3,7 @@
 // Conventions: expected failures (data files missing) return nil, message; misuse and
 // bad options raise an error with the script position. Objects are userdata holding a
 // shared_ptr, so a component and its plugin library live as long as Lua needs them.
+#include <algorithm>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -465,9 +466,27 @@ int l_train(lua_State* L) {
 }
 
 // ---------------------------------------------------------------- results
+/// Lua tables carry no key order, so a recorded row's columns are put in a fixed order:
+/// the columns that identify a row first, then the rest alphabetically. Scripts that want
+/// another order pass nas.report{columns = {...}}.
+Json ordered_row(const Json& row) {
+  static const std::vector<std::string> identifying = {"name", "label", "run", "strategy", "method", "dataset"};
+  Json out = Json::object();
+  for (const auto& key : identifying)
+    if (row.contains(key)) out[key] = row[key];
+  std::vector<std::string> rest;
+  for (const auto& [key, _] : row.items())
+    if (!out.contains(key)) rest.push_back(key);
+  std::sort(rest.begin(), rest.end());
+  for (const auto& key : rest) out[key] = row[key];
+  return out;
+}
+
 int l_record(lua_State* L) {
   luaL_checktype(L, 1, LUA_TTABLE);
-  session(L).results.record(lua_to_json(L, 1));
+  const Json row = lua_to_json(L, 1);
+  if (!row.is_object()) throw Error("nas.record: expects a table of named values, e.g. nas.record{name = 'a', accuracy = 0.9}");
+  session(L).results.record(ordered_row(row));
   return 0;
 }
 

@@ -13,22 +13,10 @@ void Results::record(Json row) { rows_.push_back(std::move(row)); }
 
 std::vector<std::string> Results::columns(const std::vector<std::string>& requested) const {
   if (!requested.empty()) return requested;
-  // Lua tables carry no key order, so the default order is fixed here: the columns that
-  // identify a row first (in this order), then the rest alphabetically. Scripts that want
-  // another order pass nas.report{columns = {...}}.
-  static const std::vector<std::string> identifying = {"name", "label", "run", "strategy", "method", "dataset"};
-  std::vector<std::string> seen;
+  std::vector<std::string> cols;
   for (const auto& row : rows_)
     for (const auto& [k, _] : row.items())
-      if (std::find(seen.begin(), seen.end(), k) == seen.end()) seen.push_back(k);
-  std::vector<std::string> cols;
-  for (const auto& id : identifying)
-    if (std::find(seen.begin(), seen.end(), id) != seen.end()) cols.push_back(id);
-  std::vector<std::string> rest;
-  for (const auto& k : seen)
-    if (std::find(identifying.begin(), identifying.end(), k) == identifying.end()) rest.push_back(k);
-  std::sort(rest.begin(), rest.end());
-  cols.insert(cols.end(), rest.begin(), rest.end());
+      if (std::find(cols.begin(), cols.end(), k) == cols.end()) cols.push_back(k);
   return cols;
 }
 
