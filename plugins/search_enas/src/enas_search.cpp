@@ -24,13 +24,13 @@ namespace {
 at::Generator default_generator(c10::Device device) { return at::globalContext().defaultGenerator(device); }
 }  // namespace
 
-EnasRnnSearch::EnasRnnSearch(const Config& options, std::shared_ptr<Dataset> data, HostContext& ctx)
-    : options_(options), data_(std::move(data)), ctx_(ctx), log_(ctx.logger("enas")), reinforce_(1, 0.95) {
+EnasRnnSearch::EnasRnnSearch(const Config& raw_options, std::shared_ptr<Dataset> data, HostContext& ctx)
+    : options_(resolve_network_defaults(raw_options)), data_(std::move(data)), ctx_(ctx), log_(ctx.logger("enas")), reinforce_(1, 0.95) {
+  const Config& options = options_;
   const std::string network = options.get_string("network");
-  if (network == "cnn")
-    throw ConfigError(options.full_key("network") +
-                      ": the ENAS CNN search space is not implemented yet; use network = \"rnn\"");
-  if (network != "rnn") throw ConfigError(options.full_key("network") + ": unknown '" + network + "'; valid: rnn");
+  if (network != "rnn")
+    throw ConfigError(options.full_key("network") + ": '" + network + "' is not the RNN search (valid here: rnn; " +
+                      "the enas strategy runs network = \"cnn\" with EnasCnnSearch)");
   if (!data_) throw ConfigError("enas: a dataset is required");
 
   train_type_ = parse_train_type(options.get_string("train_type"));

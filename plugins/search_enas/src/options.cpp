@@ -33,32 +33,95 @@ OptionList training_options(double lr, const std::string& optim) {
 void append(OptionList& a, const OptionList& b) { a.insert(a.end(), b.begin(), b.end()); }
 }  // namespace
 
+namespace {
+// Options whose default depends on `network`: declared with the default "auto" and
+// resolved by resolve_network_defaults(). {key, rnn default (carpedm20), cnn default
+// (authors' micro search script cifar10_micro_search.sh)}.
+struct NetworkDefault {
+  const char* key;
+  Json rnn, cnn;
+};
+const std::vector<NetworkDefault>& network_defaults() {
+  static const std::vector<NetworkDefault> d = {
+      {"operation_set", "enas-rnn", "enas-cnn"},
+      {"num_blocks", 12, 5},
+      {"shared_steps", 400, 0},
+      {"controller_steps", 2000, 30},
+      {"controller_hid", 100, 64},
+      {"controller_lr", 3.5e-4, 3.5e-3},
+      {"softmax_temperature", 5.0, 0.0},
+      {"tanh_c", 2.5, 1.10},
+      {"ema_baseline_decay", 0.95, 0.99},
+      {"derive_samples", 100, 10},
+      {"batch_size", 64, 160},
+      {"eval_batch_size", 64, 100},
+      {"shared_lr", 20.0, 0.05},
+      {"shared_l2", 1e-7, 1e-4},
+      {"shared_grad_clip", 0.25, 5.0},
+  };
+  return d;
+}
+void set_auto(OptionList& o) {
+  for (const auto& nd : network_defaults())
+    for (auto& spec : o)
+      if (spec.key == nd.key) {
+        spec.default_value = "auto";
+        spec.help += " [auto: rnn " + nd.rnn.dump() + ", cnn " + nd.cnn.dump() + "]";
+      }
+}
+}  // namespace
+
+Config resolve_network_defaults(const Config& options) {
+  Json j = options.json();
+  const bool cnn = j.value("network", std::string("rnn")) == "cnn";
+  for (const auto& nd : network_defaults()) {
+    auto it = j.find(nd.key);
+    if (it == j.end() || (it->is_string() && it->get<std::string>() == "auto")) j[nd.key] = cnn ? nd.cnn : nd.rnn;
+  }
+  return Config(j, options.path());
+}
+
 OptionList search_options() {
   OptionList o = {
-      {"network", OptionType::String, "rnn", "rnn (ENAS recurrent cell); cnn is not implemented yet"},
-      {"train_type", OptionType::String, "orig", "orig, flexible, hardcoded or random"},
+      {"network", OptionType::String, "rnn", "rnn (recurrent cell, PTB-style LM) or cnn (micro cell search on images)"},
+      {"train_type", OptionType::String, "orig", "orig, flexible, hardcoded or random (cnn: orig or random)"},
       {"architecture", OptionType::String, "tree", "hardcoded: fixed topology, tree or chain"},
       {"num_blocks", OptionType::Int, 12, "nodes per cell (flexible: the maximum)"},
       {"epochs", OptionType::Int, 150, "search epochs"},
-      {"shared_steps", OptionType::Int, 400, "shared-weight steps per epoch (persistent cursor over train)"},
+      {"shared_steps", OptionType::Int, 400,
+       "shared-weight steps per epoch (persistent cursor over train; cnn: 0 = one pass over train)"},
       {"shared_num_sample", OptionType::Int, 1, "DAGs sampled per shared step (losses averaged)"},
-      {"controller_steps", OptionType::Int, 2000, "controller steps per epoch"},
+      {"controller_steps", OptionType::Int, 2000, "controller steps (cnn: updates) per epoch"},
       {"controller_hid", OptionType::Int, 100, "controller LSTM size"},
       {"controller_lr", OptionType::Float, 3.5e-4, "controller Adam learning rate"},
       {"controller_grad_clip", OptionType::Float, 0.0, "controller gradient-norm clip (0 = off)"},
-      {"softmax_temperature", OptionType::Float, 5.0, "controller logits are divided by this"},
+      {"softmax_temperature", OptionType::Float, 5.0, "controller logits are divided by this (0 = off)"},
       {"tanh_c", OptionType::Float, 2.5, "controller logits become tanh_c * tanh(logits) (0 = off)"},
-      {"reward_c", OptionType::Float, 80.0, "reward = reward_c / valid ppl"},
-      {"ppl_square", OptionType::Bool, false, "reward = reward_c / ppl^2"},
+      {"reward_c", OptionType::Float, 80.0, "rnn: reward = reward_c / valid ppl"},
+      {"ppl_square", OptionType::Bool, false, "rnn: reward = reward_c / ppl^2"},
       {"entropy_mode", OptionType::String, "reward", "reward (entropy added per decision) or regularizer"},
       {"entropy_coeff", OptionType::Float, 1e-4, "entropy weight"},
       {"ema_baseline_decay", OptionType::Float, 0.95, "moving-average baseline decay"},
       {"derive_samples", OptionType::Int, 100, "DAGs sampled by the per-epoch derive"},
       {"eval_full_valid", OptionType::Bool, true, "evaluate the derived DAG on the whole validation set each epoch"},
       {"log_step", OptionType::Int, 50, "per-step scalars every this many steps"},
+      // cnn only (authors' micro search script values)
+      {"channels", OptionType::Int, 20, "cnn: channels of the first cells (doubled at each reduction)"},
+      {"num_layers", OptionType::Int, 6, "cnn: normal cells; two reduction cells come on top"},
+      {"keep_prob", OptionType::Float, 0.9, "cnn: dropout keep probability before the classifier"},
+      {"op_tanh_reduce", OptionType::Float, 2.5, "cnn: op logits use tanh_c / op_tanh_reduce"},
+      {"controller_num_aggregate", OptionType::Int, 10, "cnn: sampled arcs per controller update (gradients averaged)"},
+      {"shared_momentum", OptionType::Float, 0.9, "cnn: SGD (Nesterov) momentum of the shared weights"},
+      {"lr_min", OptionType::Float, 0.0005, "cnn: cosine schedule minimum lr (maximum = shared_lr)"},
+      {"lr_t0", OptionType::Int, 10, "cnn: first cosine restart period, epochs"},
+      {"lr_t_mul", OptionType::Int, 2, "cnn: restart period multiplier"},
+      {"augment", OptionType::Bool, true, "cnn: the dataset's training augmentation (crop + flip)"},
+      {"eval_batches", OptionType::Int, 0, "cnn: validation batches of the per-epoch evaluation (0 = all)"},
+      {"workers", OptionType::Int, 1, "cnn: loader threads"},
   };
   append(o, model_options());
   append(o, training_options(20.0, "sgd"));
+  set_auto(o);
   return o;
 }
 

@@ -7,6 +7,9 @@
 namespace nas::enas {
 
 OptionList search_options();
+/// Replaces the "auto" defaults of the search options by the values for the chosen
+/// network (rnn: carpedm20; cnn: the authors' micro search). Idempotent.
+Config resolve_network_defaults(const Config& options);
 OptionList derive_options();
 OptionList scratch_options();
 OptionList eval_options();

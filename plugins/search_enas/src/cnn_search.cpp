@@ -1,0 +1,427 @@
+#include "cnn_search.hpp"
+
+#include <cmath>
+#include <cstdio>
+
+#include <ATen/ATen.h>
+#include <ATen/Context.h>
+#include <torch/nn/utils/clip_grad.h>
+#include <torch/optim/adam.h>
+#include <torch/optim/sgd.h>
+#include <torch/serialize/input-archive.h>
+#include <torch/serialize/output-archive.h>
+
+#include "nashost/error.hpp"
+#include "nashost/genotype_formats.hpp"
+#include "options.hpp"
+
+namespace nas::enas {
+
+namespace {
+at::Generator default_generator(c10::Device device) { return at::globalContext().defaultGenerator(device); }
+
+SharedCnnConfig cnn_config_from(const Config& o, const DatasetInfo& info) {
+  if (info.task != Task::Classification || info.input_shape.size() != 3)
+    throw ConfigError("enas (network = \"cnn\"): dataset '" + info.name +
+                      "' is not an image classification dataset (needs C,H,W inputs and classes)");
+  SharedCnnConfig c;
+  c.in_channels = info.input_shape[0];
+  c.height = info.input_shape[1];
+  c.width = info.input_shape[2];
+  c.num_classes = info.num_outputs;
+  c.channels = o.get_int("channels");
+  c.num_layers = o.get_int("num_layers");
+  c.num_nodes = static_cast<int>(o.get_int("num_blocks"));
+  c.keep_prob = o.get_float("keep_prob");
+  return c;
+}
+}  // namespace
+
+EnasCnnSearch::EnasCnnSearch(const Config& raw_options, std::shared_ptr<Dataset> data, HostContext& ctx)
+    : options_(resolve_network_defaults(raw_options)),
+      data_(std::move(data)),
+      ctx_(ctx),
+      log_(ctx.logger("enas")),
+      reinforce_(1, 0.99) {
+  const Config& o = options_;
+  if (o.get_string("network") != "cnn") throw ConfigError(o.full_key("network") + ": EnasCnnSearch needs \"cnn\"");
+  if (!data_) throw ConfigError("enas: a dataset is required");
+  const std::string tt = o.get_string("train_type");
+  if (tt != "orig" && tt != "random")
+    throw ConfigError(o.full_key("train_type") + ": '" + tt + "' is an RNN train type; network = \"cnn\" supports orig, random");
+  random_ = tt == "random";
+  epochs_ = o.get_int("epochs");
+  shared_steps_ = o.get_int("shared_steps");
+  controller_steps_ = o.get_int("controller_steps");
+  aggregate_ = o.get_int("controller_num_aggregate");
+  num_sample_ = o.get_int("shared_num_sample");
+  derive_samples_ = o.get_int("derive_samples");
+  log_step_ = std::max<int64_t>(1, o.get_int("log_step"));
+  eval_batches_ = o.get_int("eval_batches");
+  entropy_coeff_ = o.get_float("entropy_coeff");
+  controller_clip_ = o.get_float("controller_grad_clip");
+  grad_clip_ = o.get_float("shared_grad_clip");
+  lr_max_ = o.get_float("shared_lr");
+  lr_min_ = o.get_float("lr_min");
+  lr_t0_ = o.get_int("lr_t0");
+  lr_t_mul_ = o.get_int("lr_t_mul");
+  eval_full_valid_ = o.get_bool("eval_full_valid");
+  const std::string entropy_mode = o.get_string("entropy_mode");
+  if (entropy_mode != "reward" && entropy_mode != "regularizer")
+    throw ConfigError(o.full_key("entropy_mode") + ": unknown '" + entropy_mode + "'; valid: reward, regularizer");
+  entropy_in_reward_ = entropy_mode == "reward";
+  if (epochs_ < 0 || shared_steps_ < 0 || controller_steps_ < 0 || aggregate_ < 1 || num_sample_ < 1 ||
+      derive_samples_ < 1 || lr_t0_ < 1 || lr_t_mul_ < 1)
+    throw ConfigError("enas: epochs, shared_steps, controller_steps must be >= 0; controller_num_aggregate, "
+                      "shared_num_sample, derive_samples, lr_t0, lr_t_mul >= 1");
+  if (o.get_string("shared_optim") != "sgd")
+    throw ConfigError(o.full_key("shared_optim") + ": network = \"cnn\" trains the shared weights with SGD (Nesterov), "
+                      "as the authors do; set \"sgd\"");
+
+  ops_ = ctx.operation_set(o.get_string("operation_set"));
+  at::manual_seed(ctx.seed());
+  CnnControllerConfig cc;
+  cc.num_nodes = static_cast<int>(o.get_int("num_blocks"));
+  cc.num_ops = static_cast<int>(ops_->ops().size());
+  cc.hidden = static_cast<int>(o.get_int("controller_hid"));
+  cc.temperature = o.get_float("softmax_temperature");
+  cc.tanh_c = o.get_float("tanh_c");
+  cc.op_tanh_reduce = o.get_float("op_tanh_reduce");
+  cc.uniform = random_;
+  controller_ = CnnController(cc);
+  // The authors' baseline is one scalar (reward = accuracy + entropy bonus of the whole sample).
+  reinforce_ = Reinforce(1, o.get_float("ema_baseline_decay"));
+
+  shared_ = SharedCnn(cnn_config_from(o, data_->info()), *ops_);
+  const auto device = ctx.device();
+  shared_->to(device);
+  controller_->to(device);
+  shared_->train();  // batch statistics throughout (see the header)
+  shared_optim_ = std::make_unique<torch::optim::SGD>(
+      shared_->parameters(), torch::optim::SGDOptions(lr_max_)
+                                 .momentum(o.get_float("shared_momentum"))
+                                 .nesterov(o.get_float("shared_momentum") > 0)
+                                 .weight_decay(o.get_float("shared_l2")));
+  controller_optim_ = std::make_unique<torch::optim::Adam>(controller_->parameters(),
+                                                           torch::optim::AdamOptions(o.get_float("controller_lr")));
+
+  LoaderOptions lo;
+  lo.batch_size = o.get_int("batch_size");
+  lo.shuffle = true;
+  lo.augment = o.get_bool("augment");
+  lo.device = device;
+  lo.workers = o.get_int("workers");
+  lo.seed = ctx.seed();
+  train_ = std::make_unique<CyclingLoader>(data_->loader(Split::Train, lo));
+  lo.augment = false;
+  lo.seed = ctx.seed() + 1;
+  valid_ = std::make_unique<CyclingLoader>(data_->loader(Split::Valid, lo));
+  LoaderOptions eo = lo;
+  eo.shuffle = false;
+  eo.batch_size = o.get_int("eval_batch_size");
+  eval_ = data_->loader(Split::Valid, eo);
+  if (shared_steps_ == 0) shared_steps_ = train_->batches_per_epoch();
+  log_->info("enas (cnn, {}): shared CNN {} parameters ({} cells of {} nodes, C={}), controller {} decisions, "
+             "{} shared steps per epoch",
+             random_ ? "random" : "orig", count_parameters(*shared_), o.get_int("num_layers") + 2,
+             o.get_int("num_blocks"), o.get_int("channels"), controller_->num_decisions(), shared_steps_);
+}
+
+std::filesystem::path EnasCnnSearch::shared_model_file() const { return ctx_.run_dir() / "search" / "shared_model.pt"; }
+
+double EnasCnnSearch::lr_for(int64_t epoch) const { return cosine_restart_lr(epoch, lr_max_, lr_min_, lr_t0_, lr_t_mul_); }
+
+EnasCnnSearch::StepResult EnasCnnSearch::shared_train_step(double lr) {
+  shared_->train();
+  std::vector<CnnArc> arcs;
+  {
+    at::NoGradGuard no_grad;
+    arcs = controller_->sample(num_sample_).arcs;
+  }
+  Batch b = train_->next();
+  for (auto& group : shared_optim_->param_groups()) group.options().set_lr(lr);
+  shared_optim_->zero_grad();
+  at::Tensor loss;
+  double acc = 0;
+  for (const auto& arc : arcs) {
+    at::Tensor logits = shared_->forward(b.input, arc, true);
+    at::Tensor l = at::cross_entropy_loss(logits, b.target);
+    loss = loss.defined() ? loss + l : l;
+    acc += logits.argmax(1).eq(b.target).to(at::kDouble).mean().item<double>();
+  }
+  loss = loss / static_cast<double>(arcs.size());
+  const double value = loss.item<double>();
+  if (!std::isfinite(value))
+    throw NumericError("ENAS shared CNN: loss is " + std::to_string(value) + " at shared step " +
+                       std::to_string(shared_step_) + "; lower shared_lr");
+  loss.backward();
+  if (grad_clip_ > 0) torch::nn::utils::clip_grad_norm_(shared_->parameters(), grad_clip_);
+  shared_optim_->step();
+  acc /= static_cast<double>(arcs.size());
+  if (shared_step_ % log_step_ == 0) {
+    ctx_.metrics().scalar("shared/loss", value, shared_step_);
+    ctx_.metrics().scalar("shared/accuracy", acc, shared_step_);
+  }
+  ++shared_step_;
+  return {value, acc};
+}
+
+EnasCnnSearch::ControllerStepResult EnasCnnSearch::controller_step() {
+  // Reward as the authors compute it: one shuffled validation minibatch, shared model
+  // with batch statistics and dropout (micro_child build_valid_rl, is_training=True).
+  shared_->train();
+  controller_->train();
+  controller_optim_->zero_grad();
+  ControllerStepResult r{0, 0, 0, 0};
+  for (int64_t k = 0; k < aggregate_; ++k) {
+    CnnControllerSample s = controller_->sample(1);
+    double acc;
+    {
+      at::NoGradGuard no_grad;
+      Batch b = valid_->next();
+      acc = shared_->forward(b.input, s.arcs[0], true).argmax(1).eq(b.target).to(at::kDouble).mean().item<double>();
+    }
+    const at::Tensor entropy = s.entropies[0].sum();
+    const double h = entropy.item<double>();
+    const double reward = entropy_in_reward_ ? acc + entropy_coeff_ * h : acc;
+    const at::Tensor adv = reinforce_.advantage(at::full({1}, reward), at::ones({1})).to(s.log_probs.device());
+    at::Tensor loss = -(s.log_probs[0].sum() * adv.detach().squeeze());
+    if (!entropy_in_reward_) loss = loss - entropy_coeff_ * entropy;
+    loss = loss / static_cast<double>(aggregate_);  // gradients averaged over the aggregated samples
+    loss.backward();
+    r.reward += reward / static_cast<double>(aggregate_);
+    r.accuracy += acc / static_cast<double>(aggregate_);
+    r.entropy += h / static_cast<double>(aggregate_);
+    r.loss += loss.item<double>();
+  }
+  if (controller_clip_ > 0) torch::nn::utils::clip_grad_norm_(controller_->parameters(), controller_clip_);
+  controller_optim_->step();
+  if (controller_step_ % log_step_ == 0) {
+    ctx_.metrics().scalar("controller/loss", r.loss, controller_step_);
+    ctx_.metrics().scalar("controller/reward", r.reward, controller_step_);
+    ctx_.metrics().scalar("controller/valid_accuracy", r.accuracy, controller_step_);
+    ctx_.metrics().scalar("controller/entropy", r.entropy, controller_step_);
+    ctx_.metrics().scalar("controller/baseline", reinforce_.baseline()[0].item<double>(), controller_step_);
+  }
+  ++controller_step_;
+  return r;
+}
+
+EnasCnnSearch::Scored EnasCnnSearch::best_sample(int64_t samples) {
+  at::NoGradGuard no_grad;
+  std::vector<CnnArc> arcs = controller_->sample(samples).arcs;
+  eval_->start_epoch(0);
+  std::optional<Batch> b = eval_->next();
+  if (!b) throw DataError("enas: the validation split is empty");
+  Scored best{{}, -1.0};
+  for (auto& arc : arcs) {
+    const double acc = shared_->forward(b->input, arc, false).argmax(1).eq(b->target).to(at::kDouble).mean().item<double>();
+    if (acc > best.accuracy) best = {std::move(arc), acc};
+  }
+  return best;
+}
+
+Metrics EnasCnnSearch::run_epoch() {
+  if (epoch_ >= epochs_) throw Error("enas: all " + std::to_string(epochs_) + " epochs are done");
+  const double lr = lr_for(epoch_);
+  const int64_t ctrl = random_ ? 0 : controller_steps_;
+  auto bar = ctx_.progress("enas epoch " + std::to_string(epoch_ + 1), shared_steps_ + ctrl);
+  Metrics m;
+  double loss_sum = 0, acc_sum = 0;
+  for (int64_t s = 0; s < shared_steps_; ++s) {
+    auto r = shared_train_step(lr);
+    loss_sum += r.loss;
+    acc_sum += r.accuracy;
+    bar->advance();
+  }
+  if (shared_steps_ > 0) {
+    m["train_loss"] = loss_sum / static_cast<double>(shared_steps_);
+    m["train_accuracy"] = acc_sum / static_cast<double>(shared_steps_);
+    bar->set_status("train acc " + std::to_string(m["train_accuracy"]));
+  }
+  if (ctrl > 0) {
+    double r = 0, a = 0, h = 0, l = 0;
+    for (int64_t s = 0; s < ctrl; ++s) {
+      auto res = controller_step();
+      r += res.reward;
+      a += res.accuracy;
+      h += res.entropy;
+      l += res.loss;
+      bar->advance();
+    }
+    const double n = static_cast<double>(ctrl);
+    m["controller_reward"] = r / n;
+    m["controller_accuracy"] = a / n;
+    m["controller_entropy"] = h / n;
+    m["controller_loss"] = l / n;
+    m["baseline"] = reinforce_.baseline()[0].item<double>();
+  }
+  bar->finish();
+  Scored best = best_sample(derive_samples_);
+  double valid = std::numeric_limits<double>::quiet_NaN();
+  if (eval_full_valid_) {
+    valid = evaluate_accuracy(*shared_, best.arc, *eval_, eval_batches_).accuracy;
+    m["valid_accuracy"] = valid;
+    best_valid_accuracy_ = std::max(best_valid_accuracy_, valid);
+    m["best_valid_accuracy"] = best_valid_accuracy_;
+  }
+  derived_ = best.arc;
+  m["derived_batch_accuracy"] = best.accuracy;
+  m["lr"] = lr;
+  ++epoch_;
+  write_epoch_outputs(best, valid);
+  log_->info("enas epoch {}/{}: train acc {:.4f}, {}derived valid acc {:.4f}: {}", epoch_, epochs_,
+             m.count("train_accuracy") ? m["train_accuracy"] : 0.0,
+             m.count("controller_reward") ? "reward " + std::to_string(m["controller_reward"]) + ", " : std::string(),
+             valid, arc_summary(best.arc, ops_->ops()));
+  return m;
+}
+
+void EnasCnnSearch::write_epoch_outputs(const Scored& best, double valid_accuracy) {
+  const auto dir = ctx_.run_dir() / "search";
+  std::filesystem::create_directories(dir);
+  Genotype g = arc_genotype(best.arc, ops_->ops());
+  g.meta = {{"strategy", "enas"}, {"network", "cnn"}, {"epoch", epoch_}, {"valid_batch_accuracy", best.accuracy}};
+  if (std::isfinite(valid_accuracy)) g.meta["valid_accuracy"] = valid_accuracy;
+  save_genotype(g, dir / "derived_architecture.json");
+  save_shared_cnn(*shared_, ops_->ops(), shared_model_file());
+  char name[96];
+  std::snprintf(name, sizeof name, "%03lld-%06lld-%.4f-best", static_cast<long long>(epoch_),
+                static_cast<long long>(controller_step_), best.accuracy);
+  std::string image;
+  for (const char* kind : {"normal", "reduce"}) {
+    const CellGenotype& cell = std::string(kind) == "normal" ? g.normal : g.reduce;
+    const auto png = dir / "networks" / (std::string(name) + "-" + kind + ".png");
+    try {
+      std::filesystem::create_directories(png.parent_path());
+      render_dot(cell_to_dot(cell, std::string(kind) + " cell, epoch " + std::to_string(epoch_)), png);
+      image = png.filename().string();
+    } catch (const std::exception& e) {
+      if (!warned_render_) log_->warn("enas: cannot draw the derived cells ({}); continuing without pictures", e.what());
+      warned_render_ = true;
+    }
+  }
+  frames_.push_back(Json{{"epoch", epoch_},
+                         {"controller_step", controller_step_},
+                         {"batch_accuracy", best.accuracy},
+                         {"valid_accuracy", std::isfinite(valid_accuracy) ? Json(valid_accuracy) : Json(nullptr)},
+                         {"arc", arc_to_json(best.arc)}});
+}
+
+std::vector<Genotype> EnasCnnSearch::derive(const Config& args) {
+  Config a = Config::validated(args.json(), derive_options(), "derive");
+  const int64_t samples = a.get_int("samples");
+  if (samples < 1) throw ConfigError("derive.samples must be at least 1");
+  Scored best{{}, 0};
+  if (a.get_bool("full_valid")) {
+    at::NoGradGuard no_grad;
+    std::vector<CnnArc> arcs = controller_->sample(samples).arcs;
+    best.accuracy = -1;
+    for (auto& arc : arcs) {
+      const double acc = evaluate_accuracy(*shared_, arc, *eval_, eval_batches_).accuracy;
+      if (acc > best.accuracy) best = {arc, acc};
+    }
+  } else {
+    best = best_sample(samples);
+  }
+  Genotype g = arc_genotype(best.arc, ops_->ops());
+  g.meta = {{"strategy", "enas"},
+            {"network", "cnn"},
+            {"train_type", random_ ? "random" : "orig"},
+            {"epoch", epoch_},
+            {"samples", samples},
+            {a.get_bool("full_valid") ? "valid_accuracy" : "valid_batch_accuracy", best.accuracy},
+            {"seed", ctx_.seed()},
+            {"shared_model_file", shared_model_file().string()}};
+  return {g};
+}
+
+Json EnasCnnSearch::state_summary() const {
+  return Json{{"epoch", epoch_},
+              {"network", "cnn"},
+              {"train_type", random_ ? "random" : "orig"},
+              {"shared_step", shared_step_},
+              {"controller_step", controller_step_},
+              {"lr", lr_for(epoch_)},
+              {"best_valid_accuracy", best_valid_accuracy_},
+              {"derived_arc", derived_.normal.seq.empty() ? Json(nullptr) : arc_to_json(derived_)},
+              {"baseline", reinforce_.baseline()[0].item<double>()},
+              {"shared_params", count_parameters(*shared_)},
+              {"shared_model_file", shared_model_file().string()}};
+}
+
+void EnasCnnSearch::save(const std::filesystem::path& file) const {
+  torch::serialize::OutputArchive archive;
+  Json state{{"format", "nashost-enas-cnn-search"}, {"version", 1},
+             {"epoch", epoch_},                       {"shared_step", shared_step_},
+             {"controller_step", controller_step_},   {"best_valid_accuracy", best_valid_accuracy_},
+             {"train_pos", {train_->epoch(), train_->position()}},
+             {"valid_pos", {valid_->epoch(), valid_->position()}},
+             {"frames", frames_},                     {"options", options_.json()},
+             {"derived", derived_.normal.seq.empty() ? Json(nullptr) : arc_to_json(derived_)}};
+  archive.write("state", c10::IValue(state.dump()));
+  torch::serialize::OutputArchive shared, controller, so, co;
+  shared_->save(shared);
+  controller_->save(controller);
+  shared_optim_->save(so);
+  controller_optim_->save(co);
+  archive.write("shared", shared);
+  archive.write("controller", controller);
+  archive.write("shared_optim", so);
+  archive.write("controller_optim", co);
+  archive.write("baseline", reinforce_.baseline());
+  archive.write("baseline_initialised", reinforce_.initialised());
+  archive.write("rng_cpu", default_generator(c10::Device(c10::kCPU)).get_state());
+  if (ctx_.device().is_cuda()) archive.write("rng_device", default_generator(ctx_.device()).get_state());
+  archive.save_to(file.string());
+}
+
+void EnasCnnSearch::load(const std::filesystem::path& file) {
+  torch::serialize::InputArchive archive;
+  Json state;
+  try {
+    archive.load_from(file.string(), ctx_.device());
+    c10::IValue v;
+    archive.read("state", v);
+    state = Json::parse(v.toStringRef());
+  } catch (const c10::Error& e) {
+    throw Error("enas: cannot read checkpoint '" + file.string() + "': " + e.what_without_backtrace());
+  }
+  if (state.value("format", "") != "nashost-enas-cnn-search")
+    throw Error("enas: '" + file.string() + "' is not an ENAS CNN search checkpoint");
+  for (const char* key : {"train_type", "num_blocks", "channels", "num_layers", "controller_hid", "operation_set"})
+    if (state["options"].value(key, Json()) != options_.json().value(key, Json()))
+      throw Error("enas: checkpoint '" + file.string() + "' was made with " + key + " = " +
+                  state["options"].value(key, Json()).dump() + ", this run has " +
+                  options_.json().value(key, Json()).dump() + "; start a new run or use the same options");
+  torch::serialize::InputArchive shared, controller, so, co;
+  archive.read("shared", shared);
+  archive.read("controller", controller);
+  archive.read("shared_optim", so);
+  archive.read("controller_optim", co);
+  shared_->load(shared);
+  controller_->load(controller);
+  shared_optim_->load(so);
+  controller_optim_->load(co);
+  at::Tensor baseline, initialised, rng;
+  archive.read("baseline", baseline);
+  archive.read("baseline_initialised", initialised);
+  reinforce_.set_state(baseline, initialised);
+  archive.read("rng_cpu", rng);
+  default_generator(c10::Device(c10::kCPU)).set_state(rng.cpu());
+  if (ctx_.device().is_cuda()) {
+    at::Tensor rng_dev;
+    if (archive.try_read("rng_device", rng_dev)) default_generator(ctx_.device()).set_state(rng_dev.cpu());
+  }
+  epoch_ = state["epoch"].get<int64_t>();
+  shared_step_ = state["shared_step"].get<int64_t>();
+  controller_step_ = state["controller_step"].get<int64_t>();
+  best_valid_accuracy_ = state["best_valid_accuracy"].get<double>();
+  train_->set_position(state["train_pos"][0].get<int64_t>(), state["train_pos"][1].get<int64_t>());
+  valid_->set_position(state["valid_pos"][0].get<int64_t>(), state["valid_pos"][1].get<int64_t>());
+  frames_ = state["frames"];
+  derived_ = state["derived"].is_null() ? CnnArc{} : arc_from_json(state["derived"]);
+  shared_->train();
+}
+
+}  // namespace nas::enas

@@ -1,0 +1,95 @@
+#pragma once
+// The "enas" search strategy with network = "cnn": the micro (cell) search space of the
+// ENAS paper, following the authors' code (melodyguan/enas src/cifar10/micro_*.py).
+// Per epoch: (1) shared_steps SGD steps of the shared child network (0 = one pass over
+// the train split), each on an arc freshly sampled from the controller; (2) controller_steps
+// REINFORCE updates, each averaging controller_num_aggregate sampled arcs; reward =
+// accuracy of the arc on one shuffled validation minibatch (+ entropy_coeff * entropy of
+// the sample); (3) derive the best of derive_samples arcs on the first validation
+// minibatch, evaluate it on the validation split, save genotype, pictures and the
+// shared-model file.
+// The shared network always normalises with batch statistics (the authors' search child
+// runs its BNs with is_training=True even when evaluating), so it stays in train mode;
+// only the classifier dropout distinguishes training/reward from evaluation.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <spdlog/logger.h>
+#include <torch/optim/optimizer.h>
+
+#include "cnn_controller.hpp"
+#include "cnn_training.hpp"
+#include "controller.hpp"
+#include "nashost/context.hpp"
+#include "nashost/dataset.hpp"
+#include "nashost/operation_set.hpp"
+#include "nashost/strategy.hpp"
+#include "shared_cnn.hpp"
+
+namespace nas::enas {
+
+class EnasCnnSearch final : public SearchStrategy {
+ public:
+  EnasCnnSearch(const Config& options, std::shared_ptr<Dataset> data, HostContext& ctx);
+
+  int64_t total_epochs() const override { return epochs_; }
+  int64_t completed_epochs() const override { return epoch_; }
+  Metrics run_epoch() override;
+  void save(const std::filesystem::path& file) const override;
+  void load(const std::filesystem::path& file) override;
+  std::vector<Genotype> derive(const Config& args) override;
+  Json state_summary() const override;
+
+  // Pieces of an epoch, public for tests.
+  struct StepResult {
+    double loss, accuracy;
+  };
+  StepResult shared_train_step(double lr);
+  struct ControllerStepResult {
+    double reward, accuracy, entropy, loss;
+  };
+  ControllerStepResult controller_step();
+  struct Scored {
+    CnnArc arc;
+    double accuracy;
+  };
+  /// Best of `samples` controller samples by accuracy on the first validation minibatch.
+  Scored best_sample(int64_t samples);
+
+  SharedCnnImpl& shared() { return *shared_; }
+  CnnControllerImpl& controller() { return *controller_; }
+  const Reinforce& reinforce() const { return reinforce_; }
+  std::filesystem::path shared_model_file() const;
+  const std::vector<std::string>& op_names() const { return ops_->ops(); }
+
+ private:
+  void write_epoch_outputs(const Scored& best, double valid_accuracy);
+  double lr_for(int64_t epoch) const;
+
+  Config options_;
+  std::shared_ptr<Dataset> data_;
+  HostContext& ctx_;
+  std::shared_ptr<spdlog::logger> log_;
+  std::shared_ptr<const OperationSet> ops_;
+  bool random_;
+  int64_t epochs_, shared_steps_, controller_steps_, aggregate_, num_sample_, derive_samples_, log_step_, eval_batches_;
+  double entropy_coeff_, controller_clip_, grad_clip_, lr_max_, lr_min_;
+  int64_t lr_t0_, lr_t_mul_;
+  bool entropy_in_reward_, eval_full_valid_;
+
+  SharedCnn shared_{nullptr};
+  CnnController controller_{nullptr};
+  std::unique_ptr<torch::optim::Optimizer> shared_optim_, controller_optim_;
+  Reinforce reinforce_;
+  std::unique_ptr<CyclingLoader> train_, valid_;
+  std::unique_ptr<BatchLoader> eval_;
+
+  int64_t epoch_ = 0, shared_step_ = 0, controller_step_ = 0;
+  double best_valid_accuracy_ = 0.0;
+  CnnArc derived_;
+  Json frames_ = Json::array();
+  bool warned_render_ = false;
+};
+
+}  // namespace nas::enas

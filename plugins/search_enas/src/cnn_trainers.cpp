@@ -1,0 +1,210 @@
+#include "cnn_trainers.hpp"
+
+#include <cmath>
+
+#include <ATen/ATen.h>
+#include <torch/nn/utils/clip_grad.h>
+#include <torch/optim/sgd.h>
+
+#include "cnn_arc.hpp"
+#include "cnn_training.hpp"
+#include "nashost/dataset.hpp"
+#include "nashost/error.hpp"
+#include "nashost/operation_set.hpp"
+
+namespace nas::enas {
+
+OptionList cnn_scratch_options() {
+  // Authors' final micro training (cifar10_micro_final.sh); the auxiliary head is not built.
+  return {
+      {"operation_set", OptionType::String, "enas-cnn", "operation set of the genotype"},
+      {"epochs", OptionType::Int, 630, "training epochs"},
+      {"steps_per_epoch", OptionType::Int, 0, "steps per epoch (0 = one pass over train_split)"},
+      {"channels", OptionType::Int, 36, "channels of the first cells (doubled at each reduction)"},
+      {"num_layers", OptionType::Int, 15, "normal cells; two reduction cells come on top"},
+      {"batch_size", OptionType::Int, 144, "training batch size"},
+      {"eval_batch_size", OptionType::Int, 100, "evaluation batch size"},
+      {"keep_prob", OptionType::Float, 0.8, "dropout keep probability before the classifier"},
+      {"drop_path_keep", OptionType::Float, 0.6, "drop-path keep probability of the last cell at the end of training "
+                                                 "(scaled by depth and progress, as the authors do; 1 = off)"},
+      {"lr", OptionType::Float, 0.05, "cosine schedule maximum lr"},
+      {"lr_min", OptionType::Float, 0.0001, "cosine schedule minimum lr"},
+      {"lr_t0", OptionType::Int, 10, "first cosine restart period, epochs"},
+      {"lr_t_mul", OptionType::Int, 2, "restart period multiplier"},
+      {"momentum", OptionType::Float, 0.9, "SGD Nesterov momentum"},
+      {"l2", OptionType::Float, 2e-4, "weight decay"},
+      {"grad_clip", OptionType::Float, 5.0, "gradient-norm clip (0 = off)"},
+      {"augment", OptionType::Bool, true, "the dataset's training augmentation (crop + flip)"},
+      {"cutout", OptionType::Int, 0, "cutout square side in pixels (0 = off; the 2.89% model uses CutOut)"},
+      {"train_split", OptionType::String, "train_full", "split to train on"},
+      {"eval_split", OptionType::String, "test", "split evaluated after training (and reported as test_*)"},
+      {"workers", OptionType::Int, 1, "loader threads"},
+      {"label", OptionType::String, "enas-cnn-scratch", "sub-folder of train/ for the model file"},
+      {"log_step", OptionType::Int, 50, "per-step scalars every this many steps"},
+  };
+}
+
+OptionList cnn_eval_options() {
+  return {
+      {"model_file", OptionType::String, nullptr, "shared-model file written by the enas strategy (network = cnn)"},
+      {"operation_set", OptionType::String, "enas-cnn", "operation set the model was built with"},
+      {"eval_batch_size", OptionType::Int, 100, "evaluation batch size"},
+      {"max_batches", OptionType::Int, 0, "evaluate at most this many batches per split (0 = all)"},
+  };
+}
+
+namespace {
+SharedCnnConfig scratch_config(const Config& o, const DatasetInfo& info, int nodes) {
+  if (info.task != Task::Classification || info.input_shape.size() != 3)
+    throw ConfigError("enas-cnn: dataset '" + info.name + "' is not an image classification dataset");
+  SharedCnnConfig c;
+  c.in_channels = info.input_shape[0];
+  c.height = info.input_shape[1];
+  c.width = info.input_shape[2];
+  c.num_classes = info.num_outputs;
+  c.channels = o.get_int("channels");
+  c.num_layers = o.get_int("num_layers");
+  c.num_nodes = nodes;
+  c.keep_prob = o.get_float("keep_prob");
+  return c;
+}
+}  // namespace
+
+EnasCnnScratchTrainer::EnasCnnScratchTrainer(const Config& options, HostContext& ctx) : options_(options), ctx_(ctx) {
+  parse_split(options_.get_string("train_split"));
+  parse_split(options_.get_string("eval_split"));
+  const double k = options_.get_float("drop_path_keep");
+  if (k <= 0 || k > 1) throw ConfigError(options_.full_key("drop_path_keep") + " must be in (0, 1]");
+}
+
+int64_t EnasCnnScratchTrainer::count_params(const Genotype& genotype, Dataset& data) {
+  auto ops = ctx_.operation_set(options_.get_string("operation_set"));
+  const CnnArc arc = genotype_arc(genotype, ops->ops(), "enas-cnn-scratch");
+  SharedCnnImpl model(scratch_config(options_, data.info(), arc.normal.nodes()), *ops, arc);
+  return count_parameters(model);
+}
+
+TrainResult EnasCnnScratchTrainer::train(const Genotype& genotype, Dataset& data) {
+  auto ops = ctx_.operation_set(options_.get_string("operation_set"));
+  auto log = ctx_.logger("enas-cnn-scratch");
+  const CnnArc arc = genotype_arc(genotype, ops->ops(), "enas-cnn-scratch");
+  const auto device = ctx_.device();
+  at::manual_seed(ctx_.seed());
+  SharedCnn model(scratch_config(options_, data.info(), arc.normal.nodes()), *ops, arc);
+  model->to(device);
+  const double momentum = options_.get_float("momentum");
+  torch::optim::SGD optimizer(model->parameters(), torch::optim::SGDOptions(options_.get_float("lr"))
+                                                       .momentum(momentum)
+                                                       .nesterov(momentum > 0)
+                                                       .weight_decay(options_.get_float("l2")));
+  LoaderOptions lo;
+  lo.batch_size = options_.get_int("batch_size");
+  lo.augment = options_.get_bool("augment");
+  lo.cutout = options_.get_int("cutout");
+  lo.device = device;
+  lo.workers = options_.get_int("workers");
+  lo.seed = ctx_.seed();
+  CyclingLoader train(data.loader(parse_split(options_.get_string("train_split")), lo));
+  LoaderOptions eo = lo;
+  eo.shuffle = false;
+  eo.augment = false;
+  eo.cutout = 0;
+  eo.batch_size = options_.get_int("eval_batch_size");
+  auto eval = data.loader(parse_split(options_.get_string("eval_split")), eo);
+
+  const int64_t epochs = options_.get_int("epochs");
+  int64_t steps = options_.get_int("steps_per_epoch");
+  if (steps <= 0) steps = train.batches_per_epoch();
+  const int64_t total = std::max<int64_t>(1, epochs * steps), log_step = std::max<int64_t>(1, options_.get_int("log_step"));
+  const double drop = 1.0 - options_.get_float("drop_path_keep"), clip = options_.get_float("grad_clip");
+  const std::string label = options_.get_string("label");
+  int64_t global = 0;
+  double train_acc = 0;
+  for (int64_t e = 0; e < epochs && !ctx_.stop_requested(); ++e) {
+    const double lr = cosine_restart_lr(e, options_.get_float("lr"), options_.get_float("lr_min"),
+                                        options_.get_int("lr_t0"), options_.get_int("lr_t_mul"));
+    for (auto& g : optimizer.param_groups()) g.options().set_lr(lr);
+    model->train();
+    auto bar = ctx_.progress(label + " epoch " + std::to_string(e + 1), steps);
+    double correct = 0, seen = 0;
+    for (int64_t s = 0; s < steps; ++s, ++global) {
+      Batch b = train.next();
+      // Authors: drop-path probability grows linearly with training progress.
+      const double p = drop * static_cast<double>(global) / static_cast<double>(total);
+      optimizer.zero_grad();
+      at::Tensor logits = model->forward(b.input, true, p);
+      at::Tensor loss = at::cross_entropy_loss(logits, b.target);
+      const double value = loss.item<double>();
+      if (!std::isfinite(value))
+        throw NumericError("enas-cnn-scratch: loss is " + std::to_string(value) + " at step " + std::to_string(global) +
+                           "; lower lr");
+      loss.backward();
+      if (clip > 0) torch::nn::utils::clip_grad_norm_(model->parameters(), clip);
+      optimizer.step();
+      correct += logits.argmax(1).eq(b.target).sum().item<double>();
+      seen += static_cast<double>(b.target.size(0));
+      if (global % log_step == 0) ctx_.metrics().scalar(label + "/train_loss", value, global);
+      bar->advance();
+    }
+    bar->finish();
+    train_acc = seen > 0 ? correct / seen : 0.0;
+    ctx_.metrics().scalar(label + "/train_accuracy", train_acc, e + 1);
+    log->info("{} epoch {}/{}: lr {:.5f}, train acc {:.4f}", label, e + 1, epochs, lr, train_acc);
+  }
+  model->eval();
+  const Accuracy test = evaluate_accuracy(*model, arc, *eval, 0);
+  TrainResult r;
+  r.params = count_parameters(*model);
+  r.metrics["test_accuracy"] = test.accuracy;
+  r.metrics["test_loss"] = test.loss;
+  r.metrics["train_accuracy"] = train_acc;
+  auto dir = ctx_.run_dir() / "train" / label;
+  for (int k = 2; std::filesystem::exists(dir / "model.pt"); ++k)
+    dir = ctx_.run_dir() / "train" / (label + "-" + std::to_string(k));
+  r.model_file = dir / "model.pt";
+  save_shared_cnn(*model, ops->ops(), r.model_file);
+  log->info("{}: {} parameters, test accuracy {:.4f}", label, r.params, test.accuracy);
+  return r;
+}
+
+EnasCnnEvalTrainer::EnasCnnEvalTrainer(const Config& options, HostContext& ctx) : options_(options), ctx_(ctx) {}
+
+int64_t EnasCnnEvalTrainer::count_params(const Genotype& genotype, Dataset&) {
+  auto ops = ctx_.operation_set(options_.get_string("operation_set"));
+  const CnnArc arc = genotype_arc(genotype, ops->ops(), "enas-cnn-eval");
+  SharedCnn shared = load_shared_cnn(options_.get_string("model_file"), *ops, c10::Device(c10::kCPU));
+  SharedCnnImpl fixed(shared->config(), *ops, arc);  // the weights this arc uses
+  return count_parameters(fixed);
+}
+
+TrainResult EnasCnnEvalTrainer::train(const Genotype& genotype, Dataset& data) {
+  auto ops = ctx_.operation_set(options_.get_string("operation_set"));
+  const CnnArc arc = genotype_arc(genotype, ops->ops(), "enas-cnn-eval");
+  const std::filesystem::path file = options_.get_string("model_file");
+  SharedCnn model = load_shared_cnn(file, *ops, ctx_.device());
+  const auto& c = model->config();
+  const auto& info = data.info();
+  if (info.input_shape != std::vector<int64_t>{c.in_channels, c.height, c.width} || info.num_outputs != c.num_classes)
+    throw Error("enas-cnn-eval: '" + file.string() + "' was trained on other inputs/classes than dataset '" + info.name + "'");
+  if (arc.normal.nodes() != c.num_nodes)
+    throw Error("enas-cnn-eval: the genotype has " + std::to_string(arc.normal.nodes()) + " nodes per cell, the model " +
+                std::to_string(c.num_nodes));
+  model->train();  // the search normalises with batch statistics; so does its evaluation
+  LoaderOptions eo;
+  eo.batch_size = options_.get_int("eval_batch_size");
+  eo.shuffle = false;
+  eo.device = ctx_.device();
+  const int64_t max_batches = options_.get_int("max_batches");
+  auto valid = data.loader(Split::Valid, eo);
+  auto test = data.loader(Split::Test, eo);
+  TrainResult r;
+  r.params = count_params(genotype, data);
+  const Accuracy v = evaluate_accuracy(*model, arc, *valid, max_batches), t = evaluate_accuracy(*model, arc, *test, max_batches);
+  r.metrics["valid_accuracy"] = v.accuracy;
+  r.metrics["test_accuracy"] = t.accuracy;
+  r.metrics["test_loss"] = t.loss;
+  r.model_file = file;
+  return r;
+}
+
+}  // namespace nas::enas

@@ -1,0 +1,39 @@
+#pragma once
+// Trainers for ENAS CNN genotypes (space "enas-cnn"):
+//  - enas-cnn-scratch: builds the fixed network of the derived cells (authors' micro_child
+//    with a fixed arc: only the chosen ops exist) and trains it from scratch with the
+//    authors' final recipe (Nesterov SGD, cosine with warm restarts, drop path scaled by
+//    depth and training progress, dropout before the classifier); reports test accuracy;
+//  - enas-cnn-eval: evaluates a genotype with the shared weights of a search
+//    (search/shared_model.pt) on the valid and test splits, without training.
+#include "nashost/context.hpp"
+#include "nashost/strategy.hpp"
+
+namespace nas::enas {
+
+OptionList cnn_scratch_options();
+OptionList cnn_eval_options();
+
+class EnasCnnScratchTrainer final : public Trainer {
+ public:
+  EnasCnnScratchTrainer(const Config& options, HostContext& ctx);
+  int64_t count_params(const Genotype& genotype, Dataset& data) override;
+  TrainResult train(const Genotype& genotype, Dataset& data) override;
+
+ private:
+  Config options_;
+  HostContext& ctx_;
+};
+
+class EnasCnnEvalTrainer final : public Trainer {
+ public:
+  EnasCnnEvalTrainer(const Config& options, HostContext& ctx);
+  int64_t count_params(const Genotype& genotype, Dataset& data) override;
+  TrainResult train(const Genotype& genotype, Dataset& data) override;
+
+ private:
+  Config options_;
+  HostContext& ctx_;
+};
+
+}  // namespace nas::enas

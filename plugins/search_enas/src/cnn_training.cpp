@@ -1,0 +1,122 @@
+#include "cnn_training.hpp"
+
+#include <cmath>
+
+#include <ATen/ATen.h>
+
+#include <torch/serialize/input-archive.h>
+#include <torch/serialize/output-archive.h>
+
+#include "nashost/error.hpp"
+#include "nashost/io.hpp"
+
+namespace nas::enas {
+
+double cosine_restart_lr(int64_t epoch, double lr_max, double lr_min, int64_t t0, int64_t t_mul) {
+  int64_t start = 0, t = std::max<int64_t>(1, t0);
+  while (epoch >= start + t) {
+    start += t;
+    t *= std::max<int64_t>(1, t_mul);
+  }
+  const double rate = static_cast<double>(epoch - start) / static_cast<double>(t) * M_PI;
+  return lr_min + 0.5 * (lr_max - lr_min) * (1.0 + std::cos(rate));
+}
+
+Batch CyclingLoader::next() {
+  if (!started_) {
+    loader_->start_epoch(epoch_);
+    for (int64_t k = 0; k < pos_; ++k)
+      if (!loader_->next()) break;
+    started_ = true;
+  }
+  std::optional<Batch> b = loader_->next();
+  if (!b) {
+    ++epoch_;
+    pos_ = 0;
+    loader_->start_epoch(epoch_);
+    b = loader_->next();
+    if (!b) throw DataError("enas: a data split yields no batches (is it empty or smaller than one batch?)");
+  }
+  ++pos_;
+  return std::move(*b);
+}
+
+void CyclingLoader::set_position(int64_t epoch, int64_t position) {
+  epoch_ = epoch;
+  pos_ = position;
+  started_ = false;
+}
+
+Accuracy batch_accuracy(const at::Tensor& logits, const at::Tensor& target) {
+  Accuracy a;
+  a.examples = target.size(0);
+  a.loss = at::cross_entropy_loss(logits, target).item<double>();
+  a.accuracy = logits.argmax(1).eq(target).to(at::kDouble).mean().item<double>();
+  return a;
+}
+
+Accuracy evaluate_accuracy(SharedCnnImpl& model, const CnnArc& arc, BatchLoader& loader, int64_t max_batches) {
+  at::NoGradGuard no_grad;
+  loader.start_epoch(0);
+  double correct = 0, loss = 0;
+  int64_t n = 0, batches = 0;
+  while (auto b = loader.next()) {
+    at::Tensor logits = model.forward(b->input, arc, false);
+    const int64_t k = b->target.size(0);
+    correct += logits.argmax(1).eq(b->target).sum().item<double>();
+    loss += at::cross_entropy_loss(logits, b->target).item<double>() * static_cast<double>(k);
+    n += k;
+    if (max_batches > 0 && ++batches >= max_batches) break;
+  }
+  Accuracy a;
+  a.examples = n;
+  if (n > 0) {
+    a.accuracy = correct / static_cast<double>(n);
+    a.loss = loss / static_cast<double>(n);
+  }
+  return a;
+}
+
+void save_shared_cnn(SharedCnnImpl& model, const std::vector<std::string>& op_names, const std::filesystem::path& file) {
+  Json meta{{"format", "nashost-enas-shared-cnn"}, {"version", 1}, {"config", model.config().to_json()}, {"ops", op_names}};
+  if (model.fixed_arc()) meta["arc"] = arc_to_json(*model.fixed_arc());
+  std::filesystem::create_directories(file.parent_path());
+  atomic_write_file(file, [&](const std::filesystem::path& tmp) {
+    torch::serialize::OutputArchive archive;
+    archive.write("meta", c10::IValue(meta.dump()));
+    torch::serialize::OutputArchive weights;
+    model.save(weights);
+    archive.write("model", weights);
+    archive.save_to(tmp.string());
+  });
+}
+
+SharedCnn load_shared_cnn(const std::filesystem::path& file, const OperationSet& ops, c10::Device device) {
+  if (!std::filesystem::exists(file))
+    throw Error("shared model file '" + file.string() + "' does not exist (the enas strategy with network = \"cnn\" "
+                "writes search/shared_model.pt in its run directory)");
+  torch::serialize::InputArchive archive;
+  Json meta;
+  try {
+    archive.load_from(file.string(), device);
+    c10::IValue v;
+    archive.read("meta", v);
+    meta = Json::parse(v.toStringRef());
+  } catch (const c10::Error& e) {
+    throw Error("'" + file.string() + "' is not an ENAS CNN model file: " + e.what_without_backtrace());
+  }
+  if (meta.value("format", "") != "nashost-enas-shared-cnn")
+    throw Error("'" + file.string() + "' is not an ENAS CNN model file");
+  if (meta.at("ops").get<std::vector<std::string>>() != ops.ops())
+    throw Error("'" + file.string() + "' was written with ops " + meta.at("ops").dump() + ", the operation set has others");
+  std::optional<CnnArc> arc;
+  if (meta.contains("arc")) arc = arc_from_json(meta["arc"]);
+  SharedCnn model(SharedCnnConfig::from_json(meta.at("config")), ops, arc);
+  torch::serialize::InputArchive weights;
+  archive.read("model", weights);
+  model->load(weights);
+  model->to(device);
+  return model;
+}
+
+}  // namespace nas::enas

@@ -1,0 +1,95 @@
+#pragma once
+// A tiny in-memory image dataset for the ENAS CNN tests: class k = a bright k-th quadrant
+// on noise, so a few steps of training separate the classes. Deterministic loaders.
+#include <algorithm>
+#include <memory>
+#include <numeric>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <ATen/ATen.h>
+
+#include "enas_cnn_ops.hpp"
+#include "nashost/dataset.hpp"
+#include "nashost/standalone_context.hpp"
+
+namespace enas_cnn_test {
+
+class MemoryLoader final : public nas::BatchLoader {
+ public:
+  MemoryLoader(at::Tensor x, at::Tensor y, nas::LoaderOptions o) : x_(std::move(x)), y_(std::move(y)), o_(o) {}
+  int64_t batches_per_epoch() const override { return (x_.size(0) + o_.batch_size - 1) / o_.batch_size; }
+  void start_epoch(int64_t epoch) override {
+    order_.resize(static_cast<size_t>(x_.size(0)));
+    std::iota(order_.begin(), order_.end(), 0);
+    if (o_.shuffle) {
+      std::mt19937_64 g(o_.seed * 1000003ULL + static_cast<uint64_t>(epoch));
+      std::shuffle(order_.begin(), order_.end(), g);
+    }
+    pos_ = 0;
+  }
+  std::optional<nas::Batch> next() override {
+    if (pos_ >= static_cast<int64_t>(order_.size())) return std::nullopt;
+    const int64_t end = std::min<int64_t>(pos_ + o_.batch_size, static_cast<int64_t>(order_.size()));
+    at::Tensor idx = at::tensor(std::vector<int64_t>(order_.begin() + pos_, order_.begin() + end));
+    pos_ = end;
+    return nas::Batch{x_.index_select(0, idx).to(o_.device), y_.index_select(0, idx).to(o_.device)};
+  }
+
+ private:
+  at::Tensor x_, y_;
+  nas::LoaderOptions o_;
+  std::vector<int64_t> order_;
+  int64_t pos_ = 0;
+};
+
+class TinyImages final : public nas::Dataset {
+ public:
+  explicit TinyImages(int64_t channels = 1, int64_t size = 8, int64_t classes = 4) {
+    info_.name = "tiny-images";
+    info_.input_shape = {channels, size, size};
+    info_.num_outputs = classes;
+    info_.synthetic = true;
+    info_.source = "synthetic";
+    uint64_t seed = 7;
+    for (auto split : {nas::Split::Train, nas::Split::Valid, nas::Split::Test}) {
+      at::Generator g = at::detail::createCPUGenerator(seed++);
+      const int64_t n = split == nas::Split::Train ? 96 : 48;
+      at::Tensor y = at::randint(classes, {n}, g, at::TensorOptions().dtype(at::kLong));
+      at::Tensor x = at::randn({n, channels, size, size}, g) * 0.5;
+      const int64_t h = size / 2;
+      for (int64_t i = 0; i < n; ++i) {
+        const int64_t k = y[i].item<int64_t>() % 4;
+        x[i].narrow(1, (k / 2) * h, h).narrow(2, (k % 2) * h, h) += 2.0;
+      }
+      data_[split] = {x, y};
+    }
+    data_[nas::Split::TrainFull] = data_[nas::Split::Train];
+  }
+  const nas::DatasetInfo& info() const override { return info_; }
+  int64_t size(nas::Split s) const override { return data_.at(s).first.size(0); }
+  std::unique_ptr<nas::BatchLoader> loader(nas::Split s, const nas::LoaderOptions& o) override {
+    return std::make_unique<MemoryLoader>(data_.at(s).first, data_.at(s).second, o);
+  }
+
+ private:
+  nas::DatasetInfo info_;
+  std::map<nas::Split, std::pair<at::Tensor, at::Tensor>> data_;
+};
+
+inline std::filesystem::path fresh_dir(const std::string& name) {
+  static int counter = 0;
+  auto dir = std::filesystem::temp_directory_path() /
+             ("nashost-enas-cnn-" + name + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+  std::filesystem::create_directories(dir);  // unique name: nothing to remove first
+  return dir;
+}
+
+inline std::unique_ptr<nas::StandaloneContext> context(const std::string& name, uint64_t seed = 1) {
+  auto ctx = std::make_unique<nas::StandaloneContext>(fresh_dir(name), seed);
+  ctx->add_operation_set("enas-cnn", std::make_shared<nas::enas::EnasCnnOperationSet>());
+  return ctx;
+}
+
+}  // namespace enas_cnn_test
