@@ -10,7 +10,7 @@ TORCH_VERSION=2.11.0   # pinned LibTorch (the torch wheel's bundled copy)
 DEBS=(cmake ninja-build g++ ccache pkg-config python3-venv zlib1g-dev
       libboost-dev libboost-filesystem-dev libtomlplusplus-dev libspdlog-dev libfmt-dev
       liblua5.4-dev nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev
-      graphviz gnuplot-nox libpng-dev libjpeg-dev libnetcdf-dev)
+      graphviz gnuplot-nox libpng-dev libjpeg-dev libnetcdf-dev libstb-dev)
 
 missing=()
 for p in "${DEBS[@]}"; do

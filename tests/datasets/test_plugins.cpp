@@ -1,46 +1,17 @@
 // The built plugin modules load, declare their datasets and build them through the factory.
-#include <map>
-
-#include <boost/dll/shared_library.hpp>
-#include <gtest/gtest.h>
+#include <set>
 
 #include "nashost/error.hpp"
-#include "nashost/plugin.hpp"
 #include "nashost/standalone_context.hpp"
+#include "plugin_loading.hpp"
 
 namespace {
-
-struct CapturingRegistrar : nas::Registrar {
-  std::map<std::string, std::pair<nas::ComponentInfo, nas::DatasetFactory>> datasets;
-  void add_dataset(nas::ComponentInfo info, nas::DatasetFactory f) override {
-    const auto name = info.name;
-    datasets.emplace(name, std::make_pair(std::move(info), std::move(f)));
-  }
-  void add_operation_set(nas::ComponentInfo, nas::OperationSetFactory) override { FAIL(); }
-  void add_strategy(nas::ComponentInfo, nas::StrategyFactory) override { FAIL(); }
-  void add_trainer(nas::ComponentInfo, nas::TrainerFactory) override { FAIL(); }
-};
-
-struct Loaded {
-  boost::dll::shared_library lib;
-  CapturingRegistrar registrar;
-};
-
-std::unique_ptr<Loaded> load(const std::string& module) {
-  auto l = std::make_unique<Loaded>();
-  l->lib = boost::dll::shared_library(std::string(NASHOST_BINARY_DIR) + "/plugins/" + module);
-  auto descriptor = l->lib.get_alias<const nas::PluginDescriptor*()>("nashost_plugin_descriptor")();
-  EXPECT_EQ(descriptor->abi_version, NASHOST_ABI_VERSION);
-  descriptor->register_components(l->registrar);
-  return l;
-}
-
-std::shared_ptr<nas::Dataset> build(Loaded& l, const std::string& name, const nas::Json& options,
+using nas::test::LoadedPlugin;
+std::unique_ptr<LoadedPlugin> load(const std::string& module) { return nas::test::load_plugin(module); }
+std::shared_ptr<nas::Dataset> build(LoadedPlugin& l, const std::string& name, const nas::Json& options,
                                     nas::HostContext& ctx) {
-  const auto& [info, factory] = l.registrar.datasets.at(name);
-  return factory(nas::Config::validated(options, info.options, name), ctx);
+  return nas::test::build_dataset(l, name, options, ctx);
 }
-
 }  // namespace
 
 TEST(DatasetPlugins, ImagesPluginRegistersItsDatasets) {

@@ -75,6 +75,14 @@ InMemoryImageDataset::InMemoryImageDataset(DatasetInfo info, ImageArrays train, 
       transform_(std::move(transform)),
       split_(make_split(train_->size(), test_->size(), split)) {}
 
+InMemoryImageDataset::InMemoryImageDataset(DatasetInfo info, ImageArrays train, ImageArrays test,
+                                           ImageTransform transform, SplitIndices split)
+    : info_(std::move(info)),
+      train_(std::make_shared<const ImageArrays>(std::move(train))),
+      test_(std::make_shared<const ImageArrays>(std::move(test))),
+      transform_(std::move(transform)),
+      split_(std::move(split)) {}
+
 const std::vector<int64_t>& InMemoryImageDataset::indices(Split split) const {
   switch (split) {
     case Split::Train: return split_.train;

@@ -36,6 +36,9 @@ class InMemoryImageDataset : public Dataset {
  public:
   InMemoryImageDataset(DatasetInfo info, ImageArrays train, ImageArrays test, ImageTransform transform,
                        SplitOptions split);
+  /// With split indices computed by the caller (datasets whose valid split is its own folder).
+  InMemoryImageDataset(DatasetInfo info, ImageArrays train, ImageArrays test, ImageTransform transform,
+                       SplitIndices split);
 
   const DatasetInfo& info() const override { return info_; }
   int64_t size(Split split) const override;
