@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include <ATen/Context.h>
 #include <c10/core/CachingDeviceAllocator.h>
 #include <torch/cuda.h>
 
@@ -43,6 +44,7 @@ int main(int argc, char** argv) try {
   const bool cuda = device.rfind("cuda", 0) == 0;
   if (cuda && !torch::cuda::is_available()) throw nas::ConfigError("--device cuda: no CUDA device available");
   const c10::Device dev = cuda ? c10::Device(c10::kCUDA, 0) : c10::Device(c10::kCPU);
+  if (cuda) at::globalContext().setBenchmarkCuDNN(true);  // as the host does for CUDA runs
   const auto dir = std::filesystem::temp_directory_path() / "nashost-bench-darts";
   nas::StandaloneContext ctx(dir, 0, dev);
   ctx.add_operation_set("darts", std::make_shared<nas::nn::DartsOperationSet>());

@@ -17,31 +17,7 @@ end
 M.merged = merged
 
 -- The configured dataset, or (files missing) the synthetic fallback, said loudly.
-function M.open_dataset(cfg)
-  local ds = cfg.dataset or {}
-  local name = ds.name or "fashion-mnist"
-  local d, err = nas.dataset(name, ds.options or {})
-  local note = ""
-  if not d then
-    local fb = ds.fallback or "synthetic-images"
-    nas.log.warn("==================================================================")
-    nas.log.warn("dataset '%s' is NOT available: %s", name, tostring(err))
-    nas.log.warn("falling back to '%s': SYNTHETIC DATA, the numbers below say nothing", fb)
-    nas.log.warn("about %s. Put the files in place (see /work/shared/data/README.md", name)
-    nas.log.warn("or set NAS_DATA_DIR) and run again.")
-    nas.log.warn("==================================================================")
-    local err2
-    d, err2 = nas.dataset(fb, ds.fallback_options or {})
-    if not d then error("fallback dataset '" .. fb .. "' is not available either: " .. tostring(err2)) end
-    note = "SYNTHETIC (" .. name .. " missing)"
-  end
-  local info = d:info()
-  if info.synthetic and note == "" then
-    nas.log.warn("dataset %s is SYNTHETIC: accuracies mean nothing", info.name)
-    note = "SYNTHETIC"
-  end
-  return d, info, (note ~= "" and note or info.name)
-end
+M.open_dataset = require("dataset_common").open
 
 -- The fine-tuning trainer: [finetune] trainer = "one-hot" | "darts-eval", its options in
 -- [finetune.<trainer>]; `extra` (a table) is merged over them (e.g. no cutout for random).

@@ -1,10 +1,10 @@
 -- Train one genotype from scratch and test it. Config: configs/train_genotype.toml.
 -- cfg.genotype is a file path or a published name (DARTS_V1, DARTS_V2).
+--   nashost run scripts/train_genotype.lua --set genotype=runs/x/genotypes/darts_fashion-mnist.json
+local here = debug.getinfo(1, "S").source:match("^@(.*[/\\])") or "./"
+package.path = here .. "?.lua;" .. package.path
 local cfg = nas.config()
-local ds_opts = {}
-for k, v in pairs(cfg.dataset) do if k ~= "name" then ds_opts[k] = v end end
-local d, err = nas.dataset(cfg.dataset.name, ds_opts)
-if not d then error("dataset " .. cfg.dataset.name .. ": " .. err) end
+local d, info, note = require("dataset_common").open(cfg)
 
 local g
 if cfg.genotype:match("^[%u%d_]+$") then g = nas.genotype.named(cfg.genotype)
@@ -14,6 +14,7 @@ nas.log.info("training %s", g:text())
 local t = nas.trainer(cfg.trainer or "darts-eval", cfg.train)
 nas.log.info("parameters (aux head excluded): %d", t:params(g, d))
 local r = t:train(g, d)
-nas.record{genotype = cfg.genotype, params = r.params, test_accuracy = r.test_accuracy,
+nas.record{genotype = cfg.genotype, data = note, params = r.params, test_accuracy = r.test_accuracy,
            test_r2 = r.test_r2, test_loss = r.test_loss, model = r.model_file}
-nas.report{title = "train " .. cfg.genotype, columns = {"genotype", "params", "test_accuracy", "test_r2", "test_loss"}}
+nas.report{title = "train " .. cfg.genotype .. " on " .. info.name,
+           columns = {"genotype", "params", "test_accuracy", "test_r2", "test_loss", "data"}}

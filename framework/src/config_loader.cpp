@@ -92,6 +92,34 @@ void apply_profile(Json& config, const std::string& requested) {
   config["profile"] = profile;
 }
 
+namespace {
+const char* type_word(const Json& v) {
+  if (v.is_boolean()) return "a boolean (true/false)";
+  if (v.is_number_integer()) return "an integer";
+  if (v.is_number()) return "a number";
+  if (v.is_string()) return "a string";
+  if (v.is_array()) return "a list";
+  if (v.is_object()) return "a table";
+  return "a value";
+}
+}  // namespace
+
+// An override keeps the type the config has at that key: a typo such as
+// `--set search.epochs=5O` is an error here, not a string that fails far later.
+static Json typed_like(const Json& existing, const Json& value, const std::string& raw, const std::string& key) {
+  if (existing.is_string()) return value.is_string() ? value : Json(raw);  // name=123 stays a name
+  const bool ok = (existing.is_boolean() && value.is_boolean()) ||
+                  (existing.is_number_integer() && value.is_number_integer()) ||
+                  (existing.is_number_float() && value.is_number()) ||
+                  value.is_array() || existing.is_array() ||  // options taking a number or a list (a size: 32 or [32, 48])
+                  (existing.is_object() && value.is_object());
+  if (!ok)
+    throw ConfigError("--set " + key + "=" + raw + ": the config has " + type_word(existing) + " at " + key + " (" +
+                      existing.dump() + "), and '" + raw + "' is " + type_word(value));
+  if (existing.is_number_float() && value.is_number_integer()) return Json(value.get<double>());
+  return value;
+}
+
 void apply_override(Json& config, const std::string& assignment, bool allow_new) {
   const auto eq = assignment.find('=');
   if (eq == std::string::npos || eq == 0)
@@ -122,6 +150,7 @@ void apply_override(Json& config, const std::string& assignment, bool allow_new)
                         ": " + keys_of(*node));
     walked += (walked.empty() ? "" : ".") + path[i];
     if (last) {
+      if (node->contains(path[i])) value = typed_like((*node)[path[i]], value, raw, key);
       (*node)[path[i]] = value;
     } else {
       if (!node->contains(path[i])) (*node)[path[i]] = Json::object();

@@ -121,6 +121,9 @@ int cmd_run(Plugins& p, RunOptions opts) {
 
   torch::manual_seed(opts.seed);
   at::globalContext().setDeterministicAlgorithms(false, false);
+  // cuDNN picks the fastest convolution algorithm per shape (the reference implementations
+  // set cudnn.benchmark = True too); CPU runs stay bit-reproducible for a fixed seed.
+  if (device.is_cuda()) at::globalContext().setBenchmarkCuDNN(true);
   s.context = std::make_unique<RunContext>(p.registry, s.run_dir, opts.seed, device, sinks, opts.progress);
   atomic_write_text(s.run_dir / "config.resolved.json", s.config.dump(2) + "\n");
   s.log->info("nashost {} run '{}' in {} (device {}, seed {}{}{})", sdk_version_string(), s.run_name,
@@ -168,7 +171,14 @@ int cmd_genotype(const std::string& action, const fs::path& file, const std::str
 int cmd_bench(const std::string& what, const std::vector<std::string>& args) {
   const fs::path exe = boost::dll::program_location().parent_path().string();
   const fs::path tool = exe / ("nashost-bench-" + what);
-  if (!fs::exists(tool)) throw ConfigError("no benchmark '" + what + "' (" + tool.string() + " is missing)");
+  if (!fs::exists(tool)) {
+    std::string known;
+    for (const auto& entry : fs::directory_iterator(exe)) {
+      const std::string name = entry.path().filename().string();
+      if (name.rfind("nashost-bench-", 0) == 0) known += (known.empty() ? "" : ", ") + name.substr(14);
+    }
+    throw ConfigError("no benchmark '" + what + "' (" + tool.string() + " is missing); available: " + known);
+  }
   std::vector<std::string> argv_s{tool.string()};
   argv_s.insert(argv_s.end(), args.begin(), args.end());
   std::vector<char*> argv;
@@ -227,6 +237,16 @@ int main(int argc, char** argv) {
   bench->allow_extras();
   bench->prefix_command();
 
+  // `nashost bench WHAT ...` hands every later argument to bin/nashost-bench-WHAT untouched;
+  // letting CLI11 parse them would reorder options and values.
+  if (argc >= 3 && std::string(argv[1]) == "bench" && argv[2][0] != '-') {
+    try {
+      return cmd_bench(argv[2], std::vector<std::string>(argv + 3, argv + argc));
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "nashost bench: %s\n", e.what());
+      return 2;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -57,6 +57,9 @@ TEST(ConfigLoader, OverridesAreTypedAndChecked) {
   EXPECT_EQ(j["search"]["name"], "cifar10");
   apply_override(j, "search.epochs=[1, 2]");
   EXPECT_TRUE(j["search"]["epochs"].is_array());
+  apply_override(j, "search.epochs=4");
+  const std::string typo = error_of([&] { apply_override(j, "search.epochs=5O"); });
+  EXPECT_NE(typo.find("the config has an integer at search.epochs (4), and '5O' is a string"), std::string::npos) << typo;
   const std::string msg = error_of([&] { apply_override(j, "search.epoch=1"); });
   EXPECT_NE(msg.find("unknown key 'search.epoch'"), std::string::npos) << msg;
   EXPECT_NE(msg.find("epochs"), std::string::npos) << msg;

@@ -1,0 +1,40 @@
+-- Shared pipeline of scripts/fmnist_darts.lua and scripts/cifar10_darts.lua (and any other
+-- dataset): DARTS search -> derive -> train the derived cell from scratch (and the published
+-- cells named in [compare]) -> test -> results table.
+local data = require("dataset_common")
+local M = {}
+
+local function copy(t)
+  local out = {}
+  for k, v in pairs(t or {}) do out[k] = v end
+  return out
+end
+
+function M.run(title)
+  local cfg = nas.config()
+  local d, info, note = data.open(cfg)
+
+  local s = nas.search("darts", {dataset = d, options = cfg.search, label = "search"})
+  local last = s:run()
+  local metric = last.valid_r2 and "valid_r2" or "valid_accuracy"
+  nas.log.info("search finished: %s %.4f", metric, last[metric] or 0)
+  local g = s:derive({})[1]
+  g:save(nas.path("genotypes", "darts_" .. info.name .. ".json"))
+  local ok, perr = pcall(function() g:plot(nas.path("genotypes", "darts_" .. info.name)) end)
+  if not ok then nas.log.warn("could not draw the derived cells: %s", tostring(perr)) end
+  nas.log.info("genotype = %s", g:text())
+
+  local function train(label, genotype)
+    local opts = copy(cfg.train)
+    opts.label = label
+    local r = nas.trainer("darts-eval", opts):train(genotype, d)
+    nas.record{genotype = label, data = note, params = r.params, test_accuracy = r.test_accuracy,
+               test_r2 = r.test_r2, test_loss = r.test_loss, model = r.model_file}
+  end
+  train("searched", g)
+  for _, name in ipairs((cfg.compare or {}).named or {}) do train(name, nas.genotype.named(name)) end
+  nas.report{title = title .. " (" .. note .. ", profile " .. nas.run_info().profile .. ")",
+             columns = {"genotype", "params", "test_accuracy", "test_r2", "test_loss", "data"}}
+end
+
+return M

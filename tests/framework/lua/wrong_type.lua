@@ -1,0 +1,1 @@
+local d = nas.dataset("synthetic-images", { classes = "ten" })

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The benchmark command: one line per measurement (median ms per step, peak memory), in a
+# form that can be compared across versions and machines. With --reference, the reference
+# Python implementation of the DARTS step (bench/reference/darts_reference.py) runs at the
+# same settings with the same torch, so the two lines compare directly.
+#   tools/bench.sh [--device cpu|cuda] [--steps N] [--reference] [--quick]
+# --quick uses small shapes (seconds on a laptop CPU); the default is the paper's search
+# configuration (batch 64, 32×32, C=16, 8 cells).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+device=cpu steps=5 reference=0 quick=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --device) device=$2; shift ;;
+    --steps) steps=$2; shift ;;
+    --reference) reference=1 ;;
+    --quick) quick=1 ;;
+    *) echo "tools/bench.sh: unknown argument '$1' (--device --steps --reference --quick)" >&2; exit 2 ;;
+  esac
+  shift
+done
+BIN=${NASHOST_BIN:-build/bin}
+PY=${NASHOST_PYTHON:-.venv/bin/python}
+if [ "$quick" = 1 ]; then shape=(--batch 16 --size 16 --channels 8 --layers 5); else shape=(--batch 64 --size 32 --channels 16 --layers 8); fi
+echo "# nashost $("$BIN/nashost" --version 2>/dev/null | head -1), $(date -u +%F), $(nproc) cores, OMP_NUM_THREADS=${OMP_NUM_THREADS:-unset}"
+for order in 1 2; do
+  "$BIN/nashost" bench darts --order $order "${shape[@]}" --device "$device" --steps "$steps"
+  if [ "$reference" = 1 ]; then
+    "$PY" -W ignore bench/reference/darts_reference.py --order $order "${shape[@]}" --device "$device" --steps "$steps"
+  fi
+done
+if [ "$quick" = 1 ]; then "$BIN/nashost" bench enas --device "$device" --hidden 200 --steps "$steps"
+else "$BIN/nashost" bench enas --device "$device" --steps "$steps"; fi
+"$BIN/nashost" bench data || true  # needs NAS_DATA_DIR with Fashion-MNIST; skipped with a message otherwise

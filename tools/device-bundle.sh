@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Packs the built host, plugins and benchmarks (stripped) with the non-LibTorch shared
+# libraries they need and a copy of Fashion-MNIST and PTB into .devbundle/, for a GPU
+# machine that has the same torch (2.11, cu130) in its Python but none of our Debian
+# libraries and no network. There, tools/device-check.sh runs the CUDA checks from it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=.devbundle
+rm -rf "$out" && mkdir -p "$out"/{bin,lib,plugins,data}
+for f in build/bin/nashost build/bin/nashost-bench-*; do strip --strip-unneeded -o "$out/bin/$(basename "$f")" "$f"; done
+for f in build/plugins/*.so; do strip --strip-unneeded -o "$out/plugins/$(basename "$f")" "$f"; done
+strip --strip-unneeded -o "$out/lib/libnashost_sdk.so.0" build/lib/libnashost_sdk.so.0
+# Every shared library from the system (not LibTorch, not glibc) that our binaries use.
+ldd "$out"/bin/* "$out"/plugins/*.so 2>/dev/null | awk '/=> \/(usr\/)?lib\/x86_64/ {print $3}' | sort -u |
+  grep -v -E '/(libc|libm|libdl|libpthread|librt|libutil|libgcc_s|libstdc\+\+)\.so' |
+  while read -r lib; do cp -L "$lib" "$out/lib/"; done
+shared=${NAS_DATA_DIR:-../shared/data}
+for d in fashion-mnist ptb; do [ -d "$shared/$d" ] && cp -r "$shared/$d" "$out/data/"; done
+du -sh "$out"
