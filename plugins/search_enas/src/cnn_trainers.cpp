@@ -198,7 +198,7 @@ TrainResult EnasCnnEvalTrainer::train(const Genotype& genotype, Dataset& data) {
   auto valid = data.loader(Split::Valid, eo);
   auto test = data.loader(Split::Test, eo);
   TrainResult r;
-  r.params = count_params(genotype, data);
+  r.params = count_parameters(SharedCnnImpl(c, *ops, arc));  // the weights this arc uses (file already loaded)
   const Accuracy v = evaluate_accuracy(*model, arc, *valid, max_batches), t = evaluate_accuracy(*model, arc, *test, max_batches);
   r.metrics["valid_accuracy"] = v.accuracy;
   r.metrics["test_accuracy"] = t.accuracy;
