@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs on a GPU machine from the bundle made by tools/device-bundle.sh: the CUDA benchmarks
-# (ours and the reference Python DARTS step at the same settings) and the main job on CUDA.
-# Writes everything to ${OUT:-/tmp/nashost-device}.
+# (ours and the reference Python DARTS step at the same settings), the CPU benchmarks on that
+# machine's cores, and the scripts on CUDA. Writes everything to ${OUT:-/tmp/nashost-device}.
+#   tools/device-check.sh [bench-cuda] [bench-cpu] [main-job] [enas-scripts]   (default: all)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out=${OUT:-/tmp/nashost-device}; mkdir -p "$out"
@@ -10,15 +11,31 @@ torchlib=$("$py" -c 'import torch, os; print(os.path.join(os.path.dirname(torch.
 export LD_LIBRARY_PATH="$PWD/.devbundle/lib:$torchlib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 export NASHOST_BIN=$PWD/.devbundle/bin NASHOST_PYTHON=$py NAS_DATA_DIR=$PWD/.devbundle/data
 log() { echo "== $*" | tee -a "$out/bench.txt"; }
-{ nvidia-smi -L; "$py" -c 'import torch; print("torch", torch.__version__)'; } 2>&1 | tee "$out/bench.txt"
-log "CUDA, paper search configuration"
-timeout 150 tools/bench.sh --device cuda --steps 20 --reference 2>&1 | tee -a "$out/bench.txt"
-log "CPU ($(nproc) cores), paper search configuration"
-timeout 150 tools/bench.sh --device cpu --steps 3 --reference 2>&1 | tee -a "$out/bench.txt"
-log "main job on CUDA: nashost run scripts/fmnist_hyper.lua --device cuda"
-start=$SECONDS
-timeout 210 "$NASHOST_BIN/nashost" run scripts/fmnist_hyper.lua --device cuda --no-progress --runs-dir /tmp/nashost-runs \
-  > "$out/fmnist_hyper_cuda.txt" 2>&1
-tail -n 25 "$out/fmnist_hyper_cuda.txt" | tee -a "$out/bench.txt"
-log "main job wall time: $((SECONDS - start)) s"
-cp /tmp/nashost-runs/*/results.txt "$out/" 2>/dev/null; cp /tmp/nashost-runs/*/*.svg "$out/" 2>/dev/null; true
+parts=${*:-bench-cuda bench-cpu main-job enas-scripts}
+{ nvidia-smi -L; "$py" -c 'import torch; print("torch", torch.__version__)'; } 2>&1 | tee -a "$out/bench.txt"
+
+run_script() {  # name, time limit, script, extra args...
+  local name=$1 limit=$2 script=$3; shift 3
+  log "$script on CUDA $*"
+  local start=$SECONDS
+  timeout "$limit" "$NASHOST_BIN/nashost" run "$script" --device cuda --no-progress --runs-dir /tmp/nashost-runs "$@" \
+    > "$out/$name.txt" 2>&1
+  local rc=$?
+  grep -E "^\||^[A-Z].*\(|error|SYNTHETIC" "$out/$name.txt" | tail -n 20 | tee -a "$out/bench.txt"
+  log "$name: exit $rc, wall time $((SECONDS - start)) s"
+}
+
+for part in $parts; do
+  case $part in
+    bench-cuda) log "CUDA, paper search configuration"
+      timeout 200 tools/bench.sh --device cuda --steps 20 --reference 2>&1 | tee -a "$out/bench.txt" ;;
+    bench-cpu) log "CPU ($(nproc) cores), paper search configuration"
+      timeout 150 tools/bench.sh --device cpu --steps 3 --reference 2>&1 | tee -a "$out/bench.txt" ;;
+    main-job) run_script fmnist_hyper 210 scripts/fmnist_hyper.lua ;;
+    enas-scripts)
+      run_script enas_ptb 150 scripts/enas_ptb.lua
+      run_script enas_cifar10 150 scripts/enas_cifar10.lua ;;
+    *) echo "unknown part '$part'" >&2 ;;
+  esac
+done
+true
