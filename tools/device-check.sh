@@ -28,13 +28,13 @@ run_script() {  # name, time limit, script, extra args...
 for part in $parts; do
   case $part in
     bench-cuda) log "CUDA, paper search configuration"
-      timeout 200 tools/bench.sh --device cuda --steps 20 --reference 2>&1 | tee -a "$out/bench.txt" ;;
+      timeout 200 tools/bench.sh --device cuda --steps 10 --reference 2>&1 | tee -a "$out/bench.txt" ;;
     bench-cpu) log "CPU ($(nproc) cores), paper search configuration"
       timeout 150 tools/bench.sh --device cpu --steps 3 --reference 2>&1 | tee -a "$out/bench.txt" ;;
     main-job) run_script fmnist_hyper 210 scripts/fmnist_hyper.lua ;;
     enas-scripts)
-      run_script enas_ptb 150 scripts/enas_ptb.lua
-      run_script enas_cifar10 150 scripts/enas_cifar10.lua ;;
+      run_script enas_ptb 110 scripts/enas_ptb.lua
+      run_script enas_cifar10 110 scripts/enas_cifar10.lua ;;
     *) echo "unknown part '$part'" >&2 ;;
   esac
 done
