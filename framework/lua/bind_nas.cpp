@@ -528,6 +528,33 @@ int l_plot_scatter(lua_State* L) {
   return 1;
 }
 
+/// nas.plot.bar{file=, title=, ylabel=, categories={...}, series={{label=, values={...}}, ...}}
+int l_plot_bar(lua_State* L) {
+  Session& s = session(L);
+  const Json a = table_arg(L, 1);
+  BarPlot p;
+  p.title = a.value("title", std::string());
+  p.ylabel = a.value("ylabel", std::string());
+  for (const auto& c : a.value("categories", Json::array()))
+    p.categories.push_back(c.is_string() ? c.get<std::string>() : c.dump());
+  if (p.categories.empty()) throw Error("nas.plot.bar: 'categories' (a list of bar-group names) is required");
+  for (const auto& series : a.value("series", Json::array())) {
+    PlotSeries ps;
+    ps.label = series.value("label", std::string());
+    for (const auto& v : series.value("values", Json::array())) ps.y.push_back(v.is_number() ? v.get<double>() : NAN);
+    if (ps.y.size() != p.categories.size())
+      throw Error("nas.plot.bar: series '" + ps.label + "' has " + std::to_string(ps.y.size()) + " values for " +
+                  std::to_string(p.categories.size()) + " categories");
+    p.series.push_back(std::move(ps));
+  }
+  const std::string file = a.value("file", std::string("bars"));
+  const fs::path base = fs::path(file).is_absolute() ? fs::path(file) : s.run_dir / file;
+  fs::create_directories(base.parent_path());
+  render_bars(p, base);
+  lua_pushstring(L, (base.string() + ".png").c_str());
+  return 1;
+}
+
 void set_functions(lua_State* L, const luaL_Reg* fns) { luaL_setfuncs(L, fns, 0); }
 
 }  // namespace
@@ -585,7 +612,7 @@ void open_nas_library(lua_State* L, Session& s) {
   lua_setfield(L, -2, "genotype");
 
   lua_newtable(L);
-  static const luaL_Reg plot_functions[] = {{"scatter", safe<l_plot_scatter>}, {nullptr, nullptr}};
+  static const luaL_Reg plot_functions[] = {{"scatter", safe<l_plot_scatter>}, {"bar", safe<l_plot_bar>}, {nullptr, nullptr}};
   set_functions(L, plot_functions);
   lua_setfield(L, -2, "plot");
 

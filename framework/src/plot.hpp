@@ -1,5 +1,5 @@
 #pragma once
-// Scatter/line plots rendered by gnuplot to PNG and SVG.
+// Scatter plots and bar charts rendered by gnuplot to PNG and SVG.
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -17,8 +17,16 @@ struct ScatterPlot {
   std::vector<PlotSeries> series;
 };
 
+/// Clustered bars: one group per category, one bar per series in each group.
+struct BarPlot {
+  std::string title, ylabel;
+  std::vector<std::string> categories;
+  std::vector<PlotSeries> series;  // y = one value per category (x unused)
+};
+
 /// Writes `<base>.png`, `<base>.svg` and the gnuplot script/data beside them.
 /// Throws nas::Error if gnuplot is missing or fails (the data file is kept).
 void render_scatter(const ScatterPlot& plot, const std::filesystem::path& base);
+void render_bars(const BarPlot& plot, const std::filesystem::path& base);
 
 }  // namespace nas::host

@@ -147,6 +147,18 @@ function M.study(name, d, g, ev, variants, params)
     res.max_improvement, res.max_decrease = best_up, worst_down
   end
   M.write_json(out, results)
+  -- The picture: per variant, how much perplexity it gains (+) or loses (-) against the original.
+  local keys, vdiff, tdiff = {}, {}, {}
+  for _, v in ipairs(variants) do
+    keys[#keys + 1] = v.key
+    vdiff[#vdiff + 1] = results.validation.original_performance - results.validation[v.key]
+    tdiff[#tdiff + 1] = results.test.original_performance - results.test[v.key]
+  end
+  local ok, perr = pcall(nas.plot.bar, {
+    file = "analysis_results/" .. name .. "/diff", title = "ENAS ablation: " .. name,
+    ylabel = "perplexity original - variant (> 0: variant better)", categories = keys,
+    series = {{label = "validation", values = vdiff}, {label = "test", values = tdiff}}})
+  if not ok then nas.log.warn("could not draw the bar chart: %s", tostring(perr)) end
   nas.report{title = "ENAS ablation: " .. name,
              columns = {"variant", "valid_ppl", "test_ppl", "valid_diff", "test_diff"}}
   return results
