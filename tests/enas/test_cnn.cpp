@@ -1,6 +1,8 @@
 // ENAS CNN (micro search space): op set, arcs/genotypes, controller, shared and fixed
 // networks, REINFORCE on a toy reward, the strategy (epochs, derive, exact resume) and
 // the trainers, on a tiny in-memory image dataset.
+#include <fstream>
+#include <iterator>
 #include <gtest/gtest.h>
 
 #include <ATen/ATen.h>
@@ -269,6 +271,14 @@ TEST(EnasCnnSearch, EpochsDeriveOutputsAndExactResume) {
   EXPECT_LE(m1["valid_accuracy"], 1.0);
   EXPECT_EQ(m1.count("controller_reward"), 1u);
   EXPECT_TRUE(std::filesystem::exists(ctx->run_dir() / "search" / "derived_architecture.json"));
+  // The page that steps through the derived cells epoch by epoch, both cells per frame.
+  {
+    std::ifstream page(ctx->run_dir() / "search" / "networks" / "index.html");
+    const std::string html((std::istreambuf_iterator<char>(page)), std::istreambuf_iterator<char>());
+    EXPECT_NE(html.find("batch accuracy"), std::string::npos);
+    EXPECT_NE(html.find("-normal.png"), std::string::npos);
+    EXPECT_NE(html.find("-reduce.png"), std::string::npos);
+  }
   EXPECT_TRUE(std::filesystem::exists(a.shared_model_file()));
   const auto ckpt = ctx->run_dir() / "ckpt.pt";
   a.save(ckpt);

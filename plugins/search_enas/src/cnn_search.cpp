@@ -13,6 +13,7 @@
 
 #include "nashost/error.hpp"
 #include "nashost/genotype_formats.hpp"
+#include "dag_pictures.hpp"
 #include "options.hpp"
 
 namespace nas::enas {
@@ -288,14 +289,14 @@ void EnasCnnSearch::write_epoch_outputs(const Scored& best, double valid_accurac
   char name[96];
   std::snprintf(name, sizeof name, "%03lld-%06lld-%.4f-best", static_cast<long long>(epoch_),
                 static_cast<long long>(controller_step_), best.accuracy);
-  std::string image;
+  Json images = Json::array();
   for (const char* kind : {"normal", "reduce"}) {
     const CellGenotype& cell = std::string(kind) == "normal" ? g.normal : g.reduce;
     const auto png = dir / "networks" / (std::string(name) + "-" + kind + ".png");
     try {
       std::filesystem::create_directories(png.parent_path());
       render_dot(cell_to_dot(cell, std::string(kind) + " cell, epoch " + std::to_string(epoch_)), png);
-      image = png.filename().string();
+      images.push_back(png.filename().string());
     } catch (const std::exception& e) {
       if (!warned_render_) log_->warn("enas: cannot draw the derived cells ({}); continuing without pictures", e.what());
       warned_render_ = true;
@@ -306,6 +307,15 @@ void EnasCnnSearch::write_epoch_outputs(const Scored& best, double valid_accurac
                          {"batch_accuracy", best.accuracy},
                          {"valid_accuracy", std::isfinite(valid_accuracy) ? Json(valid_accuracy) : Json(nullptr)},
                          {"arc", arc_to_json(best.arc)}});
+  char caption[160];
+  if (std::isfinite(valid_accuracy))
+    std::snprintf(caption, sizeof caption, "batch accuracy %.4f, valid accuracy %.4f", best.accuracy, valid_accuracy);
+  else
+    std::snprintf(caption, sizeof caption, "batch accuracy %.4f", best.accuracy);
+  frames_.back()["caption"] = caption;
+  frames_.back()["images"] = images;
+  frames_.back()["text"] = arc_summary(best.arc, ops_->ops());
+  write_frames_html(frames_, dir / "networks" / "index.html", "ENAS micro search: derived cells per epoch");
 }
 
 std::vector<Genotype> EnasCnnSearch::derive(const Config& args) {

@@ -229,7 +229,9 @@ void EnasRnnSearch::write_epoch_outputs(const Scored& best, double full_valid_pp
                                    warned_render_);
   frames_.push_back(Json{{"epoch", epoch_}, {"controller_step", controller_step_}, {"batch_ppl", best.ppl},
                          {"valid_ppl", std::isfinite(full_valid_ppl) ? Json(full_valid_ppl) : Json(nullptr)},
-                         {"image", png}, {"dag", dag_summary(best.dag)}});
+                         {"image", png}, {"dag", dag_summary(best.dag)},
+                         {"caption", caption}, {"images", png.empty() ? Json::array() : Json::array({png})},
+                         {"text", "node:activation<parent  " + dag_summary(best.dag)}});
   write_frames_html(frames_, dir / "networks" / "index.html", "ENAS search: derived cell per epoch");
 }
 
