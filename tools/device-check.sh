@@ -2,7 +2,7 @@
 # Runs on a GPU machine from the bundle made by tools/device-bundle.sh: the CUDA benchmarks
 # (ours and the reference Python DARTS step at the same settings), the CPU benchmarks on that
 # machine's cores, and the scripts on CUDA. Writes everything to ${OUT:-/tmp/nashost-device}.
-#   tools/device-check.sh [bench-cuda] [bench-cpu] [main-job] [enas-scripts]   (default: all)
+#   tools/device-check.sh [bench-cuda] [bench-cpu] [main-job] [darts-scripts] [enas-scripts]   (default: all)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out=${OUT:-/tmp/nashost-device}; mkdir -p "$out"
@@ -11,7 +11,7 @@ torchlib=$("$py" -c 'import torch, os; print(os.path.join(os.path.dirname(torch.
 export LD_LIBRARY_PATH="$PWD/.devbundle/lib:$torchlib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 export NASHOST_BIN=$PWD/.devbundle/bin NASHOST_PYTHON=$py NAS_DATA_DIR=$PWD/.devbundle/data
 log() { echo "== $*" | tee -a "$out/bench.txt"; }
-parts=${*:-bench-cuda bench-cpu main-job enas-scripts}
+parts=${*:-bench-cuda bench-cpu main-job darts-scripts enas-scripts}
 { nvidia-smi -L; "$py" -c 'import torch; print("torch", torch.__version__)'; } 2>&1 | tee -a "$out/bench.txt"
 
 run_script() {  # name, time limit, script, extra args...
@@ -32,6 +32,10 @@ for part in $parts; do
     bench-cpu) log "CPU ($(nproc) cores), paper search configuration"
       timeout 150 tools/bench.sh --device cpu --steps 3 --reference 2>&1 | tee -a "$out/bench.txt" ;;
     main-job) run_script fmnist_hyper 210 scripts/fmnist_hyper.lua ;;
+    darts-scripts)
+      run_script hello 60 scripts/hello.lua
+      run_script fmnist_darts 120 scripts/fmnist_darts.lua
+      run_script train_genotype 120 scripts/train_genotype.lua --set train.auxiliary=true --set train.layers=8 ;;
     enas-scripts)
       run_script enas_ptb 110 scripts/enas_ptb.lua
       run_script enas_cifar10 110 scripts/enas_cifar10.lua ;;
