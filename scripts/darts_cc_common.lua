@@ -31,24 +31,29 @@ local function fmt_lambda(x) return (string.format("%.2f", x):gsub("%.", "_")) e
 M.fmt_lambda = fmt_lambda
 
 -- DARTS-CC search → derive at each λ̃ → fine-tune each; returns {λ̃ → {params=, acc=}}.
-function M.darts_cc(cfg, d, data_note, trainer, trainer_name)
-  local s = nas.search("darts-cc", {dataset = d, options = cfg.search or {}, label = "search"})
+-- One search and its fine-tuned genotypes. `run` = {seed=, suffix=} names the checkpoints,
+-- genotype files and training folders of one seed ("" suffix when the script runs one seed).
+function M.darts_cc(cfg, d, data_note, trainer, trainer_name, run)
+  run = run or {suffix = ""}
+  local s = nas.search("darts-cc", {dataset = d, options = cfg.search or {}, label = "search" .. run.suffix})
   s:run()
   local dv = cfg.derive or {}
   local rule = dv.rule or "simple"
   local points = {}
   for _, lt in ipairs(dv.lambdas or {0, 0.25, 0.5, 0.75, 1}) do
     local g = s:derive({lambda = lt, rule = rule})[1]
-    local tag = "darts_cc_" .. fmt_lambda(lt)
-    g:save(nas.path("genotypes", "genotype_" .. fmt_lambda(lt) .. ".json"))
+    local tag = "darts_cc_" .. fmt_lambda(lt) .. run.suffix
+    -- the authors' file names: genotype_<λ̃> (one seed), genotype_<seed>_<λ̃> (several)
+    local file = run.seed and ("genotype_" .. run.seed .. "_" .. fmt_lambda(lt)) or ("genotype_" .. fmt_lambda(lt))
+    g:save(nas.path("genotypes", file .. ".json"))
     local ok, perr = pcall(function() g:plot(nas.path("genotypes", tag)) end)
     if not ok then nas.log.warn("could not draw the cells of %s: %s", tag, tostring(perr)) end
     local r = trainer:train(g, d, {label = tag})
-    nas.log.info("DARTS-CC lambda~ %.2f (log10 lambda %.2f): %d parameters, test accuracy %.4f",
-                 lt, g.meta.log10_lambda, r.params, r.test_accuracy)
-    nas.record{group = "darts-cc", lambda = lt, log10_lambda = g.meta.log10_lambda, params = r.params,
-               test_accuracy = r.test_accuracy, expected_params = math.floor(g.meta.expected_params + 0.5),
-               trainer = trainer_name, data = data_note}
+    nas.log.info("DARTS-CC lambda~ %.2f (log10 lambda %.2f)%s: %d parameters, test accuracy %.4f",
+                 lt, g.meta.log10_lambda, run.seed and (", seed " .. run.seed) or "", r.params, r.test_accuracy)
+    nas.record{group = "darts-cc", seed = run.seed, lambda = lt, log10_lambda = g.meta.log10_lambda,
+               params = r.params, test_accuracy = r.test_accuracy,
+               expected_params = math.floor(g.meta.expected_params + 0.5), trainer = trainer_name, data = data_note}
     points[#points + 1] = {lambda = lt, params = r.params, acc = r.test_accuracy}
   end
   return points
@@ -72,9 +77,10 @@ function M.random_baseline(cfg, d, data_note, trainer, trainer_name)
 end
 
 -- Plain-DARTS baseline: the "darts" strategy, its alphas discretised with `simple`.
-function M.darts_baseline(cfg, d, data_note, trainer, trainer_name)
+function M.darts_baseline(cfg, d, data_note, trainer, trainer_name, run)
+  run = run or {suffix = ""}
   local opts = (cfg.baselines or {}).darts_search or {}
-  local s = nas.search("darts", {dataset = d, options = opts, label = "darts"})
+  local s = nas.search("darts", {dataset = d, options = opts, label = "darts" .. run.suffix})
   s:run()
   local st = s:state()
   local index = {}
@@ -96,10 +102,10 @@ function M.darts_baseline(cfg, d, data_note, trainer, trainer_name)
     return "[" .. table.concat(nodes, ",") .. "]"
   end
   local g = nas.genotype.parse("[" .. cell(st.alpha_reduce) .. "," .. cell(st.alpha_normal) .. "]")
-  g:save(nas.path("genotypes", "darts_genotype.json"))
-  local r = trainer:train(g, d, {label = "darts_baseline"})
-  nas.record{group = "darts", lambda = "", log10_lambda = "", params = r.params, test_accuracy = r.test_accuracy,
-             trainer = trainer_name, data = data_note}
+  g:save(nas.path("genotypes", "darts_genotype" .. (run.seed and ("_" .. run.seed) or "") .. ".json"))
+  local r = trainer:train(g, d, {label = "darts_baseline" .. run.suffix})
+  nas.record{group = "darts", seed = run.seed, lambda = "", log10_lambda = "", params = r.params,
+             test_accuracy = r.test_accuracy, trainer = trainer_name, data = data_note}
   return {{params = r.params, acc = r.test_accuracy}}
 end
 
@@ -124,6 +130,14 @@ function M.check_trend(points)
 end
 
 -- The whole experiment of fmnist_hyper.lua / cifar10_hyper.lua.
+-- The seeds of one script run: [seeds] in the config (the authors repeat every experiment
+-- over 0;50;100;150;200), else the run's --seed.
+function M.seeds(cfg)
+  local seeds = cfg.seeds
+  if type(seeds) ~= "table" or #seeds == 0 then return {nas.run_info().seed}, false end
+  return seeds, #seeds > 1
+end
+
 function M.run(title, default_dataset)
   local cfg = nas.config()
   cfg.dataset = cfg.dataset or {}
@@ -131,25 +145,41 @@ function M.run(title, default_dataset)
   local d, info, data_note = M.open_dataset(cfg)
   nas.log.info("%s on %s (%s), profile %s", title, info.name, data_note, tostring(cfg.profile))
   local trainer, trainer_name = M.trainer(cfg)
+  local seeds, several = M.seeds(cfg)
+  if several then nas.log.info("%d seeds: %s", #seeds, table.concat(seeds, ", ")) end
 
-  local points = M.darts_cc(cfg, d, data_note, trainer, trainer_name)
-  local series = {}
-  for _, p in ipairs(points) do
-    series[#series + 1] = M.series(string.format("DARTS-CC, lambda~=%.2f", p.lambda), {p})
-  end
+  -- one scatter series per lambda~, holding every seed's point
+  local by_lambda, order = {}, {}
+  local darts_points = {}
   local bl = cfg.baselines or {}
+  for _, seed in ipairs(seeds) do
+    local run = several and {seed = seed, suffix = "_s" .. seed} or {suffix = ""}
+    if several then nas.seed(seed) end
+    local points = M.darts_cc(cfg, d, data_note, trainer, trainer_name, run)
+    for _, p in ipairs(points) do
+      if not by_lambda[p.lambda] then by_lambda[p.lambda] = {}; order[#order + 1] = p.lambda end
+      table.insert(by_lambda[p.lambda], p)
+    end
+    M.check_trend(points)
+    if bl.darts then
+      for _, p in ipairs(M.darts_baseline(cfg, d, data_note, trainer, trainer_name, run)) do
+        darts_points[#darts_points + 1] = p
+      end
+    end
+  end
+  local series = {}
+  for _, lt in ipairs(order) do
+    series[#series + 1] = M.series(string.format("DARTS-CC, lambda~=%.2f", lt), by_lambda[lt])
+  end
   if bl.random then
     local rt = M.trainer(cfg, bl.random_finetune)
     series[#series + 1] = M.series("random", M.random_baseline(cfg, d, data_note, rt, trainer_name))
   end
-  if bl.darts then
-    series[#series + 1] = M.series("DARTS", M.darts_baseline(cfg, d, data_note, trainer, trainer_name))
-  end
-  M.check_trend(points)
+  if #darts_points > 0 then series[#series + 1] = M.series("DARTS", darts_points) end
 
-  nas.report{title = title .. " (" .. data_note .. ")",
-             columns = {"group", "lambda", "log10_lambda", "params", "expected_params", "test_accuracy",
-                        "trainer", "data"}}
+  local columns = {"group", "lambda", "log10_lambda", "params", "expected_params", "test_accuracy", "trainer", "data"}
+  if several then table.insert(columns, 2, "seed") end
+  nas.report{title = title .. " (" .. data_note .. ")", columns = columns}
   local ok, perr = pcall(nas.plot.scatter, {
     file = "acc_vs_params", title = title .. ": test accuracy vs parameters (" .. data_note .. ")",
     xlabel = "parameters", ylabel = "test accuracy (best epoch)", logx = false, series = series})

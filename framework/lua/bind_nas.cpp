@@ -9,6 +9,8 @@
 #include <chrono>
 #include <cmath>
 
+#include <torch/utils.h>  // torch::manual_seed
+
 #include "../src/config_loader.hpp"
 #include "../src/plot.hpp"
 #include "../src/session.hpp"
@@ -112,6 +114,22 @@ int l_run_info(lua_State* L) {
   push_json(L, Json{{"name", s.run_name}, {"dir", s.run_dir.string()}, {"device", s.context->device().str()},
                     {"seed", s.context->seed()}, {"resumed", s.resumed},
                     {"profile", s.config.value("profile", std::string(""))}});
+  return 1;
+}
+
+/// nas.seed() -> the current seed; nas.seed(n) sets it (torch's generator too) and returns
+/// the previous one. Components made afterwards, and trainings started afterwards, use n.
+int l_seed(lua_State* L) {
+  Session& s = session(L);
+  const uint64_t previous = s.context->seed();
+  if (!lua_isnoneornil(L, 1)) {
+    const lua_Integer n = luaL_checkinteger(L, 1);
+    if (n < 0) throw Error("nas.seed: the seed must be >= 0, got " + std::to_string(n));
+    s.context->set_seed(static_cast<uint64_t>(n));
+    torch::manual_seed(static_cast<uint64_t>(n));
+    s.log->info("seed set to {}", n);
+  }
+  lua_pushinteger(L, static_cast<lua_Integer>(previous));
   return 1;
 }
 
@@ -590,7 +608,7 @@ void open_nas_library(lua_State* L, Session& s) {
       {"config", safe<l_config>},   {"plugins", safe<l_plugins>}, {"run_info", safe<l_run_info>},
       {"path", safe<l_path>},       {"dataset", safe<l_dataset>}, {"search", safe<l_search>},
       {"trainer", safe<l_trainer>}, {"train", safe<l_train>},     {"record", safe<l_record>},
-      {"report", safe<l_report>},   {nullptr, nullptr}};
+      {"report", safe<l_report>},   {"seed", safe<l_seed>},       {nullptr, nullptr}};
   set_functions(L, nas_functions);
   lua_pushstring(L, sdk_version_string().c_str());
   lua_setfield(L, -2, "version");

@@ -29,6 +29,9 @@ class RunContext final : public HostContext {
   std::shared_ptr<const OperationSet> operation_set(const std::string& name) override;
 
   MetricsWriter& metrics_writer() { return *metrics_; }
+  /// nas.seed(n): components created (and trainings started) afterwards use the new seed,
+  /// so one script can repeat an experiment over several seeds.
+  void set_seed(uint64_t seed) { seed_ = seed; }
 
  private:
   const Registry& registry_;
