@@ -53,11 +53,34 @@ Json parse_toml(const std::string& text, const std::string& source) {
   }
 }
 
-Json load_toml_file(const std::filesystem::path& file) {
+namespace {
+Json load_toml_file_chain(const std::filesystem::path& file, std::vector<std::filesystem::path>& chain) {
   std::error_code ec;
   if (!std::filesystem::exists(file, ec))
-    throw ConfigError("config file '" + file.string() + "' does not exist");
-  return parse_toml(read_text_file(file), file.string());
+    throw ConfigError("config file '" + file.string() + "' does not exist" +
+                      (chain.empty() ? std::string() : " (named by 'extends' in " + chain.back().string() + ")"));
+  const auto canonical = std::filesystem::weakly_canonical(file, ec);
+  for (const auto& seen : chain)
+    if (seen == canonical) throw ConfigError("config file '" + file.string() + "' extends itself (through 'extends')");
+  Json config = parse_toml(read_text_file(file), file.string());
+  if (!config.contains("extends")) return config;
+  // `extends = "base.toml"` (relative to this file): this file's tables are merged over the
+  // base's, profiles included, so a variant config states only what differs.
+  if (!config["extends"].is_string())
+    throw ConfigError(file.string() + ": 'extends' must be a file name, e.g. extends = \"enas_ptb.toml\"");
+  const std::filesystem::path base = file.parent_path() / config["extends"].get<std::string>();
+  chain.push_back(canonical);
+  Json merged = load_toml_file_chain(base, chain);
+  chain.pop_back();
+  config.erase("extends");
+  deep_merge(merged, config);
+  return merged;
+}
+}  // namespace
+
+Json load_toml_file(const std::filesystem::path& file) {
+  std::vector<std::filesystem::path> chain;
+  return load_toml_file_chain(file, chain);
 }
 
 void deep_merge(Json& base, const Json& overlay) {

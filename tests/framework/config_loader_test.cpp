@@ -1,4 +1,8 @@
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 
 #include "config_loader.hpp"
 #include "nashost/error.hpp"
@@ -78,4 +82,29 @@ TEST(ConfigView, ValidationRejectsUnknownKeysAndWrongTypes) {
   EXPECT_NE(msg.find("'search.epochs' must be a integer"), std::string::npos) << msg;
   msg = error_of([&] { c.get_string("epochs"); });
   EXPECT_NE(msg.find("search.epochs"), std::string::npos) << msg;
+}
+
+TEST(ConfigLoader, ExtendsMergesOverTheBaseFileProfilesIncluded) {
+  const auto dir = std::filesystem::temp_directory_path() / ("nashost_extends_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir / "sub");
+  auto write = [](const std::filesystem::path& f, const std::string& text) { std::ofstream(f) << text; };
+  write(dir / "base.toml",
+        "profile = \"quick\"\n[search]\ntrain_type = \"orig\"\nepochs = 150\n"
+        "[profiles.quick.search]\nepochs = 3\n[profiles.paper.search]\nepochs = 150\n");
+  write(dir / "sub" / "variant.toml",
+        "extends = \"../base.toml\"\n[search]\ntrain_type = \"flexible\"\n[profiles.quick.search]\nhidden = 64\n");
+  Json j = load_toml_file(dir / "sub" / "variant.toml");
+  EXPECT_FALSE(j.contains("extends"));
+  apply_profile(j, "");
+  EXPECT_EQ(j["search"]["train_type"], "flexible");
+  EXPECT_EQ(j["search"]["epochs"], 3);   // from the base's quick profile
+  EXPECT_EQ(j["search"]["hidden"], 64);  // from the variant's quick profile
+  write(dir / "loop.toml", "extends = \"loop.toml\"\n");
+  EXPECT_NE(error_of([&] { load_toml_file(dir / "loop.toml"); }).find("extends itself"), std::string::npos);
+  write(dir / "orphan.toml", "extends = \"missing.toml\"\n");
+  const std::string msg = error_of([&] { load_toml_file(dir / "orphan.toml"); });
+  EXPECT_NE(msg.find("missing.toml' does not exist (named by 'extends' in"), std::string::npos) << msg;
+  for (const char* f : {"sub/variant.toml", "base.toml", "loop.toml", "orphan.toml"}) std::filesystem::remove(dir / f);
+  std::filesystem::remove(dir / "sub");
+  std::filesystem::remove(dir);
 }
