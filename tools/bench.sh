@@ -2,7 +2,8 @@
 # The benchmark command: one line per measurement (median ms per step, peak memory), in a
 # form that can be compared across versions and machines. With --reference, the reference
 # Python implementation of the DARTS step (bench/reference/darts_reference.py) runs at the
-# same settings with the same torch, so the two lines compare directly.
+# same settings with the same torch, and so does the reference ENAS shared-RNN and controller
+# step (bench/reference/enas_reference.py), so the lines compare directly.
 #   tools/bench.sh [--device cpu|cuda] [--steps N] [--reference] [--quick]
 # --quick uses small shapes (seconds on a laptop CPU); the default is the paper's search
 # configuration (batch 64, 32×32, C=16, 8 cells).
@@ -29,6 +30,9 @@ for order in 1 2; do
     "$PY" -W ignore bench/reference/darts_reference.py --order $order "${shape[@]}" --device "$device" --steps "$steps"
   fi
 done
-if [ "$quick" = 1 ]; then "$BIN/nashost" bench enas --device "$device" --hidden 200 --steps "$steps"
-else "$BIN/nashost" bench enas --device "$device" --steps "$steps"; fi
+if [ "$quick" = 1 ]; then enas=(--hidden 200); else enas=(--hidden 1000); fi
+"$BIN/nashost" bench enas --device "$device" "${enas[@]}" --steps "$steps"
+if [ "$reference" = 1 ]; then
+  "$PY" -W ignore bench/reference/enas_reference.py --device "$device" "${enas[@]}" --steps "$steps"
+fi
 "$BIN/nashost" bench data || true  # needs NAS_DATA_DIR with Fashion-MNIST; skipped with a message otherwise
