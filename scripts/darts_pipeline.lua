@@ -27,7 +27,7 @@ function M.run(title)
   local function train(label, genotype)
     local opts = copy(cfg.train)
     opts.label = label
-    local r = nas.trainer("darts-eval", opts):train(genotype, d)
+    local r = nas.trainer("darts-eval", opts):train(genotype, d, {label = label})
     nas.record{genotype = label, data = note, params = r.params, test_accuracy = r.test_accuracy,
                test_r2 = r.test_r2, test_loss = r.test_loss, model = r.model_file}
   end

@@ -53,7 +53,6 @@ struct SearchHandle {
 struct TrainerHandle {
   std::shared_ptr<Trainer> trainer;
   std::string name;
-  int counter = 0;
 };
 
 std::string opt_string_field(lua_State* L, int table, const char* key, const std::string& fallback) {
@@ -420,7 +419,8 @@ int l_trainer(lua_State* L) {
 }
 
 Json train_one(Session& s, TrainerHandle& h, Genotype g, Dataset& data, std::string label) {
-  if (label.empty()) label = g.meta.value("label", h.name + "-" + std::to_string(++h.counter));
+  if (label.empty())
+    label = g.meta.value("label", h.name + "-" + std::to_string(++s.unlabelled_trainings[h.name]));
   g.meta["label"] = label;
   const fs::path result_file = s.run_dir / "train" / label / "result.json";
   if (s.resumed && fs::exists(result_file)) {

@@ -2,6 +2,7 @@
 // Everything one `nashost run` owns: the registry, the run directory and context,
 // the resolved config, recorded results. The Lua bindings operate on a Session.
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -35,6 +36,9 @@ struct Session {
   bool config_loaded = false;
   Results results;
   std::shared_ptr<spdlog::logger> log;
+  /// Trainings without a label are named <trainer>-<n>, n counted per trainer name over the
+  /// whole run, so two handles of one trainer never share run_dir/train/<label>/.
+  std::map<std::string, int> unlabelled_trainings;
 };
 
 /// Resolves the config of `options` (file, profile, --set); throws ConfigError.
