@@ -342,7 +342,8 @@ TEST(EnasCnnTrainers, ScratchAndSharedWeightEvaluation) {
   auto ctx = enas_cnn_test::context("trainers");
   const nas::Genotype g = arc_genotype(example_arc(), kOps.ops());
   nas::Json o = {{"epochs", 3}, {"channels", 4}, {"num_layers", 1}, {"batch_size", 16}, {"eval_batch_size", 16},
-                 {"augment", false}, {"lr_t0", 3}, {"log_step", 1}, {"drop_path_keep", 0.8}};
+                 {"augment", false}, {"lr_t0", 3}, {"log_step", 1}, {"drop_path_keep", 0.8},
+                 {"auxiliary", false}};  // 8x8 inputs are 2x2 after both reductions
   EnasCnnScratchTrainer t(nas::Config::validated(o, cnn_scratch_options(), "train"), *ctx);
   const int64_t expected = t.count_params(g, *data);
   auto r = t.train(g, *data);
@@ -365,4 +366,38 @@ TEST(EnasCnnTrainers, ScratchAndSharedWeightEvaluation) {
   EXPECT_GT(re.params, 0);
   EnasCnnEvalTrainer missing(nas::Config::validated({{"model_file", "/nonexistent/m.pt"}}, cnn_eval_options(), "t"), *ctx);
   EXPECT_THROW(missing.train(g, *data), nas::Error);
+}
+
+TEST(EnasCnnTrainers, AuxiliaryHeadTrainsButIsNotCounted) {
+  auto ctx = enas_cnn_test::context("aux");
+  const CnnArc arc = example_arc();
+  SharedCnnConfig c;
+  c.height = c.width = 24;  // 6x6 after both reductions: the smallest the head takes
+  c.num_classes = 4;
+  c.channels = 4;
+  c.num_layers = 1;
+  c.num_nodes = arc.normal.nodes();
+  SharedCnn plain(c, kOps, arc);
+  c.aux_head = true;
+  SharedCnn with_aux(c, kOps, arc);
+  EXPECT_GT(with_aux->aux_parameter_count(), 0);
+  EXPECT_EQ(nas::count_parameters(*with_aux) - with_aux->aux_parameter_count(), nas::count_parameters(*plain));
+  const at::Tensor x = at::randn({2, 3, 24, 24});
+  with_aux->train();
+  with_aux->forward(x, true);
+  ASSERT_TRUE(with_aux->aux_logits().defined());
+  EXPECT_EQ(with_aux->aux_logits().sizes(), (std::vector<int64_t>{2, 4}));
+  with_aux->eval();
+  with_aux->forward(x, false);
+  EXPECT_FALSE(with_aux->aux_logits().defined());  // training only
+  EXPECT_EQ(SharedCnnConfig::from_json(c.to_json()).aux_head, true);
+
+  // the trainer adds 0.4 x the auxiliary loss and reports the size without the head
+  auto data = std::make_shared<enas_cnn_test::TinyImages>(3, 24, 4);
+  const nas::Genotype g = arc_genotype(arc, kOps.ops());
+  nas::Json o = {{"epochs", 1}, {"steps_per_epoch", 2}, {"channels", 4}, {"num_layers", 1}, {"batch_size", 8},
+                 {"eval_batch_size", 16}, {"augment", false}, {"log_step", 1}};
+  EnasCnnScratchTrainer t(nas::Config::validated(o, cnn_scratch_options(), "train"), *ctx);
+  auto r = t.train(g, *data);
+  EXPECT_EQ(r.params, nas::count_parameters(*plain));
 }

@@ -35,6 +35,8 @@ OptionList cnn_scratch_options() {
       {"l2", OptionType::Float, 2e-4, "weight decay"},
       {"grad_clip", OptionType::Float, 5.0, "gradient-norm clip (0 = off)"},
       {"augment", OptionType::Bool, true, "the dataset's training augmentation (crop + flip)"},
+      {"auxiliary", OptionType::Bool, true, "auxiliary head after the last reduction (the authors' final training)"},
+      {"aux_weight", OptionType::Float, 0.4, "weight of the auxiliary loss"},
       {"cutout", OptionType::Int, 0, "cutout square side in pixels (0 = off; the 2.89% model uses CutOut)"},
       {"train_split", OptionType::String, "train_full", "split to train on"},
       {"eval_split", OptionType::String, "test", "split evaluated after training (and reported as test_*)"},
@@ -66,6 +68,7 @@ SharedCnnConfig scratch_config(const Config& o, const DatasetInfo& info, int nod
   c.num_layers = o.get_int("num_layers");
   c.num_nodes = nodes;
   c.keep_prob = o.get_float("keep_prob");
+  c.aux_head = o.get_bool("auxiliary");
   return c;
 }
 }  // namespace
@@ -81,7 +84,7 @@ int64_t EnasCnnScratchTrainer::count_params(const Genotype& genotype, Dataset& d
   auto ops = ctx_.operation_set(options_.get_string("operation_set"));
   const CnnArc arc = genotype_arc(genotype, ops->ops(), "enas-cnn-scratch");
   SharedCnnImpl model(scratch_config(options_, data.info(), arc.normal.nodes()), *ops, arc);
-  return count_parameters(model);
+  return count_parameters(model) - model.aux_parameter_count();
 }
 
 TrainResult EnasCnnScratchTrainer::train(const Genotype& genotype, Dataset& data) {
@@ -117,6 +120,7 @@ TrainResult EnasCnnScratchTrainer::train(const Genotype& genotype, Dataset& data
   if (steps <= 0) steps = train.batches_per_epoch();
   const int64_t total = std::max<int64_t>(1, epochs * steps), log_step = std::max<int64_t>(1, options_.get_int("log_step"));
   const double drop = 1.0 - options_.get_float("drop_path_keep"), clip = options_.get_float("grad_clip");
+  const double aux_weight = options_.get_float("aux_weight");
   const std::string label = options_.get_string("label");
   int64_t global = 0;
   double train_acc = 0;
@@ -134,6 +138,8 @@ TrainResult EnasCnnScratchTrainer::train(const Genotype& genotype, Dataset& data
       optimizer.zero_grad();
       at::Tensor logits = model->forward(b.input, true, p);
       at::Tensor loss = at::cross_entropy_loss(logits, b.target);
+      if (model->aux_logits().defined())
+        loss = loss + aux_weight * at::cross_entropy_loss(model->aux_logits(), b.target);
       const double value = loss.item<double>();
       if (!std::isfinite(value))
         throw NumericError("enas-cnn-scratch: loss is " + std::to_string(value) + " at step " + std::to_string(global) +
@@ -154,7 +160,7 @@ TrainResult EnasCnnScratchTrainer::train(const Genotype& genotype, Dataset& data
   model->eval();
   const Accuracy test = evaluate_accuracy(*model, arc, *eval, 0);
   TrainResult r;
-  r.params = count_parameters(*model);
+  r.params = count_parameters(*model) - model->aux_parameter_count();  // aux head excluded
   r.metrics["test_accuracy"] = test.accuracy;
   r.metrics["test_loss"] = test.loss;
   r.metrics["train_accuracy"] = train_acc;

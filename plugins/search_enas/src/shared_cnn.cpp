@@ -11,7 +11,7 @@ namespace nas::enas {
 Json SharedCnnConfig::to_json() const {
   return Json{{"in_channels", in_channels}, {"height", height},       {"width", width},
               {"num_classes", num_classes}, {"channels", channels},   {"num_layers", num_layers},
-              {"num_nodes", num_nodes},     {"keep_prob", keep_prob}};
+              {"num_nodes", num_nodes},     {"keep_prob", keep_prob},   {"aux_head", aux_head}};
 }
 
 SharedCnnConfig SharedCnnConfig::from_json(const Json& j) {
@@ -24,6 +24,7 @@ SharedCnnConfig SharedCnnConfig::from_json(const Json& j) {
   c.num_layers = j.at("num_layers").get<int64_t>();
   c.num_nodes = j.at("num_nodes").get<int>();
   c.keep_prob = j.at("keep_prob").get<double>();
+  c.aux_head = j.value("aux_head", false);  // absent in files written before the option existed
   return c;
 }
 
@@ -164,6 +165,10 @@ SharedCnnImpl::SharedCnnImpl(SharedCnnConfig config, const OperationSet& ops, st
     cells_.push_back(register_module("cell" + std::to_string(layer),
                                      EnasCnnCell(ops, c.num_nodes, c_pp, c_p, cc, reduction, reduction_prev, arc)));
     walk_.push_back({c_pp, c_p, cc, reduction ? 1 : 0});
+    if (c.aux_head && fixed_ && !red.empty() && layer == red.back() + 1) {
+      aux_layer_ = layer;
+      aux_ = register_module("aux_head", nas::nn::AuxiliaryHead(cc, h, w, c.num_classes));
+    }
     c_pp = c_p;
     c_p = cc;
     reduction_prev = reduction;
@@ -171,8 +176,16 @@ SharedCnnImpl::SharedCnnImpl(SharedCnnConfig config, const OperationSet& ops, st
   classifier_ = register_module("classifier", torch::nn::Linear(c_p, c.num_classes));
 }
 
+int64_t SharedCnnImpl::aux_parameter_count() const {
+  int64_t n = 0;
+  if (aux_)
+    for (const auto& p : aux_->parameters()) n += p.numel();
+  return n;
+}
+
 at::Tensor SharedCnnImpl::forward(const at::Tensor& x, const CnnArc& arc, bool dropout, double drop_path) {
   at::Tensor s0 = stem_bn_->forward(stem_conv_->forward(x)), s1 = s0;
+  aux_logits_ = at::Tensor();
   const double layers = static_cast<double>(cells_.size());
   for (size_t l = 0; l < cells_.size(); ++l) {
     auto& cell = cells_[l];
@@ -180,6 +193,7 @@ at::Tensor SharedCnnImpl::forward(const at::Tensor& x, const CnnArc& arc, bool d
     at::Tensor out = cell->forward(s0, s1, cell->reduction() ? arc.reduce : arc.normal, p);
     s0 = s1;
     s1 = out;
+    if (aux_ && static_cast<int64_t>(l) == aux_layer_ && is_training()) aux_logits_ = aux_->forward(out);
   }
   at::Tensor y = at::adaptive_avg_pool2d(at::relu(s1), {1, 1}).flatten(1);
   if (dropout && config_.keep_prob < 1.0) y = at::dropout(y, 1.0 - config_.keep_prob, true);

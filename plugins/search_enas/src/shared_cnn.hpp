@@ -27,6 +27,7 @@
 
 #include "cnn_arc.hpp"
 #include "nashost/config.hpp"
+#include "nashost/nn/darts_eval_network.hpp"
 #include "nashost/operation_set.hpp"
 
 namespace nas::enas {
@@ -37,6 +38,9 @@ struct SharedCnnConfig {
   int64_t num_layers = 6;  ///< normal layers; two reduction cells come on top
   int num_nodes = 5;
   double keep_prob = 0.9;  ///< dropout keep probability before the classifier
+  /// Fixed networks only: the authors' auxiliary head on the cell after the last reduction
+  /// (micro_child.py aux_head_indices = [pool_layers[-1] + 1]), used in training.
+  bool aux_head = false;
   Json to_json() const;
   static SharedCnnConfig from_json(const Json& j);
   /// Reduction-cell indices among the num_layers + 2 cells.
@@ -81,6 +85,11 @@ class SharedCnnImpl : public torch::nn::Module {
   at::Tensor forward(const at::Tensor& x, bool dropout, double drop_path = 0.0);
   const SharedCnnConfig& config() const { return config_; }
   const std::optional<CnnArc>& fixed_arc() const { return fixed_; }
+  /// Logits of the auxiliary head from the last forward in training mode (undefined
+  /// otherwise, or without an auxiliary head).
+  const at::Tensor& aux_logits() const { return aux_logits_; }
+  /// Parameters of the auxiliary head (counted apart: reported sizes exclude it).
+  int64_t aux_parameter_count() const;
   /// (C_pp, C_p, C, reduction) of every cell, for tests.
   std::vector<std::vector<int64_t>> channel_walk() const { return walk_; }
 
@@ -91,6 +100,9 @@ class SharedCnnImpl : public torch::nn::Module {
   torch::nn::BatchNorm2d stem_bn_{nullptr};
   std::vector<EnasCnnCell> cells_;
   torch::nn::Linear classifier_{nullptr};
+  nas::nn::AuxiliaryHead aux_{nullptr};
+  int64_t aux_layer_ = -1;
+  at::Tensor aux_logits_;
   std::vector<std::vector<int64_t>> walk_;
 };
 TORCH_MODULE(SharedCnn);
