@@ -82,6 +82,7 @@ class EnasCnnSearch final : public SearchStrategy {
   CnnController controller_{nullptr};
   std::unique_ptr<torch::optim::Optimizer> shared_optim_, controller_optim_;
   Reinforce reinforce_;
+  struct SearchCheckpointParts parts() const;
   std::unique_ptr<CyclingLoader> train_, valid_;
   std::unique_ptr<BatchLoader> eval_;
 

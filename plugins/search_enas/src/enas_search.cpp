@@ -17,12 +17,9 @@
 #include "nashost/error.hpp"
 #include "nashost/genotype.hpp"
 #include "options.hpp"
+#include "search_checkpoint.hpp"
 
 namespace nas::enas {
-
-namespace {
-at::Generator default_generator(c10::Device device) { return at::globalContext().defaultGenerator(device); }
-}  // namespace
 
 EnasRnnSearch::EnasRnnSearch(const Config& raw_options, std::shared_ptr<Dataset> data, HostContext& ctx)
     : options_(resolve_network_defaults(raw_options)), data_(std::move(data)), ctx_(ctx), log_(ctx.logger("enas")), reinforce_(1, 0.95) {
@@ -265,6 +262,12 @@ Json EnasRnnSearch::state_summary() const {
               {"shared_model_file", shared_model_file().string()}};
 }
 
+SearchCheckpointParts EnasRnnSearch::parts() const {
+  // save() is const, load() is not: the parts are the same objects either way.
+  auto& self = const_cast<EnasRnnSearch&>(*this);
+  return {*self.shared_, *self.controller_, *self.shared_optim_, *self.controller_optim_, self.reinforce_};
+}
+
 void EnasRnnSearch::save(const std::filesystem::path& file) const {
   torch::serialize::OutputArchive archive;
   Json state{{"format", "nashost-enas-search"}, {"version", 1}, {"epoch", epoch_},
@@ -274,63 +277,19 @@ void EnasRnnSearch::save(const std::filesystem::path& file) const {
   Json derived = Json::array();
   for (const auto& n : derived_) derived.push_back(Json{{"activation", n.activation}, {"parent", n.parent}});
   state["derived"] = derived;
-  archive.write("state", c10::IValue(state.dump()));
-  torch::serialize::OutputArchive shared, controller, so, co;
-  shared_->save(shared);
-  controller_->save(controller);
-  shared_optim_->save(so);
-  controller_optim_->save(co);
-  archive.write("shared", shared);
-  archive.write("controller", controller);
-  archive.write("shared_optim", so);
-  archive.write("controller_optim", co);
-  archive.write("baseline", reinforce_.baseline());
-  archive.write("baseline_initialised", reinforce_.initialised());
+  write_search_checkpoint(archive, state, parts(), ctx_.device());
   archive.write("train_hidden", train_.hidden.defined() ? train_.hidden.cpu() : at::empty({0}));
-  archive.write("rng_cpu", default_generator(c10::Device(c10::kCPU)).get_state());
-  if (ctx_.device().is_cuda()) archive.write("rng_device", default_generator(ctx_.device()).get_state());
   archive.save_to(file.string());
 }
 
 void EnasRnnSearch::load(const std::filesystem::path& file) {
   torch::serialize::InputArchive archive;
-  Json state;
-  try {
-    archive.load_from(file.string(), ctx_.device());
-    c10::IValue v;
-    archive.read("state", v);
-    state = Json::parse(v.toStringRef());
-  } catch (const c10::Error& e) {
-    throw Error("enas: cannot read checkpoint '" + file.string() + "': " + e.what_without_backtrace());
-  }
-  if (state.value("format", "") != "nashost-enas-search")
-    throw Error("enas: '" + file.string() + "' is not an ENAS search checkpoint");
-  for (const char* key : {"train_type", "num_blocks", "hidden", "embed", "controller_hid", "operation_set"})
-    if (state["options"].value(key, Json()) != options_.json().value(key, Json()))
-      throw Error("enas: checkpoint '" + file.string() + "' was made with " + key + " = " +
-                  state["options"].value(key, Json()).dump() + ", this run has " +
-                  options_.json().value(key, Json()).dump() + "; start a new run or use the same options");
-  torch::serialize::InputArchive shared, controller, so, co;
-  archive.read("shared", shared);
-  archive.read("controller", controller);
-  archive.read("shared_optim", so);
-  archive.read("controller_optim", co);
-  shared_->load(shared);
-  controller_->load(controller);
-  shared_optim_->load(so);
-  controller_optim_->load(co);
-  at::Tensor baseline, initialised, hidden, rng;
-  archive.read("baseline", baseline);
-  archive.read("baseline_initialised", initialised);
-  reinforce_.set_state(baseline, initialised);
+  const Json state = read_search_checkpoint(
+      archive, file, "nashost-enas-search", "ENAS search checkpoint", options_.json(),
+      {"train_type", "num_blocks", "hidden", "embed", "controller_hid", "operation_set"}, parts(), ctx_.device());
+  at::Tensor hidden;
   archive.read("train_hidden", hidden);
   train_.hidden = hidden.numel() > 0 ? hidden.to(ctx_.device()) : at::Tensor();
-  archive.read("rng_cpu", rng);
-  default_generator(c10::Device(c10::kCPU)).set_state(rng.cpu());
-  if (ctx_.device().is_cuda()) {
-    at::Tensor rng_dev;
-    if (archive.try_read("rng_device", rng_dev)) default_generator(ctx_.device()).set_state(rng_dev.cpu());
-  }
   epoch_ = state["epoch"].get<int64_t>();
   shared_step_ = state["shared_step"].get<int64_t>();
   controller_step_ = state["controller_step"].get<int64_t>();

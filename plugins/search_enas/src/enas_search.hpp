@@ -71,6 +71,7 @@ class EnasRnnSearch final : public SearchStrategy {
   Controller controller_{nullptr};
   std::unique_ptr<torch::optim::Optimizer> shared_optim_, controller_optim_;
   Reinforce reinforce_;
+  struct SearchCheckpointParts parts() const;
   TokenStream train_;
   at::Tensor valid_rows_, eval_rows_;
   int64_t valid_cursor_ = 0;
