@@ -8,6 +8,7 @@
 #include <torch/serialize/output-archive.h>
 
 #include "nashost/error.hpp"
+#include "model_file.hpp"
 #include "nashost/io.hpp"
 
 namespace nas::enas {
@@ -80,42 +81,20 @@ Accuracy evaluate_accuracy(SharedCnnImpl& model, const CnnArc& arc, BatchLoader&
 void save_shared_cnn(SharedCnnImpl& model, const std::vector<std::string>& op_names, const std::filesystem::path& file) {
   Json meta{{"format", "nashost-enas-shared-cnn"}, {"version", 1}, {"config", model.config().to_json()}, {"ops", op_names}};
   if (model.fixed_arc()) meta["arc"] = arc_to_json(*model.fixed_arc());
-  std::filesystem::create_directories(file.parent_path());
-  atomic_write_file(file, [&](const std::filesystem::path& tmp) {
-    torch::serialize::OutputArchive archive;
-    archive.write("meta", c10::IValue(meta.dump()));
-    torch::serialize::OutputArchive weights;
-    model.save(weights);
-    archive.write("model", weights);
-    archive.save_to(tmp.string());
-  });
+  write_model_archive(model, meta, file);
 }
 
 SharedCnn load_shared_cnn(const std::filesystem::path& file, const OperationSet& ops, c10::Device device) {
-  if (!std::filesystem::exists(file))
-    throw Error("shared model file '" + file.string() + "' does not exist (the enas strategy with network = \"cnn\" "
-                "writes search/shared_model.pt in its run directory)");
   torch::serialize::InputArchive archive;
-  Json meta;
-  try {
-    archive.load_from(file.string(), device);
-    c10::IValue v;
-    archive.read("meta", v);
-    meta = Json::parse(v.toStringRef());
-  } catch (const c10::Error& e) {
-    throw Error("'" + file.string() + "' is not an ENAS CNN model file: " + e.what_without_backtrace());
-  }
-  if (meta.value("format", "") != "nashost-enas-shared-cnn")
-    throw Error("'" + file.string() + "' is not an ENAS CNN model file");
+  const Json meta = open_model_archive(archive, file, device, "nashost-enas-shared-cnn", "ENAS CNN model file",
+                                       "the enas strategy with network = \"cnn\" writes search/shared_model.pt "
+                                       "in its run directory");
   if (meta.at("ops").get<std::vector<std::string>>() != ops.ops())
     throw Error("'" + file.string() + "' was written with ops " + meta.at("ops").dump() + ", the operation set has others");
   std::optional<CnnArc> arc;
   if (meta.contains("arc")) arc = arc_from_json(meta["arc"]);
   SharedCnn model(SharedCnnConfig::from_json(meta.at("config")), ops, arc);
-  torch::serialize::InputArchive weights;
-  archive.read("model", weights);
-  model->load(weights);
-  model->to(device);
+  read_model_weights(archive, *model, device);
   return model;
 }
 

@@ -8,6 +8,43 @@
 
 namespace nas::enas {
 
+void write_model_archive(const torch::nn::Module& model, const Json& meta, const std::filesystem::path& file) {
+  std::filesystem::create_directories(file.parent_path());
+  atomic_write_file(file, [&](const std::filesystem::path& tmp) {
+    torch::serialize::OutputArchive archive;
+    archive.write("meta", c10::IValue(meta.dump()));
+    torch::serialize::OutputArchive weights;
+    model.save(weights);
+    archive.write("model", weights);
+    archive.save_to(tmp.string());
+  });
+}
+
+Json open_model_archive(torch::serialize::InputArchive& archive, const std::filesystem::path& file,
+                        c10::Device device, const std::string& format, const std::string& what,
+                        const std::string& missing_hint) {
+  if (!std::filesystem::exists(file))
+    throw Error("shared model file '" + file.string() + "' does not exist (" + missing_hint + ")");
+  Json meta;
+  try {
+    archive.load_from(file.string(), device);
+    c10::IValue v;
+    archive.read("meta", v);
+    meta = Json::parse(v.toStringRef());
+  } catch (const c10::Error& e) {
+    throw Error("'" + file.string() + "' is not an " + what + ": " + e.what_without_backtrace());
+  }
+  if (meta.value("format", "") != format) throw Error("'" + file.string() + "' is not an " + what);
+  return meta;
+}
+
+void read_model_weights(torch::serialize::InputArchive& archive, torch::nn::Module& model, c10::Device device) {
+  torch::serialize::InputArchive weights;
+  archive.read("model", weights);
+  model.load(weights);
+  model.to(device);
+}
+
 void save_shared_model(SharedRnnImpl& model, const std::optional<std::vector<Edge>>& edges,
                        const std::filesystem::path& file) {
   Json meta{{"format", "nashost-enas-shared-rnn"}, {"version", 1}, {"config", model.config().to_json()}};
@@ -20,33 +57,13 @@ void save_shared_model(SharedRnnImpl& model, const std::optional<std::vector<Edg
     for (const auto& [i, j] : *edges) e.push_back(Json::array({i, j}));
     meta["edges"] = e;
   }
-  std::filesystem::create_directories(file.parent_path());
-  atomic_write_file(file, [&](const std::filesystem::path& tmp) {
-    torch::serialize::OutputArchive archive;
-    archive.write("meta", c10::IValue(meta.dump()));
-    torch::serialize::OutputArchive weights;
-    model.save(weights);
-    archive.write("model", weights);
-    archive.save_to(tmp.string());
-  });
+  write_model_archive(model, meta, file);
 }
 
 SharedRnn load_shared_model(const std::filesystem::path& file, const OperationSet& ops, c10::Device device) {
-  if (!std::filesystem::exists(file))
-    throw Error("shared model file '" + file.string() + "' does not exist (the enas strategy writes "
-                "search/shared_model.pt in its run directory)");
   torch::serialize::InputArchive archive;
-  Json meta;
-  try {
-    archive.load_from(file.string(), device);
-    c10::IValue v;
-    archive.read("meta", v);
-    meta = Json::parse(v.toStringRef());
-  } catch (const c10::Error& e) {
-    throw Error("'" + file.string() + "' is not an ENAS shared-model file: " + e.what_without_backtrace());
-  }
-  if (meta.value("format", "") != "nashost-enas-shared-rnn")
-    throw Error("'" + file.string() + "' is not an ENAS shared-model file");
+  const Json meta = open_model_archive(archive, file, device, "nashost-enas-shared-rnn", "ENAS shared-model file",
+                                       "the enas strategy writes search/shared_model.pt in its run directory");
   std::vector<std::string> acts = meta.at("activations").get<std::vector<std::string>>();
   if (acts != ops.ops())
     throw Error("'" + file.string() + "' was written with activations " + meta.at("activations").dump() +
@@ -57,10 +74,7 @@ SharedRnn load_shared_model(const std::filesystem::path& file, const OperationSe
     for (const auto& e : meta["edges"]) edges->emplace_back(e[0].get<int>(), e[1].get<int>());
   }
   SharedRnn model(SharedRnnConfig::from_json(meta.at("config")), ops, edges);
-  torch::serialize::InputArchive weights;
-  archive.read("model", weights);
-  model->load(weights);
-  model->to(device);
+  read_model_weights(archive, *model, device);
   return model;
 }
 

@@ -7,10 +7,22 @@
 #include <vector>
 
 #include <c10/core/Device.h>
+#include <torch/serialize/input-archive.h>
 
 #include "shared_rnn.hpp"
 
 namespace nas::enas {
+
+/// The container both shared-model files use (RNN here, CNN in cnn_training.cpp): a JSON
+/// `meta` entry and the module's weights, written atomically.
+void write_model_archive(const torch::nn::Module& model, const Json& meta, const std::filesystem::path& file);
+/// Opens such a file: checks that it exists (`missing_hint` says what writes it) and that
+/// its meta has `format`; errors name the file and call it `what`. The weights are read
+/// later with read_model_weights, once the caller has built the module from the meta.
+Json open_model_archive(torch::serialize::InputArchive& archive, const std::filesystem::path& file,
+                        c10::Device device, const std::string& format, const std::string& what,
+                        const std::string& missing_hint);
+void read_model_weights(torch::serialize::InputArchive& archive, torch::nn::Module& model, c10::Device device);
 
 void save_shared_model(SharedRnnImpl& model, const std::optional<std::vector<Edge>>& edges,
                        const std::filesystem::path& file);
