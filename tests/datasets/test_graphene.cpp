@@ -90,14 +90,6 @@ std::string error_of(const nas::Json& values) {
   return "(no DataError)";
 }
 
-nas::Batch whole(nas::Dataset& d, Split split) {
-  nas::LoaderOptions lo;
-  lo.batch_size = 1000;
-  lo.shuffle = false;
-  lo.workers = 0;
-  return *d.loader(split, lo)->next();
-}
-
 }  // namespace
 
 TEST(Graphene, SklearnSplitMatchesNumpyIndexForIndex) {
@@ -158,9 +150,9 @@ TEST(Graphene, ReadsPaddedImagesAndStrainInSklearnOrder) {
         for (int64_t x = 0; x < 8; ++x) ASSERT_EQ(in[r][0][y + 1][x], fine(i, y, x)) << i << " " << y << " " << x;
     }
   };
-  check(whole(*d, Split::Test), split.test);
-  check(whole(*d, Split::Train), std::vector<int64_t>(split.train.begin(), split.train.begin() + 8));
-  check(whole(*d, Split::Valid), std::vector<int64_t>(split.train.begin() + 8, split.train.end()));
+  check(nas::test::whole_split(*d, Split::Test), split.test);
+  check(nas::test::whole_split(*d, Split::Train), std::vector<int64_t>(split.train.begin(), split.train.begin() + 8));
+  check(nas::test::whole_split(*d, Split::Valid), std::vector<int64_t>(split.train.begin() + 8, split.train.end()));
 
   // The other target of the file, another padding, another test split.
   auto stress = load_graphene(options({{"data_dir", tmp.path.string()}, {"target_variable", "stress"}, {"pad_rows", 0},
@@ -169,7 +161,7 @@ TEST(Graphene, ReadsPaddedImagesAndStrainInSklearnOrder) {
   EXPECT_EQ(stress->info().input_shape, (std::vector<int64_t>{1, 6, 12}));
   EXPECT_EQ(stress->size(Split::Test), 10);
   const auto split7 = nas::data::sklearn_train_test_split(20, 0.5, 7);
-  const nas::Batch t = whole(*stress, Split::Test);
+  const nas::Batch t = nas::test::whole_split(*stress, Split::Test);
   for (int r = 0; r < 10; ++r) EXPECT_FLOAT_EQ(t.target[r][0].item<float>(), 100.0f + split7.test[r]);
   EXPECT_EQ(t.input[0][0][0][1].item<float>(), 0.0f);
   EXPECT_EQ(t.input[0][0][3][2 + 5].item<float>(), fine(split7.test[0], 3, 5));
@@ -190,7 +182,7 @@ TEST(Graphene, ClassicFormatChannelAxisAndFloatPixels) {
   EXPECT_EQ(d->size(Split::Train), 12);
   EXPECT_EQ(d->size(Split::Valid), 4);
   const auto split = nas::data::sklearn_train_test_split(20, 0.2, 42);
-  const nas::Batch t = whole(*d, Split::Test);
+  const nas::Batch t = nas::test::whole_split(*d, Split::Test);
   EXPECT_FLOAT_EQ(t.input[2][0][3][4].item<float>(), fine(split.test[2], 2, 4) + 0.25f);
   EXPECT_EQ(t.input[2][0][0][4].item<float>(), 0.0f);  // padding stays zero
 

@@ -87,4 +87,12 @@ fs::path shared_data_root() {
   return NASHOST_SHARED_DATA;
 }
 
+nas::Batch whole_split(nas::Dataset& d, nas::Split split) {
+  nas::LoaderOptions lo;
+  lo.batch_size = 1000;
+  lo.shuffle = false;
+  lo.workers = 0;
+  return *d.loader(split, lo)->next();
+}
+
 }  // namespace nas::test

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "nashost/dataset.hpp"
+
 namespace nas::test {
 
 /// A fresh empty folder under the build tree's temp area, removed at destruction.
@@ -20,6 +22,8 @@ std::vector<uint8_t> gzip_bytes(const std::vector<uint8_t>& plain);
 std::vector<uint8_t> idx_images(uint32_t n, uint32_t rows, uint32_t cols, uint32_t magic = 2051);
 /// IDX label file bytes: magic, n, then labels i % 10.
 std::vector<uint8_t> idx_labels(uint32_t n, uint32_t magic = 2049);
+/// All examples of a split (at most 1,000), unshuffled, as one batch.
+nas::Batch whole_split(nas::Dataset& d, nas::Split split);
 /// Root of the real shared data: $NAS_DATA_DIR if set, else the NASHOST_SHARED_DATA macro.
 std::filesystem::path shared_data_root();
 

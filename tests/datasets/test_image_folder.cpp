@@ -67,15 +67,6 @@ std::string error_of(const nas::Json& values) {
   return "(no DataError)";
 }
 
-// All examples of a split, unshuffled, as one batch.
-nas::Batch whole(nas::Dataset& d, Split split) {
-  nas::LoaderOptions lo;
-  lo.batch_size = 1000;
-  lo.shuffle = false;
-  lo.workers = 0;
-  return *d.loader(split, lo)->next();
-}
-
 // train: ant (2 images), bee (3), cat (1); test: ant, cat. Class order = sorted names.
 void make_tree(const fs::path& root) {
   write_png(root / "train/cat/c0.png", 5);
@@ -111,7 +102,7 @@ TEST(ImageFolder, DecodesClassFoldersInSortedOrderWithExactPixels) {
   const auto& arrays = d->train_arrays();
   EXPECT_EQ(arrays.images.scalar_type(), at::kByte);
   EXPECT_TRUE(at::equal(arrays.targets, at::tensor(std::vector<int64_t>{0, 0, 1, 1, 1, 2})));
-  const nas::Batch all = whole(*d, Split::TrainFull);
+  const nas::Batch all = nas::test::whole_split(*d, Split::TrainFull);
   ASSERT_EQ(all.input.sizes(), (std::vector<int64_t>{6, 3, 6, 8}));
   auto in = all.input.accessor<float, 4>();
   for (int id = 0; id < 6; ++id)
@@ -119,7 +110,7 @@ TEST(ImageFolder, DecodesClassFoldersInSortedOrderWithExactPixels) {
       for (int y = 0; y < 6; ++y)
         for (int x = 0; x < 8; ++x)
           ASSERT_FLOAT_EQ(in[id][c][y][x], pixel(id, y, x, c) / 255.0f) << id << " " << c << " " << y << " " << x;
-  const nas::Batch test = whole(*d, Split::Test);
+  const nas::Batch test = nas::test::whole_split(*d, Split::Test);
   EXPECT_TRUE(at::equal(test.target, at::tensor(std::vector<int64_t>{0, 2})));
   EXPECT_FLOAT_EQ(test.input[1][2][3][4].item<float>(), pixel(11, 3, 4, 2) / 255.0f);
 }
@@ -162,7 +153,7 @@ TEST(ImageFolder, NormalisationAndAugmentationOptions) {
   make_tree(tmp.path);
   // Default: the train/ folder's own per-channel statistics → mean 0, std 1 over train_full.
   auto d = load_image_folder(options({{"data_dir", tmp.path.string()}}), nullptr);
-  const at::Tensor x = whole(*d, Split::TrainFull).input.to(at::kDouble);
+  const at::Tensor x = nas::test::whole_split(*d, Split::TrainFull).input.to(at::kDouble);
   for (int c = 0; c < 3; ++c) {
     EXPECT_NEAR(x.select(1, c).mean().item<double>(), 0.0, 1e-5);
     EXPECT_NEAR(x.select(1, c).std(/*unbiased=*/false).item<double>(), 1.0, 1e-5);
@@ -174,7 +165,7 @@ TEST(ImageFolder, NormalisationAndAugmentationOptions) {
   auto fixed = load_image_folder(options({{"data_dir", tmp.path.string()}, {"mean", {0.5}}, {"std", {0.25}},
                                           {"crop_padding", 2}, {"hflip", false}, {"vflip", true}}),
                                  nullptr);
-  const nas::Batch b = whole(*fixed, Split::TrainFull);
+  const nas::Batch b = nas::test::whole_split(*fixed, Split::TrainFull);
   EXPECT_NEAR(b.input[0][1][2][3].item<float>(), (pixel(0, 2, 3, 1) / 255.0 - 0.5) / 0.25, 1e-5);
   EXPECT_EQ(fixed->transform().crop_padding, 2);
   EXPECT_TRUE(fixed->transform().vflip);
@@ -210,7 +201,7 @@ TEST(ImageFolder, ValidFolderIsTheValidSplitAndSubsetTrimsEverySplit) {
   EXPECT_EQ(d->size(Split::Train), 6);  // valid_fraction not used
   EXPECT_EQ(d->size(Split::Valid), 2);
   EXPECT_EQ(d->size(Split::TrainFull), 8);
-  const nas::Batch v = whole(*d, Split::Valid);
+  const nas::Batch v = nas::test::whole_split(*d, Split::Valid);
   EXPECT_TRUE(at::equal(v.target, at::tensor(std::vector<int64_t>{1, 2})));  // bee/v1, cat/v0
   EXPECT_FLOAT_EQ(v.input[0][0][1][1].item<float>(), pixel(21, 1, 1, 0) / 255.0f);
 
