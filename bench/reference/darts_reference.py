@@ -13,13 +13,13 @@ cost we are comparing against.
 Prints one line in the format of nashost-bench-darts.
 """
 import argparse
-import resource
 import statistics
-import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from timing import time_steps
 
 PRIMITIVES = ['none', 'max_pool_3x3', 'avg_pool_3x3', 'skip_connect',
               'sep_conv_3x3', 'sep_conv_5x5', 'dil_conv_3x3', 'dil_conv_5x5']
@@ -274,22 +274,8 @@ def main():
         nn.utils.clip_grad_norm_(model.parameters(), 5)
         optimizer.step()
 
-    for _ in range(a.warmup):
-        step()
-    if cuda:
-        torch.cuda.synchronize()
-        torch.cuda.reset_peak_memory_stats()
-    ms = []
-    for _ in range(a.steps):
-        t0 = time.perf_counter()
-        step()
-        if cuda:
-            torch.cuda.synchronize()
-        ms.append((time.perf_counter() - t0) * 1000)
-    if cuda:
-        what, peak = 'cuda_peak_allocated', torch.cuda.max_memory_allocated() / 2**20
-    else:
-        what, peak = 'peak_rss', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    ms, peak = time_steps(step, a.steps, a.warmup, cuda)
+    what = 'cuda_peak_allocated' if cuda else 'peak_rss'
     print(f"reference-darts order={a.order} batch={a.batch} size={a.size} C={a.channels} L={a.layers} device={a.device} "
           f"steps={a.steps}: median {statistics.median(ms):.1f} ms/step, {what} {peak:.0f} MiB")
 

@@ -14,12 +14,12 @@ Prints two lines in the format of nashost-bench-enas (shared_step, controller_st
 import argparse
 import collections
 import math
-import resource
-import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from timing import time_steps
 
 Node = collections.namedtuple('Node', ['id', 'name'])
 ACTIVATIONS = ['tanh', 'ReLU', 'identity', 'sigmoid']
@@ -220,19 +220,7 @@ def main():
         controller_optim.step()
 
     for name, step in [('shared_step', shared_step), ('controller_step', controller_step)]:
-        step()
-        if cuda:
-            torch.cuda.synchronize()
-            torch.cuda.reset_peak_memory_stats()
-        ms = []
-        for _ in range(a.steps):
-            t0 = time.perf_counter()
-            step()
-            if cuda:
-                torch.cuda.synchronize()
-            ms.append((time.perf_counter() - t0) * 1000)
-        ms.sort()
-        peak = torch.cuda.max_memory_allocated() / 2**20 if cuda else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        ms, peak = time_steps(step, a.steps, 1, cuda)
         print(f"reference-enas-rnn {name:<16s} device={a.device} hidden={a.hidden} blocks={a.num_blocks} batch={a.batch} "
               f"bptt={a.bptt} median_ms={ms[len(ms) // 2]:.2f} min_ms={ms[0]:.2f} "
               f"peak_{'gpu_alloc' if cuda else 'rss'}_mib={peak:.1f} steps={a.steps}", flush=True)
