@@ -1,8 +1,10 @@
--- ENAS micro (cell) search on CIFAR-10 (any image classification dataset works):
--- search -> derive the best arc -> evaluate it with the shared weights -> train the
--- derived cells from scratch -> report. Config: configs/enas_cifar10.toml
--- (profiles quick | paper | tiny).
---   nashost run scripts/enas_cifar10.lua                  # quick, minutes on 2 CPU cores
+-- ENAS CNN search on CIFAR-10 (any image classification dataset works), micro (cell) or
+-- macro (whole network) space: search -> derive the best arc -> evaluate it with the
+-- shared weights -> train the derived architecture from scratch -> report.
+-- Config: configs/enas_cifar10.toml (micro) or configs/enas_cifar10_macro.toml (macro:
+-- search.cnn_space = "macro"); profiles quick | paper | tiny.
+--   nashost run scripts/enas_cifar10.lua                  # micro, quick, minutes on 2 CPU cores
+--   nashost run scripts/enas_cifar10.lua --config configs/enas_cifar10_macro.toml
 --   nashost run scripts/enas_cifar10.lua --profile paper --device cuda
 local cfg = nas.config()
 assert(cfg.search, "config has no [search] table (expected configs/enas_cifar10.toml)")
@@ -39,8 +41,9 @@ local function open_dataset()
   error("no dataset available: " .. table.concat(errors, "; "))
 end
 
+local space = cfg.search.cnn_space or "micro"
 local d, info, data_note = open_dataset()
-nas.log.info("ENAS micro search on %s, input %s, %d classes, profile %s", data_note,
+nas.log.info("ENAS %s search on %s, input %s, %d classes, profile %s", space, data_note,
              table.concat(info.input_shape, "x"), info.num_outputs, tostring(cfg.profile))
 
 local search_opts = {}
@@ -50,11 +53,19 @@ local s = nas.search("enas", {dataset = d, options = search_opts, label = "searc
 local last = s:run()
 local st = s:state()
 local g = s:derive({samples = (cfg.derive or {}).samples or 10})[1]
-local name = "enas_cnn_" .. info.name
+local name = (space == "macro" and "enas_cnn_macro_" or "enas_cnn_") .. info.name
 g:save(nas.path("genotypes", name .. ".json"))
-local ok, perr = pcall(function() g:plot(nas.path("genotypes", name)) end)
-if not ok then nas.log.warn("could not draw the derived cells: %s", tostring(perr)) end
-nas.log.info("derived: %s", g:text())
+if space == "macro" then
+  -- The genotype's cell form has no picture of the reductions; the search drew the network.
+  local pics = g.meta.pictures or {}
+  if #pics == 0 then nas.log.warn("no picture of the derived network (is Graphviz installed?)") end
+  for _, p in ipairs(pics) do nas.log.info("picture of the derived network: %s", p) end
+  nas.log.info("derived: %s", g.meta.summary)
+else
+  local ok, perr = pcall(function() g:plot(nas.path("genotypes", name)) end)
+  if not ok then nas.log.warn("could not draw the derived cells: %s", tostring(perr)) end
+  nas.log.info("derived: %s", g:text())
+end
 
 -- The derived cells with the shared weights they were searched with.
 local ev = nas.trainer("enas-cnn-eval", {model_file = st.shared_model_file,
@@ -76,5 +87,5 @@ if sc.enabled ~= false then
 end
 nas.record{stage = "search (last epoch)", data = data_note, params = st.shared_params,
            valid_accuracy = last.valid_accuracy}
-nas.report{title = "ENAS micro search on " .. data_note .. " (" .. nas.run_info().profile .. ")",
+nas.report{title = "ENAS " .. space .. " search on " .. data_note .. " (" .. nas.run_info().profile .. ")",
            columns = {"stage", "data", "params", "valid_accuracy", "test_accuracy", "train_accuracy"}}

@@ -19,24 +19,6 @@
 
 namespace nas::enas {
 
-namespace {
-SharedCnnConfig cnn_config_from(const Config& o, const DatasetInfo& info) {
-  if (info.task != Task::Classification || info.input_shape.size() != 3)
-    throw ConfigError("enas (network = \"cnn\"): dataset '" + info.name +
-                      "' is not an image classification dataset (needs C,H,W inputs and classes)");
-  SharedCnnConfig c;
-  c.in_channels = info.input_shape[0];
-  c.height = info.input_shape[1];
-  c.width = info.input_shape[2];
-  c.num_classes = info.num_outputs;
-  c.channels = o.get_int("channels");
-  c.num_layers = o.get_int("num_layers");
-  c.num_nodes = static_cast<int>(o.get_int("num_blocks"));
-  c.keep_prob = o.get_float("keep_prob");
-  return c;
-}
-}  // namespace
-
 EnasCnnSearch::EnasCnnSearch(const Config& raw_options, std::shared_ptr<Dataset> data, HostContext& ctx)
     : options_(resolve_network_defaults(raw_options)),
       data_(std::move(data)),
@@ -78,31 +60,21 @@ EnasCnnSearch::EnasCnnSearch(const Config& raw_options, std::shared_ptr<Dataset>
     throw ConfigError(o.full_key("shared_optim") + ": network = \"cnn\" trains the shared weights with SGD (Nesterov), "
                       "as the authors do; set \"sgd\"");
 
-  ops_ = ctx.operation_set(o.get_string("operation_set"));
   at::manual_seed(ctx.seed());
-  CnnControllerConfig cc;
-  cc.num_nodes = static_cast<int>(o.get_int("num_blocks"));
-  cc.num_ops = static_cast<int>(ops_->ops().size());
-  cc.hidden = static_cast<int>(o.get_int("controller_hid"));
-  cc.temperature = o.get_float("softmax_temperature");
-  cc.tanh_c = o.get_float("tanh_c");
-  cc.op_tanh_reduce = o.get_float("op_tanh_reduce");
-  cc.uniform = random_;
-  controller_ = CnnController(cc);
+  space_ = make_cnn_space(o, data_->info(), ctx, random_);
   // The authors' baseline is one scalar (reward = accuracy + entropy bonus of the whole sample).
   reinforce_ = Reinforce(1, o.get_float("ema_baseline_decay"));
 
-  shared_ = SharedCnn(cnn_config_from(o, data_->info()), *ops_);
   const auto device = ctx.device();
-  shared_->to(device);
-  controller_->to(device);
-  shared_->train();  // batch statistics throughout (see the header)
+  shared().to(device);
+  controller().to(device);
+  shared().train();  // batch statistics throughout (see the header)
   shared_optim_ = std::make_unique<torch::optim::SGD>(
-      shared_->parameters(), torch::optim::SGDOptions(lr_max_)
+      shared().parameters(), torch::optim::SGDOptions(lr_max_)
                                  .momentum(o.get_float("shared_momentum"))
                                  .nesterov(o.get_float("shared_momentum") > 0)
                                  .weight_decay(o.get_float("shared_l2")));
-  controller_optim_ = std::make_unique<torch::optim::Adam>(controller_->parameters(),
+  controller_optim_ = std::make_unique<torch::optim::Adam>(controller().parameters(),
                                                            torch::optim::AdamOptions(o.get_float("controller_lr")));
 
   LoaderOptions lo;
@@ -121,10 +93,8 @@ EnasCnnSearch::EnasCnnSearch(const Config& raw_options, std::shared_ptr<Dataset>
   eo.batch_size = o.get_int("eval_batch_size");
   eval_ = data_->loader(Split::Valid, eo);
   if (shared_steps_ == 0) shared_steps_ = train_->batches_per_epoch();
-  log_->info("enas (cnn, {}): shared CNN {} parameters ({} cells of {} nodes, C={}), controller {} decisions, "
-             "{} shared steps per epoch",
-             random_ ? "random" : "orig", count_parameters(*shared_), o.get_int("num_layers") + 2,
-             o.get_int("num_blocks"), o.get_int("channels"), controller_->num_decisions(), shared_steps_);
+  log_->info("enas (cnn, {}): {}, {} shared steps per epoch", random_ ? "random" : "orig", space_->describe(),
+             shared_steps_);
 }
 
 std::filesystem::path EnasCnnSearch::shared_model_file() const { return ctx_.run_dir() / "search" / "shared_model.pt"; }
@@ -132,11 +102,11 @@ std::filesystem::path EnasCnnSearch::shared_model_file() const { return ctx_.run
 double EnasCnnSearch::lr_for(int64_t epoch) const { return cosine_restart_lr(epoch, lr_max_, lr_min_, lr_t0_, lr_t_mul_); }
 
 EnasCnnSearch::StepResult EnasCnnSearch::shared_train_step(double lr) {
-  shared_->train();
-  std::vector<CnnArc> arcs;
+  shared().train();
+  std::vector<ArcSeq> arcs;
   {
     at::NoGradGuard no_grad;
-    arcs = controller_->sample(num_sample_).arcs;
+    arcs = space_->sample(num_sample_).arcs;
   }
   Batch b = train_->next();
   for (auto& group : shared_optim_->param_groups()) group.options().set_lr(lr);
@@ -144,7 +114,7 @@ EnasCnnSearch::StepResult EnasCnnSearch::shared_train_step(double lr) {
   at::Tensor loss;
   double acc = 0;
   for (const auto& arc : arcs) {
-    at::Tensor logits = shared_->forward(b.input, arc, true);
+    at::Tensor logits = space_->forward(b.input, arc, true);
     at::Tensor l = at::cross_entropy_loss(logits, b.target);
     loss = loss.defined() ? loss + l : l;
     acc += logits.argmax(1).eq(b.target).to(at::kDouble).mean().item<double>();
@@ -155,7 +125,7 @@ EnasCnnSearch::StepResult EnasCnnSearch::shared_train_step(double lr) {
     throw NumericError("ENAS shared CNN: loss is " + std::to_string(value) + " at shared step " +
                        std::to_string(shared_step_) + "; lower shared_lr");
   loss.backward();
-  if (grad_clip_ > 0) torch::nn::utils::clip_grad_norm_(shared_->parameters(), grad_clip_);
+  if (grad_clip_ > 0) torch::nn::utils::clip_grad_norm_(shared().parameters(), grad_clip_);
   shared_optim_->step();
   acc /= static_cast<double>(arcs.size());
   if (shared_step_ % log_step_ == 0) {
@@ -169,23 +139,23 @@ EnasCnnSearch::StepResult EnasCnnSearch::shared_train_step(double lr) {
 EnasCnnSearch::ControllerStepResult EnasCnnSearch::controller_step() {
   // Reward as the authors compute it: one shuffled validation minibatch, shared model
   // with batch statistics and dropout (micro_child build_valid_rl, is_training=True).
-  shared_->train();
-  controller_->train();
+  shared().train();
+  controller().train();
   controller_optim_->zero_grad();
   ControllerStepResult r{0, 0, 0, 0};
   for (int64_t k = 0; k < aggregate_; ++k) {
-    CnnControllerSample s = controller_->sample(1);
+    SpaceSample s = space_->sample(1);
     double acc;
     {
       at::NoGradGuard no_grad;
       Batch b = valid_->next();
-      acc = shared_->forward(b.input, s.arcs[0], true).argmax(1).eq(b.target).to(at::kDouble).mean().item<double>();
+      acc = space_->forward(b.input, s.arcs[0], true).argmax(1).eq(b.target).to(at::kDouble).mean().item<double>();
     }
     const at::Tensor entropy = s.entropies[0].sum();
     const double h = entropy.item<double>();
     const double reward = entropy_in_reward_ ? acc + entropy_coeff_ * h : acc;
     const at::Tensor adv = reinforce_.advantage(at::full({1}, reward), at::ones({1})).to(s.log_probs.device());
-    at::Tensor loss = -(s.log_probs[0].sum() * adv.detach().squeeze());
+    at::Tensor loss = -(s.log_probs[0].sum() * adv.detach().squeeze()) + s.penalty[0];
     if (!entropy_in_reward_) loss = loss - entropy_coeff_ * entropy;
     loss = loss / static_cast<double>(aggregate_);  // gradients averaged over the aggregated samples
     loss.backward();
@@ -194,7 +164,7 @@ EnasCnnSearch::ControllerStepResult EnasCnnSearch::controller_step() {
     r.entropy += h / static_cast<double>(aggregate_);
     r.loss += loss.item<double>();
   }
-  if (controller_clip_ > 0) torch::nn::utils::clip_grad_norm_(controller_->parameters(), controller_clip_);
+  if (controller_clip_ > 0) torch::nn::utils::clip_grad_norm_(controller().parameters(), controller_clip_);
   controller_optim_->step();
   if (controller_step_ % log_step_ == 0) {
     ctx_.metrics().scalar("controller/loss", r.loss, controller_step_);
@@ -209,13 +179,13 @@ EnasCnnSearch::ControllerStepResult EnasCnnSearch::controller_step() {
 
 EnasCnnSearch::Scored EnasCnnSearch::best_sample(int64_t samples) {
   at::NoGradGuard no_grad;
-  std::vector<CnnArc> arcs = controller_->sample(samples).arcs;
+  std::vector<ArcSeq> arcs = space_->sample(samples).arcs;
   eval_->start_epoch(0);
   std::optional<Batch> b = eval_->next();
   if (!b) throw DataError("enas: the validation split is empty");
   Scored best{{}, -1.0};
   for (auto& arc : arcs) {
-    const double acc = shared_->forward(b->input, arc, false).argmax(1).eq(b->target).to(at::kDouble).mean().item<double>();
+    const double acc = space_->forward(b->input, arc, false).argmax(1).eq(b->target).to(at::kDouble).mean().item<double>();
     if (acc > best.accuracy) best = {std::move(arc), acc};
   }
   return best;
@@ -260,7 +230,7 @@ Metrics EnasCnnSearch::run_epoch() {
   Scored best = best_sample(derive_samples_);
   double valid = std::numeric_limits<double>::quiet_NaN();
   if (eval_full_valid_) {
-    valid = evaluate_accuracy(*shared_, best.arc, *eval_, eval_batches_).accuracy;
+    valid = evaluate_accuracy(arc_forward(best.arc), *eval_, eval_batches_).accuracy;
     m["valid_accuracy"] = valid;
     best_valid_accuracy_ = std::max(best_valid_accuracy_, valid);
     m["best_valid_accuracy"] = best_valid_accuracy_;
@@ -273,39 +243,54 @@ Metrics EnasCnnSearch::run_epoch() {
   log_->info("enas epoch {}/{}: train acc {:.4f}, {}derived valid acc {:.4f}: {}", epoch_, epochs_,
              m.count("train_accuracy") ? m["train_accuracy"] : 0.0,
              m.count("controller_reward") ? "reward " + std::to_string(m["controller_reward"]) + ", " : std::string(),
-             valid, arc_summary(best.arc, ops_->ops()));
+             valid, space_->summary(best.arc));
   return m;
+}
+
+ImageForward EnasCnnSearch::arc_forward(const ArcSeq& arc) {
+  return [this, arc](const at::Tensor& x) { return space_->forward(x, arc, false); };
+}
+
+std::vector<std::filesystem::path> EnasCnnSearch::draw_pictures(const ArcSeq& arc, const std::filesystem::path& stem,
+                                                                const std::string& caption) {
+  std::vector<std::filesystem::path> written;
+  for (const auto& [kind, dot] : space_->pictures(arc, caption)) {
+    const std::filesystem::path png = stem.string() + "-" + kind + ".png";
+    try {
+      std::filesystem::create_directories(png.parent_path());
+      render_dot(dot, png);
+      written.push_back(png);
+    } catch (const std::exception& e) {
+      if (!warned_render_) log_->warn("enas: cannot draw the derived architecture ({}); continuing without pictures", e.what());
+      warned_render_ = true;
+    }
+  }
+  return written;
 }
 
 void EnasCnnSearch::write_epoch_outputs(const Scored& best, double valid_accuracy) {
   const auto dir = ctx_.run_dir() / "search";
   std::filesystem::create_directories(dir);
-  Genotype g = arc_genotype(best.arc, ops_->ops());
-  g.meta = {{"strategy", "enas"}, {"network", "cnn"}, {"epoch", epoch_}, {"valid_batch_accuracy", best.accuracy}};
+  Genotype g = space_->genotype(best.arc);
+  g.meta["strategy"] = "enas";
+  g.meta["network"] = "cnn";
+  g.meta["cnn_space"] = space_->name();
+  g.meta["epoch"] = epoch_;
+  g.meta["valid_batch_accuracy"] = best.accuracy;
   if (std::isfinite(valid_accuracy)) g.meta["valid_accuracy"] = valid_accuracy;
   save_genotype(g, dir / "derived_architecture.json");
-  save_shared_cnn(*shared_, ops_->ops(), shared_model_file());
+  space_->save_shared(shared_model_file());
   char name[96];
   std::snprintf(name, sizeof name, "%03lld-%06lld-%.4f-best", static_cast<long long>(epoch_),
                 static_cast<long long>(controller_step_), best.accuracy);
   Json images = Json::array();
-  for (const char* kind : {"normal", "reduce"}) {
-    const CellGenotype& cell = std::string(kind) == "normal" ? g.normal : g.reduce;
-    const auto png = dir / "networks" / (std::string(name) + "-" + kind + ".png");
-    try {
-      std::filesystem::create_directories(png.parent_path());
-      render_dot(cell_to_dot(cell, std::string(kind) + " cell, epoch " + std::to_string(epoch_)), png);
-      images.push_back(png.filename().string());
-    } catch (const std::exception& e) {
-      if (!warned_render_) log_->warn("enas: cannot draw the derived cells ({}); continuing without pictures", e.what());
-      warned_render_ = true;
-    }
-  }
+  for (const auto& png : draw_pictures(best.arc, dir / "networks" / name, "epoch " + std::to_string(epoch_)))
+    images.push_back(png.filename().string());
   frames_.push_back(Json{{"epoch", epoch_},
                          {"controller_step", controller_step_},
                          {"batch_accuracy", best.accuracy},
                          {"valid_accuracy", std::isfinite(valid_accuracy) ? Json(valid_accuracy) : Json(nullptr)},
-                         {"arc", arc_to_json(best.arc)}});
+                         {"arc", best.arc}});
   char caption[160];
   if (std::isfinite(valid_accuracy))
     std::snprintf(caption, sizeof caption, "batch accuracy %.4f, valid accuracy %.4f", best.accuracy, valid_accuracy);
@@ -313,8 +298,9 @@ void EnasCnnSearch::write_epoch_outputs(const Scored& best, double valid_accurac
     std::snprintf(caption, sizeof caption, "batch accuracy %.4f", best.accuracy);
   frames_.back()["caption"] = caption;
   frames_.back()["images"] = images;
-  frames_.back()["text"] = arc_summary(best.arc, ops_->ops());
-  write_frames_html(frames_, dir / "networks" / "index.html", "ENAS micro search: derived cells per epoch");
+  frames_.back()["text"] = space_->summary(best.arc);
+  write_frames_html(frames_, dir / "networks" / "index.html",
+                    std::string("ENAS ") + space_->name() + " search: derived architecture per epoch");
 }
 
 std::vector<Genotype> EnasCnnSearch::derive(const Config& args) {
@@ -324,56 +310,65 @@ std::vector<Genotype> EnasCnnSearch::derive(const Config& args) {
   Scored best{{}, 0};
   if (a.get_bool("full_valid")) {
     at::NoGradGuard no_grad;
-    std::vector<CnnArc> arcs = controller_->sample(samples).arcs;
+    std::vector<ArcSeq> arcs = space_->sample(samples).arcs;
     best.accuracy = -1;
     for (auto& arc : arcs) {
-      const double acc = evaluate_accuracy(*shared_, arc, *eval_, eval_batches_).accuracy;
+      const double acc = evaluate_accuracy(arc_forward(arc), *eval_, eval_batches_).accuracy;
       if (acc > best.accuracy) best = {arc, acc};
     }
   } else {
     best = best_sample(samples);
   }
-  Genotype g = arc_genotype(best.arc, ops_->ops());
-  g.meta = {{"strategy", "enas"},
+  Genotype g = space_->genotype(best.arc);
+  g.meta.update(Json{{"strategy", "enas"},
             {"network", "cnn"},
+            {"cnn_space", space_->name()},
             {"train_type", random_ ? "random" : "orig"},
             {"epoch", epoch_},
             {"samples", samples},
             {a.get_bool("full_valid") ? "valid_accuracy" : "valid_batch_accuracy", best.accuracy},
             {"seed", ctx_.seed()},
-            {"shared_model_file", shared_model_file().string()}};
+            {"shared_model_file", shared_model_file().string()},
+            {"summary", space_->summary(best.arc)}});
+  // Its pictures beside the search outputs (the cell genotype form cannot show a macro
+  // network's reductions; scripts point to these).
+  Json pictures = Json::array();
+  for (const auto& png : draw_pictures(best.arc, ctx_.run_dir() / "search" / "derived", "derived, epoch " + std::to_string(epoch_)))
+    pictures.push_back(png.string());
+  g.meta["pictures"] = pictures;
   return {g};
 }
 
 Json EnasCnnSearch::state_summary() const {
   return Json{{"epoch", epoch_},
               {"network", "cnn"},
+              {"cnn_space", space_->name()},
               {"train_type", random_ ? "random" : "orig"},
               {"shared_step", shared_step_},
               {"controller_step", controller_step_},
               {"lr", lr_for(epoch_)},
               {"best_valid_accuracy", best_valid_accuracy_},
-              {"derived_arc", derived_.normal.seq.empty() ? Json(nullptr) : arc_to_json(derived_)},
+              {"derived_arc", derived_.empty() ? Json(nullptr) : Json(derived_)},
               {"baseline", reinforce_.baseline()[0].item<double>()},
-              {"shared_params", count_parameters(*shared_)},
+              {"shared_params", count_parameters(space_->shared())},
               {"shared_model_file", shared_model_file().string()}};
 }
 
 SearchCheckpointParts EnasCnnSearch::parts() const {
   // save() is const, load() is not: the parts are the same objects either way.
   auto& self = const_cast<EnasCnnSearch&>(*this);
-  return {*self.shared_, *self.controller_, *self.shared_optim_, *self.controller_optim_, self.reinforce_};
+  return {self.shared(), self.controller(), *self.shared_optim_, *self.controller_optim_, self.reinforce_};
 }
 
 void EnasCnnSearch::save(const std::filesystem::path& file) const {
   torch::serialize::OutputArchive archive;
-  Json state{{"format", "nashost-enas-cnn-search"}, {"version", 1},
+  Json state{{"format", "nashost-enas-cnn-search"}, {"version", 2},
              {"epoch", epoch_},                       {"shared_step", shared_step_},
              {"controller_step", controller_step_},   {"best_valid_accuracy", best_valid_accuracy_},
              {"train_pos", {train_->epoch(), train_->position()}},
              {"valid_pos", {valid_->epoch(), valid_->position()}},
              {"frames", frames_},                     {"options", options_.json()},
-             {"derived", derived_.normal.seq.empty() ? Json(nullptr) : arc_to_json(derived_)}};
+             {"derived", derived_.empty() ? Json(nullptr) : Json(derived_)}};
   write_search_checkpoint(archive, state, parts(), ctx_.device());
   archive.save_to(file.string());
 }
@@ -382,7 +377,9 @@ void EnasCnnSearch::load(const std::filesystem::path& file) {
   torch::serialize::InputArchive archive;
   const Json state = read_search_checkpoint(
       archive, file, "nashost-enas-cnn-search", "ENAS CNN search checkpoint", options_.json(),
-      {"train_type", "num_blocks", "channels", "num_layers", "controller_hid", "operation_set"}, parts(), ctx_.device());
+      {"cnn_space", "train_type", "num_blocks", "channels", "num_layers", "controller_hid", "operation_set"}, parts(), ctx_.device());
+  if (state.value("version", 1) < 2)  // version 1 stored micro arcs as cells, not flat sequences
+    throw Error("'" + file.string() + "' is an ENAS CNN checkpoint of an older nashost; start the search again");
   epoch_ = state["epoch"].get<int64_t>();
   shared_step_ = state["shared_step"].get<int64_t>();
   controller_step_ = state["controller_step"].get<int64_t>();
@@ -390,8 +387,8 @@ void EnasCnnSearch::load(const std::filesystem::path& file) {
   train_->set_position(state["train_pos"][0].get<int64_t>(), state["train_pos"][1].get<int64_t>());
   valid_->set_position(state["valid_pos"][0].get<int64_t>(), state["valid_pos"][1].get<int64_t>());
   frames_ = state["frames"];
-  derived_ = state["derived"].is_null() ? CnnArc{} : arc_from_json(state["derived"]);
-  shared_->train();
+  derived_ = state["derived"].is_null() ? ArcSeq{} : state["derived"].get<ArcSeq>();
+  shared().train();
 }
 
 }  // namespace nas::enas

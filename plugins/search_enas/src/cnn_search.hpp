@@ -1,11 +1,14 @@
 #pragma once
-// The "enas" search strategy with network = "cnn": the micro (cell) search space of the
-// ENAS paper, following the authors' code (melodyguan/enas src/cifar10/micro_*.py).
+// The "enas" search strategy with network = "cnn": the CNN search spaces of the ENAS
+// paper, chosen by cnn_space: "micro" (cells, following the authors' code melodyguan/enas
+// src/cifar10/micro_*.py) or "macro" (whole network, from the paper's description;
+// method-enas.md §1.4/§2.4). The space supplies controller, shared network and the
+// written forms of an architecture (cnn_space.hpp); the loop below is the same for both.
 // Per epoch: (1) shared_steps SGD steps of the shared child network (0 = one pass over
 // the train split), each on an arc freshly sampled from the controller; (2) controller_steps
 // REINFORCE updates, each averaging controller_num_aggregate sampled arcs; reward =
 // accuracy of the arc on one shuffled validation minibatch (+ entropy_coeff * entropy of
-// the sample); (3) derive the best of derive_samples arcs on the first validation
+// the sample; the macro space adds its skip penalty to the loss); (3) derive the best of derive_samples arcs on the first validation
 // minibatch, evaluate it on the validation split, save genotype, pictures and the
 // shared-model file.
 // The shared network always normalises with batch statistics (the authors' search child
@@ -18,14 +21,12 @@
 #include <spdlog/logger.h>
 #include <torch/optim/optimizer.h>
 
-#include "cnn_controller.hpp"
+#include "cnn_space.hpp"
 #include "cnn_training.hpp"
 #include "controller.hpp"
 #include "nashost/context.hpp"
 #include "nashost/dataset.hpp"
-#include "nashost/operation_set.hpp"
 #include "nashost/strategy.hpp"
-#include "shared_cnn.hpp"
 
 namespace nas::enas {
 
@@ -51,35 +52,39 @@ class EnasCnnSearch final : public SearchStrategy {
   };
   ControllerStepResult controller_step();
   struct Scored {
-    CnnArc arc;
+    ArcSeq arc;
     double accuracy;
   };
   /// Best of `samples` controller samples by accuracy on the first validation minibatch.
   Scored best_sample(int64_t samples);
 
-  SharedCnnImpl& shared() { return *shared_; }
-  CnnControllerImpl& controller() { return *controller_; }
+  CnnSearchSpace& space() { return *space_; }
+  torch::nn::Module& shared() { return space_->shared(); }
+  torch::nn::Module& controller() { return space_->controller(); }
   const Reinforce& reinforce() const { return reinforce_; }
   std::filesystem::path shared_model_file() const;
-  const std::vector<std::string>& op_names() const { return ops_->ops(); }
 
  private:
   void write_epoch_outputs(const Scored& best, double valid_accuracy);
+  /// Renders the space's pictures of `arc` to <stem>-<kind>.png; returns the files written
+  /// (a missing Graphviz is warned about once, never an error).
+  std::vector<std::filesystem::path> draw_pictures(const ArcSeq& arc, const std::filesystem::path& stem,
+                                                   const std::string& caption);
+  /// `arc` on the shared network, no dropout: what the evaluations run.
+  ImageForward arc_forward(const ArcSeq& arc);
   double lr_for(int64_t epoch) const;
 
   Config options_;
   std::shared_ptr<Dataset> data_;
   HostContext& ctx_;
   std::shared_ptr<spdlog::logger> log_;
-  std::shared_ptr<const OperationSet> ops_;
   bool random_;
   int64_t epochs_, shared_steps_, controller_steps_, aggregate_, num_sample_, derive_samples_, log_step_, eval_batches_;
   double entropy_coeff_, controller_clip_, grad_clip_, lr_max_, lr_min_;
   int64_t lr_t0_, lr_t_mul_;
   bool entropy_in_reward_, eval_full_valid_;
 
-  SharedCnn shared_{nullptr};
-  CnnController controller_{nullptr};
+  std::unique_ptr<CnnSearchSpace> space_;
   std::unique_ptr<torch::optim::Optimizer> shared_optim_, controller_optim_;
   Reinforce reinforce_;
   struct SearchCheckpointParts parts() const;
@@ -88,7 +93,7 @@ class EnasCnnSearch final : public SearchStrategy {
 
   int64_t epoch_ = 0, shared_step_ = 0, controller_step_ = 0;
   double best_valid_accuracy_ = 0.0;
-  CnnArc derived_;
+  ArcSeq derived_;
   Json frames_ = Json::array();
   bool warned_render_ = false;
 };

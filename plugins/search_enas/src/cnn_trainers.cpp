@@ -8,6 +8,8 @@
 
 #include "cnn_arc.hpp"
 #include "cnn_training.hpp"
+#include "macro_arc.hpp"
+#include "macro_cnn.hpp"
 #include "nashost/dataset.hpp"
 #include "nashost/error.hpp"
 #include "nashost/operation_set.hpp"
@@ -71,6 +73,62 @@ SharedCnnConfig scratch_config(const Config& o, const DatasetInfo& info, int nod
   c.aux_head = o.get_bool("auxiliary");
   return c;
 }
+MacroCnnConfig macro_scratch_config(const Config& o, const DatasetInfo& info, int layers) {
+  if (info.task != Task::Classification || info.input_shape.size() != 3)
+    throw ConfigError("enas-cnn: dataset '" + info.name + "' is not an image classification dataset");
+  MacroCnnConfig c;
+  c.in_channels = info.input_shape[0];
+  c.height = info.input_shape[1];
+  c.width = info.input_shape[2];
+  c.num_classes = info.num_outputs;
+  c.channels = o.get_int("channels");
+  c.num_layers = layers;
+  c.keep_prob = o.get_float("keep_prob");
+  c.grow_channels = true;  // the final network doubles the width at each reduction (method-enas.md §2.4)
+  return c;
+}
+
+void check_inputs(const std::filesystem::path& file, int64_t c, int64_t h, int64_t w, int64_t classes, const DatasetInfo& info) {
+  if (info.input_shape != std::vector<int64_t>{c, h, w} || info.num_outputs != classes)
+    throw Error("enas-cnn-eval: '" + file.string() + "' was trained on other inputs/classes than dataset '" + info.name + "'");
+}
+
+bool is_macro(const Genotype& g) { return g.space == kMacroSpace; }
+
+/// A network built for one genotype, as the training loop sees it.
+struct FixedNetwork {
+  std::shared_ptr<torch::nn::Module> module;
+  std::function<at::Tensor(const at::Tensor&, double)> train_forward;  ///< dropout on; drop-path probability
+  std::function<at::Tensor()> aux_logits;                              ///< undefined when there is none
+  ImageForward eval_forward;
+  std::function<void(const std::filesystem::path&)> save;
+  int64_t params = 0;  ///< reported size: auxiliary head excluded
+};
+
+FixedNetwork build_fixed(const Genotype& g, const Config& o, const DatasetInfo& info, const OperationSet& ops) {
+  FixedNetwork f;
+  if (is_macro(g)) {
+    const MacroArc arc = genotype_macro(g, "enas-cnn-scratch");
+    auto m = MacroCnn(macro_scratch_config(o, info, arc.layers()), arc).ptr();  // shared_ptr: non-const in lambdas
+    f.module = m;
+    f.train_forward = [m](const at::Tensor& x, double) { return m->forward(x, true); };  // no drop path in this space
+    f.aux_logits = [] { return at::Tensor(); };
+    f.eval_forward = [m](const at::Tensor& x) { return m->forward(x, false); };
+    f.save = [m](const std::filesystem::path& file) { save_macro_cnn(*m, file); };
+    f.params = count_parameters(*m);
+    return f;
+  }
+  const CnnArc arc = genotype_arc(g, ops.ops(), "enas-cnn-scratch");
+  auto m = SharedCnn(scratch_config(o, info, arc.normal.nodes()), ops, arc).ptr();
+  f.module = m;
+  f.train_forward = [m](const at::Tensor& x, double p) { return m->forward(x, true, p); };
+  f.aux_logits = [m] { return m->aux_logits(); };
+  f.eval_forward = [m](const at::Tensor& x) { return m->forward(x, false); };
+  const std::vector<std::string> names = ops.ops();
+  f.save = [m, names](const std::filesystem::path& file) { save_shared_cnn(*m, names, file); };
+  f.params = count_parameters(*m) - m->aux_parameter_count();
+  return f;
+}
 }  // namespace
 
 EnasCnnScratchTrainer::EnasCnnScratchTrainer(const Config& options, HostContext& ctx) : options_(options), ctx_(ctx) {
@@ -82,21 +140,19 @@ EnasCnnScratchTrainer::EnasCnnScratchTrainer(const Config& options, HostContext&
 
 int64_t EnasCnnScratchTrainer::count_params(const Genotype& genotype, Dataset& data) {
   auto ops = ctx_.operation_set(options_.get_string("operation_set"));
-  const CnnArc arc = genotype_arc(genotype, ops->ops(), "enas-cnn-scratch");
-  SharedCnnImpl model(scratch_config(options_, data.info(), arc.normal.nodes()), *ops, arc);
-  return count_parameters(model) - model.aux_parameter_count();
+  return build_fixed(genotype, options_, data.info(), *ops).params;
 }
 
 TrainResult EnasCnnScratchTrainer::train(const Genotype& genotype, Dataset& data) {
   auto ops = ctx_.operation_set(options_.get_string("operation_set"));
   auto log = ctx_.logger("enas-cnn-scratch");
-  const CnnArc arc = genotype_arc(genotype, ops->ops(), "enas-cnn-scratch");
   const auto device = ctx_.device();
   at::manual_seed(ctx_.seed());
-  SharedCnn model(scratch_config(options_, data.info(), arc.normal.nodes()), *ops, arc);
-  model->to(device);
+  FixedNetwork net = build_fixed(genotype, options_, data.info(), *ops);
+  torch::nn::Module& model = *net.module;
+  model.to(device);
   const double momentum = options_.get_float("momentum");
-  torch::optim::SGD optimizer(model->parameters(), torch::optim::SGDOptions(options_.get_float("lr"))
+  torch::optim::SGD optimizer(model.parameters(), torch::optim::SGDOptions(options_.get_float("lr"))
                                                        .momentum(momentum)
                                                        .nesterov(momentum > 0)
                                                        .weight_decay(options_.get_float("l2")));
@@ -128,7 +184,7 @@ TrainResult EnasCnnScratchTrainer::train(const Genotype& genotype, Dataset& data
     const double lr = cosine_restart_lr(e, options_.get_float("lr"), options_.get_float("lr_min"),
                                         options_.get_int("lr_t0"), options_.get_int("lr_t_mul"));
     for (auto& g : optimizer.param_groups()) g.options().set_lr(lr);
-    model->train();
+    model.train();
     auto bar = ctx_.progress(label + " epoch " + std::to_string(e + 1), steps);
     double correct = 0, seen = 0;
     for (int64_t s = 0; s < steps; ++s, ++global) {
@@ -136,16 +192,15 @@ TrainResult EnasCnnScratchTrainer::train(const Genotype& genotype, Dataset& data
       // Authors: drop-path probability grows linearly with training progress.
       const double p = drop * static_cast<double>(global) / static_cast<double>(total);
       optimizer.zero_grad();
-      at::Tensor logits = model->forward(b.input, true, p);
+      at::Tensor logits = net.train_forward(b.input, p);
       at::Tensor loss = at::cross_entropy_loss(logits, b.target);
-      if (model->aux_logits().defined())
-        loss = loss + aux_weight * at::cross_entropy_loss(model->aux_logits(), b.target);
+      if (at::Tensor aux = net.aux_logits(); aux.defined()) loss = loss + aux_weight * at::cross_entropy_loss(aux, b.target);
       const double value = loss.item<double>();
       if (!std::isfinite(value))
         throw NumericError("enas-cnn-scratch: loss is " + std::to_string(value) + " at step " + std::to_string(global) +
                            "; lower lr");
       loss.backward();
-      if (clip > 0) torch::nn::utils::clip_grad_norm_(model->parameters(), clip);
+      if (clip > 0) torch::nn::utils::clip_grad_norm_(model.parameters(), clip);
       optimizer.step();
       correct += logits.argmax(1).eq(b.target).sum().item<double>();
       seen += static_cast<double>(b.target.size(0));
@@ -157,10 +212,10 @@ TrainResult EnasCnnScratchTrainer::train(const Genotype& genotype, Dataset& data
     ctx_.metrics().scalar(label + "/train_accuracy", train_acc, e + 1);
     log->info("{} epoch {}/{}: lr {:.5f}, train acc {:.4f}", label, e + 1, epochs, lr, train_acc);
   }
-  model->eval();
-  const Accuracy test = evaluate_accuracy(*model, arc, *eval, 0);
+  model.eval();
+  const Accuracy test = evaluate_accuracy(net.eval_forward, *eval, 0);
   TrainResult r;
-  r.params = count_parameters(*model) - model->aux_parameter_count();  // aux head excluded
+  r.params = net.params;
   r.metrics["test_accuracy"] = test.accuracy;
   r.metrics["test_loss"] = test.loss;
   r.metrics["train_accuracy"] = train_acc;
@@ -168,7 +223,8 @@ TrainResult EnasCnnScratchTrainer::train(const Genotype& genotype, Dataset& data
   for (int k = 2; std::filesystem::exists(dir / "model.pt"); ++k)
     dir = ctx_.run_dir() / "train" / (label + "-" + std::to_string(k));
   r.model_file = dir / "model.pt";
-  save_shared_cnn(*model, ops->ops(), r.model_file);
+  std::filesystem::create_directories(dir);
+  net.save(r.model_file);
   log->info("{}: {} parameters, test accuracy {:.4f}", label, r.params, test.accuracy);
   return r;
 }
@@ -176,6 +232,11 @@ TrainResult EnasCnnScratchTrainer::train(const Genotype& genotype, Dataset& data
 EnasCnnEvalTrainer::EnasCnnEvalTrainer(const Config& options, HostContext& ctx) : options_(options), ctx_(ctx) {}
 
 int64_t EnasCnnEvalTrainer::count_params(const Genotype& genotype, Dataset&) {
+  if (is_macro(genotype)) {
+    const MacroArc arc = genotype_macro(genotype, "enas-cnn-eval");
+    MacroCnn shared = load_macro_cnn(options_.get_string("model_file"), c10::Device(c10::kCPU));
+    return count_parameters(MacroCnnImpl(shared->config(), arc));  // the weights this arc uses
+  }
   auto ops = ctx_.operation_set(options_.get_string("operation_set"));
   const CnnArc arc = genotype_arc(genotype, ops->ops(), "enas-cnn-eval");
   SharedCnn shared = load_shared_cnn(options_.get_string("model_file"), *ops, c10::Device(c10::kCPU));
@@ -184,14 +245,13 @@ int64_t EnasCnnEvalTrainer::count_params(const Genotype& genotype, Dataset&) {
 }
 
 TrainResult EnasCnnEvalTrainer::train(const Genotype& genotype, Dataset& data) {
+  if (is_macro(genotype)) return train_macro(genotype, data);
   auto ops = ctx_.operation_set(options_.get_string("operation_set"));
   const CnnArc arc = genotype_arc(genotype, ops->ops(), "enas-cnn-eval");
   const std::filesystem::path file = options_.get_string("model_file");
   SharedCnn model = load_shared_cnn(file, *ops, ctx_.device());
   const auto& c = model->config();
-  const auto& info = data.info();
-  if (info.input_shape != std::vector<int64_t>{c.in_channels, c.height, c.width} || info.num_outputs != c.num_classes)
-    throw Error("enas-cnn-eval: '" + file.string() + "' was trained on other inputs/classes than dataset '" + info.name + "'");
+  check_inputs(file, c.in_channels, c.height, c.width, c.num_classes, data.info());
   if (arc.normal.nodes() != c.num_nodes)
     throw Error("enas-cnn-eval: the genotype has " + std::to_string(arc.normal.nodes()) + " nodes per cell, the model " +
                 std::to_string(c.num_nodes));
@@ -206,6 +266,34 @@ TrainResult EnasCnnEvalTrainer::train(const Genotype& genotype, Dataset& data) {
   TrainResult r;
   r.params = count_parameters(SharedCnnImpl(c, *ops, arc));  // the weights this arc uses (file already loaded)
   const Accuracy v = evaluate_accuracy(*model, arc, *valid, max_batches), t = evaluate_accuracy(*model, arc, *test, max_batches);
+  r.metrics["valid_accuracy"] = v.accuracy;
+  r.metrics["test_accuracy"] = t.accuracy;
+  r.metrics["test_loss"] = t.loss;
+  r.model_file = file;
+  return r;
+}
+
+TrainResult EnasCnnEvalTrainer::train_macro(const Genotype& genotype, Dataset& data) {
+  const MacroArc arc = genotype_macro(genotype, "enas-cnn-eval");
+  const std::filesystem::path file = options_.get_string("model_file");
+  MacroCnn model = load_macro_cnn(file, ctx_.device());
+  const auto& c = model->config();
+  check_inputs(file, c.in_channels, c.height, c.width, c.num_classes, data.info());
+  if (arc.layers() != c.num_layers)
+    throw Error("enas-cnn-eval: the genotype has " + std::to_string(arc.layers()) + " layers, the model " +
+                std::to_string(c.num_layers));
+  model->train();  // the search normalises with batch statistics; so does its evaluation
+  LoaderOptions eo;
+  eo.batch_size = options_.get_int("eval_batch_size");
+  eo.shuffle = false;
+  eo.device = ctx_.device();
+  const int64_t max_batches = options_.get_int("max_batches");
+  auto valid = data.loader(Split::Valid, eo);
+  auto test = data.loader(Split::Test, eo);
+  const ImageForward forward = [&](const at::Tensor& x) { return model->forward(x, arc, false); };
+  TrainResult r;
+  r.params = count_parameters(MacroCnnImpl(c, arc));  // the weights this arc uses
+  const Accuracy v = evaluate_accuracy(forward, *valid, max_batches), t = evaluate_accuracy(forward, *test, max_batches);
   r.metrics["valid_accuracy"] = v.accuracy;
   r.metrics["test_accuracy"] = t.accuracy;
   r.metrics["test_loss"] = t.loss;

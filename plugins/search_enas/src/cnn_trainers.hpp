@@ -1,5 +1,7 @@
 #pragma once
-// Trainers for ENAS CNN genotypes (space "enas-cnn"):
+// Trainers for ENAS CNN genotypes (space "enas-cnn", and "enas-cnn-macro" for the macro
+// space: its final network doubles the width at each reduction and has neither drop path
+// nor an auxiliary head, so drop_path_keep / auxiliary / aux_weight do not apply):
 //  - enas-cnn-scratch: builds the fixed network of the derived cells (authors' micro_child
 //    with a fixed arc: only the chosen ops exist) and trains it from scratch with the
 //    authors' final recipe (Nesterov SGD, cosine with warm restarts, drop path scaled by
@@ -32,6 +34,8 @@ class EnasCnnEvalTrainer final : public Trainer {
   TrainResult train(const Genotype& genotype, Dataset& data) override;
 
  private:
+  TrainResult train_macro(const Genotype& genotype, Dataset& data);
+
   Config options_;
   HostContext& ctx_;
 };

@@ -57,12 +57,16 @@ Accuracy batch_accuracy(const at::Tensor& logits, const at::Tensor& target) {
 }
 
 Accuracy evaluate_accuracy(SharedCnnImpl& model, const CnnArc& arc, BatchLoader& loader, int64_t max_batches) {
+  return evaluate_accuracy([&](const at::Tensor& x) { return model.forward(x, arc, false); }, loader, max_batches);
+}
+
+Accuracy evaluate_accuracy(const ImageForward& forward, BatchLoader& loader, int64_t max_batches) {
   at::NoGradGuard no_grad;
   loader.start_epoch(0);
   double correct = 0, loss = 0;
   int64_t n = 0, batches = 0;
   while (auto b = loader.next()) {
-    at::Tensor logits = model.forward(b->input, arc, false);
+    at::Tensor logits = forward(b->input);
     const int64_t k = b->target.size(0);
     correct += logits.argmax(1).eq(b->target).sum().item<double>();
     loss += at::cross_entropy_loss(logits, b->target).item<double>() * static_cast<double>(k);
@@ -94,6 +98,28 @@ SharedCnn load_shared_cnn(const std::filesystem::path& file, const OperationSet&
   std::optional<CnnArc> arc;
   if (meta.contains("arc")) arc = arc_from_json(meta["arc"]);
   SharedCnn model(SharedCnnConfig::from_json(meta.at("config")), ops, arc);
+  read_model_weights(archive, *model, device);
+  return model;
+}
+
+namespace {
+constexpr const char* kMacroFormat = "nashost-enas-macro-cnn";
+constexpr const char* kWrittenBy = "the enas strategy with network = \"cnn\" writes search/shared_model.pt in its run directory";
+}  // namespace
+
+void save_macro_cnn(MacroCnnImpl& model, const std::filesystem::path& file) {
+  Json meta{{"format", kMacroFormat}, {"version", 1}, {"config", model.config().to_json()}};
+  if (model.fixed_arc()) meta["arc"] = macro_to_seq(*model.fixed_arc());
+  write_model_archive(model, meta, file);
+}
+
+MacroCnn load_macro_cnn(const std::filesystem::path& file, c10::Device device) {
+  torch::serialize::InputArchive archive;
+  const Json meta = open_model_archive(archive, file, device, kMacroFormat, "ENAS macro CNN model file", kWrittenBy);
+  const MacroCnnConfig config = MacroCnnConfig::from_json(meta.at("config"));
+  std::optional<MacroArc> arc;
+  if (meta.contains("arc")) arc = macro_from_seq(meta["arc"].get<std::vector<int>>(), static_cast<int>(config.num_layers));
+  MacroCnn model(config, arc);
   read_model_weights(archive, *model, device);
   return model;
 }

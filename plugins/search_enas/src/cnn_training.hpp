@@ -4,6 +4,7 @@
 // child weights, and accuracy over a split.
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -11,6 +12,7 @@
 #include <torch/optim/optimizer.h>
 
 #include "cnn_arc.hpp"
+#include "macro_cnn.hpp"
 #include "nashost/dataset.hpp"
 #include "shared_cnn.hpp"
 
@@ -41,8 +43,11 @@ struct Accuracy {
   double accuracy = 0, loss = 0;
   int64_t examples = 0;
 };
-/// Runs `arc` over one epoch of `loader` (max_batches 0 = all), no grad, no dropout, in
-/// whatever train/eval mode `model` is in.
+/// Logits of a batch of images (a network with its architecture; no dropout).
+using ImageForward = std::function<at::Tensor(const at::Tensor&)>;
+/// Runs `forward` over one epoch of `loader` (max_batches 0 = all), no grad, in whatever
+/// train/eval mode its network is in.
+Accuracy evaluate_accuracy(const ImageForward& forward, BatchLoader& loader, int64_t max_batches = 0);
 Accuracy evaluate_accuracy(SharedCnnImpl& model, const CnnArc& arc, BatchLoader& loader, int64_t max_batches = 0);
 /// Accuracy and loss of one batch.
 Accuracy batch_accuracy(const at::Tensor& logits, const at::Tensor& target);
@@ -53,5 +58,10 @@ void save_shared_cnn(SharedCnnImpl& model, const std::vector<std::string>& op_na
 /// Throws nas::Error naming the file when it is missing, not an ENAS CNN model, or was
 /// written with other op names.
 SharedCnn load_shared_cnn(const std::filesystem::path& file, const OperationSet& ops, c10::Device device);
+
+/// The same for the macro space (format "nashost-enas-macro-cnn"): config and (fixed
+/// networks) the arc's flat sequence, plus the weights.
+void save_macro_cnn(MacroCnnImpl& model, const std::filesystem::path& file);
+MacroCnn load_macro_cnn(const std::filesystem::path& file, c10::Device device);
 
 }  // namespace nas::enas

@@ -34,30 +34,35 @@ void append(OptionList& a, const OptionList& b) { a.insert(a.end(), b.begin(), b
 }  // namespace
 
 namespace {
-// Options whose default depends on `network`: declared with the default "auto" and
-// resolved by resolve_network_defaults(). {key, rnn default (carpedm20), cnn default
-// (authors' micro search script cifar10_micro_search.sh)}.
+// Options whose default depends on `network` (and for cnn on `cnn_space`): declared with
+// the default "auto" and resolved by resolve_network_defaults(). {key, rnn default
+// (carpedm20), cnn micro default (authors' micro search script cifar10_micro_search.sh),
+// cnn macro default (method-enas.md §1.4/§2.4: the authors' macro search)}. Keys only the
+// cnn uses repeat the micro value in the rnn column.
 struct NetworkDefault {
   const char* key;
-  Json rnn, cnn;
+  Json rnn, cnn, macro;
 };
 const std::vector<NetworkDefault>& network_defaults() {
   static const std::vector<NetworkDefault> d = {
-      {"operation_set", "enas-rnn", "enas-cnn"},
-      {"num_blocks", 12, 5},
-      {"shared_steps", 400, 0},
-      {"controller_steps", 2000, 30},
-      {"controller_hid", 100, 64},
-      {"controller_lr", 3.5e-4, 3.5e-3},
-      {"softmax_temperature", 5.0, 0.0},
-      {"tanh_c", 2.5, 1.10},
-      {"ema_baseline_decay", 0.95, 0.99},
-      {"derive_samples", 100, 10},
-      {"batch_size", 64, 160},
-      {"eval_batch_size", 64, 100},
-      {"shared_lr", 20.0, 0.05},
-      {"shared_l2", 1e-7, 1e-4},
-      {"shared_grad_clip", 0.25, 5.0},
+      {"operation_set", "enas-rnn", "enas-cnn", "enas-cnn"},
+      {"num_blocks", 12, 5, 5},
+      {"shared_steps", 400, 0, 0},
+      {"controller_steps", 2000, 30, 50},
+      {"controller_hid", 100, 64, 64},
+      {"controller_lr", 3.5e-4, 3.5e-3, 1e-3},
+      {"softmax_temperature", 5.0, 0.0, 0.0},
+      {"tanh_c", 2.5, 1.10, 1.5},
+      {"ema_baseline_decay", 0.95, 0.99, 0.99},
+      {"derive_samples", 100, 10, 10},
+      {"batch_size", 64, 160, 128},
+      {"eval_batch_size", 64, 100, 100},
+      {"shared_lr", 20.0, 0.05, 0.05},
+      {"shared_l2", 1e-7, 1e-4, 2.5e-4},
+      {"shared_grad_clip", 0.25, 5.0, 5.0},
+      {"channels", 20, 20, 36},
+      {"num_layers", 6, 6, 12},
+      {"controller_num_aggregate", 10, 10, 20},
   };
   return d;
 }
@@ -66,7 +71,7 @@ void set_auto(OptionList& o) {
     for (auto& spec : o)
       if (spec.key == nd.key) {
         spec.default_value = "auto";
-        spec.help += " [auto: rnn " + nd.rnn.dump() + ", cnn " + nd.cnn.dump() + "]";
+        spec.help += " [auto: rnn " + nd.rnn.dump() + ", cnn micro " + nd.cnn.dump() + ", cnn macro " + nd.macro.dump() + "]";
       }
 }
 }  // namespace
@@ -74,16 +79,18 @@ void set_auto(OptionList& o) {
 Config resolve_network_defaults(const Config& options) {
   Json j = options.json();
   const bool cnn = j.value("network", std::string("rnn")) == "cnn";
+  const bool macro = cnn && j.value("cnn_space", std::string("micro")) == "macro";
   for (const auto& nd : network_defaults()) {
     auto it = j.find(nd.key);
-    if (it == j.end() || (it->is_string() && it->get<std::string>() == "auto")) j[nd.key] = cnn ? nd.cnn : nd.rnn;
+    if (it == j.end() || (it->is_string() && it->get<std::string>() == "auto"))
+      j[nd.key] = macro ? nd.macro : cnn ? nd.cnn : nd.rnn;
   }
   return Config(j, options.path());
 }
 
 OptionList search_options() {
   OptionList o = {
-      {"network", OptionType::String, "rnn", "rnn (recurrent cell, PTB-style LM) or cnn (micro cell search on images)"},
+      {"network", OptionType::String, "rnn", "rnn (recurrent cell, PTB-style LM) or cnn (image classification; space chosen by cnn_space)"},
       {"train_type", OptionType::String, "orig", "orig, flexible, hardcoded or random (cnn: orig or random)"},
       {"architecture", OptionType::String, "tree", "hardcoded: fixed topology, tree or chain"},
       {"num_blocks", OptionType::Int, 12, "nodes per cell (flexible: the maximum)"},
@@ -105,9 +112,13 @@ OptionList search_options() {
       {"derive_samples", OptionType::Int, 100, "DAGs sampled by the per-epoch derive"},
       {"eval_full_valid", OptionType::Bool, true, "evaluate the derived DAG on the whole validation set each epoch"},
       {"log_step", OptionType::Int, 50, "per-step scalars every this many steps"},
-      // cnn only (authors' micro search script values)
-      {"channels", OptionType::Int, 20, "cnn: channels of the first cells (doubled at each reduction)"},
-      {"num_layers", OptionType::Int, 6, "cnn: normal cells; two reduction cells come on top"},
+      // cnn only (authors' micro search script values; macro: method-enas.md §1.4/§2.4)
+      {"cnn_space", OptionType::String, "micro",
+       "cnn: search space, micro (normal + reduction cell) or macro (whole network: per layer an op and skips)"},
+      {"channels", OptionType::Int, 20, "cnn: micro: channels of the first cells (doubled at each reduction); macro: width"},
+      {"num_layers", OptionType::Int, 6, "cnn: micro: normal cells, two reduction cells come on top; macro: layers"},
+      {"skip_target", OptionType::Float, 0.4, "cnn macro: skip probability the KL skip penalty pulls towards"},
+      {"skip_weight", OptionType::Float, 0.8, "cnn macro: weight of the KL skip penalty in the controller loss"},
       {"keep_prob", OptionType::Float, 0.9, "cnn: dropout keep probability before the classifier"},
       {"op_tanh_reduce", OptionType::Float, 2.5, "cnn: op logits use tanh_c / op_tanh_reduce"},
       {"controller_num_aggregate", OptionType::Int, 10, "cnn: sampled arcs per controller update (gradients averaged)"},

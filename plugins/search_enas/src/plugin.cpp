@@ -11,7 +11,7 @@ static void register_components(nas::Registrar& r) {
   using namespace nas::enas;
   r.add_strategy({"enas",
                   "ENAS (Pham et al. 2018): RL controller + shared weights; network = \"rnn\" (RNN cell, PTB/WikiText-2) "
-                  "or \"cnn\" (micro cell search on images)",
+                  "or \"cnn\" (images; cnn_space = \"micro\" cells or \"macro\" whole network)",
                   search_options()},
                  [](const nas::Config& o, std::shared_ptr<nas::Dataset> data,
                     nas::HostContext& ctx) -> std::shared_ptr<nas::SearchStrategy> {
@@ -26,11 +26,11 @@ static void register_components(nas::Registrar& r) {
                  eval_options()},
                 [](const nas::Config& o, nas::HostContext& ctx) { return std::make_shared<EnasRnnEvalTrainer>(o, ctx); });
   r.add_trainer({"enas-cnn-scratch",
-                 "trains the network of an ENAS CNN genotype (enas-cnn normal + reduction cell) from scratch; test accuracy",
+                 "trains the network of an ENAS CNN genotype (enas-cnn cells or enas-cnn-macro network) from scratch; test accuracy",
                  cnn_scratch_options()},
                 [](const nas::Config& o, nas::HostContext& ctx) { return std::make_shared<EnasCnnScratchTrainer>(o, ctx); });
   r.add_trainer({"enas-cnn-eval",
-                 "evaluates an enas-cnn genotype with the shared weights of an ENAS CNN search (no training)",
+                 "evaluates an enas-cnn or enas-cnn-macro genotype with the shared weights of an ENAS CNN search (no training)",
                  cnn_eval_options()},
                 [](const nas::Config& o, nas::HostContext& ctx) { return std::make_shared<EnasCnnEvalTrainer>(o, ctx); });
 }

@@ -1,0 +1,83 @@
+#pragma once
+// The ENAS macro-space child network (method-enas.md §2.4, the authors' macro space; no
+// reference PyTorch code exists, this follows the paper's description), used two ways:
+//  - shared (search): every layer holds all six op branches; one forward runs the
+//    branches a sampled arc picks, so weights are shared across architectures;
+//  - fixed (training from scratch): each layer holds only its arc's branch.
+// Layout: stem conv3x3 (C) -> BN; L layers; layer i: branch(layer i-1 or the stem), then
+// for i > 0 the sum with the selected earlier layers -> BN. Branches: conv / sep-conv
+// k x k = 1x1 conv-BN-ReLU then k x k (depthwise + pointwise) conv-BN-ReLU; pools =
+// 1x1 conv-BN-ReLU then 3x3 stride-1 pooling (pad 1; average excludes padding).
+// After layers L/3 - 1 and 2L/3 - 1 every layer so far goes through its own factorized
+// reduction (stride 2), so later skips see the same size; the width stays C in the search
+// network and doubles there when grow_channels (the final network). Then global average
+// pool -> dropout (1 - keep_prob) -> linear.
+#include <map>
+#include <optional>
+#include <vector>
+
+#include <ATen/core/Tensor.h>
+#include <torch/nn/module.h>
+#include <torch/nn/modules/batchnorm.h>
+#include <torch/nn/modules/conv.h>
+#include <torch/nn/modules/linear.h>
+
+#include "macro_arc.hpp"
+#include "nashost/config.hpp"
+#include "nashost/operation_set.hpp"
+
+namespace nas::enas {
+
+struct MacroCnnConfig {
+  int64_t in_channels = 3, height = 32, width = 32, num_classes = 10;
+  int64_t channels = 36;    ///< C (of the first layers when grow_channels)
+  int64_t num_layers = 12;  ///< L
+  double keep_prob = 0.9;
+  bool grow_channels = false;  ///< double C at each factorized reduction (the final network)
+  Json to_json() const;
+  static MacroCnnConfig from_json(const Json& j);
+  /// Layers after which all layers so far are reduced: L/3 - 1 and 2L/3 - 1 (those >= 0, distinct).
+  std::vector<int64_t> reductions_after() const;
+};
+
+/// One op branch: 1x1 conv-BN-ReLU from c_in to c, then the op at c channels.
+class MacroBranchImpl : public torch::nn::Module {
+ public:
+  MacroBranchImpl(int op, int64_t c_in, int64_t c);
+  at::Tensor forward(const at::Tensor& x);
+
+ private:
+  int op_;
+  torch::nn::Conv2d in_conv_{nullptr}, conv_{nullptr}, point_{nullptr};
+  torch::nn::BatchNorm2d in_bn_{nullptr}, bn_{nullptr};
+};
+TORCH_MODULE(MacroBranch);
+
+class MacroCnnImpl : public torch::nn::Module {
+ public:
+  /// Throws ConfigError on bad sizes (the input must halve at both reductions).
+  MacroCnnImpl(MacroCnnConfig config, std::optional<MacroArc> fixed = std::nullopt);
+  at::Tensor forward(const at::Tensor& x, const MacroArc& arc, bool dropout);
+  /// Fixed network: forward with its own arc.
+  at::Tensor forward(const at::Tensor& x, bool dropout);
+  const MacroCnnConfig& config() const { return config_; }
+  const std::optional<MacroArc>& fixed_arc() const { return fixed_; }
+  /// Channels of each layer's output, for tests.
+  std::vector<int64_t> layer_channels() const { return widths_; }
+
+ private:
+  MacroBranch& branch(int layer, int op);
+
+  MacroCnnConfig config_;
+  std::optional<MacroArc> fixed_;
+  std::vector<int64_t> widths_;
+  torch::nn::Conv2d stem_conv_{nullptr};
+  torch::nn::BatchNorm2d stem_bn_{nullptr};
+  std::vector<std::map<int, MacroBranch>> branches_;  ///< [layer][op]
+  std::vector<torch::nn::BatchNorm2d> sum_bn_;        ///< [layer]; null for layer 0
+  std::map<int64_t, std::vector<std::shared_ptr<Op>>> reduce_;  ///< after layer r: one reduction per layer 0..r
+  torch::nn::Linear classifier_{nullptr};
+};
+TORCH_MODULE(MacroCnn);
+
+}  // namespace nas::enas

@@ -1,0 +1,109 @@
+// The micro (cell) space behind the CnnSearchSpace interface, and the space factory.
+#include <ATen/ATen.h>
+
+#include "cnn_controller.hpp"
+#include "cnn_space.hpp"
+#include "cnn_training.hpp"
+#include "macro_space.hpp"
+#include "nashost/error.hpp"
+#include "nashost/genotype_formats.hpp"
+#include "shared_cnn.hpp"
+
+namespace nas::enas {
+
+namespace {
+
+class MicroSpace final : public CnnSearchSpace {
+ public:
+  MicroSpace(const Config& o, const DatasetInfo& info, HostContext& ctx, bool random)
+      : ops_(ctx.operation_set(o.get_string("operation_set"))), nodes_(static_cast<int>(o.get_int("num_blocks"))) {
+    CnnControllerConfig cc;
+    cc.num_nodes = nodes_;
+    cc.num_ops = static_cast<int>(ops_->ops().size());
+    cc.hidden = static_cast<int>(o.get_int("controller_hid"));
+    cc.temperature = o.get_float("softmax_temperature");
+    cc.tanh_c = o.get_float("tanh_c");
+    cc.op_tanh_reduce = o.get_float("op_tanh_reduce");
+    cc.uniform = random;
+    controller_ = CnnController(cc);
+    SharedCnnConfig c;
+    c.in_channels = info.input_shape[0];
+    c.height = info.input_shape[1];
+    c.width = info.input_shape[2];
+    c.num_classes = info.num_outputs;
+    c.channels = o.get_int("channels");
+    c.num_layers = o.get_int("num_layers");
+    c.num_nodes = nodes_;
+    c.keep_prob = o.get_float("keep_prob");
+    shared_ = SharedCnn(c, *ops_);
+  }
+  const char* name() const override { return "micro"; }
+  torch::nn::Module& shared() override { return *shared_; }
+  torch::nn::Module& controller() override { return *controller_; }
+  int64_t num_decisions() const override { return controller_->num_decisions(); }
+
+  SpaceSample sample(int64_t batch) override {
+    CnnControllerSample s = controller_->sample(batch);
+    SpaceSample out{{}, s.log_probs, s.entropies, at::zeros({batch}, s.log_probs.options())};
+    for (const auto& a : s.arcs) {
+      ArcSeq seq = a.normal.seq;
+      seq.insert(seq.end(), a.reduce.seq.begin(), a.reduce.seq.end());
+      out.arcs.push_back(std::move(seq));
+    }
+    return out;
+  }
+  at::Tensor forward(const at::Tensor& x, const ArcSeq& arc, bool dropout) override {
+    return shared_->forward(x, cells(arc), dropout);
+  }
+  Genotype genotype(const ArcSeq& arc) const override { return arc_genotype(cells(arc), ops_->ops()); }
+  std::string summary(const ArcSeq& arc) const override { return arc_summary(cells(arc), ops_->ops()); }
+  std::vector<std::pair<std::string, std::string>> pictures(const ArcSeq& arc, const std::string& caption) const override {
+    const Genotype g = genotype(arc);
+    return {{"normal", cell_to_dot(g.normal, "normal cell, " + caption)},
+            {"reduce", cell_to_dot(g.reduce, "reduce cell, " + caption)}};
+  }
+  void save_shared(const std::filesystem::path& file) override { save_shared_cnn(*shared_, ops_->ops(), file); }
+  std::string describe() const override {
+    const auto& c = shared_->config();
+    return "micro space: shared CNN " + std::to_string(count_parameters(*shared_)) + " parameters (" +
+           std::to_string(c.num_layers + 2) + " cells of " + std::to_string(c.num_nodes) + " nodes, C=" +
+           std::to_string(c.channels) + "), controller " + std::to_string(num_decisions()) + " decisions";
+  }
+
+ private:
+  CnnArc cells(const ArcSeq& arc) const {
+    if (arc.size() != static_cast<size_t>(8 * nodes_))
+      throw Error("enas micro space: an arc of " + std::to_string(arc.size()) + " entries, expected " +
+                  std::to_string(8 * nodes_));
+    CnnArc a;
+    a.normal.seq.assign(arc.begin(), arc.begin() + 4 * nodes_);
+    a.reduce.seq.assign(arc.begin() + 4 * nodes_, arc.end());
+    return a;
+  }
+
+  std::shared_ptr<const OperationSet> ops_;
+  int nodes_;
+  CnnController controller_{nullptr};
+  SharedCnn shared_{nullptr};
+};
+
+}  // namespace
+
+const std::vector<std::string>& cnn_space_names() {
+  static const std::vector<std::string> names = {"micro", "macro"};
+  return names;
+}
+
+std::unique_ptr<CnnSearchSpace> make_cnn_space(const Config& o, const DatasetInfo& info, HostContext& ctx, bool random) {
+  if (info.task != Task::Classification || info.input_shape.size() != 3)
+    throw ConfigError("enas (network = \"cnn\"): dataset '" + info.name +
+                      "' is not an image classification dataset (needs C,H,W inputs and classes)");
+  const std::string space = o.get_string("cnn_space");
+  if (space == "micro") return std::make_unique<MicroSpace>(o, info, ctx, random);
+  if (space == "macro") return make_macro_space(o, info, random);
+  std::string valid;
+  for (const auto& n : cnn_space_names()) valid += (valid.empty() ? "" : ", ") + n;
+  throw ConfigError(o.full_key("cnn_space") + ": unknown '" + space + "'; valid: " + valid);
+}
+
+}  // namespace nas::enas
