@@ -2,6 +2,7 @@
 // data; prints ONE line with the median milliseconds per step and the peak memory
 // (CUDA: the c10 caching allocator's peak of allocated bytes; CPU: peak RSS from getrusage).
 //   nashost-bench-darts --order 2 --batch 64 --size 32 --channels 16 --layers 8 --device cpu --steps 5
+// --per-edge runs the supernet edge by edge (the path before edge batching) for comparison.
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -25,6 +26,7 @@
 int main(int argc, char** argv) try {
   int64_t order = 2, batch = 64, size = 32, channels = 16, layers = 8, steps = 5, warmup = 1;
   std::string device = "cpu";
+  bool batch_edges = true;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto value = [&]() -> std::string {
@@ -39,7 +41,8 @@ int main(int argc, char** argv) try {
     else if (a == "--steps") steps = std::stoll(value());
     else if (a == "--warmup") warmup = std::stoll(value());
     else if (a == "--device") device = value();
-    else throw nas::ConfigError("unknown argument '" + a + "' (--order --batch --size --channels --layers --device --steps --warmup)");
+    else if (a == "--per-edge") batch_edges = false;
+    else throw nas::ConfigError("unknown argument '" + a + "' (--order --batch --size --channels --layers --device --steps --warmup --per-edge)");
   }
   const bool cuda = device.rfind("cuda", 0) == 0;
   if (cuda && !torch::cuda::is_available()) throw nas::ConfigError("--device cuda: no CUDA device available");
@@ -50,7 +53,7 @@ int main(int argc, char** argv) try {
   ctx.add_operation_set("darts", std::make_shared<nas::nn::DartsOperationSet>());
   auto data = nas::darts::TensorDataset::random(batch * 2, 3, size, 10, 0);
   nas::Json opts = {{"order", order}, {"batch_size", batch}, {"channels", channels}, {"layers", layers},
-                    {"epochs", 1}, {"plots", false}};
+                    {"epochs", 1}, {"plots", false}, {"batch_edges", batch_edges}};
   nas::darts::DartsSearch search(nas::Config::validated(opts, nas::darts::search_options(), "bench"), data, ctx);
   nas::LoaderOptions lo;
   lo.batch_size = batch;
@@ -84,8 +87,8 @@ int main(int argc, char** argv) try {
     peak_mib = static_cast<double>(ru.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
     what = "peak_rss";
   }
-  std::printf("darts order=%lld batch=%lld size=%lld C=%lld L=%lld device=%s steps=%lld: median %.1f ms/step, %s %.0f MiB\n",
-              static_cast<long long>(order), static_cast<long long>(batch), static_cast<long long>(size),
+  std::printf("darts%s order=%lld batch=%lld size=%lld C=%lld L=%lld device=%s steps=%lld: median %.1f ms/step, %s %.0f MiB\n",
+              batch_edges ? "" : " (per-edge)", static_cast<long long>(order), static_cast<long long>(batch), static_cast<long long>(size),
               static_cast<long long>(channels), static_cast<long long>(layers), device.c_str(),
               static_cast<long long>(steps), median, what.c_str(), peak_mib);
   return 0;

@@ -32,6 +32,8 @@ const OptionList& search_options() {
       {"layers", OptionType::Int, 8, "cells of the supernet (reductions at L/3 and 2L/3)"},
       {"nodes", OptionType::Int, 4, "intermediate nodes per cell"},
       {"stem_multiplier", OptionType::Int, 3, "stem width = stem_multiplier * channels"},
+      {"batch_edges", OptionType::Bool, true,
+       "run the edges that share an input as grouped kernels (same result, faster); false = edge by edge"},
       {"operation_set", OptionType::String, "darts", "operation set providing the candidate ops"},
       {"w_lr", OptionType::Float, 0.025, "weight learning rate (cosine-annealed)"},
       {"w_lr_min", OptionType::Float, 0.001, "final weight learning rate"},
@@ -83,6 +85,7 @@ DartsSearch::DartsSearch(const Config& o, std::shared_ptr<Dataset> data, HostCon
   so.layers = o.get_int("layers");
   so.nodes = nodes_;
   so.stem_multiplier = o.get_int("stem_multiplier");
+  so.batch_edges = o.get_bool("batch_edges");
   net_ = nn::DartsSearchNetwork(so, ctx.operation_set(o.get_string("operation_set")));
   net_->to(device_);
   const int64_t e = net_->num_edges(), ops = net_->num_ops();

@@ -14,6 +14,8 @@ void net_options(OptionList& o) {
   o.push_back({"channels", OptionType::Int, 16, "initial cell width C"});
   o.push_back({"nodes", OptionType::Int, 4, "intermediate nodes per cell"});
   o.push_back({"stem_multiplier", OptionType::Int, 3, "stem width = stem_multiplier * channels"});
+  o.push_back({"batch_edges", OptionType::Bool, true,
+               "run the edges that share an input as grouped kernels (same result, faster); false = edge by edge"});
 }
 
 NetSettings parse_net(const Config& c) {
@@ -23,6 +25,7 @@ NetSettings parse_net(const Config& c) {
   n.channels = c.get_int("channels");
   n.nodes = c.get_int("nodes");
   n.stem_multiplier = c.get_int("stem_multiplier");
+  n.batch_edges = c.get_bool("batch_edges");
   if (n.layers < 1) throw ConfigError(c.full_key("layers") + " must be at least 1");
   if (n.channels < 2 || n.channels % 2)
     throw ConfigError(c.full_key("channels") + " must be an even number ≥ 2 (FactorizedReduce halves it)");
@@ -48,6 +51,7 @@ nn::SearchNetworkOptions NetSettings::for_data(const DatasetInfo& info) const {
   o.layers = layers;
   o.nodes = nodes;
   o.stem_multiplier = stem_multiplier;
+  o.batch_edges = batch_edges;
   return o;
 }
 

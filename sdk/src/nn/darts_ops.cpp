@@ -31,11 +31,14 @@ PoolOp::PoolOp(Kind kind, int64_t channels, int64_t stride, bool with_bn, bool a
   if (with_bn) bn_ = register_module("bn", batch_norm(channels, affine));
 }
 
+at::Tensor PoolOp::pool(const at::Tensor& x) const {
+  return kind_ == Kind::Max ? at::max_pool2d(x, {3, 3}, {stride_, stride_}, {1, 1})
+                            : at::avg_pool2d(x, {3, 3}, {stride_, stride_}, {1, 1}, /*ceil_mode=*/false,
+                                             /*count_include_pad=*/false);
+}
+
 at::Tensor PoolOp::forward(const at::Tensor& x) {
-  at::Tensor y = kind_ == Kind::Max
-                     ? at::max_pool2d(x, {3, 3}, {stride_, stride_}, {1, 1})
-                     : at::avg_pool2d(x, {3, 3}, {stride_, stride_}, {1, 1}, /*ceil_mode=*/false,
-                                      /*count_include_pad=*/false);
+  const at::Tensor y = pool(x);
   return bn_ ? bn_->forward(y) : y;
 }
 

@@ -4,6 +4,7 @@
 
 #include "nashost/error.hpp"
 #include "nashost/nn/darts_ops.hpp"
+#include "edge_batch.hpp"
 
 namespace nas::nn {
 
@@ -48,8 +49,8 @@ at::Tensor MixedOpImpl::forward_single(const at::Tensor& x, int64_t index) {
 }
 
 SearchCellImpl::SearchCellImpl(const OperationSet& set, int64_t nodes, int64_t c_pp, int64_t c_p,
-                               int64_t c, bool reduction, bool reduction_prev)
-    : nodes_(nodes), reduction_(reduction) {
+                               int64_t c, bool reduction, bool reduction_prev, bool batch_edges)
+    : nodes_(nodes), reduction_(reduction), batch_edges_(batch_edges) {
   if (reduction_prev)
     pre0_ = register_module("preprocess0", std::make_shared<FactorizedReduce>(c_pp, c, false));
   else
@@ -60,6 +61,48 @@ SearchCellImpl::SearchCellImpl(const OperationSet& set, int64_t nodes, int64_t c
       const int64_t stride = reduction && j < 2 ? 2 : 1;
       edges_.push_back(register_module("edge" + std::to_string(edges_.size()), MixedOp(set, c, stride)));
     }
+  // Batches of edges that read the same states (see Batch).
+  batches_.resize(static_cast<size_t>(nodes));
+  int64_t e = 0;
+  for (int64_t i = 0; i < nodes; ++i)
+    for (int64_t j = 0; j < 2 + i; ++j, ++e) {
+      Batch& b = batches_[static_cast<size_t>(j < 2 ? 0 : j - 1)];
+      b.edges.push_back(e);
+      b.inputs.push_back(j);
+      b.targets.push_back(i);
+    }
+  for (auto& b : batches_) {
+    std::vector<std::vector<std::shared_ptr<Op>>> ops;
+    for (int64_t edge : b.edges) ops.push_back(edges_[static_cast<size_t>(edge)]->ops());
+    b.run = std::make_shared<EdgeBatch>(std::move(ops));
+  }
+}
+
+at::Tensor SearchCellImpl::forward_batched(const at::Tensor& s0, const at::Tensor& s1, const at::Tensor& w) {
+  const bool per_example = w.dim() == 3;
+  std::vector<at::Tensor> states{pre0_->forward(s0), pre1_->forward(s1)};
+  std::vector<at::Tensor> node(static_cast<size_t>(nodes_));
+  for (size_t bi = 0; bi < batches_.size(); ++bi) {
+    Batch& b = batches_[bi];
+    if (!b.index.defined() || b.index.device() != w.device())
+      b.index = at::tensor(b.edges, at::TensorOptions().dtype(at::kLong)).to(w.device());
+    std::vector<at::Tensor> xs;
+    for (int64_t j : b.inputs) xs.push_back(states[static_cast<size_t>(j)]);
+    const at::Tensor y = b.run->forward(xs, w.index_select(per_example ? 1 : 0, b.index));  // [N, k, C, H, W]
+    if (bi == 0) {
+      // The edges from s0 and s1 come in pairs per node: one sum gives every node's part.
+      const at::Tensor pairs = y.view({y.size(0), nodes_, 2, y.size(2), y.size(3), y.size(4)}).sum(2);
+      for (int64_t i = 0; i < nodes_; ++i) node[static_cast<size_t>(i)] = pairs.select(1, i);
+    } else {
+      for (size_t p = 0; p < b.targets.size(); ++p) {
+        auto& sum = node[static_cast<size_t>(b.targets[p])];
+        sum = sum + y.select(1, static_cast<int64_t>(p));
+      }
+    }
+    // Node bi now has all its inputs (batches 0..bi): it becomes state bi + 2.
+    states.push_back(node[bi]);
+  }
+  return at::cat(std::vector<at::Tensor>(states.begin() + 2, states.end()), 1);
 }
 
 at::Tensor SearchCellImpl::run(const at::Tensor& s0, const at::Tensor& s1,
@@ -78,6 +121,7 @@ at::Tensor SearchCellImpl::run(const at::Tensor& s0, const at::Tensor& s1,
 }
 
 at::Tensor SearchCellImpl::forward(const at::Tensor& s0, const at::Tensor& s1, const at::Tensor& w) {
+  if (batch_edges_) return forward_batched(s0, s1, w);
   const bool per_example = w.dim() == 3;
   return run(s0, s1, [&](int64_t e, const at::Tensor& x) {
     return edges_[static_cast<size_t>(e)]->forward(x, per_example ? w.select(1, e) : w.select(0, e));
@@ -113,7 +157,7 @@ DartsSearchNetworkImpl::DartsSearchNetworkImpl(const SearchNetworkOptions& o,
     const bool reduction = i == red[0] || i == red[1];
     if (reduction) c *= 2;
     cells_.push_back(register_module("cell" + std::to_string(i),
-                                     SearchCell(*ops_, o.nodes, c_pp, c_p, c, reduction, reduction_prev)));
+                                     SearchCell(*ops_, o.nodes, c_pp, c_p, c, reduction, reduction_prev, o.batch_edges)));
     shapes_.push_back({reduction, c});
     reduction_prev = reduction;
     c_pp = c_p;
@@ -122,6 +166,11 @@ DartsSearchNetworkImpl::DartsSearchNetworkImpl(const SearchNetworkOptions& o,
   feature_dim_ = c_p;
   num_edges_ = cell_edge_count(o.nodes);
   classifier_ = register_module("classifier", torch::nn::Linear(c_p, o.num_outputs));
+}
+
+void DartsSearchNetworkImpl::set_batch_edges(bool on) {
+  options_.batch_edges = on;
+  for (auto& c : cells_) c->set_batch_edges(on);
 }
 
 at::Tensor DartsSearchNetworkImpl::run_cells(

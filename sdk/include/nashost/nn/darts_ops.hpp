@@ -48,6 +48,10 @@ class NASHOST_SDK_API PoolOp : public Op {
   enum class Kind { Max, Avg };
   PoolOp(Kind kind, int64_t channels, int64_t stride, bool with_bn, bool affine);
   at::Tensor forward(const at::Tensor& x) override;
+  /// The pooling alone (no BN).
+  at::Tensor pool(const at::Tensor& x) const;
+  /// Null when the op has no BN.
+  const torch::nn::BatchNorm2d& bn() const { return bn_; }
 
  private:
   Kind kind_;
@@ -72,6 +76,9 @@ class NASHOST_SDK_API DilConv : public Op {
   DilConv(int64_t c_in, int64_t c_out, int64_t kernel, int64_t stride, int64_t padding,
           int64_t dilation, bool affine);
   at::Tensor forward(const at::Tensor& x) override;
+  const torch::nn::Conv2d& depthwise() const { return depthwise_; }
+  const torch::nn::Conv2d& pointwise() const { return pointwise_; }
+  const torch::nn::BatchNorm2d& bn() const { return bn_; }
 
  private:
   torch::nn::Conv2d depthwise_{nullptr};
@@ -84,6 +91,8 @@ class NASHOST_SDK_API SepConv : public Op {
  public:
   SepConv(int64_t c_in, int64_t c_out, int64_t kernel, int64_t stride, int64_t padding, bool affine);
   at::Tensor forward(const at::Tensor& x) override;
+  const DilConv& first() const { return *first_; }
+  const DilConv& second() const { return *second_; }
 
  private:
   std::shared_ptr<DilConv> first_;
@@ -96,6 +105,9 @@ class NASHOST_SDK_API FactorizedReduce : public Op {
  public:
   FactorizedReduce(int64_t c_in, int64_t c_out, bool affine);
   at::Tensor forward(const at::Tensor& x) override;
+  const torch::nn::Conv2d& conv1() const { return conv1_; }
+  const torch::nn::Conv2d& conv2() const { return conv2_; }
+  const torch::nn::BatchNorm2d& bn() const { return bn_; }
 
  private:
   torch::nn::Conv2d conv1_{nullptr};

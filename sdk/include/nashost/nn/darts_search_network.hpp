@@ -35,6 +35,9 @@ struct SearchNetworkOptions {
   int64_t layers = 8;
   int64_t nodes = 4;
   int64_t stem_multiplier = 3;
+  /// Run the edges of a cell that read the same states as grouped kernels (same result;
+  /// fewer, larger kernels: see sdk/src/nn/edge_batch.hpp). Off = one edge at a time.
+  bool batch_edges = true;
 };
 
 struct CellShape {
@@ -57,29 +60,44 @@ class NASHOST_SDK_API MixedOpImpl : public torch::nn::Module {
   /// Runs op `index` alone (weight 1). The zero op returns zeros of the right shape.
   at::Tensor forward_single(const at::Tensor& x, int64_t index);
   int64_t num_ops() const { return static_cast<int64_t>(ops_.size()); }
+  const std::vector<std::shared_ptr<Op>>& ops() const { return ops_; }
 
  private:
   std::vector<std::shared_ptr<Op>> ops_;
 };
 TORCH_MODULE(MixedOp);
 
+class EdgeBatch;
+
 class NASHOST_SDK_API SearchCellImpl : public torch::nn::Module {
  public:
   SearchCellImpl(const OperationSet& ops, int64_t nodes, int64_t c_pp, int64_t c_p, int64_t c,
-                 bool reduction, bool reduction_prev);
+                 bool reduction, bool reduction_prev, bool batch_edges = true);
   /// w: [E, O] or [N, E, O].
   at::Tensor forward(const at::Tensor& s0, const at::Tensor& s1, const at::Tensor& w);
   /// One op index per edge.
   at::Tensor forward_discrete(const at::Tensor& s0, const at::Tensor& s1, const std::vector<int64_t>& ops);
   bool reduction() const { return reduction_; }
+  void set_batch_edges(bool on) { batch_edges_ = on; }
+  bool batch_edges() const { return batch_edges_; }
 
  private:
+  /// One batch of edges sharing a source: batch 0 = all edges from s0 and s1 (in edge
+  /// order, so the two edges of a node are adjacent), batch b ≥ 1 = the edges from node b−1.
+  struct Batch {
+    std::vector<int64_t> edges, inputs, targets;  ///< per edge: edge index, input state, node
+    std::shared_ptr<EdgeBatch> run;
+    at::Tensor index;  ///< `edges` as a tensor on the weights' device (cached)
+  };
+  at::Tensor forward_batched(const at::Tensor& s0, const at::Tensor& s1, const at::Tensor& w);
   at::Tensor run(const at::Tensor& s0, const at::Tensor& s1,
                  const std::function<at::Tensor(int64_t, const at::Tensor&)>& edge);
   int64_t nodes_;
   bool reduction_;
   std::shared_ptr<Op> pre0_, pre1_;
   std::vector<MixedOp> edges_;
+  bool batch_edges_ = true;
+  std::vector<Batch> batches_;
 };
 TORCH_MODULE(SearchCell);
 
@@ -95,6 +113,8 @@ class NASHOST_SDK_API DartsSearchNetworkImpl : public torch::nn::Module {
   at::Tensor forward_discrete(const at::Tensor& x, const std::vector<int64_t>& ops_normal,
                               const std::vector<int64_t>& ops_reduce);
 
+  /// Switches the grouped edge kernels on or off (results agree; see SearchNetworkOptions).
+  void set_batch_edges(bool on);
   int64_t feature_dim() const { return feature_dim_; }
   int64_t num_edges() const { return num_edges_; }
   int64_t num_ops() const { return static_cast<int64_t>(ops_->ops().size()); }

@@ -1,0 +1,363 @@
+#include "edge_batch.hpp"
+
+#include <ATen/ATen.h>
+#include <torch/nn/modules/batchnorm.h>
+#include <torch/nn/modules/conv.h>
+
+#include <variant>
+
+#include "nashost/error.hpp"
+#include "nashost/nn/darts_ops.hpp"
+
+namespace nas::nn {
+
+namespace {
+
+/// The edges' inputs, concatenated along channels once and shared by all op columns.
+struct BatchInput {
+  const std::vector<at::Tensor>& xs;
+  at::Tensor raw_cat, relu_cat;
+  int64_t k() const { return static_cast<int64_t>(xs.size()); }
+  const at::Tensor& raw() {
+    if (!raw_cat.defined()) raw_cat = xs.size() == 1 ? xs[0] : at::cat(xs, 1);
+    return raw_cat;
+  }
+  /// relu(cat(x)) = cat(relu(x)): one kernel for every conv op of every edge of the batch.
+  const at::Tensor& relu() {
+    if (!relu_cat.defined()) relu_cat = at::relu(raw());
+    return relu_cat;
+  }
+};
+
+at::Tensor cat_or_self(const std::vector<at::Tensor>& ts) { return ts.size() == 1 ? ts[0] : at::cat(ts, 0); }
+
+template <class Get>
+at::Tensor cat_each(size_t k, Get get) {
+  std::vector<at::Tensor> ts;
+  ts.reserve(k);
+  for (size_t i = 0; i < k; ++i) ts.push_back(get(i));
+  return cat_or_self(ts);
+}
+
+/// k BatchNorm2d modules (one per edge) as one batch_norm over k·C channels.
+class GroupedBatchNorm {
+ public:
+  explicit GroupedBatchNorm(std::vector<torch::nn::BatchNorm2d> members) : m_(std::move(members)) {}
+
+  /// Same options everywhere and a fixed momentum; otherwise the column runs per edge.
+  static bool compatible(const std::vector<torch::nn::BatchNorm2d>& m) {
+    if (m.empty() || !m[0]) return false;
+    const auto& o = m[0]->options;
+    for (const auto& b : m) {
+      if (!b) return false;
+      const auto& p = b->options;
+      if (p.num_features() != o.num_features() || p.eps() != o.eps() || p.momentum() != o.momentum() ||
+          p.affine() != o.affine() || p.track_running_stats() != o.track_running_stats())
+        return false;
+    }
+    return o.momentum().has_value();
+  }
+
+  at::Tensor forward(const at::Tensor& x) {
+    const auto& o = m_[0]->options;
+    const bool training = m_[0]->is_training();
+    at::Tensor weight, bias;
+    if (o.affine()) {
+      weight = cat_each(m_.size(), [&](size_t i) { return m_[i]->weight; });
+      bias = cat_each(m_.size(), [&](size_t i) { return m_[i]->bias; });
+    }
+    if (o.track_running_stats()) {
+      share_buffers();
+      if (training) count_.add_(1);
+    }
+    return at::batch_norm(x, weight, bias, mean_, var_, training || !o.track_running_stats(), *o.momentum(),
+                          o.eps(), at::globalContext().userEnabledCuDNN());
+  }
+
+ private:
+  static bool is_view_of(const at::Tensor& t, const at::Tensor& base, int64_t offset) {
+    return t.defined() && base.defined() && t.is_alias_of(base) && t.device() == base.device() &&
+           t.storage_offset() == base.storage_offset() + offset;
+  }
+
+  /// Makes the members' running statistics views of mean_/var_/count_ (after copying their
+  /// current values), unless they already are.
+  void share_buffers() {
+    const int64_t c = m_[0]->options.num_features();
+    bool shared = true;
+    for (size_t i = 0; i < m_.size() && shared; ++i) {
+      const auto n = static_cast<int64_t>(i);
+      shared = is_view_of(m_[i]->running_mean, mean_, n * c) && is_view_of(m_[i]->running_var, var_, n * c) &&
+               is_view_of(m_[i]->num_batches_tracked, count_, n);
+    }
+    if (shared) return;
+    std::vector<at::Tensor> means, vars, counts;
+    for (auto& b : m_) {
+      means.push_back(b->running_mean);
+      vars.push_back(b->running_var);
+      counts.push_back(b->num_batches_tracked.reshape({1}));
+    }
+    // Fresh tensors even for k = 1: the base must own its storage.
+    mean_ = at::cat(means, 0);
+    var_ = at::cat(vars, 0);
+    count_ = at::cat(counts, 0);
+    for (size_t i = 0; i < m_.size(); ++i) {
+      const auto n = static_cast<int64_t>(i);
+      m_[i]->running_mean.set_data(mean_.narrow(0, n * c, c));
+      m_[i]->running_var.set_data(var_.narrow(0, n * c, c));
+      m_[i]->num_batches_tracked.set_data(count_.select(0, n));
+    }
+  }
+
+  std::vector<torch::nn::BatchNorm2d> m_;
+  at::Tensor mean_, var_, count_;
+};
+
+/// Plain integer pair of a Conv2d's padding; false for 'same'/'valid' or non-zero padding modes.
+bool explicit_padding(const torch::nn::detail::ConvNdOptions<2>& o, std::vector<int64_t>& out) {
+  if (!std::holds_alternative<torch::ExpandingArray<2>>(o.padding())) return false;
+  if (!std::holds_alternative<torch::enumtype::kZeros>(o.padding_mode())) return false;
+  const auto& p = std::get<torch::ExpandingArray<2>>(o.padding());
+  out = {p->at(0), p->at(1)};
+  return true;
+}
+
+/// k convolutions with identical options, one per edge, as one grouped convolution over
+/// the edges' channel blocks.
+class GroupedConv {
+ public:
+  static bool compatible(const std::vector<torch::nn::Conv2d>& convs) {
+    const auto& o = convs[0]->options;
+    std::vector<int64_t> pad0;
+    if (!explicit_padding(o, pad0)) return false;
+    for (const auto& c : convs) {
+      const auto& p = c->options;
+      std::vector<int64_t> pad;
+      if (!explicit_padding(p, pad) || pad != pad0 || p.in_channels() != o.in_channels() ||
+          p.out_channels() != o.out_channels() || *p.kernel_size() != *o.kernel_size() ||
+          *p.stride() != *o.stride() || *p.dilation() != *o.dilation() || p.groups() != o.groups() ||
+          p.bias() != o.bias())
+        return false;
+    }
+    return true;
+  }
+
+  explicit GroupedConv(std::vector<torch::nn::Conv2d> convs) : c_(std::move(convs)) {
+    explicit_padding(c_[0]->options, padding_);
+  }
+
+  /// x: [N, k·Cin, H, W] in edge blocks → [N, k·Cout, H', W'].
+  at::Tensor forward(const at::Tensor& x) const {
+    const auto& o = c_[0]->options;
+    const at::Tensor w = cat_each(c_.size(), [&](size_t i) { return c_[i]->weight; });
+    at::Tensor b;
+    if (o.bias()) b = cat_each(c_.size(), [&](size_t i) { return c_[i]->bias; });
+    const auto k = static_cast<int64_t>(c_.size());
+    return at::conv2d(x, w, b, *o.stride(), padding_, *o.dilation(), o.groups() * k);
+  }
+
+ private:
+  std::vector<torch::nn::Conv2d> c_;
+  std::vector<int64_t> padding_;
+};
+
+template <class T>
+std::vector<const T*> cast_all(const std::vector<std::shared_ptr<Op>>& ops) {
+  std::vector<const T*> out;
+  for (const auto& op : ops) {
+    const T* t = dynamic_cast<const T*>(op.get());
+    if (!t || typeid(*op) != typeid(T)) return {};  // a subclass may forward differently
+    out.push_back(t);
+  }
+  return out;
+}
+
+template <class T, class Get>
+auto gather(const std::vector<const T*>& ops, Get get) {
+  std::vector<std::decay_t<decltype(get(*ops[0]))>> out;
+  for (const T* op : ops) out.push_back(get(*op));
+  return out;
+}
+
+/// ReLU is applied by the caller: depthwise → pointwise → BN, all grouped.
+class GroupedDilConv {
+ public:
+  static bool compatible(const std::vector<const DilConv*>& ops) {
+    return !ops.empty() && GroupedConv::compatible(gather(ops, [](const DilConv& d) { return d.depthwise(); })) &&
+           GroupedConv::compatible(gather(ops, [](const DilConv& d) { return d.pointwise(); })) &&
+           GroupedBatchNorm::compatible(gather(ops, [](const DilConv& d) { return d.bn(); }));
+  }
+  explicit GroupedDilConv(const std::vector<const DilConv*>& ops)
+      : depthwise_(gather(ops, [](const DilConv& d) { return d.depthwise(); })),
+        pointwise_(gather(ops, [](const DilConv& d) { return d.pointwise(); })),
+        bn_(gather(ops, [](const DilConv& d) { return d.bn(); })) {}
+  at::Tensor forward(const at::Tensor& relu_x) { return bn_.forward(pointwise_.forward(depthwise_.forward(relu_x))); }
+
+ private:
+  GroupedConv depthwise_, pointwise_;
+  GroupedBatchNorm bn_;
+};
+
+}  // namespace
+
+class EdgeBatch::Column {
+ public:
+  virtual ~Column() = default;
+  /// The op's output for every edge, [N, k·C, H', W'] in edge blocks.
+  virtual at::Tensor run(BatchInput& in) = 0;
+};
+
+namespace {
+
+class IdentityColumn : public EdgeBatch::Column {
+ public:
+  at::Tensor run(BatchInput& in) override { return in.raw(); }
+};
+
+class PoolColumn : public EdgeBatch::Column {
+ public:
+  static bool compatible(const std::vector<const PoolOp*>& ops) {
+    if (ops.empty()) return false;
+    const bool with_bn = static_cast<bool>(ops[0]->bn());
+    for (const auto* p : ops)
+      if (static_cast<bool>(p->bn()) != with_bn) return false;
+    return !with_bn || GroupedBatchNorm::compatible(gather(ops, [](const PoolOp& p) { return p.bn(); }));
+  }
+  explicit PoolColumn(const std::vector<const PoolOp*>& ops) : first_(ops[0]) {
+    if (ops[0]->bn()) bn_.emplace(gather(ops, [](const PoolOp& p) { return p.bn(); }));
+  }
+  at::Tensor run(BatchInput& in) override {
+    // The edges' pools share kind and stride (same op of one set): pooling is per channel.
+    const at::Tensor y = first_->pool(in.raw());
+    return bn_ ? bn_->forward(y) : y;
+  }
+
+ private:
+  const PoolOp* first_;
+  std::optional<GroupedBatchNorm> bn_;
+};
+
+class DilConvColumn : public EdgeBatch::Column {
+ public:
+  explicit DilConvColumn(const std::vector<const DilConv*>& ops) : conv_(ops) {}
+  at::Tensor run(BatchInput& in) override { return conv_.forward(in.relu()); }
+
+ private:
+  GroupedDilConv conv_;
+};
+
+class SepConvColumn : public EdgeBatch::Column {
+ public:
+  static std::vector<const DilConv*> firsts(const std::vector<const SepConv*>& ops) {
+    return gather(ops, [](const SepConv& s) { return &s.first(); });
+  }
+  static std::vector<const DilConv*> seconds(const std::vector<const SepConv*>& ops) {
+    return gather(ops, [](const SepConv& s) { return &s.second(); });
+  }
+  static bool compatible(const std::vector<const SepConv*>& ops) {
+    return !ops.empty() && GroupedDilConv::compatible(firsts(ops)) && GroupedDilConv::compatible(seconds(ops));
+  }
+  explicit SepConvColumn(const std::vector<const SepConv*>& ops) : first_(firsts(ops)), second_(seconds(ops)) {}
+  at::Tensor run(BatchInput& in) override { return second_.forward(at::relu(first_.forward(in.relu()))); }
+
+ private:
+  GroupedDilConv first_, second_;
+};
+
+class FactorizedReduceColumn : public EdgeBatch::Column {
+ public:
+  static bool compatible(const std::vector<const FactorizedReduce*>& ops) {
+    return !ops.empty() &&
+           GroupedConv::compatible(gather(ops, [](const FactorizedReduce& f) { return f.conv1(); })) &&
+           GroupedConv::compatible(gather(ops, [](const FactorizedReduce& f) { return f.conv2(); })) &&
+           GroupedBatchNorm::compatible(gather(ops, [](const FactorizedReduce& f) { return f.bn(); }));
+  }
+  explicit FactorizedReduceColumn(const std::vector<const FactorizedReduce*>& ops)
+      : conv1_(gather(ops, [](const FactorizedReduce& f) { return f.conv1(); })),
+        conv2_(gather(ops, [](const FactorizedReduce& f) { return f.conv2(); })),
+        bn_(gather(ops, [](const FactorizedReduce& f) { return f.bn(); })) {}
+  at::Tensor run(BatchInput& in) override {
+    using at::indexing::Slice;
+    const at::Tensor& r = in.relu();
+    const at::Tensor a = conv1_.forward(r);
+    const at::Tensor b = conv2_.forward(r.index({Slice(), Slice(), Slice(1), Slice(1)}));
+    // Per edge: [conv1 half, conv2 half] — interleave the two halves edge by edge.
+    const int64_t n = a.size(0), k = in.k(), h = a.size(2), w = a.size(3);
+    const at::Tensor both = at::cat({a.reshape({n, k, -1, h, w}), b.reshape({n, k, -1, h, w})}, 2);
+    return bn_.forward(both.reshape({n, -1, h, w}));
+  }
+
+ private:
+  GroupedConv conv1_, conv2_;
+  GroupedBatchNorm bn_;
+};
+
+/// Any other op: edge by edge, outputs concatenated.
+class PerEdgeColumn : public EdgeBatch::Column {
+ public:
+  explicit PerEdgeColumn(std::vector<std::shared_ptr<Op>> ops) : ops_(std::move(ops)) {}
+  at::Tensor run(BatchInput& in) override {
+    std::vector<at::Tensor> ys;
+    for (size_t i = 0; i < ops_.size(); ++i) ys.push_back(ops_[i]->forward(in.xs[i]));
+    return ys.size() == 1 ? ys[0] : at::cat(ys, 1);
+  }
+
+ private:
+  std::vector<std::shared_ptr<Op>> ops_;
+};
+
+std::unique_ptr<EdgeBatch::Column> make_column(const std::vector<std::shared_ptr<Op>>& ops) {
+  if (!cast_all<IdentityOp>(ops).empty()) return std::make_unique<IdentityColumn>();
+  if (auto p = cast_all<PoolOp>(ops); PoolColumn::compatible(p)) return std::make_unique<PoolColumn>(p);
+  if (auto d = cast_all<DilConv>(ops); !d.empty() && GroupedDilConv::compatible(d))
+    return std::make_unique<DilConvColumn>(d);
+  if (auto s = cast_all<SepConv>(ops); SepConvColumn::compatible(s)) return std::make_unique<SepConvColumn>(s);
+  if (auto f = cast_all<FactorizedReduce>(ops); FactorizedReduceColumn::compatible(f))
+    return std::make_unique<FactorizedReduceColumn>(f);
+  return std::make_unique<PerEdgeColumn>(ops);
+}
+
+}  // namespace
+
+EdgeBatch::EdgeBatch(std::vector<std::vector<std::shared_ptr<Op>>> edge_ops) : edge_ops_(std::move(edge_ops)) {
+  if (edge_ops_.empty()) throw Error("EdgeBatch: no edges");
+  const size_t num_ops = edge_ops_[0].size();
+  for (const auto& e : edge_ops_)
+    if (e.size() != num_ops) throw Error("EdgeBatch: edges with different op counts");
+  for (size_t o = 0; o < num_ops; ++o) {
+    std::vector<std::shared_ptr<Op>> column;
+    bool zero = true;
+    for (const auto& e : edge_ops_) {
+      column.push_back(e[o]);
+      zero = zero && e[o]->is_zero();
+    }
+    columns_.push_back(zero ? nullptr : make_column(column));
+  }
+}
+
+EdgeBatch::~EdgeBatch() = default;
+
+at::Tensor EdgeBatch::forward(const std::vector<at::Tensor>& xs, const at::Tensor& w) {
+  const int64_t k = size();
+  if (static_cast<int64_t>(xs.size()) != k) throw Error("EdgeBatch: expected one input per edge");
+  const bool per_example = w.dim() == 3;
+  BatchInput in{xs, {}, {}};
+  at::Tensor out;
+  for (size_t o = 0; o < columns_.size(); ++o) {
+    if (!columns_[o]) continue;  // the zero op contributes exactly nothing
+    const at::Tensor y = columns_[o]->run(in);
+    const at::Tensor y5 = y.view({y.size(0), k, y.size(1) / k, y.size(2), y.size(3)});
+    at::Tensor wo = w.select(-1, static_cast<int64_t>(o));
+    wo = per_example ? wo.reshape({-1, k, 1, 1, 1}) : wo.reshape({1, k, 1, 1, 1});
+    // One fused kernel (out + y·w) per op: the step is bound by launches.
+    out = out.defined() ? at::addcmul(out, y5, wo) : y5 * wo;
+  }
+  if (!out.defined()) {  // a set of only zero ops: zeros of the right shape
+    std::vector<at::Tensor> ys;
+    for (int64_t i = 0; i < k; ++i) ys.push_back(edge_ops_[static_cast<size_t>(i)][0]->forward(xs[static_cast<size_t>(i)]));
+    return at::stack(ys, 1);
+  }
+  return out;
+}
+
+}  // namespace nas::nn

@@ -1,0 +1,167 @@
+// The search network's batched edges (sdk/src/nn/edge_batch.hpp) against the edge-by-edge
+// path: same outputs, same gradients, same BatchNorm running statistics, in training and
+// eval mode, with shared and per-example weights, after moving and reloading the network,
+// and for op types the batching does not know.
+#include <ATen/ATen.h>
+#include <gtest/gtest.h>
+#include <torch/nn/modules/batchnorm.h>
+#include <torch/serialize/input-archive.h>
+#include <torch/serialize/output-archive.h>
+
+#include <sstream>
+
+#include "nashost/nn/darts_ops.hpp"
+#include "nashost/nn/darts_search_network.hpp"
+
+namespace {
+
+using nas::nn::DartsSearchNetwork;
+
+std::shared_ptr<const nas::OperationSet> darts_ops() { return std::make_shared<nas::nn::DartsOperationSet>(); }
+
+// Four nodes give batches of 8, 3, 2 and 1 edges; three cells include both reductions.
+DartsSearchNetwork make_net(bool batched, std::shared_ptr<const nas::OperationSet> ops = darts_ops()) {
+  torch::manual_seed(7);  // identical initial weights for both paths
+  nas::nn::SearchNetworkOptions o;
+  o.in_channels = 2;
+  o.num_outputs = 3;
+  o.channels = 4;
+  o.layers = 3;
+  o.nodes = 4;
+  o.batch_edges = batched;
+  DartsSearchNetwork net(o, std::move(ops));
+  net->to(at::kDouble);
+  return net;
+}
+
+void expect_same_state(DartsSearchNetwork& a, DartsSearchNetwork& b, bool grads) {
+  const auto pa = a->named_parameters(), pb = b->named_parameters();
+  ASSERT_EQ(pa.size(), pb.size());
+  for (const auto& item : pa) {
+    const at::Tensor& other = pb[item.key()];
+    EXPECT_TRUE(at::allclose(item.value(), other, 1e-10, 1e-12)) << item.key();
+    if (grads) {
+      ASSERT_TRUE(item.value().grad().defined()) << item.key();
+      EXPECT_TRUE(at::allclose(item.value().grad(), other.grad(), 1e-9, 1e-11)) << "grad of " << item.key();
+    }
+  }
+  const auto ba = a->named_buffers(), bb = b->named_buffers();
+  ASSERT_EQ(ba.size(), bb.size());
+  for (const auto& item : ba)
+    EXPECT_TRUE(at::allclose(item.value().to(at::kDouble), bb[item.key()].to(at::kDouble), 1e-10, 1e-12))
+        << item.key();
+}
+
+at::Tensor random_weights(const DartsSearchNetwork& net, int64_t batch = 0) {
+  const std::vector<int64_t> shape = batch ? std::vector<int64_t>{batch, net->num_edges(), net->num_ops()}
+                                           : std::vector<int64_t>{net->num_edges(), net->num_ops()};
+  return at::softmax(at::randn(shape, at::kDouble), -1).requires_grad_(true);
+}
+
+TEST(EdgeBatching, Outputs_gradients_and_running_statistics_match_the_per_edge_path) {
+  auto batched = make_net(true), per_edge = make_net(false);
+  for (int64_t per_example : {0, 5}) {
+    torch::manual_seed(11 + per_example);
+    const at::Tensor x = at::randn({5, 2, 8, 8}, at::kDouble);
+    const at::Tensor wn = random_weights(batched, per_example), wr = random_weights(batched, per_example);
+    const at::Tensor wn2 = wn.detach().clone().requires_grad_(true), wr2 = wr.detach().clone().requires_grad_(true);
+    for (auto* net : {&batched, &per_edge}) (*net)->zero_grad();
+    const at::Tensor ya = batched->forward(x, wn, wr), yb = per_edge->forward(x, wn2, wr2);
+    ASSERT_TRUE(at::allclose(ya, yb, 1e-10, 1e-12)) << "per_example=" << per_example;
+    const at::Tensor target = at::randn_like(ya);
+    ((ya - target).pow(2).sum()).backward();
+    ((yb - target).pow(2).sum()).backward();
+    EXPECT_TRUE(at::allclose(wn.grad(), wn2.grad(), 1e-9, 1e-11));
+    EXPECT_TRUE(at::allclose(wr.grad(), wr2.grad(), 1e-9, 1e-11));
+    expect_same_state(batched, per_edge, /*grads=*/true);
+  }
+  // Eval mode reads each edge's own running statistics.
+  batched->eval();
+  per_edge->eval();
+  const at::Tensor x = at::randn({3, 2, 8, 8}, at::kDouble);
+  const at::Tensor w = random_weights(batched);
+  EXPECT_TRUE(at::allclose(batched->forward(x, w, w), per_edge->forward(x, w, w), 1e-10, 1e-12));
+}
+
+TEST(EdgeBatching, Statistics_stay_per_edge_after_moving_and_reloading_the_network) {
+  auto batched = make_net(true), per_edge = make_net(false);
+  const at::Tensor x = at::randn({4, 2, 8, 8}, at::kDouble);
+  const at::Tensor w = random_weights(batched).detach();
+  batched->forward(x, w, w);
+  per_edge->forward(x, w, w);
+  // Module::to replaces every buffer: the batch must notice and re-share them.
+  batched->to(at::kFloat);
+  per_edge->to(at::kFloat);
+  batched->to(at::kDouble);
+  per_edge->to(at::kDouble);
+  batched->forward(x, w, w);
+  per_edge->forward(x, w, w);
+  expect_same_state(batched, per_edge, false);
+
+  // Loading a checkpoint (written by the per-edge network) replaces them too.
+  per_edge->forward(x * 2, w, w);
+  torch::serialize::OutputArchive out;
+  per_edge->save(out);
+  std::ostringstream bytes;
+  out.save_to(bytes);
+  torch::serialize::InputArchive in;
+  std::istringstream read(bytes.str());
+  in.load_from(read);
+  batched->load(in);
+  expect_same_state(batched, per_edge, false);
+  batched->forward(x, w, w);
+  per_edge->forward(x, w, w);
+  expect_same_state(batched, per_edge, false);
+  batched->eval();
+  per_edge->eval();
+  EXPECT_TRUE(at::allclose(batched->forward(x, w, w), per_edge->forward(x, w, w), 1e-10, 1e-12));
+
+  // Switching the path at run time keeps the results.
+  per_edge->set_batch_edges(true);
+  EXPECT_TRUE(at::allclose(batched->forward(x, w, w), per_edge->forward(x, w, w), 1e-10, 1e-12));
+}
+
+// An op type the batching does not know: Conv 3×3 + BN with a learnable scale, at stride 1
+// or 2 — it runs edge by edge inside the batch.
+class ScaledConv : public nas::Op {
+ public:
+  ScaledConv(int64_t c, int64_t stride) {
+    conv_ = register_module("conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(c, c, 3).stride(stride).padding(1)));
+    bn_ = register_module("bn", torch::nn::BatchNorm2d(torch::nn::BatchNorm2dOptions(c).affine(false)));
+    scale_ = register_parameter("scale", at::ones({1}));
+  }
+  at::Tensor forward(const at::Tensor& x) override { return bn_->forward(conv_->forward(x)) * scale_; }
+
+ private:
+  torch::nn::Conv2d conv_{nullptr};
+  torch::nn::BatchNorm2d bn_{nullptr};
+  at::Tensor scale_;
+};
+
+class MixedSet : public nas::OperationSet {
+ public:
+  const std::vector<std::string>& ops() const override {
+    static const std::vector<std::string> names{"none", "skip_connect", "scaled_conv", "sep_conv_3x3"};
+    return names;
+  }
+  std::shared_ptr<nas::Op> make(const std::string& op, const nas::OpArgs& args) const override {
+    if (op == "scaled_conv") return std::make_shared<ScaledConv>(args.channels, args.stride);
+    return darts_.make(op, args);
+  }
+
+ private:
+  nas::nn::DartsOperationSet darts_;
+};
+
+TEST(EdgeBatching, Unknown_op_types_run_per_edge_inside_the_batch) {
+  auto batched = make_net(true, std::make_shared<MixedSet>()), per_edge = make_net(false, std::make_shared<MixedSet>());
+  const at::Tensor x = at::randn({3, 2, 8, 8}, at::kDouble);
+  const at::Tensor w = random_weights(batched, 3);
+  const at::Tensor ya = batched->forward(x, w, w), yb = per_edge->forward(x, w, w);
+  ASSERT_TRUE(at::allclose(ya, yb, 1e-10, 1e-12));
+  ya.sum().backward();
+  yb.sum().backward();
+  expect_same_state(batched, per_edge, true);
+}
+
+}  // namespace
