@@ -155,6 +155,7 @@ EnasCnnSearch::ControllerStepResult EnasCnnSearch::controller_step() {
     const double h = entropy.item<double>();
     const double reward = entropy_in_reward_ ? acc + entropy_coeff_ * h : acc;
     const at::Tensor adv = reinforce_.advantage(at::full({1}, reward), at::ones({1})).to(s.log_probs.device());
+    // + the space's own loss term (macro: the skip penalty; micro: none)
     at::Tensor loss = -(s.log_probs[0].sum() * adv.detach().squeeze()) + s.penalty[0];
     if (!entropy_in_reward_) loss = loss - entropy_coeff_ * entropy;
     loss = loss / static_cast<double>(aggregate_);  // gradients averaged over the aggregated samples
