@@ -2,10 +2,16 @@
 // data; prints ONE line with the median milliseconds per step and the peak memory
 // (CUDA: the c10 caching allocator's peak of allocated bytes; CPU: peak RSS from getrusage).
 //   nashost-bench-darts --order 2 --batch 64 --size 32 --channels 16 --layers 8 --device cpu --steps 5
+// --list-ops prints the 25 most frequent ATen ops of one step.
 // --per-edge runs the supernet edge by edge (the path before edge batching) for comparison.
 #include <sys/resource.h>
 
+#include <ATen/record_function.h>
+
 #include <algorithm>
+#include <atomic>
+#include <map>
+#include <mutex>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -26,7 +32,7 @@
 int main(int argc, char** argv) try {
   int64_t order = 2, batch = 64, size = 32, channels = 16, layers = 8, steps = 5, warmup = 1;
   std::string device = "cpu";
-  bool batch_edges = true;
+  bool batch_edges = true, list_ops = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto value = [&]() -> std::string {
@@ -42,7 +48,8 @@ int main(int argc, char** argv) try {
     else if (a == "--warmup") warmup = std::stoll(value());
     else if (a == "--device") device = value();
     else if (a == "--per-edge") batch_edges = false;
-    else throw nas::ConfigError("unknown argument '" + a + "' (--order --batch --size --channels --layers --device --steps --warmup --per-edge)");
+    else if (a == "--list-ops") list_ops = true;
+    else throw nas::ConfigError("unknown argument '" + a + "' (--order --batch --size --channels --layers --device --steps --warmup --per-edge --list-ops)");
   }
   const bool cuda = device.rfind("cuda", 0) == 0;
   if (cuda && !torch::cuda::is_available()) throw nas::ConfigError("--device cuda: no CUDA device available");
@@ -73,6 +80,31 @@ int main(int argc, char** argv) try {
     sync();
     ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
   }
+  // One more step counting the ATen ops it dispatches (nested ones included): a
+  // machine-independent figure for launch-bound steps, comparable across versions.
+  static std::atomic<int64_t> op_count{0};
+  static std::mutex names_mutex;
+  static std::map<std::string, int64_t> op_names;
+  static bool by_name = false;
+  by_name = list_ops;
+  const auto handle = at::addGlobalCallback(
+      at::RecordFunctionCallback([](const at::RecordFunction& fn) -> std::unique_ptr<at::ObserverContext> {
+        op_count.fetch_add(1, std::memory_order_relaxed);
+        if (by_name) {
+          std::lock_guard<std::mutex> lock(names_mutex);
+          ++op_names[fn.name()];
+        }
+        return nullptr;
+      }).scopes({at::RecordScope::FUNCTION}));
+  search.step(tb, vb, 0.025);
+  sync();
+  at::removeCallback(handle);
+  if (list_ops) {
+    std::vector<std::pair<int64_t, std::string>> top;
+    for (const auto& [name, n] : op_names) top.emplace_back(n, name);
+    std::sort(top.rbegin(), top.rend());
+    for (size_t i = 0; i < top.size() && i < 25; ++i) std::printf("%8lld  %s\n", static_cast<long long>(top[i].first), top[i].second.c_str());
+  }
   std::sort(ms.begin(), ms.end());
   const double median = ms.empty() ? 0.0 : (ms.size() % 2 ? ms[ms.size() / 2] : 0.5 * (ms[ms.size() / 2 - 1] + ms[ms.size() / 2]));
   double peak_mib = 0;
@@ -87,10 +119,11 @@ int main(int argc, char** argv) try {
     peak_mib = static_cast<double>(ru.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
     what = "peak_rss";
   }
-  std::printf("darts%s order=%lld batch=%lld size=%lld C=%lld L=%lld device=%s steps=%lld: median %.1f ms/step, %s %.0f MiB\n",
+  std::printf("darts%s order=%lld batch=%lld size=%lld C=%lld L=%lld device=%s steps=%lld: median %.1f ms/step, %s %.0f MiB, %lld aten ops/step\n",
               batch_edges ? "" : " (per-edge)", static_cast<long long>(order), static_cast<long long>(batch), static_cast<long long>(size),
               static_cast<long long>(channels), static_cast<long long>(layers), device.c_str(),
-              static_cast<long long>(steps), median, what.c_str(), peak_mib);
+              static_cast<long long>(steps), median, what.c_str(), peak_mib,
+              static_cast<long long>(op_count.load()));
   return 0;
 } catch (const std::exception& e) {
   std::fprintf(stderr, "nashost-bench-darts: %s\n", e.what());
