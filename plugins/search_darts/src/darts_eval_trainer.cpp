@@ -2,7 +2,6 @@
 
 #include <ATen/ATen.h>
 #include <torch/csrc/autograd/grad_mode.h>
-#include <torch/nn/utils/clip_grad.h>
 #include <torch/optim/sgd.h>
 #include <torch/serialize/output-archive.h>
 #include <torch/utils.h>
@@ -10,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common.hpp"
+#include "nashost/nn/foreach_ops.hpp"
 #include "nashost/dataset.hpp"
 #include "nashost/error.hpp"
 #include "nashost/genotype_formats.hpp"
@@ -139,8 +139,8 @@ TrainResult DartsEvalTrainer::train(const Genotype& g, Dataset& data) {
       if (aux.defined()) loss = loss + aux_weight * task_loss(task, aux, b->target);
       const double lv = checked_loss(loss, label + " training (epoch " + std::to_string(e) + ", step " + std::to_string(s) + ")");
       loss.backward();
-      torch::nn::utils::clip_grad_norm_(params, options_.get_float("grad_clip"));
-      opt.step();
+      nn::clip_grad_norm(params, options_.get_float("grad_clip"));
+      nn::sgd_step(opt);
       meter.add(out.detach(), b->target, lv);
       progress->advance();
       if (ctx_.stop_requested()) break;

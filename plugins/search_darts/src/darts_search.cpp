@@ -2,7 +2,6 @@
 
 #include <ATen/ATen.h>
 #include <torch/csrc/autograd/grad_mode.h>
-#include <torch/nn/utils/clip_grad.h>
 #include <torch/serialize/input-archive.h>
 #include <torch/serialize/output-archive.h>
 #include <torch/utils.h>
@@ -15,6 +14,7 @@
 #include "alpha_report.hpp"
 #include "common.hpp"
 #include "derive.hpp"
+#include "nashost/nn/foreach_ops.hpp"
 #include "nashost/error.hpp"
 #include "nashost/genotype_formats.hpp"
 #include "nashost/io.hpp"
@@ -156,8 +156,8 @@ std::pair<double, at::Tensor> DartsSearch::step(const Batch& tb, const Batch& vb
   const at::Tensor loss = task_loss(task_, out, tb.target);
   const double lv = checked_loss(loss, "the weight step (epoch " + std::to_string(epoch_) + ")");
   loss.backward();
-  torch::nn::utils::clip_grad_norm_(weights_, options_.get_float("w_grad_clip"));
-  w_opt_->step();
+  nn::clip_grad_norm(weights_, options_.get_float("w_grad_clip"));
+  nn::sgd_step(*w_opt_);
   return {lv, out.detach()};
 }
 

@@ -5,13 +5,13 @@
 #include <sstream>
 
 #include <ATen/ATen.h>
-#include <torch/nn/utils/clip_grad.h>
 #include <torch/serialize/input-archive.h>
 #include <torch/serialize/output-archive.h>
 #include <torch/utils.h>
 
 #include "derive_rules.hpp"
 #include "gumbel.hpp"
+#include "nashost/nn/foreach_ops.hpp"
 #include "nashost/error.hpp"
 #include "nashost/genotype_formats.hpp"
 #include "nashost/nn/bilevel.hpp"
@@ -131,8 +131,8 @@ DartsCCStrategy::StepStats DartsCCStrategy::step(const Batch& trn, const Batch& 
     const double l = loss.item<double>();
     check_finite(l, "the training loss", epoch_, global_step_);
     loss.backward({}, false, false);
-    torch::nn::utils::clip_grad_norm_(weights_, settings_.w_grad_clip);
-    w_opt_->step();
+    nn::clip_grad_norm(weights_, settings_.w_grad_clip);
+    nn::sgd_step(*w_opt_);
     for (auto& a : arch_) a.mutable_grad() = at::Tensor();  // the weight step's α gradients are unused
     check_finite(arch_ce, "the validation loss", epoch_, global_step_);
     return {l, logits.argmax(1).eq(trn.target).sum().item<double>(), arch_ce, penalty};

@@ -4,13 +4,13 @@
 #include <sstream>
 
 #include <ATen/ATen.h>
-#include <torch/nn/utils/clip_grad.h>
 #include <torch/optim/sgd.h>
 #include <torch/serialize/output-archive.h>
 #include <torch/utils.h>
 
 #include "darts_cc_model.hpp"
 #include "derive_rules.hpp"
+#include "nashost/nn/foreach_ops.hpp"
 #include "nashost/error.hpp"
 #include "nashost/io.hpp"
 #include "param_penalty.hpp"
@@ -118,8 +118,8 @@ TrainResult OneHotTrainer::train(const Genotype& genotype, Dataset& data) {
         throw NumericError("one-hot '" + label + "': training loss is " + std::to_string(l) + " at epoch " +
                            std::to_string(epoch) + "; lower lr");
       loss.backward();
-      torch::nn::utils::clip_grad_norm_(weights, settings_.grad_clip);
-      opt.step();
+      nn::clip_grad_norm(weights, settings_.grad_clip);
+      nn::sgd_step(opt);
       sum_loss += l;
       correct += logits.argmax(1).eq(b->target).sum().item<double>();
       seen += static_cast<double>(b->target.size(0));

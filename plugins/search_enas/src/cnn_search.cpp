@@ -5,12 +5,12 @@
 
 #include <ATen/ATen.h>
 #include <ATen/Context.h>
-#include <torch/nn/utils/clip_grad.h>
 #include <torch/optim/adam.h>
 #include <torch/optim/sgd.h>
 #include <torch/serialize/input-archive.h>
 #include <torch/serialize/output-archive.h>
 
+#include "nashost/nn/foreach_ops.hpp"
 #include "nashost/error.hpp"
 #include "nashost/genotype_formats.hpp"
 #include "dag_pictures.hpp"
@@ -125,8 +125,8 @@ EnasCnnSearch::StepResult EnasCnnSearch::shared_train_step(double lr) {
     throw NumericError("ENAS shared CNN: loss is " + std::to_string(value) + " at shared step " +
                        std::to_string(shared_step_) + "; lower shared_lr");
   loss.backward();
-  if (grad_clip_ > 0) torch::nn::utils::clip_grad_norm_(shared().parameters(), grad_clip_);
-  shared_optim_->step();
+  if (grad_clip_ > 0) nn::clip_grad_norm(shared().parameters(), grad_clip_);
+  nn::optimizer_step(*shared_optim_);
   acc /= static_cast<double>(arcs.size());
   if (shared_step_ % log_step_ == 0) {
     ctx_.metrics().scalar("shared/loss", value, shared_step_);
@@ -165,7 +165,7 @@ EnasCnnSearch::ControllerStepResult EnasCnnSearch::controller_step() {
     r.entropy += h / static_cast<double>(aggregate_);
     r.loss += loss.item<double>();
   }
-  if (controller_clip_ > 0) torch::nn::utils::clip_grad_norm_(controller().parameters(), controller_clip_);
+  if (controller_clip_ > 0) nn::clip_grad_norm(controller().parameters(), controller_clip_);
   controller_optim_->step();
   if (controller_step_ % log_step_ == 0) {
     ctx_.metrics().scalar("controller/loss", r.loss, controller_step_);

@@ -3,13 +3,13 @@
 #include <cmath>
 
 #include <ATen/ATen.h>
-#include <torch/nn/utils/clip_grad.h>
 #include <torch/optim/sgd.h>
 
 #include "cnn_arc.hpp"
 #include "cnn_training.hpp"
 #include "macro_arc.hpp"
 #include "macro_cnn.hpp"
+#include "nashost/nn/foreach_ops.hpp"
 #include "nashost/dataset.hpp"
 #include "nashost/error.hpp"
 #include "nashost/operation_set.hpp"
@@ -200,8 +200,8 @@ TrainResult EnasCnnScratchTrainer::train(const Genotype& genotype, Dataset& data
         throw NumericError("enas-cnn-scratch: loss is " + std::to_string(value) + " at step " + std::to_string(global) +
                            "; lower lr");
       loss.backward();
-      if (clip > 0) torch::nn::utils::clip_grad_norm_(model.parameters(), clip);
-      optimizer.step();
+      if (clip > 0) nn::clip_grad_norm(model.parameters(), clip);
+      nn::sgd_step(optimizer);
       correct += logits.argmax(1).eq(b.target).sum().item<double>();
       seen += static_cast<double>(b.target.size(0));
       if (global % log_step == 0) ctx_.metrics().scalar(label + "/train_loss", value, global);

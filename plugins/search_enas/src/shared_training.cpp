@@ -3,11 +3,11 @@
 #include <cmath>
 
 #include <ATen/ATen.h>
-#include <torch/nn/utils/clip_grad.h>
 #include <torch/optim/adam.h>
 #include <torch/optim/sgd.h>
 
 #include "lm_data.hpp"
+#include "nashost/nn/foreach_ops.hpp"
 #include "nashost/error.hpp"
 
 namespace nas::enas {
@@ -64,8 +64,8 @@ double shared_step(SharedRnnImpl& model, torch::optim::Optimizer& optimizer, Tok
     throw NumericError("ENAS shared RNN: loss is " + std::to_string(value) + " at train row " +
                        std::to_string(stream.cursor) + "; lower shared_lr or shared_grad_clip");
   loss.backward();
-  if (o.grad_clip > 0) torch::nn::utils::clip_grad_norm_(model.parameters(), o.grad_clip);
-  optimizer.step();
+  if (o.grad_clip > 0) nn::clip_grad_norm(model.parameters(), o.grad_clip);
+  nn::optimizer_step(optimizer);
   stream.hidden = next_hidden.detach();
   stream.cursor += o.bptt;
   return value;

@@ -7,6 +7,7 @@
 #include <torch/csrc/autograd/grad_mode.h>
 
 #include "nashost/error.hpp"
+#include "nashost/nn/foreach_ops.hpp"
 
 namespace nas::nn {
 
@@ -20,17 +21,9 @@ double checked(const at::Tensor& loss, const char* step) {
   return v;
 }
 
-std::vector<at::Tensor> snapshot(const std::vector<at::Tensor>& ts) {
-  std::vector<at::Tensor> out;
-  out.reserve(ts.size());
-  for (const auto& t : ts) out.push_back(t.detach().clone());
-  return out;
-}
-
-void assign(const std::vector<at::Tensor>& dst, const std::vector<at::Tensor>& src) {
-  at::NoGradGuard guard;
-  for (size_t i = 0; i < dst.size(); ++i) dst[i].copy_(src[i]);
-}
+// Multi-tensor kernels (foreach_ops.hpp): ~900 weights and ~2,700 BN buffers per step.
+std::vector<at::Tensor> snapshot(const std::vector<at::Tensor>& ts) { return clone_all(ts); }
+void assign(const std::vector<at::Tensor>& dst, const std::vector<at::Tensor>& src) { copy_all(dst, src); }
 
 /// Restores weights and buffers when leaving scope, also on exceptions.
 struct Restore {
@@ -74,11 +67,16 @@ BilevelResult architecture_gradient(const BilevelProblem& p, const BilevelOption
     checked(lt, "training loss of the virtual step");
     const auto g = gradients(lt, p.weights);
     at::NoGradGuard guard;
-    for (size_t i = 0; i < nw; ++i) {
-      at::Tensor step = g[i] + o.weight_decay * saved_w[i];
-      if (i < p.momentum.size() && p.momentum[i].defined()) step = step + o.momentum * p.momentum[i];
-      p.weights[i].copy_(saved_w[i] - o.xi * step);
-    }
+    std::vector<at::Tensor> step = at::_foreach_add(g, saved_w, o.weight_decay);  // g + λw
+    std::vector<at::Tensor> with_m, m;
+    for (size_t i = 0; i < nw && i < p.momentum.size(); ++i)
+      if (p.momentum[i].defined()) {
+        with_m.push_back(step[i]);
+        m.push_back(p.momentum[i]);
+      }
+    if (!with_m.empty()) at::_foreach_add_(with_m, m, o.momentum);  // + μ·m (in place in `step`)
+    assign(p.weights, saved_w);
+    at::_foreach_add_(p.weights, step, -o.xi);
   }
 
   // 2. d_a and d_w' of L_val at w'.
@@ -91,16 +89,15 @@ BilevelResult architecture_gradient(const BilevelProblem& p, const BilevelOption
   std::vector<at::Tensor> d_w(all.begin() + static_cast<long>(p.arch.size()), all.end());
 
   // 3. finite-difference Hessian-vector product around the ORIGINAL weights.
-  double norm_sq = 0.0;
-  for (const auto& d : d_w) norm_sq += d.pow(2).sum().item<double>();
-  const double norm = std::sqrt(norm_sq);
+  const double norm = global_norm(d_w).item<double>();  // one host sync, not one per tensor
   result.arch_grad = d_arch;
   if (norm == 0.0 || o.xi == 0.0) return result;  // no implicit term
   const double eps = o.eps_scale / norm;
   auto grad_at = [&](double sign, const char* step) {
     {
       at::NoGradGuard guard;
-      for (size_t i = 0; i < nw; ++i) p.weights[i].copy_(saved_w[i] + (sign * eps) * d_w[i]);
+      assign(p.weights, saved_w);
+      at::_foreach_add_(p.weights, d_w, sign * eps);
     }
     assign(p.buffers, saved_b);  // both evaluations see the same BN state
     const at::Tensor lt = p.train_loss();

@@ -1,0 +1,41 @@
+#pragma once
+// Whole-list tensor updates as ATen `_foreach_*` kernels.
+//
+// Why: a DARTS supernet has ~900 weight tensors and ~2,700 BatchNorm buffers. LibTorch's
+// SGD::step, clip_grad_norm_ and tensor-by-tensor copies issue several kernels per tensor
+// (thousands per step, each with its dispatch cost); on CUDA the `_foreach_*` ops run a
+// whole list in a few multi-tensor kernels, as PyTorch's Python optimisers do by default.
+// On the CPU they fall back to per-tensor loops: same results, same cost as before.
+// Lists are split by (device, dtype) first, since one multi-tensor kernel needs both equal.
+#include <vector>
+
+#include <ATen/core/Tensor.h>
+#include <torch/optim/sgd.h>
+
+#include "nashost/export.hpp"
+
+namespace nas::nn {
+
+/// dst[i] ← src[i] for all i, without recording autograd history.
+NASHOST_SDK_API void copy_all(const std::vector<at::Tensor>& dst, const std::vector<at::Tensor>& src);
+
+/// Detached copies of `ts` (a snapshot to restore later with copy_all).
+NASHOST_SDK_API std::vector<at::Tensor> clone_all(const std::vector<at::Tensor>& ts);
+
+/// ‖(t₁, …, tₙ)‖₂ over all elements of all tensors, as a 0-dim tensor (no host sync).
+NASHOST_SDK_API at::Tensor global_norm(const std::vector<at::Tensor>& ts);
+
+/// torch::nn::utils::clip_grad_norm_ (L2) in multi-tensor kernels: scales the gradients of
+/// `params` by min(1, max_norm / (‖g‖ + 1e-6)). Returns ‖g‖ as a 0-dim tensor without a
+/// host sync (undefined if no parameter has a gradient).
+NASHOST_SDK_API at::Tensor clip_grad_norm(const std::vector<at::Tensor>& params, double max_norm);
+
+/// One step of `optimizer` with exactly torch::optim::SGD::step's arithmetic (weight decay,
+/// momentum with dampening, Nesterov) in multi-tensor kernels. The momentum buffers live in
+/// the optimiser's own state, so its checkpoints and SGD::step stay interchangeable.
+NASHOST_SDK_API void sgd_step(torch::optim::SGD& optimizer);
+
+/// sgd_step for an SGD optimiser, optimizer.step() for any other.
+NASHOST_SDK_API void optimizer_step(torch::optim::Optimizer& optimizer);
+
+}  // namespace nas::nn

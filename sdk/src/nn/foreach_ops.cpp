@@ -1,0 +1,135 @@
+#include "nashost/nn/foreach_ops.hpp"
+
+#include <map>
+#include <tuple>
+
+#include <ATen/ATen.h>
+#include <torch/csrc/autograd/grad_mode.h>
+
+#include "nashost/error.hpp"
+
+namespace nas::nn {
+
+namespace {
+
+/// Indices of `ts` grouped by (device, dtype).
+std::vector<std::vector<size_t>> same_kind_groups(const std::vector<at::Tensor>& ts) {
+  std::map<std::tuple<int, int, int>, std::vector<size_t>> groups;
+  for (size_t i = 0; i < ts.size(); ++i) {
+    const auto& d = ts[i].device();
+    groups[{static_cast<int>(d.type()), static_cast<int>(d.index()), static_cast<int>(ts[i].scalar_type())}]
+        .push_back(i);
+  }
+  std::vector<std::vector<size_t>> out;
+  for (auto& [key, idx] : groups) out.push_back(std::move(idx));
+  return out;
+}
+
+std::vector<at::Tensor> pick(const std::vector<at::Tensor>& ts, const std::vector<size_t>& idx) {
+  std::vector<at::Tensor> out;
+  out.reserve(idx.size());
+  for (size_t i : idx) out.push_back(ts[i]);
+  return out;
+}
+
+}  // namespace
+
+void copy_all(const std::vector<at::Tensor>& dst, const std::vector<at::Tensor>& src) {
+  if (dst.size() != src.size()) throw Error("copy_all: lists of different lengths");
+  at::NoGradGuard guard;
+  for (const auto& idx : same_kind_groups(dst)) at::_foreach_copy_(pick(dst, idx), pick(src, idx));
+}
+
+std::vector<at::Tensor> clone_all(const std::vector<at::Tensor>& ts) {
+  std::vector<at::Tensor> out;
+  out.reserve(ts.size());
+  for (const auto& t : ts) out.push_back(at::empty_like(t, at::MemoryFormat::Contiguous));
+  copy_all(out, ts);
+  return out;
+}
+
+at::Tensor global_norm(const std::vector<at::Tensor>& ts) {
+  at::NoGradGuard guard;
+  std::vector<at::Tensor> per_kind;
+  for (const auto& idx : same_kind_groups(ts)) per_kind.push_back(at::linalg_vector_norm(at::stack(at::_foreach_norm(pick(ts, idx), 2)), 2));
+  if (per_kind.empty()) return {};
+  if (per_kind.size() == 1) return per_kind[0];
+  for (auto& n : per_kind) n = n.to(per_kind[0].options());  // mixed kinds: combine on the first
+  return at::linalg_vector_norm(at::stack(per_kind), 2);
+}
+
+at::Tensor clip_grad_norm(const std::vector<at::Tensor>& params, double max_norm) {
+  std::vector<at::Tensor> grads;
+  for (const auto& p : params)
+    if (p.grad().defined()) grads.push_back(p.grad());
+  if (grads.empty()) return {};
+  at::NoGradGuard guard;
+  const at::Tensor total = global_norm(grads);
+  const at::Tensor coef = at::clamp(max_norm / (total + 1e-6), std::nullopt, 1.0);
+  for (const auto& idx : same_kind_groups(grads)) at::_foreach_mul_(pick(grads, idx), coef);
+  return total;
+}
+
+void sgd_step(torch::optim::SGD& optimizer) {
+  at::NoGradGuard guard;
+  auto& state = optimizer.state();
+  for (auto& group : optimizer.param_groups()) {
+    const auto& o = static_cast<const torch::optim::SGDOptions&>(group.options());
+    std::vector<at::Tensor> params, grads;
+    for (const auto& p : group.params())
+      if (p.grad().defined()) {
+        params.push_back(p);
+        grads.push_back(p.grad());
+      }
+    for (const auto& idx : same_kind_groups(params)) {
+      const auto ps = pick(params, idx);
+      // d_p = g + wd·p (a new list: the gradients themselves stay as they are)
+      std::vector<at::Tensor> d_p = o.weight_decay() != 0 ? at::_foreach_add(pick(grads, idx), ps, o.weight_decay())
+                                                          : pick(grads, idx);
+      if (o.momentum() != 0) {
+        std::vector<at::Tensor> bufs, fresh_dp;
+        std::vector<size_t> fresh;
+        for (size_t i = 0; i < ps.size(); ++i) {
+          auto it = state.find(ps[i].unsafeGetTensorImpl());
+          if (it == state.end()) {
+            fresh.push_back(i);
+            fresh_dp.push_back(d_p[i]);
+          } else {
+            bufs.push_back(static_cast<torch::optim::SGDParamState&>(*it->second).momentum_buffer());
+          }
+        }
+        // existing buffers: buf = μ·buf + (1 − dampening)·d_p
+        if (!bufs.empty()) {
+          std::vector<at::Tensor> dp_existing;
+          for (size_t i = 0, f = 0; i < ps.size(); ++i) {
+            if (f < fresh.size() && fresh[f] == i) ++f;
+            else dp_existing.push_back(d_p[i]);
+          }
+          at::_foreach_mul_(bufs, o.momentum());
+          at::_foreach_add_(bufs, dp_existing, 1.0 - o.dampening());
+        }
+        // first step of a parameter: buf = clone(d_p)
+        if (!fresh.empty()) {
+          const auto made = clone_all(fresh_dp);
+          for (size_t j = 0; j < fresh.size(); ++j) {
+            auto s = std::make_unique<torch::optim::SGDParamState>();
+            s->momentum_buffer(made[j]);
+            state[ps[fresh[j]].unsafeGetTensorImpl()] = std::move(s);
+          }
+        }
+        std::vector<at::Tensor> all_bufs;
+        for (const auto& p : ps)
+          all_bufs.push_back(static_cast<torch::optim::SGDParamState&>(*state.at(p.unsafeGetTensorImpl())).momentum_buffer());
+        d_p = o.nesterov() ? at::_foreach_add(d_p, all_bufs, o.momentum()) : all_bufs;
+      }
+      at::_foreach_add_(ps, d_p, -o.lr());
+    }
+  }
+}
+
+void optimizer_step(torch::optim::Optimizer& optimizer) {
+  if (auto* sgd = dynamic_cast<torch::optim::SGD*>(&optimizer)) sgd_step(*sgd);
+  else optimizer.step();
+}
+
+}  // namespace nas::nn

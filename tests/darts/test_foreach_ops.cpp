@@ -1,0 +1,92 @@
+// The multi-tensor updates (nashost/nn/foreach_ops.hpp) against LibTorch's own SGD::step and
+// clip_grad_norm_: the same numbers, and optimiser state that either can continue from.
+#include <ATen/ATen.h>
+#include <gtest/gtest.h>
+#include <torch/nn/utils/clip_grad.h>
+#include <torch/optim/sgd.h>
+
+#include "nashost/nn/foreach_ops.hpp"
+
+namespace {
+
+std::vector<at::Tensor> make_params(int seed) {
+  torch::manual_seed(seed);
+  std::vector<at::Tensor> ps;
+  for (auto shape : std::vector<std::vector<int64_t>>{{3, 4}, {5}, {2, 2, 3}, {7}})
+    ps.push_back(at::randn(shape, at::kDouble).requires_grad_(true));
+  return ps;
+}
+
+void set_grads(std::vector<at::Tensor>& ps, int step, bool skip_one) {
+  for (size_t i = 0; i < ps.size(); ++i) {
+    if (skip_one && i == 1) {
+      ps[i].mutable_grad() = at::Tensor();  // a parameter without a gradient is left alone
+      continue;
+    }
+    at::manual_seed(100 * step + static_cast<int>(i));
+    ps[i].mutable_grad() = at::randn_like(ps[i]) * (step + 1);
+  }
+}
+
+void expect_close(const std::vector<at::Tensor>& a, const std::vector<at::Tensor>& b) {
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(at::allclose(a[i], b[i], 1e-12, 1e-14)) << i;
+}
+
+TEST(ForeachOps, Sgd_step_matches_torch_optim_sgd) {
+  for (bool nesterov : {false, true}) {
+    auto a = make_params(1), b = make_params(1);
+    auto opts = torch::optim::SGDOptions(0.1).momentum(0.9).weight_decay(3e-4).nesterov(nesterov);
+    if (!nesterov) opts.dampening(0.1);
+    torch::optim::SGD ours(a, opts), theirs(b, opts);
+    for (int step = 0; step < 4; ++step) {
+      set_grads(a, step, step == 1);
+      set_grads(b, step, step == 1);
+      nas::nn::sgd_step(ours);
+      theirs.step();
+      expect_close(a, b);
+    }
+    // The state is LibTorch's: its own step continues from our momentum buffers.
+    set_grads(a, 9, false);
+    set_grads(b, 9, false);
+    ours.step();
+    theirs.step();
+    expect_close(a, b);
+  }
+}
+
+TEST(ForeachOps, Clip_grad_norm_matches_libtorch) {
+  for (double max_norm : {0.5, 1e6}) {  // clipping and not clipping
+    auto a = make_params(2), b = make_params(2);
+    set_grads(a, 3, true);
+    set_grads(b, 3, true);
+    const at::Tensor total = nas::nn::clip_grad_norm(a, max_norm);
+    const double expected = torch::nn::utils::clip_grad_norm_(b, max_norm);
+    EXPECT_NEAR(total.item<double>(), expected, 1e-12);
+    for (size_t i = 0; i < a.size(); ++i) {
+      ASSERT_EQ(a[i].grad().defined(), b[i].grad().defined());
+      if (a[i].grad().defined()) EXPECT_TRUE(at::allclose(a[i].grad(), b[i].grad(), 1e-12, 1e-14));
+    }
+  }
+  EXPECT_FALSE(nas::nn::clip_grad_norm({at::zeros({2}).requires_grad_(true)}, 1.0).defined());
+}
+
+TEST(ForeachOps, Copy_clone_and_norm_over_mixed_dtypes) {
+  std::vector<at::Tensor> src{at::randn({4}), at::arange(3, at::kLong), at::randn({2, 2}, at::kDouble),
+                              at::randn({6}).narrow(0, 2, 3)};
+  const auto snap = nas::nn::clone_all(src);
+  for (size_t i = 0; i < src.size(); ++i) {
+    EXPECT_EQ(snap[i].scalar_type(), src[i].scalar_type());
+    EXPECT_TRUE(at::equal(snap[i], src[i]));
+    EXPECT_NE(snap[i].data_ptr(), src[i].data_ptr());
+  }
+  std::vector<at::Tensor> dst;
+  for (const auto& t : src) dst.push_back(at::zeros_like(t));
+  nas::nn::copy_all(dst, src);
+  for (size_t i = 0; i < src.size(); ++i) EXPECT_TRUE(at::equal(dst[i], src[i]));
+  const std::vector<at::Tensor> fl{src[0], src[3]};
+  const double expected = std::sqrt(src[0].pow(2).sum().item<double>() + src[3].pow(2).sum().item<double>());
+  EXPECT_NEAR(nas::nn::global_norm(fl).item<double>(), expected, 1e-5);
+}
+
+}  // namespace
