@@ -89,6 +89,7 @@ int main(int argc, char** argv) try {
   by_name = list_ops;
   const auto handle = at::addGlobalCallback(
       at::RecordFunctionCallback([](const at::RecordFunction& fn) -> std::unique_ptr<at::ObserverContext> {
+        if (std::strncmp(fn.name(), "aten::", 6) != 0) return nullptr;  // as the reference counts
         op_count.fetch_add(1, std::memory_order_relaxed);
         if (by_name) {
           std::lock_guard<std::mutex> lock(names_mutex);

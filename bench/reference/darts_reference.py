@@ -19,7 +19,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from timing import time_steps
+from timing import count_aten_ops, time_steps
 
 PRIMITIVES = ['none', 'max_pool_3x3', 'avg_pool_3x3', 'skip_connect',
               'sep_conv_3x3', 'sep_conv_5x5', 'dil_conv_3x3', 'dil_conv_5x5']
@@ -275,9 +275,10 @@ def main():
         optimizer.step()
 
     ms, peak = time_steps(step, a.steps, a.warmup, cuda)
+    ops = count_aten_ops(step)
     what = 'cuda_peak_allocated' if cuda else 'peak_rss'
     print(f"reference-darts order={a.order} batch={a.batch} size={a.size} C={a.channels} L={a.layers} device={a.device} "
-          f"steps={a.steps}: median {statistics.median(ms):.1f} ms/step, {what} {peak:.0f} MiB")
+          f"steps={a.steps}: median {statistics.median(ms):.1f} ms/step, {what} {peak:.0f} MiB, {ops} aten ops/step")
 
 
 if __name__ == '__main__':

@@ -24,3 +24,12 @@ def time_steps(step, steps, warmup, cuda):
     ms.sort()
     peak = torch.cuda.max_memory_allocated() / 2**20 if cuda else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return ms, peak
+
+
+def count_aten_ops(step):
+    """ATen ops (nested ones included) dispatched by one call of `step`, as nashost's
+    benchmarks count them: a machine-independent figure for launch-bound steps."""
+    from torch.profiler import ProfilerActivity, profile
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        step()
+    return sum(1 for e in prof.events() if e.name.startswith("aten::"))
