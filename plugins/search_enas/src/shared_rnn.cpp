@@ -121,13 +121,15 @@ at::Tensor SharedRnnImpl::cell_step(const at::Tensor& x_proj, const at::Tensor& 
   auto act = [&](int node) -> Op& { return *node_ops[node]; };
   at::Tensor pre = x_proj + h_rec;
   at::Tensor c0 = at::sigmoid(pre.narrow(1, 0, h));
-  states[0] = c0 * act(0).forward(pre.narrow(1, h, h)) + (1 - c0) * h_prev;
+  // c·f(x) + (1 − c)·h_prev written as h_prev + c·(f(x) − h_prev): 2 ops instead of 4,
+  // forward and backward — the per-timestep loop is bound by op count on a GPU.
+  states[0] = at::addcmul(h_prev, c0, act(0).forward(pre.narrow(1, h, h)) - h_prev);
   for (int j = 1; j < n; ++j) {
     if (is_removed(dag[j])) continue;
     const at::Tensor& parent = states[dag[j].parent];
     at::Tensor proj = at::matmul(parent, edge_weight(dag[j].parent, j).t());
     at::Tensor c = at::sigmoid(proj.narrow(1, 0, h));
-    states[j] = c * act(j).forward(proj.narrow(1, h, h)) + (1 - c) * parent;
+    states[j] = at::addcmul(parent, c, act(j).forward(proj.narrow(1, h, h)) - parent);
   }
   std::vector<at::Tensor> leaf_states;
   for (int l : leaf_ids) leaf_states.push_back(states[l]);
