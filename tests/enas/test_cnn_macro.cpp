@@ -355,7 +355,8 @@ TEST(EnasMacroTrainers, ScratchAndSharedWeightEvaluation) {
   auto ctx = enas_cnn_test::context("macro-trainers");
   const nas::Genotype g = macro_genotype(example_macro());
   nas::Json o = {{"epochs", 3}, {"channels", 4}, {"num_layers", 3}, {"batch_size", 16}, {"eval_batch_size", 16},
-                 {"augment", false}, {"lr_t0", 3}, {"log_step", 1}, {"keep_prob", 0.9}};
+                 {"augment", false}, {"lr_t0", 3}, {"log_step", 1}, {"keep_prob", 0.9},
+                 {"auxiliary", false}};  // 8x8 inputs are 2x2 after both reductions (test_cnn_macro_aux.cpp has it on)
   EnasCnnScratchTrainer t(nas::Config::validated(o, cnn_scratch_options(), "train"), *ctx);
   EXPECT_EQ(t.count_params(g, *data), 1398 - (16 * 10 + 10) + (16 * 4 + 4));  // the hand count, with 4 classes
   auto r = t.train(g, *data);

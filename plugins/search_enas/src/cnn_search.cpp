@@ -19,6 +19,17 @@
 
 namespace nas::enas {
 
+namespace {
+/// The options a checkpoint stores and is compared with. `auxiliary` only when on:
+/// checkpoints from before the option have none and were made without the head, so they
+/// still compare equal to a run with it off.
+Json checkpoint_options(const Config& o) {
+  Json j = o.json();
+  if (j.contains("auxiliary") && !j["auxiliary"].get<bool>()) j.erase("auxiliary");
+  return j;
+}
+}  // namespace
+
 EnasCnnSearch::EnasCnnSearch(const Config& raw_options, std::shared_ptr<Dataset> data, HostContext& ctx)
     : options_(resolve_network_defaults(raw_options)),
       data_(std::move(data)),
@@ -48,6 +59,8 @@ EnasCnnSearch::EnasCnnSearch(const Config& raw_options, std::shared_ptr<Dataset>
   lr_t0_ = o.get_int("lr_t0");
   lr_t_mul_ = o.get_int("lr_t_mul");
   eval_full_valid_ = o.get_bool("eval_full_valid");
+  aux_weight_ = o.get_float("aux_weight");
+  if (aux_weight_ < 0) throw ConfigError(o.full_key("aux_weight") + " must be >= 0");
   const std::string entropy_mode = o.get_string("entropy_mode");
   if (entropy_mode != "reward" && entropy_mode != "regularizer")
     throw ConfigError(o.full_key("entropy_mode") + ": unknown '" + entropy_mode + "'; valid: reward, regularizer");
@@ -115,7 +128,8 @@ EnasCnnSearch::StepResult EnasCnnSearch::shared_train_step(double lr) {
   double acc = 0;
   for (const auto& arc : arcs) {
     at::Tensor logits = space_->forward(b.input, arc, true);
-    at::Tensor l = at::cross_entropy_loss(logits, b.target);
+    // + aux_weight x the auxiliary head's loss when the space has one (macro, auxiliary = true)
+    at::Tensor l = classification_loss(logits, space_->aux_logits(), b.target, aux_weight_);
     loss = loss.defined() ? loss + l : l;
     acc += logits.argmax(1).eq(b.target).to(at::kDouble).mean().item<double>();
   }
@@ -368,7 +382,7 @@ void EnasCnnSearch::save(const std::filesystem::path& file) const {
              {"controller_step", controller_step_},   {"best_valid_accuracy", best_valid_accuracy_},
              {"train_pos", {train_->epoch(), train_->position()}},
              {"valid_pos", {valid_->epoch(), valid_->position()}},
-             {"frames", frames_},                     {"options", options_.json()},
+             {"frames", frames_},                     {"options", checkpoint_options(options_)},
              {"derived", derived_.empty() ? Json(nullptr) : Json(derived_)}};
   write_search_checkpoint(archive, state, parts(), ctx_.device());
   archive.save_to(file.string());
@@ -377,8 +391,9 @@ void EnasCnnSearch::save(const std::filesystem::path& file) const {
 void EnasCnnSearch::load(const std::filesystem::path& file) {
   torch::serialize::InputArchive archive;
   const Json state = read_search_checkpoint(
-      archive, file, "nashost-enas-cnn-search", "ENAS CNN search checkpoint", options_.json(),
-      {"cnn_space", "train_type", "num_blocks", "channels", "num_layers", "controller_hid", "operation_set"}, parts(), ctx_.device());
+      archive, file, "nashost-enas-cnn-search", "ENAS CNN search checkpoint", checkpoint_options(options_),
+      {"cnn_space", "train_type", "num_blocks", "channels", "num_layers", "controller_hid", "operation_set", "auxiliary"},
+      parts(), ctx_.device());
   if (state.value("version", 1) < 2)  // version 1 stored micro arcs as cells, not flat sequences
     throw Error("'" + file.string() + "' is an ENAS CNN checkpoint of an older nashost; start the search again");
   epoch_ = state["epoch"].get<int64_t>();

@@ -81,6 +81,7 @@ class EnasCnnSearch final : public SearchStrategy {
   bool random_;
   int64_t epochs_, shared_steps_, controller_steps_, aggregate_, num_sample_, derive_samples_, log_step_, eval_batches_;
   double entropy_coeff_, controller_clip_, grad_clip_, lr_max_, lr_min_;
+  double aux_weight_;  ///< weight of the auxiliary head's loss (macro with auxiliary = true)
   int64_t lr_t0_, lr_t_mul_;
   bool entropy_in_reward_, eval_full_valid_;
 

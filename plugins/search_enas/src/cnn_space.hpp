@@ -39,6 +39,9 @@ class CnnSearchSpace {
   /// Gradients flow into log_probs, entropies and penalty unless a NoGradGuard is active.
   virtual SpaceSample sample(int64_t batch) = 0;
   virtual at::Tensor forward(const at::Tensor& x, const ArcSeq& arc, bool dropout) = 0;
+  /// Auxiliary-head logits of the last forward in training mode; undefined when the
+  /// shared network has no auxiliary head (micro always; macro unless auxiliary = true).
+  virtual at::Tensor aux_logits() const = 0;
   virtual Genotype genotype(const ArcSeq& arc) const = 0;
   /// One line for logs and the per-epoch page.
   virtual std::string summary(const ArcSeq& arc) const = 0;

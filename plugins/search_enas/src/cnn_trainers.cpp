@@ -17,7 +17,8 @@
 namespace nas::enas {
 
 OptionList cnn_scratch_options() {
-  // Authors' final micro training (cifar10_micro_final.sh); the auxiliary head is not built.
+  // Authors' final micro training (cifar10_micro_final.sh). Macro genotypes use the same
+  // options except drop_path_keep (the macro space has no drop path).
   return {
       {"operation_set", OptionType::String, "enas-cnn", "operation set of the genotype"},
       {"epochs", OptionType::Int, 630, "training epochs"},
@@ -37,7 +38,8 @@ OptionList cnn_scratch_options() {
       {"l2", OptionType::Float, 2e-4, "weight decay"},
       {"grad_clip", OptionType::Float, 5.0, "gradient-norm clip (0 = off)"},
       {"augment", OptionType::Bool, true, "the dataset's training augmentation (crop + flip)"},
-      {"auxiliary", OptionType::Bool, true, "auxiliary head after the last reduction (the authors' final training)"},
+      {"auxiliary", OptionType::Bool, true, "auxiliary head after the last reduction (the authors' final micro "
+                                            "training; macro: on the layer after the last factorized reduction)"},
       {"aux_weight", OptionType::Float, 0.4, "weight of the auxiliary loss"},
       {"cutout", OptionType::Int, 0, "cutout square side in pixels (0 = off; the 2.89% model uses CutOut)"},
       {"train_split", OptionType::String, "train_full", "split to train on"},
@@ -85,6 +87,7 @@ MacroCnnConfig macro_scratch_config(const Config& o, const DatasetInfo& info, in
   c.num_layers = layers;
   c.keep_prob = o.get_float("keep_prob");
   c.grow_channels = true;  // the final network doubles the width at each reduction (method-enas.md §2.4)
+  c.aux_head = o.get_bool("auxiliary");
   return c;
 }
 
@@ -94,6 +97,13 @@ void check_inputs(const std::filesystem::path& file, int64_t c, int64_t h, int64
 }
 
 bool is_macro(const Genotype& g) { return g.space == kMacroSpace; }
+
+/// The weights an arc uses in a macro network of config `c`, its auxiliary head (of a
+/// search run with one) excluded like every reported size.
+int64_t macro_arc_params(const MacroCnnConfig& c, const MacroArc& arc) {
+  MacroCnnImpl fixed(c, arc);
+  return count_parameters(fixed) - fixed.aux_parameter_count();
+}
 
 /// A network built for one genotype, as the training loop sees it.
 struct FixedNetwork {
@@ -112,10 +122,10 @@ FixedNetwork build_fixed(const Genotype& g, const Config& o, const DatasetInfo& 
     auto m = MacroCnn(macro_scratch_config(o, info, arc.layers()), arc).ptr();  // shared_ptr: non-const in lambdas
     f.module = m;
     f.train_forward = [m](const at::Tensor& x, double) { return m->forward(x, true); };  // no drop path in this space
-    f.aux_logits = [] { return at::Tensor(); };
+    f.aux_logits = [m] { return m->aux_logits(); };
     f.eval_forward = [m](const at::Tensor& x) { return m->forward(x, false); };
     f.save = [m](const std::filesystem::path& file) { save_macro_cnn(*m, file); };
-    f.params = count_parameters(*m);
+    f.params = count_parameters(*m) - m->aux_parameter_count();
     return f;
   }
   const CnnArc arc = genotype_arc(g, ops.ops(), "enas-cnn-scratch");
@@ -193,8 +203,7 @@ TrainResult EnasCnnScratchTrainer::train(const Genotype& genotype, Dataset& data
       const double p = drop * static_cast<double>(global) / static_cast<double>(total);
       optimizer.zero_grad();
       at::Tensor logits = net.train_forward(b.input, p);
-      at::Tensor loss = at::cross_entropy_loss(logits, b.target);
-      if (at::Tensor aux = net.aux_logits(); aux.defined()) loss = loss + aux_weight * at::cross_entropy_loss(aux, b.target);
+      at::Tensor loss = classification_loss(logits, net.aux_logits(), b.target, aux_weight);
       const double value = loss.item<double>();
       if (!std::isfinite(value))
         throw NumericError("enas-cnn-scratch: loss is " + std::to_string(value) + " at step " + std::to_string(global) +
@@ -235,7 +244,7 @@ int64_t EnasCnnEvalTrainer::count_params(const Genotype& genotype, Dataset&) {
   if (is_macro(genotype)) {
     const MacroArc arc = genotype_macro(genotype, "enas-cnn-eval");
     MacroCnn shared = load_macro_cnn(options_.get_string("model_file"), c10::Device(c10::kCPU));
-    return count_parameters(MacroCnnImpl(shared->config(), arc));  // the weights this arc uses
+    return macro_arc_params(shared->config(), arc);
   }
   auto ops = ctx_.operation_set(options_.get_string("operation_set"));
   const CnnArc arc = genotype_arc(genotype, ops->ops(), "enas-cnn-eval");
@@ -292,7 +301,7 @@ TrainResult EnasCnnEvalTrainer::train_macro(const Genotype& genotype, Dataset& d
   auto test = data.loader(Split::Test, eo);
   const ImageForward forward = [&](const at::Tensor& x) { return model->forward(x, arc, false); };
   TrainResult r;
-  r.params = count_parameters(MacroCnnImpl(c, arc));  // the weights this arc uses
+  r.params = macro_arc_params(c, arc);
   const Accuracy v = evaluate_accuracy(forward, *valid, max_batches), t = evaluate_accuracy(forward, *test, max_batches);
   r.metrics["valid_accuracy"] = v.accuracy;
   r.metrics["test_accuracy"] = t.accuracy;

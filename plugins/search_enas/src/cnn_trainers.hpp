@@ -1,7 +1,7 @@
 #pragma once
 // Trainers for ENAS CNN genotypes (space "enas-cnn", and "enas-cnn-macro" for the macro
-// space: its final network doubles the width at each reduction and has neither drop path
-// nor an auxiliary head, so drop_path_keep / auxiliary / aux_weight do not apply):
+// space: its final network doubles the width at each reduction and has no drop path, so
+// drop_path_keep does not apply; auxiliary / aux_weight do, as for micro):
 //  - enas-cnn-scratch: builds the fixed network of the derived cells (authors' micro_child
 //    with a fixed arc: only the chosen ops exist) and trains it from scratch with the
 //    authors' final recipe (Nesterov SGD, cosine with warm restarts, drop path scaled by

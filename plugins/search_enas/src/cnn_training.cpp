@@ -48,6 +48,13 @@ void CyclingLoader::set_position(int64_t epoch, int64_t position) {
   started_ = false;
 }
 
+at::Tensor classification_loss(const at::Tensor& logits, const at::Tensor& aux, const at::Tensor& target,
+                               double aux_weight) {
+  at::Tensor loss = at::cross_entropy_loss(logits, target);
+  if (aux.defined()) loss = loss + aux_weight * at::cross_entropy_loss(aux, target);
+  return loss;
+}
+
 Accuracy batch_accuracy(const at::Tensor& logits, const at::Tensor& target) {
   Accuracy a;
   a.examples = target.size(0);

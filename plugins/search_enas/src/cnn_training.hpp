@@ -51,6 +51,11 @@ Accuracy evaluate_accuracy(const ImageForward& forward, BatchLoader& loader, int
 Accuracy evaluate_accuracy(SharedCnnImpl& model, const CnnArc& arc, BatchLoader& loader, int64_t max_batches = 0);
 /// Accuracy and loss of one batch.
 Accuracy batch_accuracy(const at::Tensor& logits, const at::Tensor& target);
+/// Training loss of a child network: cross entropy of `logits`, plus aux_weight x that of
+/// `aux` when it is defined (the auxiliary head's logits; the search and the scratch
+/// trainer add it the same way).
+at::Tensor classification_loss(const at::Tensor& logits, const at::Tensor& aux, const at::Tensor& target,
+                               double aux_weight);
 
 /// The shared-model file (search/shared_model.pt): config, op names and (fixed networks)
 /// the arc, plus the weights; written atomically. enas-cnn-eval loads it.

@@ -10,7 +10,7 @@ namespace nas::enas {
 Json MacroCnnConfig::to_json() const {
   return Json{{"in_channels", in_channels}, {"height", height},         {"width", width},
               {"num_classes", num_classes}, {"channels", channels},     {"num_layers", num_layers},
-              {"keep_prob", keep_prob},     {"grow_channels", grow_channels}};
+              {"keep_prob", keep_prob},     {"grow_channels", grow_channels}, {"aux_head", aux_head}};
 }
 
 MacroCnnConfig MacroCnnConfig::from_json(const Json& j) {
@@ -23,6 +23,7 @@ MacroCnnConfig MacroCnnConfig::from_json(const Json& j) {
   c.num_layers = j.at("num_layers").get<int64_t>();
   c.keep_prob = j.at("keep_prob").get<double>();
   c.grow_channels = j.at("grow_channels").get<bool>();
+  c.aux_head = j.value("aux_head", false);  // absent in files written before the option existed
   return c;
 }
 
@@ -104,6 +105,22 @@ MacroCnnImpl::MacroCnnImpl(MacroCnnConfig config, std::optional<MacroArc> fixed)
     }
   }
   classifier_ = register_module("classifier", torch::nn::Linear(width, c.num_classes));
+  if (c.aux_head) {
+    if (red.empty())
+      throw ConfigError("enas macro cnn: the auxiliary head sits after the last reduction; " +
+                        std::to_string(c.num_layers) + " layers have none (needs num_layers >= 3); set auxiliary = false");
+    // Registered last so the other parameters keep their order with or without it. h x w
+    // is the size after both reductions (checked >= 6x6 by AuxiliaryHead).
+    aux_layer_ = red.back() + 1;  // < num_layers: the last reduction is after layer 2L/3 - 1
+    aux_ = register_module("aux_head", nas::nn::AuxiliaryHead(widths_[static_cast<size_t>(aux_layer_)], h, w, c.num_classes));
+  }
+}
+
+int64_t MacroCnnImpl::aux_parameter_count() const {
+  int64_t n = 0;
+  if (aux_)
+    for (const auto& p : aux_->parameters()) n += p.numel();
+  return n;
 }
 
 MacroBranch& MacroCnnImpl::branch(int layer, int op) {
@@ -120,6 +137,7 @@ at::Tensor MacroCnnImpl::forward(const at::Tensor& x, const MacroArc& arc, bool 
     throw Error("enas macro cnn: the arc has " + std::to_string(arc.layers()) + " layers, the network " +
                 std::to_string(config_.num_layers));
   std::vector<at::Tensor> layers;
+  aux_logits_ = at::Tensor();
   at::Tensor input = stem_bn_->forward(stem_conv_->forward(x));
   for (int i = 0; i < arc.layers(); ++i) {
     at::Tensor out = branch(i, arc.ops[static_cast<size_t>(i)])->forward(input);
@@ -133,6 +151,7 @@ at::Tensor MacroCnnImpl::forward(const at::Tensor& x, const MacroArc& arc, bool 
     if (r != reduce_.end())
       for (size_t j = 0; j < layers.size(); ++j) layers[j] = r->second[j]->forward(layers[j]);
     input = layers.back();
+    if (aux_ && i == aux_layer_ && is_training()) aux_logits_ = aux_->forward(input);
   }
   at::Tensor y = at::adaptive_avg_pool2d(input, {1, 1}).flatten(1);
   if (dropout && config_.keep_prob < 1.0) y = at::dropout(y, 1.0 - config_.keep_prob, true);

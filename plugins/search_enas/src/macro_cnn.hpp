@@ -12,6 +12,10 @@
 // reduction (stride 2), so later skips see the same size; the width stays C in the search
 // network and doubles there when grow_channels (the final network). Then global average
 // pool -> dropout (1 - keep_prob) -> linear.
+// Optional auxiliary head (aux_head; §2.4 lists one for the search): the SDK's DARTS
+// AuxiliaryHead, as the micro space's final network uses it, on the output of the layer
+// after the last reduction (the micro space's "cell after the last reduction"); it runs in
+// training mode only and its logits are read with aux_logits().
 #include <map>
 #include <optional>
 #include <vector>
@@ -24,6 +28,7 @@
 
 #include "macro_arc.hpp"
 #include "nashost/config.hpp"
+#include "nashost/nn/darts_eval_network.hpp"
 #include "nashost/operation_set.hpp"
 
 namespace nas::enas {
@@ -34,6 +39,7 @@ struct MacroCnnConfig {
   int64_t num_layers = 12;  ///< L
   double keep_prob = 0.9;
   bool grow_channels = false;  ///< double C at each factorized reduction (the final network)
+  bool aux_head = false;       ///< auxiliary head after the last reduction (needs >= 6x6 maps there)
   Json to_json() const;
   static MacroCnnConfig from_json(const Json& j);
   /// Layers after which all layers so far are reduced: L/3 - 1 and 2L/3 - 1 (those >= 0, distinct).
@@ -64,6 +70,13 @@ class MacroCnnImpl : public torch::nn::Module {
   const std::optional<MacroArc>& fixed_arc() const { return fixed_; }
   /// Channels of each layer's output, for tests.
   std::vector<int64_t> layer_channels() const { return widths_; }
+  /// Logits of the auxiliary head from the last forward in training mode (undefined
+  /// otherwise, or without an auxiliary head).
+  const at::Tensor& aux_logits() const { return aux_logits_; }
+  /// Parameters of the auxiliary head (counted apart: reported sizes exclude it).
+  int64_t aux_parameter_count() const;
+  /// The layer whose output feeds the auxiliary head (-1 without one).
+  int64_t aux_layer() const { return aux_layer_; }
 
  private:
   MacroBranch& branch(int layer, int op);
@@ -77,6 +90,9 @@ class MacroCnnImpl : public torch::nn::Module {
   std::vector<torch::nn::BatchNorm2d> sum_bn_;        ///< [layer]; null for layer 0
   std::map<int64_t, std::vector<std::shared_ptr<Op>>> reduce_;  ///< after layer r: one reduction per layer 0..r
   torch::nn::Linear classifier_{nullptr};
+  nas::nn::AuxiliaryHead aux_{nullptr};
+  int64_t aux_layer_ = -1;
+  at::Tensor aux_logits_;
 };
 TORCH_MODULE(MacroCnn);
 

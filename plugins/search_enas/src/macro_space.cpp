@@ -30,6 +30,7 @@ class MacroSpace final : public CnnSearchSpace {
     c.num_layers = o.get_int("num_layers");
     c.keep_prob = o.get_float("keep_prob");
     c.grow_channels = false;  // the search network keeps one width (method-enas.md §2.4)
+    c.aux_head = o.get_bool("auxiliary");  // §2.4: the authors' macro search has an aux head
     shared_ = MacroCnn(c);
   }
   const char* name() const override { return "macro"; }
@@ -46,6 +47,7 @@ class MacroSpace final : public CnnSearchSpace {
   at::Tensor forward(const at::Tensor& x, const ArcSeq& arc, bool dropout) override {
     return shared_->forward(x, layers(arc), dropout);
   }
+  at::Tensor aux_logits() const override { return shared_->aux_logits(); }
   Genotype genotype(const ArcSeq& arc) const override { return macro_genotype(layers(arc)); }
   std::string summary(const ArcSeq& arc) const override { return macro_summary(layers(arc)); }
   std::vector<std::pair<std::string, std::string>> pictures(const ArcSeq& arc, const std::string& caption) const override {
@@ -54,8 +56,12 @@ class MacroSpace final : public CnnSearchSpace {
   void save_shared(const std::filesystem::path& file) override { save_macro_cnn(*shared_, file); }
   std::string describe() const override {
     const auto& c = shared_->config();
-    return "macro space: shared CNN " + std::to_string(count_parameters(*shared_)) + " parameters (" +
-           std::to_string(c.num_layers) + " layers, C=" + std::to_string(c.channels) + "), controller " +
+    const int64_t aux = shared_->aux_parameter_count();
+    return "macro space: shared CNN " + std::to_string(count_parameters(*shared_) - aux) + " parameters (" +
+           std::to_string(c.num_layers) + " layers, C=" + std::to_string(c.channels) + ")" +
+           (aux > 0 ? " + auxiliary head " + std::to_string(aux) + " after layer " + std::to_string(shared_->aux_layer())
+                    : std::string()) +
+           ", controller " +
            std::to_string(num_decisions()) + " decisions, skip penalty " + std::to_string(skip_weight_) + " x KL(p || " +
            std::to_string(controller_->config().skip_target) + ")";
   }

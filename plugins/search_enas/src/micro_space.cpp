@@ -35,6 +35,10 @@ class MicroSpace final : public CnnSearchSpace {
     c.num_layers = o.get_int("num_layers");
     c.num_nodes = nodes_;
     c.keep_prob = o.get_float("keep_prob");
+    // The micro search network has no auxiliary head (the authors' micro search has none;
+    // only its final network does): refuse the option rather than ignore it.
+    if (o.get_bool("auxiliary"))
+      throw ConfigError(o.full_key("auxiliary") + ": the micro search has no auxiliary head (cnn_space = \"macro\" only)");
     shared_ = SharedCnn(c, *ops_);
   }
   const char* name() const override { return "micro"; }
@@ -55,6 +59,7 @@ class MicroSpace final : public CnnSearchSpace {
   at::Tensor forward(const at::Tensor& x, const ArcSeq& arc, bool dropout) override {
     return shared_->forward(x, cells(arc), dropout);
   }
+  at::Tensor aux_logits() const override { return at::Tensor(); }
   Genotype genotype(const ArcSeq& arc) const override { return arc_genotype(cells(arc), ops_->ops()); }
   std::string summary(const ArcSeq& arc) const override { return arc_summary(cells(arc), ops_->ops()); }
   std::vector<std::pair<std::string, std::string>> pictures(const ArcSeq& arc, const std::string& caption) const override {

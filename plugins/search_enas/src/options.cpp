@@ -120,6 +120,10 @@ OptionList search_options() {
       {"skip_target", OptionType::Float, 0.4, "cnn macro: skip probability the KL skip penalty pulls towards"},
       {"skip_weight", OptionType::Float, 0.8, "cnn macro: weight of the KL skip penalty in the controller loss"},
       {"keep_prob", OptionType::Float, 0.9, "cnn: dropout keep probability before the classifier"},
+      {"auxiliary", OptionType::Bool, false,
+       "cnn macro: auxiliary head after the last reduction in the shared network, trained with the shared weights "
+       "(method-enas.md §2.4; needs >= 6x6 maps there)"},
+      {"aux_weight", OptionType::Float, 0.4, "cnn macro: weight of the auxiliary head's loss in the shared-weight steps"},
       {"op_tanh_reduce", OptionType::Float, 2.5, "cnn: op logits use tanh_c / op_tanh_reduce"},
       {"controller_num_aggregate", OptionType::Int, 10, "cnn: sampled arcs per controller update (gradients averaged)"},
       {"shared_momentum", OptionType::Float, 0.9, "cnn: SGD (Nesterov) momentum of the shared weights"},
