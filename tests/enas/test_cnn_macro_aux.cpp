@@ -123,6 +123,11 @@ TEST(EnasMacroAux, ReportedSizesExcludeTheHead) {
   auto sctx = enas_cnn_test::context("macro-aux-eval");
   EnasCnnSearch s(search_cfg(aux_search(true)), data, *sctx);
   s.run_epoch();
+  // the search's own reported size (the results table's "search" row) leaves the head out too
+  auto& shared_net = dynamic_cast<MacroCnnImpl&>(s.shared());
+  EXPECT_EQ(s.state_summary()["shared_params"].get<int64_t>(),
+            nas::count_parameters(shared_net) - aux_head_params(4, 4));
+  EXPECT_EQ(shared_net.aux_parameter_count(), aux_head_params(4, 4));
   MacroCnnConfig shared = load_macro_cnn(s.shared_model_file(), c10::Device(c10::kCPU))->config();
   EXPECT_TRUE(shared.aux_head);
   shared.aux_head = false;

@@ -365,7 +365,7 @@ Json EnasCnnSearch::state_summary() const {
               {"best_valid_accuracy", best_valid_accuracy_},
               {"derived_arc", derived_.empty() ? Json(nullptr) : Json(derived_)},
               {"baseline", reinforce_.baseline()[0].item<double>()},
-              {"shared_params", count_parameters(space_->shared())},
+              {"shared_params", space_->shared_parameters()},
               {"shared_model_file", shared_model_file().string()}};
 }
 

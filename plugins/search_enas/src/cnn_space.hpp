@@ -42,6 +42,9 @@ class CnnSearchSpace {
   /// Auxiliary-head logits of the last forward in training mode; undefined when the
   /// shared network has no auxiliary head (micro always; macro unless auxiliary = true).
   virtual at::Tensor aux_logits() const = 0;
+  /// Reported size of the shared network: its auxiliary head excluded, as in every
+  /// reported size (state_summary's shared_params, the results table).
+  virtual int64_t shared_parameters() const = 0;
   virtual Genotype genotype(const ArcSeq& arc) const = 0;
   /// One line for logs and the per-epoch page.
   virtual std::string summary(const ArcSeq& arc) const = 0;

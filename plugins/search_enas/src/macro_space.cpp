@@ -48,6 +48,7 @@ class MacroSpace final : public CnnSearchSpace {
     return shared_->forward(x, layers(arc), dropout);
   }
   at::Tensor aux_logits() const override { return shared_->aux_logits(); }
+  int64_t shared_parameters() const override { return count_parameters(*shared_) - shared_->aux_parameter_count(); }
   Genotype genotype(const ArcSeq& arc) const override { return macro_genotype(layers(arc)); }
   std::string summary(const ArcSeq& arc) const override { return macro_summary(layers(arc)); }
   std::vector<std::pair<std::string, std::string>> pictures(const ArcSeq& arc, const std::string& caption) const override {
@@ -57,7 +58,7 @@ class MacroSpace final : public CnnSearchSpace {
   std::string describe() const override {
     const auto& c = shared_->config();
     const int64_t aux = shared_->aux_parameter_count();
-    return "macro space: shared CNN " + std::to_string(count_parameters(*shared_) - aux) + " parameters (" +
+    return "macro space: shared CNN " + std::to_string(shared_parameters()) + " parameters (" +
            std::to_string(c.num_layers) + " layers, C=" + std::to_string(c.channels) + ")" +
            (aux > 0 ? " + auxiliary head " + std::to_string(aux) + " after layer " + std::to_string(shared_->aux_layer())
                     : std::string()) +

@@ -60,6 +60,7 @@ class MicroSpace final : public CnnSearchSpace {
     return shared_->forward(x, cells(arc), dropout);
   }
   at::Tensor aux_logits() const override { return at::Tensor(); }
+  int64_t shared_parameters() const override { return count_parameters(*shared_); }
   Genotype genotype(const ArcSeq& arc) const override { return arc_genotype(cells(arc), ops_->ops()); }
   std::string summary(const ArcSeq& arc) const override { return arc_summary(cells(arc), ops_->ops()); }
   std::vector<std::pair<std::string, std::string>> pictures(const ArcSeq& arc, const std::string& caption) const override {
