@@ -6,12 +6,7 @@
 // --per-edge runs the supernet edge by edge (the path before edge batching) for comparison.
 #include <sys/resource.h>
 
-#include <ATen/record_function.h>
-
 #include <algorithm>
-#include <atomic>
-#include <map>
-#include <mutex>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -24,6 +19,7 @@
 #include <torch/cuda.h>
 
 #include "darts_search.hpp"
+#include "nashost/aten_op_count.hpp"
 #include "nashost/error.hpp"
 #include "nashost/nn/darts_ops.hpp"
 #include "nashost/standalone_context.hpp"
@@ -80,32 +76,12 @@ int main(int argc, char** argv) try {
     sync();
     ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
   }
-  // One more step counting the ATen ops it dispatches (nested ones included): a
-  // machine-independent figure for launch-bound steps, comparable across versions.
-  static std::atomic<int64_t> op_count{0};
-  static std::mutex names_mutex;
-  static std::map<std::string, int64_t> op_names;
-  static bool by_name = false;
-  by_name = list_ops;
-  const auto handle = at::addGlobalCallback(
-      at::RecordFunctionCallback([](const at::RecordFunction& fn) -> std::unique_ptr<at::ObserverContext> {
-        if (std::strncmp(fn.name(), "aten::", 6) != 0) return nullptr;  // as the reference counts
-        op_count.fetch_add(1, std::memory_order_relaxed);
-        if (by_name) {
-          std::lock_guard<std::mutex> lock(names_mutex);
-          ++op_names[fn.name()];
-        }
-        return nullptr;
-      }).scopes({at::RecordScope::FUNCTION}));
-  search.step(tb, vb, 0.025);
-  sync();
-  at::removeCallback(handle);
-  if (list_ops) {
-    std::vector<std::pair<int64_t, std::string>> top;
-    for (const auto& [name, n] : op_names) top.emplace_back(n, name);
-    std::sort(top.rbegin(), top.rend());
-    for (size_t i = 0; i < top.size() && i < 25; ++i) std::printf("%8lld  %s\n", static_cast<long long>(top[i].first), top[i].second.c_str());
-  }
+  // One more step, counting the ATen ops it dispatches (--list-ops: by name).
+  const nas::AtenOpCount ops = nas::count_aten_ops([&] {
+    search.step(tb, vb, 0.025);
+    sync();
+  }, list_ops);
+  if (list_ops) ops.print_top(25);
   std::sort(ms.begin(), ms.end());
   const double median = ms.empty() ? 0.0 : (ms.size() % 2 ? ms[ms.size() / 2] : 0.5 * (ms[ms.size() / 2 - 1] + ms[ms.size() / 2]));
   double peak_mib = 0;
@@ -124,7 +100,7 @@ int main(int argc, char** argv) try {
               batch_edges ? "" : " (per-edge)", static_cast<long long>(order), static_cast<long long>(batch), static_cast<long long>(size),
               static_cast<long long>(channels), static_cast<long long>(layers), device.c_str(),
               static_cast<long long>(steps), median, what.c_str(), peak_mib,
-              static_cast<long long>(op_count.load()));
+              static_cast<long long>(ops.total));
   return 0;
 } catch (const std::exception& e) {
   std::fprintf(stderr, "nashost-bench-darts: %s\n", e.what());

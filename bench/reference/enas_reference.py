@@ -19,7 +19,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from timing import time_steps
+from timing import count_aten_ops, time_steps
 
 Node = collections.namedtuple('Node', ['id', 'name'])
 ACTIVATIONS = ['tanh', 'ReLU', 'identity', 'sigmoid']
@@ -221,9 +221,10 @@ def main():
 
     for name, step in [('shared_step', shared_step), ('controller_step', controller_step)]:
         ms, peak = time_steps(step, a.steps, 1, cuda)
+        ops = count_aten_ops(step)
         print(f"reference-enas-rnn {name:<16s} device={a.device} hidden={a.hidden} blocks={a.num_blocks} batch={a.batch} "
               f"bptt={a.bptt} median_ms={ms[len(ms) // 2]:.2f} min_ms={ms[0]:.2f} "
-              f"peak_{'gpu_alloc' if cuda else 'rss'}_mib={peak:.1f} steps={a.steps}", flush=True)
+              f"peak_{'gpu_alloc' if cuda else 'rss'}_mib={peak:.1f} steps={a.steps} aten_ops={ops}", flush=True)
 
 
 if __name__ == '__main__':

@@ -19,6 +19,7 @@
 
 #include "enas_search.hpp"
 #include "enas_rnn_ops.hpp"
+#include "nashost/aten_op_count.hpp"
 #include "nashost/error.hpp"
 #include "nashost/standalone_context.hpp"
 #include "options.hpp"
@@ -29,6 +30,7 @@ namespace {
 struct Args {
   std::string device = "cpu";
   int64_t hidden = 1000, blocks = 12, vocab = 10000, batch = 64, bptt = 35, steps = 10;
+  bool list_ops = false;  ///< print the most frequent ops of one step
 };
 
 Args parse(int argc, char** argv) {
@@ -46,9 +48,10 @@ Args parse(int argc, char** argv) {
     else if (k == "--batch") a.batch = std::stoll(next());
     else if (k == "--bptt") a.bptt = std::stoll(next());
     else if (k == "--steps") a.steps = std::stoll(next());
+    else if (k == "--list-ops") a.list_ops = true;
     else if (k == "--help" || k == "-h") {
       std::printf("nashost-bench-enas [--device cpu|cuda] [--hidden N] [--num-blocks N] [--vocab N] [--batch N] "
-                  "[--bptt N] [--steps N]\n");
+                  "[--bptt N] [--steps N] [--list-ops]\n");
       std::exit(0);
     } else throw nas::ConfigError("unknown argument '" + k + "' (see --help)");
   }
@@ -76,11 +79,14 @@ void measure(const char* name, const Args& a, const c10::Device& dev, const std:
     ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
   }
   std::sort(ms.begin(), ms.end());
+  const double peak = peak_mib(dev);
+  const nas::AtenOpCount ops = nas::count_aten_ops([&] { step(); sync(); }, a.list_ops);
+  if (a.list_ops) ops.print_top(25);
   std::printf("enas-rnn %-16s device=%s hidden=%lld blocks=%lld batch=%lld bptt=%lld median_ms=%.2f min_ms=%.2f "
-              "peak_%s_mib=%.1f steps=%lld\n",
+              "peak_%s_mib=%.1f steps=%lld aten_ops=%lld\n",
               name, a.device.c_str(), (long long)a.hidden, (long long)a.blocks, (long long)a.batch,
-              (long long)a.bptt, ms[ms.size() / 2], ms.front(), dev.is_cuda() ? "gpu_alloc" : "rss", peak_mib(dev),
-              (long long)a.steps);
+              (long long)a.bptt, ms[ms.size() / 2], ms.front(), dev.is_cuda() ? "gpu_alloc" : "rss", peak,
+              (long long)a.steps, (long long)ops.total);
   std::fflush(stdout);
 }
 

@@ -68,7 +68,8 @@ class SharedRnnImpl : public torch::nn::Module {
   void reset_parameters();
 
  private:
-  at::Tensor cell_step(const at::Tensor& x_proj, const at::Tensor& h_rec, const at::Tensor& h_prev,
+  /// One timestep: (mean of the leaf states = the output, the last node = the next hidden).
+  std::pair<at::Tensor, at::Tensor> cell_step(const at::Tensor& x_proj, const at::Tensor& h_rec, const at::Tensor& h_prev,
                        const Dag& dag, const std::vector<int>& leaf_ids, const std::vector<Op*>& node_ops);
 
   SharedRnnConfig config_;
