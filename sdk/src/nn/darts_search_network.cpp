@@ -71,6 +71,7 @@ SearchCellImpl::SearchCellImpl(const OperationSet& set, int64_t nodes, int64_t c
       b.inputs.push_back(j);
       b.targets.push_back(i);
     }
+  for (auto& b : batches_) batch_sizes_.push_back(static_cast<int64_t>(b.edges.size()));
   for (auto& b : batches_) {
     std::vector<std::vector<std::shared_ptr<Op>>> ops;
     for (int64_t edge : b.edges) ops.push_back(edges_[static_cast<size_t>(edge)]->ops());
@@ -82,21 +83,28 @@ at::Tensor SearchCellImpl::forward_batched(const at::Tensor& s0, const at::Tenso
   const bool per_example = w.dim() == 3;
   std::vector<at::Tensor> states{pre0_->forward(s0), pre1_->forward(s1)};
   std::vector<at::Tensor> node(static_cast<size_t>(nodes_));
+  if (!batch_order_.defined() || batch_order_.device() != w.device()) {
+    std::vector<int64_t> order;
+    for (const auto& b : batches_) order.insert(order.end(), b.edges.begin(), b.edges.end());
+    batch_order_ = at::tensor(order, at::TensorOptions().dtype(at::kLong)).to(w.device());
+  }
+  const int64_t edge_dim = per_example ? 1 : 0;
+  const auto batch_w = w.index_select(edge_dim, batch_order_).split_with_sizes(batch_sizes_, edge_dim);
   for (size_t bi = 0; bi < batches_.size(); ++bi) {
     Batch& b = batches_[bi];
-    if (!b.index.defined() || b.index.device() != w.device())
-      b.index = at::tensor(b.edges, at::TensorOptions().dtype(at::kLong)).to(w.device());
     std::vector<at::Tensor> xs;
     for (int64_t j : b.inputs) xs.push_back(states[static_cast<size_t>(j)]);
-    const at::Tensor y = b.run->forward(xs, w.index_select(per_example ? 1 : 0, b.index));  // [N, k, C, H, W]
+    const at::Tensor y = b.run->forward(xs, batch_w[bi]);  // [N, k, C, H, W]
+    // unbind, not select: one stack in the backward instead of a zero-filled tensor per edge.
     if (bi == 0) {
       // The edges from s0 and s1 come in pairs per node: one sum gives every node's part.
-      const at::Tensor pairs = y.view({y.size(0), nodes_, 2, y.size(2), y.size(3), y.size(4)}).sum(2);
-      for (int64_t i = 0; i < nodes_; ++i) node[static_cast<size_t>(i)] = pairs.select(1, i);
+      const auto pairs = y.view({y.size(0), nodes_, 2, y.size(2), y.size(3), y.size(4)}).sum(2).unbind(1);
+      for (int64_t i = 0; i < nodes_; ++i) node[static_cast<size_t>(i)] = pairs[static_cast<size_t>(i)];
     } else {
+      const auto parts = y.unbind(1);
       for (size_t p = 0; p < b.targets.size(); ++p) {
         auto& sum = node[static_cast<size_t>(b.targets[p])];
-        sum = sum + y.select(1, static_cast<int64_t>(p));
+        sum = sum + parts[p];
       }
     }
     // Node bi now has all its inputs (batches 0..bi): it becomes state bi + 2.

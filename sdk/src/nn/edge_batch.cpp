@@ -39,10 +39,52 @@ at::Tensor cat_each(size_t k, Get get) {
   return cat_or_self(ts);
 }
 
-/// k BatchNorm2d modules (one per edge) as one batch_norm over k·C channels.
+bool is_view_of(const at::Tensor& t, const at::Tensor& base, int64_t offset) {
+  return t.defined() && base.defined() && t.is_alias_of(base) && t.device() == base.device() &&
+         t.storage_offset() == base.storage_offset() + offset;
+}
+
+}  // namespace
+
+/// The num_batches_tracked counters of all BNs of a batch as views of one tensor: a
+/// training forward steps them all with one kernel (each BN would launch its own).
+class EdgeBatch::Counter {
+ public:
+  void add(const std::vector<torch::nn::BatchNorm2d>& bns) {
+    for (const auto& b : bns)
+      if (b->options.track_running_stats()) members_.push_back(b);
+  }
+  /// +1 for every member, as each BN's own training forward would do.
+  void step() {
+    if (members_.empty() || !members_[0]->is_training()) return;
+    bool shared = true;
+    for (size_t i = 0; i < members_.size() && shared; ++i)
+      shared = is_view_of(members_[i]->num_batches_tracked, base_, static_cast<int64_t>(i));
+    if (!shared) {  // first use, or something replaced the buffers (Module::to, loading)
+      std::vector<at::Tensor> counts;
+      for (const auto& b : members_) counts.push_back(b->num_batches_tracked.reshape({1}));
+      base_ = at::cat(counts, 0);
+      for (size_t i = 0; i < members_.size(); ++i)
+        members_[i]->num_batches_tracked.set_data(base_.select(0, static_cast<int64_t>(i)));
+    }
+    base_.add_(1);
+  }
+
+ private:
+  std::vector<torch::nn::BatchNorm2d> members_;
+  at::Tensor base_;
+};
+
+namespace {
+
+/// k BatchNorm2d modules (one per edge) as one batch_norm over k·C channels. Their step
+/// counters are stepped by the batch's Counter.
 class GroupedBatchNorm {
  public:
-  explicit GroupedBatchNorm(std::vector<torch::nn::BatchNorm2d> members) : m_(std::move(members)) {}
+  GroupedBatchNorm(std::vector<torch::nn::BatchNorm2d> members, EdgeBatch::Counter& counter)
+      : m_(std::move(members)) {
+    counter.add(m_);
+  }
 
   /// Same options everywhere and a fixed momentum; otherwise the column runs per edge.
   static bool compatible(const std::vector<torch::nn::BatchNorm2d>& m) {
@@ -66,51 +108,39 @@ class GroupedBatchNorm {
       weight = cat_each(m_.size(), [&](size_t i) { return m_[i]->weight; });
       bias = cat_each(m_.size(), [&](size_t i) { return m_[i]->bias; });
     }
-    if (o.track_running_stats()) {
-      share_buffers();
-      if (training) count_.add_(1);
-    }
+    if (o.track_running_stats()) share_buffers();
     return at::batch_norm(x, weight, bias, mean_, var_, training || !o.track_running_stats(), *o.momentum(),
                           o.eps(), at::globalContext().userEnabledCuDNN());
   }
 
  private:
-  static bool is_view_of(const at::Tensor& t, const at::Tensor& base, int64_t offset) {
-    return t.defined() && base.defined() && t.is_alias_of(base) && t.device() == base.device() &&
-           t.storage_offset() == base.storage_offset() + offset;
-  }
-
-  /// Makes the members' running statistics views of mean_/var_/count_ (after copying their
+  /// Makes the members' running statistics views of mean_/var_ (after copying their
   /// current values), unless they already are.
   void share_buffers() {
     const int64_t c = m_[0]->options.num_features();
     bool shared = true;
     for (size_t i = 0; i < m_.size() && shared; ++i) {
       const auto n = static_cast<int64_t>(i);
-      shared = is_view_of(m_[i]->running_mean, mean_, n * c) && is_view_of(m_[i]->running_var, var_, n * c) &&
-               is_view_of(m_[i]->num_batches_tracked, count_, n);
+      shared = is_view_of(m_[i]->running_mean, mean_, n * c) && is_view_of(m_[i]->running_var, var_, n * c);
     }
     if (shared) return;
-    std::vector<at::Tensor> means, vars, counts;
+    std::vector<at::Tensor> means, vars;
     for (auto& b : m_) {
       means.push_back(b->running_mean);
       vars.push_back(b->running_var);
-      counts.push_back(b->num_batches_tracked.reshape({1}));
     }
     // Fresh tensors even for k = 1: the base must own its storage.
     mean_ = at::cat(means, 0);
     var_ = at::cat(vars, 0);
-    count_ = at::cat(counts, 0);
     for (size_t i = 0; i < m_.size(); ++i) {
       const auto n = static_cast<int64_t>(i);
       m_[i]->running_mean.set_data(mean_.narrow(0, n * c, c));
       m_[i]->running_var.set_data(var_.narrow(0, n * c, c));
-      m_[i]->num_batches_tracked.set_data(count_.select(0, n));
     }
   }
 
   std::vector<torch::nn::BatchNorm2d> m_;
-  at::Tensor mean_, var_, count_;
+  at::Tensor mean_, var_;
 };
 
 /// Plain integer pair of a Conv2d's padding; false for 'same'/'valid' or non-zero padding modes.
@@ -187,10 +217,10 @@ class GroupedDilConv {
            GroupedConv::compatible(gather(ops, [](const DilConv& d) { return d.pointwise(); })) &&
            GroupedBatchNorm::compatible(gather(ops, [](const DilConv& d) { return d.bn(); }));
   }
-  explicit GroupedDilConv(const std::vector<const DilConv*>& ops)
+  GroupedDilConv(const std::vector<const DilConv*>& ops, EdgeBatch::Counter& counter)
       : depthwise_(gather(ops, [](const DilConv& d) { return d.depthwise(); })),
         pointwise_(gather(ops, [](const DilConv& d) { return d.pointwise(); })),
-        bn_(gather(ops, [](const DilConv& d) { return d.bn(); })) {}
+        bn_(gather(ops, [](const DilConv& d) { return d.bn(); }), counter) {}
   at::Tensor forward(const at::Tensor& relu_x) { return bn_.forward(pointwise_.forward(depthwise_.forward(relu_x))); }
 
  private:
@@ -223,8 +253,8 @@ class PoolColumn : public EdgeBatch::Column {
       if (static_cast<bool>(p->bn()) != with_bn) return false;
     return !with_bn || GroupedBatchNorm::compatible(gather(ops, [](const PoolOp& p) { return p.bn(); }));
   }
-  explicit PoolColumn(const std::vector<const PoolOp*>& ops) : first_(ops[0]) {
-    if (ops[0]->bn()) bn_.emplace(gather(ops, [](const PoolOp& p) { return p.bn(); }));
+  PoolColumn(const std::vector<const PoolOp*>& ops, EdgeBatch::Counter& counter) : first_(ops[0]) {
+    if (ops[0]->bn()) bn_.emplace(gather(ops, [](const PoolOp& p) { return p.bn(); }), counter);
   }
   at::Tensor run(BatchInput& in) override {
     // The edges' pools share kind and stride (same op of one set): pooling is per channel.
@@ -239,7 +269,7 @@ class PoolColumn : public EdgeBatch::Column {
 
 class DilConvColumn : public EdgeBatch::Column {
  public:
-  explicit DilConvColumn(const std::vector<const DilConv*>& ops) : conv_(ops) {}
+  DilConvColumn(const std::vector<const DilConv*>& ops, EdgeBatch::Counter& counter) : conv_(ops, counter) {}
   at::Tensor run(BatchInput& in) override { return conv_.forward(in.relu()); }
 
  private:
@@ -257,7 +287,8 @@ class SepConvColumn : public EdgeBatch::Column {
   static bool compatible(const std::vector<const SepConv*>& ops) {
     return !ops.empty() && GroupedDilConv::compatible(firsts(ops)) && GroupedDilConv::compatible(seconds(ops));
   }
-  explicit SepConvColumn(const std::vector<const SepConv*>& ops) : first_(firsts(ops)), second_(seconds(ops)) {}
+  SepConvColumn(const std::vector<const SepConv*>& ops, EdgeBatch::Counter& counter)
+      : first_(firsts(ops), counter), second_(seconds(ops), counter) {}
   at::Tensor run(BatchInput& in) override { return second_.forward(at::relu(first_.forward(in.relu()))); }
 
  private:
@@ -272,10 +303,10 @@ class FactorizedReduceColumn : public EdgeBatch::Column {
            GroupedConv::compatible(gather(ops, [](const FactorizedReduce& f) { return f.conv2(); })) &&
            GroupedBatchNorm::compatible(gather(ops, [](const FactorizedReduce& f) { return f.bn(); }));
   }
-  explicit FactorizedReduceColumn(const std::vector<const FactorizedReduce*>& ops)
+  FactorizedReduceColumn(const std::vector<const FactorizedReduce*>& ops, EdgeBatch::Counter& counter)
       : conv1_(gather(ops, [](const FactorizedReduce& f) { return f.conv1(); })),
         conv2_(gather(ops, [](const FactorizedReduce& f) { return f.conv2(); })),
-        bn_(gather(ops, [](const FactorizedReduce& f) { return f.bn(); })) {}
+        bn_(gather(ops, [](const FactorizedReduce& f) { return f.bn(); }), counter) {}
   at::Tensor run(BatchInput& in) override {
     using at::indexing::Slice;
     const at::Tensor& r = in.relu();
@@ -306,20 +337,21 @@ class PerEdgeColumn : public EdgeBatch::Column {
   std::vector<std::shared_ptr<Op>> ops_;
 };
 
-std::unique_ptr<EdgeBatch::Column> make_column(const std::vector<std::shared_ptr<Op>>& ops) {
+std::unique_ptr<EdgeBatch::Column> make_column(const std::vector<std::shared_ptr<Op>>& ops, EdgeBatch::Counter& c) {
   if (!cast_all<IdentityOp>(ops).empty()) return std::make_unique<IdentityColumn>();
-  if (auto p = cast_all<PoolOp>(ops); PoolColumn::compatible(p)) return std::make_unique<PoolColumn>(p);
+  if (auto p = cast_all<PoolOp>(ops); PoolColumn::compatible(p)) return std::make_unique<PoolColumn>(p, c);
   if (auto d = cast_all<DilConv>(ops); !d.empty() && GroupedDilConv::compatible(d))
-    return std::make_unique<DilConvColumn>(d);
-  if (auto s = cast_all<SepConv>(ops); SepConvColumn::compatible(s)) return std::make_unique<SepConvColumn>(s);
+    return std::make_unique<DilConvColumn>(d, c);
+  if (auto s = cast_all<SepConv>(ops); SepConvColumn::compatible(s)) return std::make_unique<SepConvColumn>(s, c);
   if (auto f = cast_all<FactorizedReduce>(ops); FactorizedReduceColumn::compatible(f))
-    return std::make_unique<FactorizedReduceColumn>(f);
+    return std::make_unique<FactorizedReduceColumn>(f, c);
   return std::make_unique<PerEdgeColumn>(ops);
 }
 
 }  // namespace
 
-EdgeBatch::EdgeBatch(std::vector<std::vector<std::shared_ptr<Op>>> edge_ops) : edge_ops_(std::move(edge_ops)) {
+EdgeBatch::EdgeBatch(std::vector<std::vector<std::shared_ptr<Op>>> edge_ops)
+    : edge_ops_(std::move(edge_ops)), counter_(std::make_unique<Counter>()) {
   if (edge_ops_.empty()) throw Error("EdgeBatch: no edges");
   const size_t num_ops = edge_ops_[0].size();
   for (const auto& e : edge_ops_)
@@ -331,7 +363,7 @@ EdgeBatch::EdgeBatch(std::vector<std::vector<std::shared_ptr<Op>>> edge_ops) : e
       column.push_back(e[o]);
       zero = zero && e[o]->is_zero();
     }
-    columns_.push_back(zero ? nullptr : make_column(column));
+    columns_.push_back(zero ? nullptr : make_column(column, *counter_));
   }
 }
 
@@ -341,14 +373,17 @@ at::Tensor EdgeBatch::forward(const std::vector<at::Tensor>& xs, const at::Tenso
   const int64_t k = size();
   if (static_cast<int64_t>(xs.size()) != k) throw Error("EdgeBatch: expected one input per edge");
   const bool per_example = w.dim() == 3;
+  counter_->step();
   BatchInput in{xs, {}, {}};
+  // unbind, not select: its backward is one stack, where each select's backward would
+  // zero-fill a tensor of w's shape.
+  const std::vector<at::Tensor> w_ops = w.unbind(-1);
   at::Tensor out;
   for (size_t o = 0; o < columns_.size(); ++o) {
     if (!columns_[o]) continue;  // the zero op contributes exactly nothing
     const at::Tensor y = columns_[o]->run(in);
     const at::Tensor y5 = y.view({y.size(0), k, y.size(1) / k, y.size(2), y.size(3)});
-    at::Tensor wo = w.select(-1, static_cast<int64_t>(o));
-    wo = per_example ? wo.reshape({-1, k, 1, 1, 1}) : wo.reshape({1, k, 1, 1, 1});
+    const at::Tensor wo = per_example ? w_ops[o].reshape({-1, k, 1, 1, 1}) : w_ops[o].reshape({1, k, 1, 1, 1});
     // One fused kernel (out + y·w) per op: the step is bound by launches.
     out = out.defined() ? at::addcmul(out, y5, wo) : y5 * wo;
   }

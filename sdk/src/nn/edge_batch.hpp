@@ -11,7 +11,8 @@
 // counts and the discrete forward are unchanged. The edges' weights are concatenated on
 // every forward (the backward of `cat` hands each edge its slice of the gradient). The
 // edges' BatchNorm running statistics are made views of one concatenated buffer, so the
-// grouped batch_norm updates each edge's own buffers in place; the views are rebuilt
+// grouped batch_norm updates each edge's own buffers in place (and the BN step counters
+// of the whole batch are views of one tensor, stepped once per forward); the views are rebuilt
 // whenever something replaced a buffer (Module::to, loading a checkpoint). Ops of types
 // this file does not know run edge by edge and are concatenated: slower, still exact.
 #include <cstdint>
@@ -39,10 +40,12 @@ class EdgeBatch {
 
   int64_t size() const { return static_cast<int64_t>(edge_ops_.size()); }
 
-  class Column;  ///< one candidate op of all k edges
+  class Column;   ///< one candidate op of all k edges
+  class Counter;  ///< num_batches_tracked of every BN of the batch, stepped by one kernel
 
  private:
   std::vector<std::vector<std::shared_ptr<Op>>> edge_ops_;
+  std::unique_ptr<Counter> counter_;
   std::vector<std::unique_ptr<Column>> columns_;  ///< null for the zero op
 };
 

@@ -87,7 +87,6 @@ class NASHOST_SDK_API SearchCellImpl : public torch::nn::Module {
   struct Batch {
     std::vector<int64_t> edges, inputs, targets;  ///< per edge: edge index, input state, node
     std::shared_ptr<EdgeBatch> run;
-    at::Tensor index;  ///< `edges` as a tensor on the weights' device (cached)
   };
   at::Tensor forward_batched(const at::Tensor& s0, const at::Tensor& s1, const at::Tensor& w);
   at::Tensor run(const at::Tensor& s0, const at::Tensor& s1,
@@ -98,6 +97,10 @@ class NASHOST_SDK_API SearchCellImpl : public torch::nn::Module {
   std::vector<MixedOp> edges_;
   bool batch_edges_ = true;
   std::vector<Batch> batches_;
+  /// All batches' edges in batch order, on the weights' device (cached): one index_select
+  /// per forward puts every batch's weight rows together, one split hands them out.
+  at::Tensor batch_order_;
+  std::vector<int64_t> batch_sizes_;
 };
 TORCH_MODULE(SearchCell);
 
