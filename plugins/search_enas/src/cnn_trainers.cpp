@@ -60,36 +60,6 @@ OptionList cnn_eval_options() {
 }
 
 namespace {
-SharedCnnConfig scratch_config(const Config& o, const DatasetInfo& info, int nodes) {
-  if (info.task != Task::Classification || info.input_shape.size() != 3)
-    throw ConfigError("enas-cnn: dataset '" + info.name + "' is not an image classification dataset");
-  SharedCnnConfig c;
-  c.in_channels = info.input_shape[0];
-  c.height = info.input_shape[1];
-  c.width = info.input_shape[2];
-  c.num_classes = info.num_outputs;
-  c.channels = o.get_int("channels");
-  c.num_layers = o.get_int("num_layers");
-  c.num_nodes = nodes;
-  c.keep_prob = o.get_float("keep_prob");
-  c.aux_head = o.get_bool("auxiliary");
-  return c;
-}
-MacroCnnConfig macro_scratch_config(const Config& o, const DatasetInfo& info, int layers) {
-  if (info.task != Task::Classification || info.input_shape.size() != 3)
-    throw ConfigError("enas-cnn: dataset '" + info.name + "' is not an image classification dataset");
-  MacroCnnConfig c;
-  c.in_channels = info.input_shape[0];
-  c.height = info.input_shape[1];
-  c.width = info.input_shape[2];
-  c.num_classes = info.num_outputs;
-  c.channels = o.get_int("channels");
-  c.num_layers = layers;
-  c.keep_prob = o.get_float("keep_prob");
-  c.grow_channels = true;  // the final network doubles the width at each reduction (method-enas.md §2.4)
-  c.aux_head = o.get_bool("auxiliary");
-  return c;
-}
 
 void check_inputs(const std::filesystem::path& file, int64_t c, int64_t h, int64_t w, int64_t classes, const DatasetInfo& info) {
   if (info.input_shape != std::vector<int64_t>{c, h, w} || info.num_outputs != classes)
@@ -119,7 +89,7 @@ FixedNetwork build_fixed(const Genotype& g, const Config& o, const DatasetInfo& 
   FixedNetwork f;
   if (is_macro(g)) {
     const MacroArc arc = genotype_macro(g, "enas-cnn-scratch");
-    auto m = MacroCnn(macro_scratch_config(o, info, arc.layers()), arc).ptr();  // shared_ptr: non-const in lambdas
+    auto m = MacroCnn(MacroCnnConfig::for_data(info, o, arc.layers(), /*grow_channels=*/true), arc).ptr();  // shared_ptr: non-const in lambdas
     f.module = m;
     f.train_forward = [m](const at::Tensor& x, double) { return m->forward(x, true); };  // no drop path in this space
     f.aux_logits = [m] { return m->aux_logits(); };
@@ -129,7 +99,7 @@ FixedNetwork build_fixed(const Genotype& g, const Config& o, const DatasetInfo& 
     return f;
   }
   const CnnArc arc = genotype_arc(g, ops.ops(), "enas-cnn-scratch");
-  auto m = SharedCnn(scratch_config(o, info, arc.normal.nodes()), ops, arc).ptr();
+  auto m = SharedCnn(SharedCnnConfig::for_data(info, o, arc.normal.nodes()), ops, arc).ptr();
   f.module = m;
   f.train_forward = [m](const at::Tensor& x, double p) { return m->forward(x, true, p); };
   f.aux_logits = [m] { return m->aux_logits(); };

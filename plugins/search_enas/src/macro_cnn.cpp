@@ -4,6 +4,7 @@
 
 #include "nashost/error.hpp"
 #include "nashost/nn/darts_ops.hpp"
+#include "shared_cnn.hpp"
 
 namespace nas::enas {
 
@@ -24,6 +25,22 @@ MacroCnnConfig MacroCnnConfig::from_json(const Json& j) {
   c.keep_prob = j.at("keep_prob").get<double>();
   c.grow_channels = j.at("grow_channels").get<bool>();
   c.aux_head = j.value("aux_head", false);  // absent in files written before the option existed
+  return c;
+}
+
+MacroCnnConfig MacroCnnConfig::for_data(const DatasetInfo& info, const Config& o, int64_t num_layers,
+                                        bool grow_channels) {
+  require_image_classification(info);
+  MacroCnnConfig c;
+  c.in_channels = info.input_shape[0];
+  c.height = info.input_shape[1];
+  c.width = info.input_shape[2];
+  c.num_classes = info.num_outputs;
+  c.channels = o.get_int("channels");
+  c.num_layers = num_layers;
+  c.keep_prob = o.get_float("keep_prob");
+  c.grow_channels = grow_channels;
+  c.aux_head = o.get_bool("auxiliary");
   return c;
 }
 

@@ -28,6 +28,7 @@
 
 #include "macro_arc.hpp"
 #include "nashost/config.hpp"
+#include "nashost/dataset.hpp"
 #include "nashost/nn/darts_eval_network.hpp"
 #include "nashost/operation_set.hpp"
 
@@ -42,6 +43,9 @@ struct MacroCnnConfig {
   bool aux_head = false;       ///< auxiliary head after the last reduction (needs >= 6x6 maps there)
   Json to_json() const;
   static MacroCnnConfig from_json(const Json& j);
+  /// The network for an image classification dataset with the options channels, keep_prob
+  /// and auxiliary (ConfigError for other data).
+  static MacroCnnConfig for_data(const DatasetInfo& info, const Config& o, int64_t num_layers, bool grow_channels);
   /// Layers after which all layers so far are reduced: L/3 - 1 and 2L/3 - 1 (those >= 0, distinct).
   std::vector<int64_t> reductions_after() const;
 };

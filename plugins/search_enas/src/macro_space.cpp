@@ -21,17 +21,9 @@ class MacroSpace final : public CnnSearchSpace {
     cc.uniform = random;
     if (skip_weight_ < 0) throw ConfigError(o.full_key("skip_weight") + " must be >= 0");
     controller_ = MacroController(cc);
-    MacroCnnConfig c;
-    c.in_channels = info.input_shape[0];
-    c.height = info.input_shape[1];
-    c.width = info.input_shape[2];
-    c.num_classes = info.num_outputs;
-    c.channels = o.get_int("channels");
-    c.num_layers = o.get_int("num_layers");
-    c.keep_prob = o.get_float("keep_prob");
-    c.grow_channels = false;  // the search network keeps one width (method-enas.md §2.4)
-    c.aux_head = o.get_bool("auxiliary");  // §2.4: the authors' macro search has an aux head
-    shared_ = MacroCnn(c);
+    // One width in the search network (method-enas.md §2.4); `auxiliary`: §2.4's search has
+    // the authors' aux head.
+    shared_ = MacroCnn(MacroCnnConfig::for_data(info, o, o.get_int("num_layers"), /*grow_channels=*/false));
   }
   const char* name() const override { return "macro"; }
   torch::nn::Module& shared() override { return *shared_; }

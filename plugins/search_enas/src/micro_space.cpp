@@ -26,20 +26,11 @@ class MicroSpace final : public CnnSearchSpace {
     cc.op_tanh_reduce = o.get_float("op_tanh_reduce");
     cc.uniform = random;
     controller_ = CnnController(cc);
-    SharedCnnConfig c;
-    c.in_channels = info.input_shape[0];
-    c.height = info.input_shape[1];
-    c.width = info.input_shape[2];
-    c.num_classes = info.num_outputs;
-    c.channels = o.get_int("channels");
-    c.num_layers = o.get_int("num_layers");
-    c.num_nodes = nodes_;
-    c.keep_prob = o.get_float("keep_prob");
     // The micro search network has no auxiliary head (the authors' micro search has none;
     // only its final network does): refuse the option rather than ignore it.
     if (o.get_bool("auxiliary"))
       throw ConfigError(o.full_key("auxiliary") + ": the micro search has no auxiliary head (cnn_space = \"macro\" only)");
-    shared_ = SharedCnn(c, *ops_);
+    shared_ = SharedCnn(SharedCnnConfig::for_data(info, o, nodes_), *ops_);
   }
   const char* name() const override { return "micro"; }
   torch::nn::Module& shared() override { return *shared_; }

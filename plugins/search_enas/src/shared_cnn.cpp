@@ -28,6 +28,26 @@ SharedCnnConfig SharedCnnConfig::from_json(const Json& j) {
   return c;
 }
 
+void require_image_classification(const DatasetInfo& info) {
+  if (info.task != Task::Classification || info.input_shape.size() != 3)
+    throw ConfigError("enas-cnn: dataset '" + info.name + "' is not an image classification dataset");
+}
+
+SharedCnnConfig SharedCnnConfig::for_data(const DatasetInfo& info, const Config& o, int num_nodes) {
+  require_image_classification(info);
+  SharedCnnConfig c;
+  c.in_channels = info.input_shape[0];
+  c.height = info.input_shape[1];
+  c.width = info.input_shape[2];
+  c.num_classes = info.num_outputs;
+  c.channels = o.get_int("channels");
+  c.num_layers = o.get_int("num_layers");
+  c.num_nodes = num_nodes;
+  c.keep_prob = o.get_float("keep_prob");
+  c.aux_head = o.get_bool("auxiliary");
+  return c;
+}
+
 std::vector<int64_t> SharedCnnConfig::reduction_layers() const {
   const int64_t d = num_layers / 3;  // authors: pool_distance = num_layers // 3
   return {d, 2 * d + 1};

@@ -27,10 +27,14 @@
 
 #include "cnn_arc.hpp"
 #include "nashost/config.hpp"
+#include "nashost/dataset.hpp"
 #include "nashost/nn/darts_eval_network.hpp"
 #include "nashost/operation_set.hpp"
 
 namespace nas::enas {
+
+/// ConfigError unless `info` is an image classification dataset ([C, H, W] inputs).
+void require_image_classification(const DatasetInfo& info);
 
 struct SharedCnnConfig {
   int64_t in_channels = 3, height = 32, width = 32, num_classes = 10;
@@ -43,6 +47,9 @@ struct SharedCnnConfig {
   bool aux_head = false;
   Json to_json() const;
   static SharedCnnConfig from_json(const Json& j);
+  /// The network for an image classification dataset with the options channels,
+  /// num_layers, keep_prob and auxiliary (ConfigError for other data).
+  static SharedCnnConfig for_data(const DatasetInfo& info, const Config& o, int num_nodes);
   /// Reduction-cell indices among the num_layers + 2 cells.
   std::vector<int64_t> reduction_layers() const;
 };
