@@ -110,10 +110,7 @@ TrainResult DartsEvalTrainer::train(const Genotype& g, Dataset& data) {
   lo.workers = options_.get_int("workers");
   lo.seed = ctx_.seed();
   auto train_loader = data.loader(parse_split(options_.get_string("train_split")), lo);
-  LoaderOptions eo = lo;
-  eo.shuffle = false;
-  eo.augment = false;
-  eo.cutout = 0;
+  const LoaderOptions eo = lo.for_evaluation();
   std::unique_ptr<BatchLoader> eval_loader;
   if (const std::string s = options_.get_string("eval_split"); !s.empty()) eval_loader = data.loader(parse_split(s), eo);
   const double aux_weight = options_.get_float("aux_weight");

@@ -114,10 +114,7 @@ DartsSearch::DartsSearch(const Config& o, std::shared_ptr<Dataset> data, HostCon
   train_loader_ = data_->loader(Split::Train, lo);
   lo.seed = ctx.seed() + 1;
   valid_loader_ = data_->loader(Split::Valid, lo);
-  LoaderOptions eo = lo;
-  eo.shuffle = false;
-  eo.augment = false;
-  eval_loader_ = data_->loader(Split::Valid, eo);
+  eval_loader_ = data_->loader(Split::Valid, lo.for_evaluation());
   out_dir_ = ctx.run_dir() / o.get_string("output_dir");
   log_->info("darts: {} order, supernet {} params, {} edges x {} ops per cell", second_order_ ? "second" : "first",
              count_parameters(*net_), e, ops);

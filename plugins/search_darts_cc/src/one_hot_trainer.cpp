@@ -88,11 +88,7 @@ TrainResult OneHotTrainer::train(const Genotype& genotype, Dataset& data) {
   lo.device = ctx_.device();
   lo.workers = settings_.workers;
   auto train_loader = data.loader(Split::TrainFull, lo);
-  LoaderOptions to = lo;
-  to.shuffle = false;
-  to.augment = false;
-  to.cutout = 0;
-  auto test_loader = data.loader(Split::Test, to);
+  auto test_loader = data.loader(Split::Test, lo.for_evaluation());
 
   double best_acc = -1, best_loss = 0, last_acc = 0, last_train_loss = 0, last_train_acc = 0;
   int64_t best_epoch = -1;

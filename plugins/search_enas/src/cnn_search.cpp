@@ -101,8 +101,7 @@ EnasCnnSearch::EnasCnnSearch(const Config& raw_options, std::shared_ptr<Dataset>
   lo.augment = false;
   lo.seed = ctx.seed() + 1;
   valid_ = std::make_unique<CyclingLoader>(data_->loader(Split::Valid, lo));
-  LoaderOptions eo = lo;
-  eo.shuffle = false;
+  LoaderOptions eo = lo.for_evaluation();
   eo.batch_size = o.get_int("eval_batch_size");
   eval_ = data_->loader(Split::Valid, eo);
   if (shared_steps_ == 0) shared_steps_ = train_->batches_per_epoch();

@@ -144,10 +144,7 @@ TrainResult EnasCnnScratchTrainer::train(const Genotype& genotype, Dataset& data
   lo.workers = options_.get_int("workers");
   lo.seed = ctx_.seed();
   CyclingLoader train(data.loader(parse_split(options_.get_string("train_split")), lo));
-  LoaderOptions eo = lo;
-  eo.shuffle = false;
-  eo.augment = false;
-  eo.cutout = 0;
+  LoaderOptions eo = lo.for_evaluation();
   eo.batch_size = options_.get_int("eval_batch_size");
   auto eval = data.loader(parse_split(options_.get_string("eval_split")), eo);
 

@@ -54,6 +54,15 @@ struct LoaderOptions {
   c10::Device device = c10::Device(c10::kCPU);
   int64_t workers = 1;    ///< background threads assembling batches ahead of the step
   int64_t bptt = 35;      ///< language models: sequence length of one batch
+
+  /// These settings for evaluation: in order, without augmentation or cutout.
+  LoaderOptions for_evaluation() const {
+    LoaderOptions e = *this;
+    e.shuffle = false;
+    e.augment = false;
+    e.cutout = 0;
+    return e;
+  }
 };
 
 /// Iterates one split, epoch after epoch.
