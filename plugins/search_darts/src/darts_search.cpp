@@ -33,7 +33,7 @@ const OptionList& search_options() {
       {"nodes", OptionType::Int, 4, "intermediate nodes per cell"},
       {"stem_multiplier", OptionType::Int, 3, "stem width = stem_multiplier * channels"},
       {"batch_edges", OptionType::Bool, true,
-       "run the edges that share an input as grouped kernels (same result, faster); false = edge by edge"},
+       "run the edges that share an input as grouped kernels (same arithmetic up to rounding, fewer kernels); false = edge by edge"},
       {"operation_set", OptionType::String, "darts", "operation set providing the candidate ops"},
       {"w_lr", OptionType::Float, 0.025, "weight learning rate (cosine-annealed)"},
       {"w_lr_min", OptionType::Float, 0.001, "final weight learning rate"},

@@ -15,7 +15,7 @@ void net_options(OptionList& o) {
   o.push_back({"nodes", OptionType::Int, 4, "intermediate nodes per cell"});
   o.push_back({"stem_multiplier", OptionType::Int, 3, "stem width = stem_multiplier * channels"});
   o.push_back({"batch_edges", OptionType::Bool, true,
-               "run the edges that share an input as grouped kernels (same result, faster); false = edge by edge"});
+               "run the edges that share an input as grouped kernels (same arithmetic up to rounding, fewer kernels); false = edge by edge"});
 }
 
 NetSettings parse_net(const Config& c) {
