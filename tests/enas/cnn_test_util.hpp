@@ -9,12 +9,25 @@
 #include <vector>
 
 #include <ATen/ATen.h>
+#include <gtest/gtest.h>
 
 #include "enas_cnn_ops.hpp"
 #include "nashost/dataset.hpp"
 #include "nashost/standalone_context.hpp"
 
 namespace enas_cnn_test {
+
+/// Exact resume: search `b` holds bit for bit the shared and controller weights of `a`.
+/// Call through ASSERT_NO_FATAL_FAILURE.
+template <class Search>
+void expect_same_weights(Search& a, Search& b) {
+  auto pa = a.shared().parameters(), pb = b.shared().parameters();
+  ASSERT_EQ(pa.size(), pb.size());
+  for (size_t i = 0; i < pa.size(); ++i) ASSERT_TRUE(at::equal(pa[i], pb[i])) << "shared parameter " << i;
+  auto ca = a.controller().parameters(), cb = b.controller().parameters();
+  ASSERT_EQ(ca.size(), cb.size());
+  for (size_t i = 0; i < ca.size(); ++i) ASSERT_TRUE(at::equal(ca[i], cb[i])) << "controller parameter " << i;
+}
 
 class MemoryLoader final : public nas::BatchLoader {
  public:
