@@ -21,9 +21,6 @@ double checked(const at::Tensor& loss, const char* step) {
   return v;
 }
 
-// Multi-tensor kernels (foreach_ops.hpp): ~900 weights and ~2,700 BN buffers per step.
-std::vector<at::Tensor> snapshot(const std::vector<at::Tensor>& ts) { return clone_all(ts); }
-void assign(const std::vector<at::Tensor>& dst, const std::vector<at::Tensor>& src) { copy_all(dst, src); }
 
 /// Restores weights and buffers when leaving scope, also on exceptions.
 struct Restore {
@@ -32,8 +29,8 @@ struct Restore {
   const std::vector<at::Tensor>& buffers;
   const std::vector<at::Tensor>& saved_b;
   ~Restore() {
-    assign(weights, saved_w);
-    assign(buffers, saved_b);
+    copy_all(weights, saved_w);
+    copy_all(buffers, saved_b);
   }
 };
 
@@ -49,15 +46,15 @@ std::vector<at::Tensor> gradients(const at::Tensor& loss, const std::vector<at::
 
 BilevelResult architecture_gradient(const BilevelProblem& p, const BilevelOptions& o) {
   BilevelResult result;
-  const auto saved_b = snapshot(p.buffers);
+  const auto saved_b = clone_all(p.buffers);
   if (!o.second_order) {
     const at::Tensor lv = p.valid_loss();
     result.valid_loss = checked(lv, "validation loss (first order)");
     result.arch_grad = gradients(lv, p.arch);
-    assign(p.buffers, saved_b);
+    copy_all(p.buffers, saved_b);
     return result;
   }
-  const auto saved_w = snapshot(p.weights);
+  const auto saved_w = clone_all(p.weights);
   Restore restore{p.weights, saved_w, p.buffers, saved_b};
   const size_t nw = p.weights.size();
 
@@ -75,7 +72,7 @@ BilevelResult architecture_gradient(const BilevelProblem& p, const BilevelOption
         m.push_back(p.momentum[i]);
       }
     if (!with_m.empty()) at::_foreach_add_(with_m, m, o.momentum);  // + μ·m (in place in `step`)
-    assign(p.weights, saved_w);
+    copy_all(p.weights, saved_w);
     at::_foreach_add_(p.weights, step, -o.xi);
   }
 
@@ -96,10 +93,10 @@ BilevelResult architecture_gradient(const BilevelProblem& p, const BilevelOption
   auto grad_at = [&](double sign, const char* step) {
     {
       at::NoGradGuard guard;
-      assign(p.weights, saved_w);
+      copy_all(p.weights, saved_w);
       at::_foreach_add_(p.weights, d_w, sign * eps);
     }
-    assign(p.buffers, saved_b);  // both evaluations see the same BN state
+    copy_all(p.buffers, saved_b);  // both evaluations see the same BN state
     const at::Tensor lt = p.train_loss();
     checked(lt, step);
     return gradients(lt, p.arch);

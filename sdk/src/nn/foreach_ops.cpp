@@ -87,40 +87,34 @@ void sgd_step(torch::optim::SGD& optimizer) {
       std::vector<at::Tensor> d_p = o.weight_decay() != 0 ? at::_foreach_add(pick(grads, idx), ps, o.weight_decay())
                                                           : pick(grads, idx);
       if (o.momentum() != 0) {
-        std::vector<at::Tensor> bufs, fresh_dp;
-        std::vector<size_t> fresh;
+        // Existing buffers: buf = μ·buf + (1 − dampening)·d_p; a parameter's first step: buf = d_p.
+        std::vector<at::Tensor> bufs(ps.size()), old_bufs, old_dp, first_dp;
+        std::vector<size_t> first;
         for (size_t i = 0; i < ps.size(); ++i) {
           auto it = state.find(ps[i].unsafeGetTensorImpl());
           if (it == state.end()) {
-            fresh.push_back(i);
-            fresh_dp.push_back(d_p[i]);
+            first.push_back(i);
+            first_dp.push_back(d_p[i]);
           } else {
-            bufs.push_back(static_cast<torch::optim::SGDParamState&>(*it->second).momentum_buffer());
+            bufs[i] = static_cast<torch::optim::SGDParamState&>(*it->second).momentum_buffer();
+            old_bufs.push_back(bufs[i]);
+            old_dp.push_back(d_p[i]);
           }
         }
-        // existing buffers: buf = μ·buf + (1 − dampening)·d_p
-        if (!bufs.empty()) {
-          std::vector<at::Tensor> dp_existing;
-          for (size_t i = 0, f = 0; i < ps.size(); ++i) {
-            if (f < fresh.size() && fresh[f] == i) ++f;
-            else dp_existing.push_back(d_p[i]);
-          }
-          at::_foreach_mul_(bufs, o.momentum());
-          at::_foreach_add_(bufs, dp_existing, 1.0 - o.dampening());
+        if (!old_bufs.empty()) {
+          at::_foreach_mul_(old_bufs, o.momentum());
+          at::_foreach_add_(old_bufs, old_dp, 1.0 - o.dampening());
         }
-        // first step of a parameter: buf = clone(d_p)
-        if (!fresh.empty()) {
-          const auto made = clone_all(fresh_dp);
-          for (size_t j = 0; j < fresh.size(); ++j) {
-            auto s = std::make_unique<torch::optim::SGDParamState>();
-            s->momentum_buffer(made[j]);
-            state[ps[fresh[j]].unsafeGetTensorImpl()] = std::move(s);
+        if (!first.empty()) {
+          const auto made = clone_all(first_dp);
+          for (size_t j = 0; j < first.size(); ++j) {
+            bufs[first[j]] = made[j];
+            auto st = std::make_unique<torch::optim::SGDParamState>();
+            st->momentum_buffer(made[j]);
+            state[ps[first[j]].unsafeGetTensorImpl()] = std::move(st);
           }
         }
-        std::vector<at::Tensor> all_bufs;
-        for (const auto& p : ps)
-          all_bufs.push_back(static_cast<torch::optim::SGDParamState&>(*state.at(p.unsafeGetTensorImpl())).momentum_buffer());
-        d_p = o.nesterov() ? at::_foreach_add(d_p, all_bufs, o.momentum()) : all_bufs;
+        d_p = o.nesterov() ? at::_foreach_add(d_p, bufs, o.momentum()) : bufs;
       }
       at::_foreach_add_(ps, d_p, -o.lr());
     }
