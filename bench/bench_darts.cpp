@@ -29,7 +29,6 @@ int main(int argc, char** argv) try {
   int64_t order = 2, batch = 64, size = 32, channels = 16, layers = 8, steps = 5, warmup = 1;
   std::string device = "cpu";
   bool batch_edges = true, list_ops = false;
-  const size_t list_top = std::getenv("NASHOST_LIST_TOP") ? std::stoul(std::getenv("NASHOST_LIST_TOP")) : 25;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto value = [&]() -> std::string {
@@ -82,7 +81,7 @@ int main(int argc, char** argv) try {
     search.step(tb, vb, 0.025);
     sync();
   }, list_ops);
-  if (list_ops) ops.print_top(list_top);
+  if (list_ops) ops.print_top(25);
   std::sort(ms.begin(), ms.end());
   const double median = ms.empty() ? 0.0 : (ms.size() % 2 ? ms[ms.size() / 2] : 0.5 * (ms[ms.size() / 2 - 1] + ms[ms.size() / 2]));
   double peak_mib = 0;
