@@ -21,11 +21,13 @@
 #include "darts_search.hpp"
 #include "nashost/aten_op_count.hpp"
 #include "nashost/error.hpp"
+#include "nashost/host_allocator.hpp"
 #include "nashost/nn/darts_ops.hpp"
 #include "nashost/standalone_context.hpp"
 #include "tensor_dataset.hpp"
 
 int main(int argc, char** argv) try {
+  nas::tune_host_allocator();  // as the host does: the same allocator settings as `nashost run`
   int64_t order = 2, batch = 64, size = 32, channels = 16, layers = 8, steps = 5, warmup = 1;
   std::string device = "cpu";
   bool batch_edges = true, list_ops = false;

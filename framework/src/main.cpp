@@ -17,6 +17,7 @@
 #include "config_loader.hpp"
 #include "nashost/error.hpp"
 #include "nashost/genotype_formats.hpp"
+#include "nashost/host_allocator.hpp"
 #include "nashost/io.hpp"
 #include "nashost/version.hpp"
 #include "plugin_loader.hpp"
@@ -191,6 +192,7 @@ int cmd_bench(const std::string& what, const std::vector<std::string>& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  const std::string allocator = nas::tune_host_allocator();  // before any tensor exists
   CLI::App app{"nashost — neural architecture search host (DARTS, DARTS-CC, ENAS) with plugins and Lua scripts"};
   app.set_version_flag("--version", "nashost " + sdk_version_string() + " (SDK ABI " +
                                         std::to_string(NASHOST_ABI_VERSION) + ", " + host_build_fingerprint() + ")");
@@ -259,6 +261,7 @@ int main(int argc, char** argv) {
   spdlog::set_level(verbose ? spdlog::level::debug : quiet ? spdlog::level::warn : spdlog::level::info);
   spdlog::set_pattern("[%H:%M:%S] [%n] %^%l%$ %v");
   ro.progress = !no_progress && !quiet;
+  spdlog::debug("CPU tensor memory: {}", allocator);
 
   try {
     if (bench->parsed()) {

@@ -11,9 +11,11 @@
 #include "images/mnist.hpp"
 #include "nashost/config.hpp"
 #include "nashost/error.hpp"
+#include "nashost/host_allocator.hpp"
 #include "synthetic/synthetic_images.hpp"
 
 int main(int argc, char** argv) {
+  nas::tune_host_allocator();  // as the host does: the same allocator settings as `nashost run`
   using clock = std::chrono::steady_clock;
   const std::string name = argc > 1 ? argv[1] : "fashion-mnist";
   const int64_t workers = argc > 2 ? std::atoll(argv[2]) : 2;

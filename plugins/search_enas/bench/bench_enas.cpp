@@ -18,6 +18,7 @@
 #include <ATen/DeviceAccelerator.h>
 
 #include "enas_search.hpp"
+#include "nashost/host_allocator.hpp"
 #include "enas_rnn_ops.hpp"
 #include "nashost/aten_op_count.hpp"
 #include "nashost/error.hpp"
@@ -93,6 +94,7 @@ void measure(const char* name, const Args& a, const c10::Device& dev, const std:
 }  // namespace
 
 int main(int argc, char** argv) {
+  nas::tune_host_allocator();  // as the host does: the same allocator settings as `nashost run`
   try {
     const Args a = parse(argc, argv);
     const c10::Device dev = a.device == "cuda" ? c10::Device(c10::kCUDA, 0) : c10::Device(c10::kCPU);
