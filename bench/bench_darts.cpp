@@ -30,7 +30,7 @@ int main(int argc, char** argv) try {
   nas::tune_host_allocator();  // as the host does: the same allocator settings as `nashost run`
   int64_t order = 2, batch = 64, size = 32, channels = 16, layers = 8, steps = 5, warmup = 1;
   std::string device = "cpu";
-  bool batch_edges = true, list_ops = false;
+  bool batch_edges = true, channels_last = true, list_ops = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto value = [&]() -> std::string {
@@ -46,8 +46,9 @@ int main(int argc, char** argv) try {
     else if (a == "--warmup") warmup = std::stoll(value());
     else if (a == "--device") device = value();
     else if (a == "--per-edge") batch_edges = false;
+    else if (a == "--nchw") channels_last = false;
     else if (a == "--list-ops") list_ops = true;
-    else throw nas::ConfigError("unknown argument '" + a + "' (--order --batch --size --channels --layers --device --steps --warmup --per-edge --list-ops)");
+    else throw nas::ConfigError("unknown argument '" + a + "' (--order --batch --size --channels --layers --device --steps --warmup --per-edge --nchw --list-ops)");
   }
   const bool cuda = device.rfind("cuda", 0) == 0;
   if (cuda && !torch::cuda::is_available()) throw nas::ConfigError("--device cuda: no CUDA device available");
@@ -58,7 +59,7 @@ int main(int argc, char** argv) try {
   ctx.add_operation_set("darts", std::make_shared<nas::nn::DartsOperationSet>());
   auto data = nas::darts::TensorDataset::random(batch * 2, 3, size, 10, 0);
   nas::Json opts = {{"order", order}, {"batch_size", batch}, {"channels", channels}, {"layers", layers},
-                    {"epochs", 1}, {"plots", false}, {"batch_edges", batch_edges}};
+                    {"epochs", 1}, {"plots", false}, {"batch_edges", batch_edges}, {"channels_last", channels_last}};
   nas::darts::DartsSearch search(nas::Config::validated(opts, nas::darts::search_options(), "bench"), data, ctx);
   nas::LoaderOptions lo;
   lo.batch_size = batch;
@@ -98,8 +99,9 @@ int main(int argc, char** argv) try {
     peak_mib = static_cast<double>(ru.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
     what = "peak_rss";
   }
+  const char* variant = !batch_edges ? " (per-edge)" : (!channels_last && !cuda) ? " (nchw)" : "";
   std::printf("darts%s order=%lld batch=%lld size=%lld C=%lld L=%lld device=%s steps=%lld: median %.1f ms/step, %s %.0f MiB, %lld aten ops/step\n",
-              batch_edges ? "" : " (per-edge)", static_cast<long long>(order), static_cast<long long>(batch), static_cast<long long>(size),
+              variant, static_cast<long long>(order), static_cast<long long>(batch), static_cast<long long>(size),
               static_cast<long long>(channels), static_cast<long long>(layers), device.c_str(),
               static_cast<long long>(steps), median, what.c_str(), peak_mib,
               static_cast<long long>(ops.total));

@@ -164,4 +164,38 @@ TEST(EdgeBatching, Unknown_op_types_run_per_edge_inside_the_batch) {
   expect_same_state(batched, per_edge, true);
 }
 
+TEST(EdgeBatching, Channels_last_gives_the_nchw_result_and_keeps_its_layout) {
+  auto nhwc = make_net(true), nchw = make_net(true);
+  nchw->set_channels_last(false);
+  ASSERT_TRUE(nhwc->options().channels_last);  // the default on the CPU
+  for (int64_t per_example : {0, 4}) {
+    torch::manual_seed(21 + per_example);
+    const at::Tensor x = at::randn({4, 2, 8, 8}, at::kDouble);
+    const at::Tensor wn = random_weights(nhwc, per_example), wr = random_weights(nhwc, per_example);
+    const at::Tensor wn2 = wn.detach().clone().requires_grad_(true), wr2 = wr.detach().clone().requires_grad_(true);
+    for (auto* net : {&nhwc, &nchw}) (*net)->zero_grad();
+    const at::Tensor ya = nhwc->forward(x, wn, wr), yb = nchw->forward(x, wn2, wr2);
+    ASSERT_TRUE(at::allclose(ya, yb, 1e-10, 1e-12)) << "per_example=" << per_example;
+    ya.pow(2).sum().backward();
+    yb.pow(2).sum().backward();
+    EXPECT_TRUE(at::allclose(wn.grad(), wn2.grad(), 1e-9, 1e-11));
+    EXPECT_TRUE(at::allclose(wr.grad(), wr2.grad(), 1e-9, 1e-11));
+    expect_same_state(nhwc, nchw, /*grads=*/true);
+  }
+  // The layout is real, not lost on the way: a cell (after a reduction, so that both kinds
+  // of preprocessing run) hands on a dense channels-last state, or a dense NCHW one when off.
+  auto ops = darts_ops();
+  nas::nn::SearchCell cell(*ops, 4, /*c_pp=*/6, /*c_p=*/8, /*c=*/4, /*reduction=*/false, /*reduction_prev=*/true);
+  cell->to(at::kDouble);
+  const at::Tensor s0 = at::randn({2, 6, 8, 8}, at::kDouble), s1 = at::randn({2, 8, 4, 4}, at::kDouble);
+  const at::Tensor w = random_weights(nhwc).detach();
+  cell->set_channels_last(true);
+  const at::Tensor out_nhwc = cell->forward(s0, s1, w);
+  EXPECT_TRUE(out_nhwc.is_contiguous(at::MemoryFormat::ChannelsLast));
+  cell->set_channels_last(false);
+  const at::Tensor out_nchw = cell->forward(s0, s1, w);
+  EXPECT_TRUE(out_nchw.is_contiguous());
+  EXPECT_TRUE(at::allclose(out_nhwc, out_nchw, 1e-10, 1e-12));
+}
+
 }  // namespace

@@ -81,6 +81,7 @@ SearchCellImpl::SearchCellImpl(const OperationSet& set, int64_t nodes, int64_t c
 
 at::Tensor SearchCellImpl::forward_batched(const at::Tensor& s0, const at::Tensor& s1, const at::Tensor& w) {
   const bool per_example = w.dim() == 3;
+  const bool nhwc = channels_last_ && s1.is_cpu();
   std::vector<at::Tensor> states{pre0_->forward(s0), pre1_->forward(s1)};
   std::vector<at::Tensor> node(static_cast<size_t>(nodes_));
   if (!batch_order_.defined() || batch_order_.device() != w.device()) {
@@ -94,11 +95,20 @@ at::Tensor SearchCellImpl::forward_batched(const at::Tensor& s0, const at::Tenso
     Batch& b = batches_[bi];
     std::vector<at::Tensor> xs;
     for (int64_t j : b.inputs) xs.push_back(states[static_cast<size_t>(j)]);
-    const at::Tensor y = b.run->forward(xs, batch_w[bi]);  // [N, k, C, H, W]
+    const at::Tensor y = b.run->forward(xs, batch_w[bi], nhwc);  // [N, k, C, H, W]
     // unbind, not select: one stack in the backward instead of a zero-filled tensor per edge.
     if (bi == 0) {
       // The edges from s0 and s1 come in pairs per node: one sum gives every node's part.
-      const auto pairs = y.view({y.size(0), nodes_, 2, y.size(2), y.size(3), y.size(4)}).sum(2).unbind(1);
+      // Channels-last: an add of the two halves, which keeps y's layout (a sum's result is
+      // NCHW); NCHW: the sum, whose backward is a free expand (an unbind's is a stack).
+      const at::Tensor by_pair = y.view({y.size(0), nodes_, 2, y.size(2), y.size(3), y.size(4)});
+      std::vector<at::Tensor> pairs;
+      if (nhwc) {
+        const auto halves = by_pair.unbind(2);
+        pairs = (halves[0] + halves[1]).unbind(1);
+      } else {
+        pairs = by_pair.sum(2).unbind(1);
+      }
       for (int64_t i = 0; i < nodes_; ++i) node[static_cast<size_t>(i)] = pairs[static_cast<size_t>(i)];
     } else {
       const auto parts = y.unbind(1);
@@ -110,7 +120,8 @@ at::Tensor SearchCellImpl::forward_batched(const at::Tensor& s0, const at::Tenso
     // Node bi now has all its inputs (batches 0..bi): it becomes state bi + 2.
     states.push_back(node[bi]);
   }
-  return at::cat(std::vector<at::Tensor>(states.begin() + 2, states.end()), 1);
+  const at::Tensor out = at::cat(std::vector<at::Tensor>(states.begin() + 2, states.end()), 1);
+  return nhwc ? out.contiguous(at::MemoryFormat::ChannelsLast) : out;
 }
 
 at::Tensor SearchCellImpl::run(const at::Tensor& s0, const at::Tensor& s1,
@@ -171,6 +182,7 @@ DartsSearchNetworkImpl::DartsSearchNetworkImpl(const SearchNetworkOptions& o,
     c_pp = c_p;
     c_p = o.nodes * c;
   }
+  set_channels_last(o.channels_last);
   feature_dim_ = c_p;
   num_edges_ = cell_edge_count(o.nodes);
   classifier_ = register_module("classifier", torch::nn::Linear(c_p, o.num_outputs));
@@ -179,6 +191,11 @@ DartsSearchNetworkImpl::DartsSearchNetworkImpl(const SearchNetworkOptions& o,
 void DartsSearchNetworkImpl::set_batch_edges(bool on) {
   options_.batch_edges = on;
   for (auto& c : cells_) c->set_batch_edges(on);
+}
+
+void DartsSearchNetworkImpl::set_channels_last(bool on) {
+  options_.channels_last = on;
+  for (auto& c : cells_) c->set_channels_last(on);
 }
 
 at::Tensor DartsSearchNetworkImpl::run_cells(
@@ -207,7 +224,9 @@ at::Tensor DartsSearchNetworkImpl::features(const at::Tensor& x, const at::Tenso
                                             const at::Tensor& w_reduce) {
   check_weights(w_normal, num_edges_, num_ops(), "normal");
   check_weights(w_reduce, num_edges_, num_ops(), "reduce");
-  return run_cells(x, [&](SearchCell& c, const at::Tensor& s0, const at::Tensor& s1) {
+  // The stem too, so that the first cell's inputs are already channels-last.
+  const bool nhwc = options_.channels_last && options_.batch_edges && x.is_cpu() && x.dim() == 4;
+  return run_cells(nhwc ? x.contiguous(at::MemoryFormat::ChannelsLast) : x, [&](SearchCell& c, const at::Tensor& s0, const at::Tensor& s1) {
     return c->forward(s0, s1, c->reduction() ? w_reduce : w_normal);
   });
 }

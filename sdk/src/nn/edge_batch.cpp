@@ -16,10 +16,20 @@ namespace {
 /// The edges' inputs, concatenated along channels once and shared by all op columns.
 struct BatchInput {
   const std::vector<at::Tensor>& xs;
+  /// Keep every column's input dense channels-last (see EdgeBatch::forward).
+  bool channels_last = false;
   at::Tensor raw_cat, relu_cat;
   int64_t k() const { return static_cast<int64_t>(xs.size()); }
+  at::MemoryFormat memory_format() const {
+    return channels_last ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous;
+  }
   const at::Tensor& raw() {
-    if (!raw_cat.defined()) raw_cat = xs.size() == 1 ? xs[0] : at::cat(xs, 1);
+    if (!raw_cat.defined()) {
+      raw_cat = xs.size() == 1 ? xs[0] : at::cat(xs, 1);
+      // Node states are strided slices of a sum; oneDNN takes its fast depthwise and
+      // pooling paths only for dense channels-last input.
+      if (channels_last) raw_cat = raw_cat.contiguous(at::MemoryFormat::ChannelsLast);
+    }
     return raw_cat;
   }
   /// relu(cat(x)) = cat(relu(x)): one kernel for every conv op of every edge of the batch.
@@ -37,6 +47,20 @@ at::Tensor cat_each(size_t k, Get get) {
   ts.reserve(k);
   for (size_t i = 0; i < k; ++i) ts.push_back(get(i));
   return cat_or_self(ts);
+}
+
+/// Makes the gradient that reaches `t` in the backward pass dense in t's own layout. The
+/// gradients of the node states come back through `stack` (unbind's backward) in NCHW
+/// order; LibTorch's CPU batch_norm backward takes its vectorised path only when its input
+/// and incoming gradient share a dense layout, and the serial fallback cost a third of
+/// a channels-last step.
+void keep_gradient_layout(at::Tensor& t) {
+  t.register_hook([strides = t.strides().vec(), options = t.options()](const at::Tensor& g) -> at::Tensor {
+    if (g.strides() == c10::IntArrayRef(strides)) return g;
+    at::Tensor same = at::empty_strided(g.sizes(), strides, options);
+    same.copy_(g);
+    return same;
+  });
 }
 
 bool is_view_of(const at::Tensor& t, const at::Tensor& base, int64_t offset) {
@@ -315,7 +339,7 @@ class FactorizedReduceColumn : public EdgeBatch::Column {
     // Per edge: [conv1 half, conv2 half] — interleave the two halves edge by edge.
     const int64_t n = a.size(0), k = in.k(), h = a.size(2), w = a.size(3);
     const at::Tensor both = at::cat({a.reshape({n, k, -1, h, w}), b.reshape({n, k, -1, h, w})}, 2);
-    return bn_.forward(both.reshape({n, -1, h, w}));
+    return bn_.forward(both.reshape({n, -1, h, w}).contiguous(in.memory_format()));
   }
 
  private:
@@ -369,12 +393,13 @@ EdgeBatch::EdgeBatch(std::vector<std::vector<std::shared_ptr<Op>>> edge_ops)
 
 EdgeBatch::~EdgeBatch() = default;
 
-at::Tensor EdgeBatch::forward(const std::vector<at::Tensor>& xs, const at::Tensor& w) {
+at::Tensor EdgeBatch::forward(const std::vector<at::Tensor>& xs, const at::Tensor& w, bool channels_last) {
   const int64_t k = size();
   if (static_cast<int64_t>(xs.size()) != k) throw Error("EdgeBatch: expected one input per edge");
   const bool per_example = w.dim() == 3;
   counter_->step();
-  BatchInput in{xs, {}, {}};
+  BatchInput in{xs};
+  in.channels_last = channels_last;
   // unbind, not select: its backward is one stack, where each select's backward would
   // zero-fill a tensor of w's shape.
   const std::vector<at::Tensor> w_ops = w.unbind(-1);
@@ -387,6 +412,7 @@ at::Tensor EdgeBatch::forward(const std::vector<at::Tensor>& xs, const at::Tenso
     // One fused kernel (out + y·w) per op: the step is bound by launches.
     out = out.defined() ? at::addcmul(out, y5, wo) : y5 * wo;
   }
+  if (in.channels_last && out.defined() && out.requires_grad()) keep_gradient_layout(out);
   if (!out.defined()) {  // a set of only zero ops: zeros of the right shape
     std::vector<at::Tensor> ys;
     for (int64_t i = 0; i < k; ++i) ys.push_back(edge_ops_[static_cast<size_t>(i)][0]->forward(xs[static_cast<size_t>(i)]));

@@ -36,7 +36,9 @@ class EdgeBatch {
 
   /// xs: the input of each edge (all [N, C, H, W]); w: op weights of these edges, [k, O]
   /// or per example [N, k, O]. Returns Σ_o w_o · o(x) of every edge as [N, k, C, H', W'].
-  at::Tensor forward(const std::vector<at::Tensor>& xs, const at::Tensor& w);
+  /// channels_last: run every op on dense channels-last tensors (inputs are converted once
+  /// per batch), with gradients kept in that layout too (CPU: see SearchNetworkOptions).
+  at::Tensor forward(const std::vector<at::Tensor>& xs, const at::Tensor& w, bool channels_last = false);
 
   int64_t size() const { return static_cast<int64_t>(edge_ops_.size()); }
 
