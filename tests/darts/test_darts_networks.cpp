@@ -89,6 +89,67 @@ TEST(DartsSearchNetwork, Discrete_forward_equals_one_hot_mixture) {
   EXPECT_THROW(net->forward_discrete(x, {1, 2}, reduce), nas::Error);
 }
 
+// The CPU channels-last layout (EvalNetworkOptions / SearchNetworkOptions::channels_last)
+// only changes rounding: outputs and every gradient agree with NCHW in float64.
+template <class Net, class Forward>
+void expect_layouts_agree(Net& nhwc, Net& nchw, const at::Tensor& x, Forward forward) {
+  const at::Tensor ya = forward(nhwc, x), yb = forward(nchw, x);
+  ASSERT_TRUE(at::allclose(ya, yb, 1e-10, 1e-12));
+  ya.pow(2).sum().backward();
+  yb.pow(2).sum().backward();
+  const auto pa = nhwc->named_parameters(), pb = nchw->named_parameters();
+  for (const auto& item : pa) {
+    if (!item.value().grad().defined()) continue;
+    EXPECT_TRUE(at::allclose(item.value().grad(), pb[item.key()].grad(), 1e-9, 1e-11)) << item.key();
+  }
+}
+
+TEST(DartsEvalNetwork, Channels_last_gives_the_nchw_result) {
+  nas::nn::EvalNetworkOptions o;
+  o.in_channels = 1;
+  o.input_height = o.input_width = 28;
+  o.channels = 4;
+  o.layers = 3;
+  o.auxiliary = true;
+  auto build = [&](bool channels_last) {
+    torch::manual_seed(5);
+    o.channels_last = channels_last;
+    nas::nn::DartsEvalNetwork net(o, nas::named_genotype("DARTS_V2"), ops());
+    net->to(at::kDouble);
+    return net;
+  };
+  auto nhwc = build(true), nchw = build(false);
+  const at::Tensor x = at::randn({3, 1, 28, 28}, at::kDouble);
+  expect_layouts_agree(nhwc, nchw, x, [](nas::nn::DartsEvalNetwork& n, const at::Tensor& in) {
+    auto [out, aux] = n->forward(in);
+    return out + 0.4 * aux;  // the auxiliary head's path too
+  });
+}
+
+TEST(DartsSearchNetwork, Channels_last_discrete_forward_gives_the_nchw_result) {
+  auto build = [](bool channels_last) {
+    torch::manual_seed(6);
+    auto o = search_opts(1, 3);
+    o.channels = 4;
+    o.layers = 3;
+    o.channels_last = channels_last;
+    nas::nn::DartsSearchNetwork net(o, ops());
+    net->to(at::kDouble);
+    return net;
+  };
+  auto nhwc = build(true), nchw = build(false);
+  // Every op once, the zero op (index 0) included, in normal and reduction cells.
+  std::vector<int64_t> normal, reduce;
+  for (int64_t e = 0; e < nhwc->num_edges(); ++e) {
+    normal.push_back(e % nhwc->num_ops());
+    reduce.push_back((e + 3) % nhwc->num_ops());
+  }
+  const at::Tensor x = at::randn({3, 1, 8, 8}, at::kDouble);
+  expect_layouts_agree(nhwc, nchw, x, [&](nas::nn::DartsSearchNetwork& n, const at::Tensor& in) {
+    return n->forward_discrete(in, normal, reduce);
+  });
+}
+
 nas::nn::EvalNetworkOptions eval_opts() {
   nas::nn::EvalNetworkOptions o;  // C36 L20 CIFAR-10
   o.auxiliary = true;

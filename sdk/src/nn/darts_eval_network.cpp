@@ -5,6 +5,7 @@
 #include "nashost/error.hpp"
 #include "nashost/nn/darts_ops.hpp"
 #include "nashost/nn/darts_search_network.hpp"
+#include "memory_layout.hpp"
 
 namespace nas::nn {
 
@@ -48,8 +49,10 @@ EvalCellImpl::EvalCellImpl(const OperationSet& set, const CellGenotype& cell, in
       throw Error("genotype concat names state " + std::to_string(s) + ", which does not exist");
 }
 
-at::Tensor EvalCellImpl::forward(const at::Tensor& s0, const at::Tensor& s1, double drop_prob) {
+at::Tensor EvalCellImpl::forward(const at::Tensor& s0, const at::Tensor& s1, double drop_prob, bool nhwc) {
   std::vector<at::Tensor> states{pre0_->forward(s0), pre1_->forward(s1)};
+  if (nhwc)
+    for (auto& s : states) s = to_channels_last(s);
   for (auto& node : nodes_) {
     at::Tensor sum;
     for (auto& [op, input] : node) {
@@ -58,11 +61,16 @@ at::Tensor EvalCellImpl::forward(const at::Tensor& s0, const at::Tensor& s1, dou
       sum = sum.defined() ? sum + h : h;
     }
     if (!sum.defined()) throw Error("genotype node without incoming edges");
+    if (nhwc) {
+      sum = to_channels_last(sum);
+      keep_gradient_layout(sum);  // its gradient partly comes back through the cell's cat
+    }
     states.push_back(sum);
   }
   std::vector<at::Tensor> out;
   for (int s : concat_) out.push_back(states[static_cast<size_t>(s)]);
-  return at::cat(out, 1);
+  const at::Tensor y = at::cat(out, 1);
+  return nhwc ? to_channels_last(y) : y;
 }
 
 AuxiliaryHeadImpl::AuxiliaryHeadImpl(int64_t c, int64_t h, int64_t w, int64_t num_outputs) {
@@ -119,10 +127,11 @@ DartsEvalNetworkImpl::DartsEvalNetworkImpl(const EvalNetworkOptions& o, const Ge
 }
 
 std::pair<at::Tensor, at::Tensor> DartsEvalNetworkImpl::forward(const at::Tensor& x) {
-  at::Tensor s0 = stem_bn_->forward(stem_conv_->forward(x));
+  const bool nhwc = run_channels_last(options_.channels_last, x);
+  at::Tensor s0 = stem_bn_->forward(stem_conv_->forward(nhwc ? to_channels_last(x) : x));
   at::Tensor s1 = s0, aux;
   for (size_t i = 0; i < cells_.size(); ++i) {
-    at::Tensor next = cells_[i]->forward(s0, s1, drop_prob_);
+    at::Tensor next = cells_[i]->forward(s0, s1, drop_prob_, nhwc);
     s0 = s1;
     s1 = next;
     if (static_cast<int64_t>(i) == aux_after_ && is_training()) aux = aux_->forward(s1);

@@ -5,6 +5,7 @@
 #include "nashost/error.hpp"
 #include "nashost/nn/darts_ops.hpp"
 #include "edge_batch.hpp"
+#include "memory_layout.hpp"
 
 namespace nas::nn {
 
@@ -81,7 +82,7 @@ SearchCellImpl::SearchCellImpl(const OperationSet& set, int64_t nodes, int64_t c
 
 at::Tensor SearchCellImpl::forward_batched(const at::Tensor& s0, const at::Tensor& s1, const at::Tensor& w) {
   const bool per_example = w.dim() == 3;
-  const bool nhwc = channels_last_ && s1.is_cpu();
+  const bool nhwc = run_channels_last(channels_last_, s1);
   std::vector<at::Tensor> states{pre0_->forward(s0), pre1_->forward(s1)};
   std::vector<at::Tensor> node(static_cast<size_t>(nodes_));
   if (!batch_order_.defined() || batch_order_.device() != w.device()) {
@@ -121,12 +122,14 @@ at::Tensor SearchCellImpl::forward_batched(const at::Tensor& s0, const at::Tenso
     states.push_back(node[bi]);
   }
   const at::Tensor out = at::cat(std::vector<at::Tensor>(states.begin() + 2, states.end()), 1);
-  return nhwc ? out.contiguous(at::MemoryFormat::ChannelsLast) : out;
+  return nhwc ? to_channels_last(out) : out;
 }
 
 at::Tensor SearchCellImpl::run(const at::Tensor& s0, const at::Tensor& s1,
-                               const std::function<at::Tensor(int64_t, const at::Tensor&)>& edge) {
+                               const std::function<at::Tensor(int64_t, const at::Tensor&)>& edge, bool nhwc) {
   std::vector<at::Tensor> states{pre0_->forward(s0), pre1_->forward(s1)};
+  if (nhwc)
+    for (auto& s : states) s = to_channels_last(s);
   int64_t e = 0;
   for (int64_t i = 0; i < nodes_; ++i) {
     at::Tensor sum;
@@ -134,9 +137,14 @@ at::Tensor SearchCellImpl::run(const at::Tensor& s0, const at::Tensor& s1,
       at::Tensor h = edge(e, states[static_cast<size_t>(j)]);
       if (h.defined()) sum = sum.defined() ? sum + h : h;
     }
+    if (nhwc) {  // (a zero op's zeros may have come in NCHW)
+      sum = to_channels_last(sum);
+      keep_gradient_layout(sum);  // its gradient partly comes back through the cell's cat
+    }
     states.push_back(sum);
   }
-  return at::cat(std::vector<at::Tensor>(states.begin() + 2, states.end()), 1);
+  const at::Tensor out = at::cat(std::vector<at::Tensor>(states.begin() + 2, states.end()), 1);
+  return nhwc ? to_channels_last(out) : out;
 }
 
 at::Tensor SearchCellImpl::forward(const at::Tensor& s0, const at::Tensor& s1, const at::Tensor& w) {
@@ -144,7 +152,7 @@ at::Tensor SearchCellImpl::forward(const at::Tensor& s0, const at::Tensor& s1, c
   const bool per_example = w.dim() == 3;
   return run(s0, s1, [&](int64_t e, const at::Tensor& x) {
     return edges_[static_cast<size_t>(e)]->forward(x, per_example ? w.select(1, e) : w.select(0, e));
-  });
+  }, /*nhwc=*/false);
 }
 
 at::Tensor SearchCellImpl::forward_discrete(const at::Tensor& s0, const at::Tensor& s1,
@@ -156,7 +164,7 @@ at::Tensor SearchCellImpl::forward_discrete(const at::Tensor& s0, const at::Tens
     auto& edge = edges_[static_cast<size_t>(e)];
     const int64_t op = ops[static_cast<size_t>(e)];
     return edge->forward_single(x, op);  // the zero op yields zeros of the right shape
-  });
+  }, run_channels_last(channels_last_, s1));
 }
 
 DartsSearchNetworkImpl::DartsSearchNetworkImpl(const SearchNetworkOptions& o,
@@ -225,8 +233,8 @@ at::Tensor DartsSearchNetworkImpl::features(const at::Tensor& x, const at::Tenso
   check_weights(w_normal, num_edges_, num_ops(), "normal");
   check_weights(w_reduce, num_edges_, num_ops(), "reduce");
   // The stem too, so that the first cell's inputs are already channels-last.
-  const bool nhwc = options_.channels_last && options_.batch_edges && x.is_cpu() && x.dim() == 4;
-  return run_cells(nhwc ? x.contiguous(at::MemoryFormat::ChannelsLast) : x, [&](SearchCell& c, const at::Tensor& s0, const at::Tensor& s1) {
+  const bool nhwc = run_channels_last(options_.channels_last && options_.batch_edges, x);
+  return run_cells(nhwc ? to_channels_last(x) : x, [&](SearchCell& c, const at::Tensor& s0, const at::Tensor& s1) {
     return c->forward(s0, s1, c->reduction() ? w_reduce : w_normal);
   });
 }
@@ -238,7 +246,8 @@ at::Tensor DartsSearchNetworkImpl::forward(const at::Tensor& x, const at::Tensor
 
 at::Tensor DartsSearchNetworkImpl::forward_discrete(const at::Tensor& x, const std::vector<int64_t>& ops_normal,
                                                     const std::vector<int64_t>& ops_reduce) {
-  const at::Tensor f = run_cells(x, [&](SearchCell& c, const at::Tensor& s0, const at::Tensor& s1) {
+  const at::Tensor f = run_cells(run_channels_last(options_.channels_last, x) ? to_channels_last(x) : x,
+                                 [&](SearchCell& c, const at::Tensor& s0, const at::Tensor& s1) {
     return c->forward_discrete(s0, s1, c->reduction() ? ops_reduce : ops_normal);
   });
   return classifier_->forward(f);

@@ -8,6 +8,7 @@
 
 #include "nashost/error.hpp"
 #include "nashost/nn/darts_ops.hpp"
+#include "memory_layout.hpp"
 
 namespace nas::nn {
 
@@ -28,7 +29,7 @@ struct BatchInput {
       raw_cat = xs.size() == 1 ? xs[0] : at::cat(xs, 1);
       // Node states are strided slices of a sum; oneDNN takes its fast depthwise and
       // pooling paths only for dense channels-last input.
-      if (channels_last) raw_cat = raw_cat.contiguous(at::MemoryFormat::ChannelsLast);
+      if (channels_last) raw_cat = to_channels_last(raw_cat);
     }
     return raw_cat;
   }
@@ -47,20 +48,6 @@ at::Tensor cat_each(size_t k, Get get) {
   ts.reserve(k);
   for (size_t i = 0; i < k; ++i) ts.push_back(get(i));
   return cat_or_self(ts);
-}
-
-/// Makes the gradient that reaches `t` in the backward pass dense in t's own layout. The
-/// gradients of the node states come back through `stack` (unbind's backward) in NCHW
-/// order; LibTorch's CPU batch_norm backward takes its vectorised path only when its input
-/// and incoming gradient share a dense layout, and the serial fallback cost a third of
-/// a channels-last step.
-void keep_gradient_layout(at::Tensor& t) {
-  t.register_hook([strides = t.strides().vec(), options = t.options()](const at::Tensor& g) -> at::Tensor {
-    if (g.strides() == c10::IntArrayRef(strides)) return g;
-    at::Tensor same = at::empty_strided(g.sizes(), strides, options);
-    same.copy_(g);
-    return same;
-  });
 }
 
 bool is_view_of(const at::Tensor& t, const at::Tensor& base, int64_t offset) {
@@ -412,7 +399,9 @@ at::Tensor EdgeBatch::forward(const std::vector<at::Tensor>& xs, const at::Tenso
     // One fused kernel (out + y·w) per op: the step is bound by launches.
     out = out.defined() ? at::addcmul(out, y5, wo) : y5 * wo;
   }
-  if (in.channels_last && out.defined() && out.requires_grad()) keep_gradient_layout(out);
+  // The gradients of the node states come back through `stack` (unbind's backward) in
+  // NCHW order: keep the batch's output gradient dense channels-last (memory_layout.hpp).
+  if (in.channels_last && out.defined()) keep_gradient_layout(out);
   if (!out.defined()) {  // a set of only zero ops: zeros of the right shape
     std::vector<at::Tensor> ys;
     for (int64_t i = 0; i < k; ++i) ys.push_back(edge_ops_[static_cast<size_t>(i)][0]->forward(xs[static_cast<size_t>(i)]));

@@ -38,9 +38,10 @@ struct SearchNetworkOptions {
   /// Run the edges of a cell that read the same states as grouped kernels (same result;
   /// fewer, larger kernels: see sdk/src/nn/edge_batch.hpp). Off = one edge at a time.
   bool batch_edges = true;
-  /// On the CPU, run the batched supernet in the channels-last (NHWC) layout, where
-  /// oneDNN's depthwise convolutions and the pooling kernels are several times faster
-  /// (same result up to rounding). No effect on CUDA or with batch_edges off.
+  /// On the CPU, run the batched supernet and the discrete forward in the channels-last
+  /// (NHWC) layout, where oneDNN's depthwise convolutions and the pooling kernels are
+  /// several times faster (same result up to rounding; sdk/src/nn/memory_layout.hpp). No
+  /// effect on CUDA, nor on the edge-by-edge search forward (batch_edges off).
   bool channels_last = true;
 };
 
@@ -84,7 +85,7 @@ class NASHOST_SDK_API SearchCellImpl : public torch::nn::Module {
   bool reduction() const { return reduction_; }
   void set_batch_edges(bool on) { batch_edges_ = on; }
   bool batch_edges() const { return batch_edges_; }
-  /// Batched forward on the CPU in the channels-last layout (SearchNetworkOptions::channels_last).
+  /// Batched and discrete forward on the CPU in channels-last (SearchNetworkOptions::channels_last).
   void set_channels_last(bool on) { channels_last_ = on; }
 
  private:
@@ -95,8 +96,9 @@ class NASHOST_SDK_API SearchCellImpl : public torch::nn::Module {
     std::shared_ptr<EdgeBatch> run;
   };
   at::Tensor forward_batched(const at::Tensor& s0, const at::Tensor& s1, const at::Tensor& w);
+  /// Edge by edge; nhwc: keep states and gradients dense channels-last (memory_layout.hpp).
   at::Tensor run(const at::Tensor& s0, const at::Tensor& s1,
-                 const std::function<at::Tensor(int64_t, const at::Tensor&)>& edge);
+                 const std::function<at::Tensor(int64_t, const at::Tensor&)>& edge, bool nhwc);
   int64_t nodes_;
   bool reduction_;
   std::shared_ptr<Op> pre0_, pre1_;
