@@ -58,23 +58,28 @@ at::Tensor random_weights(const DartsSearchNetwork& net, int64_t batch = 0) {
   return at::softmax(at::randn(shape, at::kDouble), -1).requires_grad_(true);
 }
 
+/// One forward and backward of both networks on the same input and weights (shared, or
+/// per example when per_example > 0): same outputs, α gradients, parameters, gradients and buffers.
+void expect_same_training_step(DartsSearchNetwork& a, DartsSearchNetwork& b, int64_t per_example, uint64_t seed) {
+  torch::manual_seed(seed);
+  const at::Tensor x = at::randn({per_example > 0 ? per_example : 5, 2, 8, 8}, at::kDouble);
+  const at::Tensor wn = random_weights(a, per_example), wr = random_weights(a, per_example);
+  const at::Tensor wn2 = wn.detach().clone().requires_grad_(true), wr2 = wr.detach().clone().requires_grad_(true);
+  a->zero_grad();
+  b->zero_grad();
+  const at::Tensor ya = a->forward(x, wn, wr), yb = b->forward(x, wn2, wr2);
+  ASSERT_TRUE(at::allclose(ya, yb, 1e-10, 1e-12)) << "per_example=" << per_example;
+  const at::Tensor target = at::randn_like(ya);
+  ((ya - target).pow(2).sum()).backward();
+  ((yb - target).pow(2).sum()).backward();
+  EXPECT_TRUE(at::allclose(wn.grad(), wn2.grad(), 1e-9, 1e-11));
+  EXPECT_TRUE(at::allclose(wr.grad(), wr2.grad(), 1e-9, 1e-11));
+  expect_same_state(a, b, /*grads=*/true);
+}
+
 TEST(EdgeBatching, Outputs_gradients_and_running_statistics_match_the_per_edge_path) {
   auto batched = make_net(true), per_edge = make_net(false);
-  for (int64_t per_example : {0, 5}) {
-    torch::manual_seed(11 + per_example);
-    const at::Tensor x = at::randn({5, 2, 8, 8}, at::kDouble);
-    const at::Tensor wn = random_weights(batched, per_example), wr = random_weights(batched, per_example);
-    const at::Tensor wn2 = wn.detach().clone().requires_grad_(true), wr2 = wr.detach().clone().requires_grad_(true);
-    for (auto* net : {&batched, &per_edge}) (*net)->zero_grad();
-    const at::Tensor ya = batched->forward(x, wn, wr), yb = per_edge->forward(x, wn2, wr2);
-    ASSERT_TRUE(at::allclose(ya, yb, 1e-10, 1e-12)) << "per_example=" << per_example;
-    const at::Tensor target = at::randn_like(ya);
-    ((ya - target).pow(2).sum()).backward();
-    ((yb - target).pow(2).sum()).backward();
-    EXPECT_TRUE(at::allclose(wn.grad(), wn2.grad(), 1e-9, 1e-11));
-    EXPECT_TRUE(at::allclose(wr.grad(), wr2.grad(), 1e-9, 1e-11));
-    expect_same_state(batched, per_edge, /*grads=*/true);
-  }
+  for (int64_t per_example : {0, 5}) expect_same_training_step(batched, per_edge, per_example, 11 + per_example);
   // Eval mode reads each edge's own running statistics.
   batched->eval();
   per_edge->eval();
@@ -168,20 +173,7 @@ TEST(EdgeBatching, Channels_last_gives_the_nchw_result_and_keeps_its_layout) {
   auto nhwc = make_net(true), nchw = make_net(true);
   nchw->set_channels_last(false);
   ASSERT_TRUE(nhwc->options().channels_last);  // the default on the CPU
-  for (int64_t per_example : {0, 4}) {
-    torch::manual_seed(21 + per_example);
-    const at::Tensor x = at::randn({4, 2, 8, 8}, at::kDouble);
-    const at::Tensor wn = random_weights(nhwc, per_example), wr = random_weights(nhwc, per_example);
-    const at::Tensor wn2 = wn.detach().clone().requires_grad_(true), wr2 = wr.detach().clone().requires_grad_(true);
-    for (auto* net : {&nhwc, &nchw}) (*net)->zero_grad();
-    const at::Tensor ya = nhwc->forward(x, wn, wr), yb = nchw->forward(x, wn2, wr2);
-    ASSERT_TRUE(at::allclose(ya, yb, 1e-10, 1e-12)) << "per_example=" << per_example;
-    ya.pow(2).sum().backward();
-    yb.pow(2).sum().backward();
-    EXPECT_TRUE(at::allclose(wn.grad(), wn2.grad(), 1e-9, 1e-11));
-    EXPECT_TRUE(at::allclose(wr.grad(), wr2.grad(), 1e-9, 1e-11));
-    expect_same_state(nhwc, nchw, /*grads=*/true);
-  }
+  for (int64_t per_example : {0, 4}) expect_same_training_step(nhwc, nchw, per_example, 21 + per_example);
   // The layout is real, not lost on the way: a cell (after a reduction, so that both kinds
   // of preprocessing run) hands on a dense channels-last state, or a dense NCHW one when off.
   auto ops = darts_ops();
