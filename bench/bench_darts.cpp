@@ -3,7 +3,8 @@
 // (CUDA: the c10 caching allocator's peak of allocated bytes; CPU: peak RSS from getrusage).
 //   nashost-bench-darts --order 2 --batch 64 --size 32 --channels 16 --layers 8 --device cpu --steps 5
 // --list-ops prints the 25 most frequent ATen ops of one step.
-// --per-edge runs the supernet edge by edge (the path before edge batching) for comparison.
+// --per-edge runs the supernet edge by edge (the path before edge batching) for comparison;
+// --nchw / --nhwc force the activation layout (default: channels-last on the CPU, NCHW on CUDA).
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -30,7 +31,8 @@ int main(int argc, char** argv) try {
   nas::tune_host_allocator();  // as the host does: the same allocator settings as `nashost run`
   int64_t order = 2, batch = 64, size = 32, channels = 16, layers = 8, steps = 5, warmup = 1;
   std::string device = "cpu";
-  bool batch_edges = true, channels_last = true, list_ops = false;
+  bool batch_edges = true, list_ops = false;
+  std::string layout = "auto";
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto value = [&]() -> std::string {
@@ -46,9 +48,10 @@ int main(int argc, char** argv) try {
     else if (a == "--warmup") warmup = std::stoll(value());
     else if (a == "--device") device = value();
     else if (a == "--per-edge") batch_edges = false;
-    else if (a == "--nchw") channels_last = false;
+    else if (a == "--nchw") layout = "nchw";
+    else if (a == "--nhwc") layout = "channels_last";
     else if (a == "--list-ops") list_ops = true;
-    else throw nas::ConfigError("unknown argument '" + a + "' (--order --batch --size --channels --layers --device --steps --warmup --per-edge --nchw --list-ops)");
+    else throw nas::ConfigError("unknown argument '" + a + "' (--order --batch --size --channels --layers --device --steps --warmup --per-edge --nchw --nhwc --list-ops)");
   }
   const bool cuda = device.rfind("cuda", 0) == 0;
   if (cuda && !torch::cuda::is_available()) throw nas::ConfigError("--device cuda: no CUDA device available");
@@ -59,7 +62,7 @@ int main(int argc, char** argv) try {
   ctx.add_operation_set("darts", std::make_shared<nas::nn::DartsOperationSet>());
   auto data = nas::darts::TensorDataset::random(batch * 2, 3, size, 10, 0);
   nas::Json opts = {{"order", order}, {"batch_size", batch}, {"channels", channels}, {"layers", layers},
-                    {"epochs", 1}, {"plots", false}, {"batch_edges", batch_edges}, {"channels_last", channels_last}};
+                    {"epochs", 1}, {"plots", false}, {"batch_edges", batch_edges}, {"memory_format", layout}};
   nas::darts::DartsSearch search(nas::Config::validated(opts, nas::darts::search_options(), "bench"), data, ctx);
   nas::LoaderOptions lo;
   lo.batch_size = batch;
@@ -99,7 +102,9 @@ int main(int argc, char** argv) try {
     peak_mib = static_cast<double>(ru.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
     what = "peak_rss";
   }
-  const char* variant = !batch_edges ? " (per-edge)" : (!channels_last && !cuda) ? " (nchw)" : "";
+  // Named when it differs from what `auto` runs on this device.
+  const bool nhwc = layout == "channels_last" || (layout == "auto" && !cuda);
+  const char* variant = !batch_edges ? " (per-edge)" : nhwc == cuda ? (nhwc ? " (nhwc)" : " (nchw)") : "";
   std::printf("darts%s order=%lld batch=%lld size=%lld C=%lld L=%lld device=%s steps=%lld: median %.1f ms/step, %s %.0f MiB, %lld aten ops/step\n",
               variant, static_cast<long long>(order), static_cast<long long>(batch), static_cast<long long>(size),
               static_cast<long long>(channels), static_cast<long long>(layers), device.c_str(),

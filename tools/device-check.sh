@@ -30,7 +30,9 @@ for part in $parts; do
     bench-cuda) log "CUDA, paper search configuration"
       timeout 200 tools/bench.sh --device cuda --steps 10 --reference 2>&1 | tee -a "$out/bench.txt"
       # the supernet edge by edge: what the edge batching buys on this GPU
-      timeout 60 "$NASHOST_BIN/nashost" bench darts --order 1 --device cuda --steps 10 --per-edge 2>&1 | tee -a "$out/bench.txt" ;;
+      timeout 60 "$NASHOST_BIN/nashost" bench darts --order 1 --device cuda --steps 10 --per-edge 2>&1 | tee -a "$out/bench.txt"
+      # channels-last on the GPU (the default keeps NCHW there; faster on the CPU): worth switching?
+      timeout 60 "$NASHOST_BIN/nashost" bench darts --order 1 --device cuda --steps 10 --nhwc 2>&1 | tee -a "$out/bench.txt" ;;
     bench-cpu) log "CPU ($(nproc) cores), paper search configuration"
       timeout 150 tools/bench.sh --device cpu --steps 3 --reference 2>&1 | tee -a "$out/bench.txt" ;;
     main-job) run_script fmnist_hyper 210 scripts/fmnist_hyper.lua ;;

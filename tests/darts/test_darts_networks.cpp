@@ -89,7 +89,7 @@ TEST(DartsSearchNetwork, Discrete_forward_equals_one_hot_mixture) {
   EXPECT_THROW(net->forward_discrete(x, {1, 2}, reduce), nas::Error);
 }
 
-// The CPU channels-last layout (EvalNetworkOptions / SearchNetworkOptions::channels_last)
+// The CPU channels-last layout (EvalNetworkOptions / SearchNetworkOptions::layout, Auto)
 // only changes rounding: outputs and every gradient agree with NCHW in float64.
 template <class Net, class Forward>
 void expect_layouts_agree(Net& nhwc, Net& nchw, const at::Tensor& x, Forward forward) {
@@ -113,7 +113,7 @@ TEST(DartsEvalNetwork, Channels_last_gives_the_nchw_result) {
   o.auxiliary = true;
   auto build = [&](bool channels_last) {
     torch::manual_seed(5);
-    o.channels_last = channels_last;
+    o.layout = channels_last ? nas::nn::Layout::Auto : nas::nn::Layout::Nchw;
     nas::nn::DartsEvalNetwork net(o, nas::named_genotype("DARTS_V2"), ops());
     net->to(at::kDouble);
     return net;
@@ -132,7 +132,7 @@ TEST(DartsSearchNetwork, Channels_last_discrete_forward_gives_the_nchw_result) {
     auto o = search_opts(1, 3);
     o.channels = 4;
     o.layers = 3;
-    o.channels_last = channels_last;
+    o.layout = channels_last ? nas::nn::Layout::Auto : nas::nn::Layout::Nchw;
     nas::nn::DartsSearchNetwork net(o, ops());
     net->to(at::kDouble);
     return net;
@@ -207,3 +207,17 @@ TEST(DartsEvalNetwork, Aux_head_on_7x7_maps_and_drop_path) {
 }
 
 }  // namespace
+
+TEST(DartsNetworkLayout, Option_values_and_a_clear_error_for_others) {
+  EXPECT_EQ(nas::nn::parse_layout("auto", "search.memory_format"), nas::nn::Layout::Auto);
+  EXPECT_EQ(nas::nn::parse_layout("channels_last", "search.memory_format"), nas::nn::Layout::ChannelsLast);
+  EXPECT_EQ(nas::nn::parse_layout("nchw", "search.memory_format"), nas::nn::Layout::Nchw);
+  try {
+    nas::nn::parse_layout("nhcw", "search.memory_format");
+    FAIL() << "no error for an unknown layout";
+  } catch (const nas::ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("search.memory_format = 'nhcw': expected auto, channels_last or nchw"),
+              std::string::npos)
+        << e.what();
+  }
+}

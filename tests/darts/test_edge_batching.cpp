@@ -171,8 +171,8 @@ TEST(EdgeBatching, Unknown_op_types_run_per_edge_inside_the_batch) {
 
 TEST(EdgeBatching, Channels_last_gives_the_nchw_result_and_keeps_its_layout) {
   auto nhwc = make_net(true), nchw = make_net(true);
-  nchw->set_channels_last(false);
-  ASSERT_TRUE(nhwc->options().channels_last);  // the default on the CPU
+  nchw->set_layout(nas::nn::Layout::Nchw);
+  ASSERT_EQ(nhwc->options().layout, nas::nn::Layout::Auto);  // the default: channels-last on the CPU
   for (int64_t per_example : {0, 4}) expect_same_training_step(nhwc, nchw, per_example, 21 + per_example);
   // The layout is real, not lost on the way: a cell (after a reduction, so that both kinds
   // of preprocessing run) hands on a dense channels-last state, or a dense NCHW one when off.
@@ -181,10 +181,10 @@ TEST(EdgeBatching, Channels_last_gives_the_nchw_result_and_keeps_its_layout) {
   cell->to(at::kDouble);
   const at::Tensor s0 = at::randn({2, 6, 8, 8}, at::kDouble), s1 = at::randn({2, 8, 4, 4}, at::kDouble);
   const at::Tensor w = random_weights(nhwc).detach();
-  cell->set_channels_last(true);
+  cell->set_layout(nas::nn::Layout::ChannelsLast);
   const at::Tensor out_nhwc = cell->forward(s0, s1, w);
   EXPECT_TRUE(out_nhwc.is_contiguous(at::MemoryFormat::ChannelsLast));
-  cell->set_channels_last(false);
+  cell->set_layout(nas::nn::Layout::Nchw);
   const at::Tensor out_nchw = cell->forward(s0, s1, w);
   EXPECT_TRUE(out_nchw.is_contiguous());
   EXPECT_TRUE(at::allclose(out_nhwc, out_nchw, 1e-10, 1e-12));

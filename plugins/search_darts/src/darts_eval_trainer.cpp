@@ -31,8 +31,7 @@ const OptionList& eval_options() {
       {"weight_decay", OptionType::Float, 3e-4, "SGD weight decay (coupled L2)"},
       {"grad_clip", OptionType::Float, 5.0, "global L2 norm clip of gradients"},
       {"auxiliary", OptionType::Bool, true, "auxiliary head after cell floor(2L/3)"},
-      {"channels_last", OptionType::Bool, true,
-       "CPU only: run in the channels-last (NHWC) layout, where the depthwise convolutions and pools are several times faster (same result up to rounding); no effect on CUDA"},
+      {"memory_format", OptionType::String, "auto", nn::kLayoutOptionHelp},
       {"aux_weight", OptionType::Float, 0.4, "weight of the auxiliary loss"},
       {"drop_path", OptionType::Float, 0.2, "final drop-path probability (ramped linearly from 0)"},
       {"cutout", OptionType::Int, 16, "cutout square side (0 = off)"},
@@ -61,7 +60,7 @@ nn::DartsEvalNetwork DartsEvalTrainer::build(const Genotype& g, const DatasetInf
   eo.layers = options_.get_int("layers");
   eo.stem_multiplier = options_.get_int("stem_multiplier");
   eo.auxiliary = options_.get_bool("auxiliary");
-  eo.channels_last = options_.get_bool("channels_last");
+  eo.layout = nn::parse_layout(options_.get_string("memory_format"), options_.full_key("memory_format"));
   return nn::DartsEvalNetwork(eo, g, ctx_.operation_set(options_.get_string("operation_set")));
 }
 

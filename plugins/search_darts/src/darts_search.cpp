@@ -34,8 +34,7 @@ const OptionList& search_options() {
       {"stem_multiplier", OptionType::Int, 3, "stem width = stem_multiplier * channels"},
       {"batch_edges", OptionType::Bool, true,
        "run the edges that share an input as grouped kernels (same arithmetic up to rounding, fewer kernels); false = edge by edge"},
-      {"channels_last", OptionType::Bool, true,
-       "CPU only: run the batched supernet in the channels-last (NHWC) layout, where the depthwise convolutions and pools are several times faster (same result up to rounding); no effect on CUDA or with batch_edges = false"},
+      {"memory_format", OptionType::String, "auto", nn::kLayoutOptionHelp},
       {"operation_set", OptionType::String, "darts", "operation set providing the candidate ops"},
       {"w_lr", OptionType::Float, 0.025, "weight learning rate (cosine-annealed)"},
       {"w_lr_min", OptionType::Float, 0.001, "final weight learning rate"},
@@ -88,7 +87,7 @@ DartsSearch::DartsSearch(const Config& o, std::shared_ptr<Dataset> data, HostCon
   so.nodes = nodes_;
   so.stem_multiplier = o.get_int("stem_multiplier");
   so.batch_edges = o.get_bool("batch_edges");
-  so.channels_last = o.get_bool("channels_last");
+  so.layout = nn::parse_layout(o.get_string("memory_format"), o.full_key("memory_format"));
   net_ = nn::DartsSearchNetwork(so, ctx.operation_set(o.get_string("operation_set")));
   net_->to(device_);
   const int64_t e = net_->num_edges(), ops = net_->num_ops();

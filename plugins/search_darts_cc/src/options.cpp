@@ -16,8 +16,7 @@ void net_options(OptionList& o) {
   o.push_back({"stem_multiplier", OptionType::Int, 3, "stem width = stem_multiplier * channels"});
   o.push_back({"batch_edges", OptionType::Bool, true,
                "run the edges that share an input as grouped kernels (same arithmetic up to rounding, fewer kernels); false = edge by edge"});
-  o.push_back({"channels_last", OptionType::Bool, true,
-               "CPU only: run the batched supernet in the channels-last (NHWC) layout, where the depthwise convolutions and pools are several times faster (same result up to rounding); no effect on CUDA or with batch_edges = false"});
+  o.push_back({"memory_format", OptionType::String, "auto", nn::kLayoutOptionHelp});
 }
 
 NetSettings parse_net(const Config& c) {
@@ -28,7 +27,7 @@ NetSettings parse_net(const Config& c) {
   n.nodes = c.get_int("nodes");
   n.stem_multiplier = c.get_int("stem_multiplier");
   n.batch_edges = c.get_bool("batch_edges");
-  n.channels_last = c.get_bool("channels_last");
+  n.layout = nn::parse_layout(c.get_string("memory_format"), c.full_key("memory_format"));
   if (n.layers < 1) throw ConfigError(c.full_key("layers") + " must be at least 1");
   if (n.channels < 2 || n.channels % 2)
     throw ConfigError(c.full_key("channels") + " must be an even number ≥ 2 (FactorizedReduce halves it)");
@@ -55,7 +54,7 @@ nn::SearchNetworkOptions NetSettings::for_data(const DatasetInfo& info) const {
   o.nodes = nodes;
   o.stem_multiplier = stem_multiplier;
   o.batch_edges = batch_edges;
-  o.channels_last = channels_last;
+  o.layout = layout;
   return o;
 }
 

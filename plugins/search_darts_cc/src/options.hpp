@@ -16,7 +16,8 @@ namespace nas::darts_cc {
 struct NetSettings {
   std::string ops = "darts";
   int64_t layers = 3, channels = 16, nodes = 4, stem_multiplier = 3;
-  bool batch_edges = true, channels_last = true;
+  bool batch_edges = true;
+  nn::Layout layout = nn::Layout::Auto;
   nn::SearchNetworkOptions for_data(const DatasetInfo& info) const;
 };
 

@@ -127,7 +127,7 @@ DartsEvalNetworkImpl::DartsEvalNetworkImpl(const EvalNetworkOptions& o, const Ge
 }
 
 std::pair<at::Tensor, at::Tensor> DartsEvalNetworkImpl::forward(const at::Tensor& x) {
-  const bool nhwc = run_channels_last(options_.channels_last, x);
+  const bool nhwc = run_channels_last(options_.layout, x);
   at::Tensor s0 = stem_bn_->forward(stem_conv_->forward(nhwc ? to_channels_last(x) : x));
   at::Tensor s1 = s0, aux;
   for (size_t i = 0; i < cells_.size(); ++i) {

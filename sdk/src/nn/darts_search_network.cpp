@@ -82,7 +82,7 @@ SearchCellImpl::SearchCellImpl(const OperationSet& set, int64_t nodes, int64_t c
 
 at::Tensor SearchCellImpl::forward_batched(const at::Tensor& s0, const at::Tensor& s1, const at::Tensor& w) {
   const bool per_example = w.dim() == 3;
-  const bool nhwc = run_channels_last(channels_last_, s1);
+  const bool nhwc = run_channels_last(layout_, s1);
   std::vector<at::Tensor> states{pre0_->forward(s0), pre1_->forward(s1)};
   std::vector<at::Tensor> node(static_cast<size_t>(nodes_));
   if (!batch_order_.defined() || batch_order_.device() != w.device()) {
@@ -164,7 +164,7 @@ at::Tensor SearchCellImpl::forward_discrete(const at::Tensor& s0, const at::Tens
     auto& edge = edges_[static_cast<size_t>(e)];
     const int64_t op = ops[static_cast<size_t>(e)];
     return edge->forward_single(x, op);  // the zero op yields zeros of the right shape
-  }, run_channels_last(channels_last_, s1));
+  }, run_channels_last(layout_, s1));
 }
 
 DartsSearchNetworkImpl::DartsSearchNetworkImpl(const SearchNetworkOptions& o,
@@ -190,7 +190,7 @@ DartsSearchNetworkImpl::DartsSearchNetworkImpl(const SearchNetworkOptions& o,
     c_pp = c_p;
     c_p = o.nodes * c;
   }
-  set_channels_last(o.channels_last);
+  set_layout(o.layout);
   feature_dim_ = c_p;
   num_edges_ = cell_edge_count(o.nodes);
   classifier_ = register_module("classifier", torch::nn::Linear(c_p, o.num_outputs));
@@ -201,9 +201,9 @@ void DartsSearchNetworkImpl::set_batch_edges(bool on) {
   for (auto& c : cells_) c->set_batch_edges(on);
 }
 
-void DartsSearchNetworkImpl::set_channels_last(bool on) {
-  options_.channels_last = on;
-  for (auto& c : cells_) c->set_channels_last(on);
+void DartsSearchNetworkImpl::set_layout(Layout layout) {
+  options_.layout = layout;
+  for (auto& c : cells_) c->set_layout(layout);
 }
 
 at::Tensor DartsSearchNetworkImpl::run_cells(
@@ -233,7 +233,7 @@ at::Tensor DartsSearchNetworkImpl::features(const at::Tensor& x, const at::Tenso
   check_weights(w_normal, num_edges_, num_ops(), "normal");
   check_weights(w_reduce, num_edges_, num_ops(), "reduce");
   // The stem too, so that the first cell's inputs are already channels-last.
-  const bool nhwc = run_channels_last(options_.channels_last && options_.batch_edges, x);
+  const bool nhwc = options_.batch_edges && run_channels_last(options_.layout, x);
   return run_cells(nhwc ? to_channels_last(x) : x, [&](SearchCell& c, const at::Tensor& s0, const at::Tensor& s1) {
     return c->forward(s0, s1, c->reduction() ? w_reduce : w_normal);
   });
@@ -246,7 +246,7 @@ at::Tensor DartsSearchNetworkImpl::forward(const at::Tensor& x, const at::Tensor
 
 at::Tensor DartsSearchNetworkImpl::forward_discrete(const at::Tensor& x, const std::vector<int64_t>& ops_normal,
                                                     const std::vector<int64_t>& ops_reduce) {
-  const at::Tensor f = run_cells(run_channels_last(options_.channels_last, x) ? to_channels_last(x) : x,
+  const at::Tensor f = run_cells(run_channels_last(options_.layout, x) ? to_channels_last(x) : x,
                                  [&](SearchCell& c, const at::Tensor& s0, const at::Tensor& s1) {
     return c->forward_discrete(s0, s1, c->reduction() ? ops_reduce : ops_normal);
   });

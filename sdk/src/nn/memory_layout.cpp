@@ -2,7 +2,16 @@
 
 #include <ATen/ATen.h>
 
+#include "nashost/error.hpp"
+
 namespace nas::nn {
+
+Layout parse_layout(const std::string& name, const std::string& key) {
+  if (name == "auto") return Layout::Auto;
+  if (name == "channels_last") return Layout::ChannelsLast;
+  if (name == "nchw") return Layout::Nchw;
+  throw ConfigError(key + " = '" + name + "': expected auto, channels_last or nchw");
+}
 
 at::Tensor to_channels_last(const at::Tensor& x) { return x.contiguous(at::MemoryFormat::ChannelsLast); }
 

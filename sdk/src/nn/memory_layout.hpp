@@ -8,10 +8,14 @@
 // (slices) or `stack` (unbind's backward) are neither, hence keep_gradient_layout.
 #include <ATen/core/Tensor.h>
 
+#include "nashost/nn/layout.hpp"
+
 namespace nas::nn {
 
-/// Whether a network asked for channels-last should run `x` that way: CPU images only.
-inline bool run_channels_last(bool option, const at::Tensor& x) { return option && x.is_cpu() && x.dim() == 4; }
+/// Whether `x` (a batch of images) runs channels-last under the option.
+inline bool run_channels_last(Layout layout, const at::Tensor& x) {
+  return x.dim() == 4 && (layout == Layout::ChannelsLast || (layout == Layout::Auto && x.is_cpu()));
+}
 
 /// x as a dense channels-last tensor (no copy when it already is one).
 at::Tensor to_channels_last(const at::Tensor& x);

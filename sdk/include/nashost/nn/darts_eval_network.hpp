@@ -16,6 +16,7 @@
 #include <torch/nn/pimpl.h>
 
 #include "nashost/export.hpp"
+#include "nashost/nn/layout.hpp"
 #include "nashost/genotype.hpp"
 #include "nashost/operation_set.hpp"
 
@@ -30,9 +31,9 @@ struct EvalNetworkOptions {
   bool auxiliary = false;
   int64_t input_height = 32;  ///< needed to size the auxiliary head's pooling
   int64_t input_width = 32;
-  /// On the CPU, run in the channels-last (NHWC) layout, where the depthwise convolutions
-  /// and pools are several times faster (same result up to rounding). No effect on CUDA.
-  bool channels_last = true;
+  /// Activation layout (Auto: channels-last on the CPU, where the depthwise convolutions
+  /// and pools are several times faster; same result up to rounding).
+  Layout layout = Layout::Auto;
 };
 
 /// Per-sample drop path: keeps each sample with probability 1−p and rescales by 1/(1−p).
@@ -42,7 +43,7 @@ class NASHOST_SDK_API EvalCellImpl : public torch::nn::Module {
  public:
   EvalCellImpl(const OperationSet& ops, const CellGenotype& cell, int64_t c_pp, int64_t c_p, int64_t c,
                bool reduction, bool reduction_prev);
-  /// nhwc: keep states and their gradients dense channels-last (EvalNetworkOptions::channels_last).
+  /// nhwc: keep states and their gradients dense channels-last (EvalNetworkOptions::layout).
   at::Tensor forward(const at::Tensor& s0, const at::Tensor& s1, double drop_prob, bool nhwc = false);
   int64_t multiplier() const { return static_cast<int64_t>(concat_.size()); }
 

@@ -24,6 +24,7 @@
 #include <torch/nn/pimpl.h>
 
 #include "nashost/export.hpp"
+#include "nashost/nn/layout.hpp"
 #include "nashost/operation_set.hpp"
 
 namespace nas::nn {
@@ -38,11 +39,11 @@ struct SearchNetworkOptions {
   /// Run the edges of a cell that read the same states as grouped kernels (same result;
   /// fewer, larger kernels: see sdk/src/nn/edge_batch.hpp). Off = one edge at a time.
   bool batch_edges = true;
-  /// On the CPU, run the batched supernet and the discrete forward in the channels-last
-  /// (NHWC) layout, where oneDNN's depthwise convolutions and the pooling kernels are
-  /// several times faster (same result up to rounding; sdk/src/nn/memory_layout.hpp). No
-  /// effect on CUDA, nor on the edge-by-edge search forward (batch_edges off).
-  bool channels_last = true;
+  /// Layout of the batched supernet and the discrete forward (Auto: channels-last on the
+  /// CPU, where oneDNN's depthwise convolutions and the pooling kernels are several times
+  /// faster; same result up to rounding; sdk/src/nn/memory_layout.hpp). The edge-by-edge
+  /// search forward (batch_edges off) always runs as its input comes.
+  Layout layout = Layout::Auto;
 };
 
 struct CellShape {
@@ -85,8 +86,8 @@ class NASHOST_SDK_API SearchCellImpl : public torch::nn::Module {
   bool reduction() const { return reduction_; }
   void set_batch_edges(bool on) { batch_edges_ = on; }
   bool batch_edges() const { return batch_edges_; }
-  /// Batched and discrete forward on the CPU in channels-last (SearchNetworkOptions::channels_last).
-  void set_channels_last(bool on) { channels_last_ = on; }
+  /// Layout of the batched and discrete forward (SearchNetworkOptions::layout).
+  void set_layout(Layout layout) { layout_ = layout; }
 
  private:
   /// One batch of edges sharing a source: batch 0 = all edges from s0 and s1 (in edge
@@ -104,7 +105,7 @@ class NASHOST_SDK_API SearchCellImpl : public torch::nn::Module {
   std::shared_ptr<Op> pre0_, pre1_;
   std::vector<MixedOp> edges_;
   bool batch_edges_ = true;
-  bool channels_last_ = false;
+  Layout layout_ = Layout::Nchw;
   std::vector<Batch> batches_;
   /// All batches' edges in batch order, on the weights' device (cached): one index_select
   /// per forward puts every batch's weight rows together, one split hands them out.
@@ -127,7 +128,7 @@ class NASHOST_SDK_API DartsSearchNetworkImpl : public torch::nn::Module {
 
   /// Switches the grouped edge kernels on or off (results agree; see SearchNetworkOptions).
   void set_batch_edges(bool on);
-  void set_channels_last(bool on);
+  void set_layout(Layout layout);
   int64_t feature_dim() const { return feature_dim_; }
   int64_t num_edges() const { return num_edges_; }
   int64_t num_ops() const { return static_cast<int64_t>(ops_->ops().size()); }
