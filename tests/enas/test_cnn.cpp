@@ -397,3 +397,32 @@ TEST(EnasCnnTrainers, AuxiliaryHeadTrainsButIsNotCounted) {
   auto r = t.train(g, *data);
   EXPECT_EQ(r.params, nas::count_parameters(*plain));
 }
+
+TEST(EnasCnnNetwork, ChannelsLastOnTheCpuGivesTheNchwResult) {
+  SharedCnnConfig cfg;
+  cfg.channels = 4;
+  cfg.num_layers = 3;
+  cfg.num_nodes = 5;
+  auto build = [&](nas::nn::Layout layout) {
+    torch::manual_seed(9);
+    SharedCnn net(cfg, kOps);
+    net->to(at::kDouble);
+    net->set_layout(layout);
+    return net;
+  };
+  SharedCnn nhwc = build(nas::nn::Layout::Auto), nchw = build(nas::nn::Layout::Nchw);
+  const CnnArc a = example_arc();
+  const at::Tensor x = at::randn({3, 3, 16, 16}, at::kDouble);
+  const at::Tensor ya = nhwc->forward(x, a, false), yb = nchw->forward(x, a, false);
+  ASSERT_TRUE(at::allclose(ya, yb, 1e-10, 1e-12));
+  ya.pow(2).sum().backward();
+  yb.pow(2).sum().backward();
+  const auto pb = nchw->named_parameters();
+  int with_grad = 0;
+  for (const auto& item : nhwc->named_parameters()) {
+    if (!item.value().grad().defined()) continue;
+    ++with_grad;
+    EXPECT_TRUE(at::allclose(item.value().grad(), pb[item.key()].grad(), 1e-9, 1e-11)) << item.key();
+  }
+  EXPECT_GT(with_grad, 20);
+}

@@ -117,10 +117,13 @@ std::shared_ptr<Op> EnasCnnCellImpl::edge(int node, int slot, int input, int op)
   return it->second;
 }
 
-at::Tensor EnasCnnCellImpl::forward(const at::Tensor& s0, const at::Tensor& s1, const CellArc& arc, double drop_prob) {
+at::Tensor EnasCnnCellImpl::forward(const at::Tensor& s0, const at::Tensor& s1, const CellArc& arc, double drop_prob,
+                                    bool nhwc) {
   if (arc.nodes() != num_nodes_)
     throw Error("enas cell: the arc has " + std::to_string(arc.nodes()) + " nodes, the cell " + std::to_string(num_nodes_));
   std::vector<at::Tensor> states{pre0_ ? pre0_->forward(s0) : s0, pre1_ ? pre1_->forward(s1) : s1};
+  if (nhwc)
+    for (auto& s : states) s = nn::to_channels_last(s);
   for (int i = 0; i < num_nodes_; ++i) {
     at::Tensor sum;
     for (int s = 0; s < 2; ++s) {
@@ -128,6 +131,10 @@ at::Tensor EnasCnnCellImpl::forward(const at::Tensor& s0, const at::Tensor& s1, 
       at::Tensor h = op->forward(states[static_cast<size_t>(arc.input(i, s))]);
       if (is_training() && drop_prob > 0.0 && !op->is_identity()) h = nn::drop_path(h, drop_prob);
       sum = sum.defined() ? sum + h : h;
+    }
+    if (nhwc) {
+      sum = nn::to_channels_last(sum);
+      nn::keep_gradient_layout(sum);  // its gradient partly comes back through the cell's cat
     }
     states.push_back(sum);
   }
@@ -204,13 +211,14 @@ int64_t SharedCnnImpl::aux_parameter_count() const {
 }
 
 at::Tensor SharedCnnImpl::forward(const at::Tensor& x, const CnnArc& arc, bool dropout, double drop_path) {
-  at::Tensor s0 = stem_bn_->forward(stem_conv_->forward(x)), s1 = s0;
+  const bool nhwc = nn::run_channels_last(layout_, x);
+  at::Tensor s0 = stem_bn_->forward(stem_conv_->forward(nhwc ? nn::to_channels_last(x) : x)), s1 = s0;
   aux_logits_ = at::Tensor();
   const double layers = static_cast<double>(cells_.size());
   for (size_t l = 0; l < cells_.size(); ++l) {
     auto& cell = cells_[l];
     const double p = drop_path * static_cast<double>(l + 1) / layers;  // authors: scaled by depth
-    at::Tensor out = cell->forward(s0, s1, cell->reduction() ? arc.reduce : arc.normal, p);
+    at::Tensor out = cell->forward(s0, s1, cell->reduction() ? arc.reduce : arc.normal, p, nhwc);
     s0 = s1;
     s1 = out;
     if (aux_ && static_cast<int64_t>(l) == aux_layer_ && is_training()) aux_logits_ = aux_->forward(out);

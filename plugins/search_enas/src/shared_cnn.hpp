@@ -60,7 +60,9 @@ class EnasCnnCellImpl : public torch::nn::Module {
   EnasCnnCellImpl(const OperationSet& ops, int num_nodes, int64_t c_pp, int64_t c_p, int64_t c, bool reduction,
                   bool reduction_prev, const CellArc* fixed);
   /// drop_prob > 0 applies drop path to the non-identity op outputs (in training mode).
-  at::Tensor forward(const at::Tensor& s0, const at::Tensor& s1, const CellArc& arc, double drop_prob = 0.0);
+  /// nhwc: keep states and their gradients dense channels-last (nashost/nn/layout.hpp).
+  at::Tensor forward(const at::Tensor& s0, const at::Tensor& s1, const CellArc& arc, double drop_prob = 0.0,
+                     bool nhwc = false);
   bool reduction() const { return reduction_; }
   int64_t out_channels() const { return c_; }
 
@@ -92,6 +94,9 @@ class SharedCnnImpl : public torch::nn::Module {
   at::Tensor forward(const at::Tensor& x, bool dropout, double drop_path = 0.0);
   const SharedCnnConfig& config() const { return config_; }
   const std::optional<CnnArc>& fixed_arc() const { return fixed_; }
+  /// Activation layout; Auto (the default) = channels-last on the CPU, NCHW on CUDA. A run-time
+  /// choice, not part of the model (same result up to rounding).
+  void set_layout(nn::Layout layout) { layout_ = layout; }
   /// Logits of the auxiliary head from the last forward in training mode (undefined
   /// otherwise, or without an auxiliary head).
   const at::Tensor& aux_logits() const { return aux_logits_; }
@@ -110,6 +115,7 @@ class SharedCnnImpl : public torch::nn::Module {
   nas::nn::AuxiliaryHead aux_{nullptr};
   int64_t aux_layer_ = -1;
   at::Tensor aux_logits_;
+  nn::Layout layout_ = nn::Layout::Auto;
   std::vector<std::vector<int64_t>> walk_;
 };
 TORCH_MODULE(SharedCnn);

@@ -5,7 +5,7 @@
 #include "nashost/error.hpp"
 #include "nashost/nn/darts_ops.hpp"
 #include "nashost/nn/darts_search_network.hpp"
-#include "memory_layout.hpp"
+#include "nashost/nn/layout.hpp"
 
 namespace nas::nn {
 

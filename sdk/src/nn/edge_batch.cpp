@@ -8,7 +8,7 @@
 
 #include "nashost/error.hpp"
 #include "nashost/nn/darts_ops.hpp"
-#include "memory_layout.hpp"
+#include "nashost/nn/layout.hpp"
 
 namespace nas::nn {
 
@@ -400,7 +400,7 @@ at::Tensor EdgeBatch::forward(const std::vector<at::Tensor>& xs, const at::Tenso
     out = out.defined() ? at::addcmul(out, y5, wo) : y5 * wo;
   }
   // The gradients of the node states come back through `stack` (unbind's backward) in
-  // NCHW order: keep the batch's output gradient dense channels-last (memory_layout.hpp).
+  // NCHW order: keep the batch's output gradient dense channels-last (nashost/nn/layout.hpp).
   if (in.channels_last && out.defined()) keep_gradient_layout(out);
   if (!out.defined()) {  // a set of only zero ops: zeros of the right shape
     std::vector<at::Tensor> ys;

@@ -41,7 +41,7 @@ struct SearchNetworkOptions {
   bool batch_edges = true;
   /// Layout of the batched supernet and the discrete forward (Auto: channels-last on the
   /// CPU, where oneDNN's depthwise convolutions and the pooling kernels are several times
-  /// faster; same result up to rounding; sdk/src/nn/memory_layout.hpp). The edge-by-edge
+  /// faster; same result up to rounding; nashost/nn/layout.hpp). The edge-by-edge
   /// search forward (batch_edges off) always runs as its input comes.
   Layout layout = Layout::Auto;
 };
@@ -97,7 +97,7 @@ class NASHOST_SDK_API SearchCellImpl : public torch::nn::Module {
     std::shared_ptr<EdgeBatch> run;
   };
   at::Tensor forward_batched(const at::Tensor& s0, const at::Tensor& s1, const at::Tensor& w);
-  /// Edge by edge; nhwc: keep states and gradients dense channels-last (memory_layout.hpp).
+  /// Edge by edge; nhwc: keep states and gradients dense channels-last (nashost/nn/layout.hpp).
   at::Tensor run(const at::Tensor& s0, const at::Tensor& s1,
                  const std::function<at::Tensor(int64_t, const at::Tensor&)>& edge, bool nhwc);
   int64_t nodes_;

@@ -1,4 +1,4 @@
-#include "memory_layout.hpp"
+#include "nashost/nn/layout.hpp"
 
 #include <ATen/ATen.h>
 
