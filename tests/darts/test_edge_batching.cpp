@@ -181,11 +181,9 @@ TEST(EdgeBatching, Channels_last_gives_the_nchw_result_and_keeps_its_layout) {
   cell->to(at::kDouble);
   const at::Tensor s0 = at::randn({2, 6, 8, 8}, at::kDouble), s1 = at::randn({2, 8, 4, 4}, at::kDouble);
   const at::Tensor w = random_weights(nhwc).detach();
-  cell->set_layout(nas::nn::Layout::ChannelsLast);
-  const at::Tensor out_nhwc = cell->forward(s0, s1, w);
+  const at::Tensor out_nhwc = cell->forward(s0, s1, w, /*nhwc=*/true);
   EXPECT_TRUE(out_nhwc.is_contiguous(at::MemoryFormat::ChannelsLast));
-  cell->set_layout(nas::nn::Layout::Nchw);
-  const at::Tensor out_nchw = cell->forward(s0, s1, w);
+  const at::Tensor out_nchw = cell->forward(s0, s1, w, /*nhwc=*/false);
   EXPECT_TRUE(out_nchw.is_contiguous());
   EXPECT_TRUE(at::allclose(out_nhwc, out_nchw, 1e-10, 1e-12));
 }

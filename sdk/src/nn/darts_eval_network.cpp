@@ -61,11 +61,7 @@ at::Tensor EvalCellImpl::forward(const at::Tensor& s0, const at::Tensor& s1, dou
       sum = sum.defined() ? sum + h : h;
     }
     if (!sum.defined()) throw Error("genotype node without incoming edges");
-    if (nhwc) {
-      sum = to_channels_last(sum);
-      keep_gradient_layout(sum);  // its gradient partly comes back through the cell's cat
-    }
-    states.push_back(sum);
+    states.push_back(nhwc ? channels_last_state(sum) : sum);
   }
   std::vector<at::Tensor> out;
   for (int s : concat_) out.push_back(states[static_cast<size_t>(s)]);

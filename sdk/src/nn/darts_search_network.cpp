@@ -80,9 +80,9 @@ SearchCellImpl::SearchCellImpl(const OperationSet& set, int64_t nodes, int64_t c
   }
 }
 
-at::Tensor SearchCellImpl::forward_batched(const at::Tensor& s0, const at::Tensor& s1, const at::Tensor& w) {
+at::Tensor SearchCellImpl::forward_batched(const at::Tensor& s0, const at::Tensor& s1, const at::Tensor& w,
+                                           bool nhwc) {
   const bool per_example = w.dim() == 3;
-  const bool nhwc = run_channels_last(layout_, s1);
   std::vector<at::Tensor> states{pre0_->forward(s0), pre1_->forward(s1)};
   std::vector<at::Tensor> node(static_cast<size_t>(nodes_));
   if (!batch_order_.defined() || batch_order_.device() != w.device()) {
@@ -137,18 +137,14 @@ at::Tensor SearchCellImpl::run(const at::Tensor& s0, const at::Tensor& s1,
       at::Tensor h = edge(e, states[static_cast<size_t>(j)]);
       if (h.defined()) sum = sum.defined() ? sum + h : h;
     }
-    if (nhwc) {  // (a zero op's zeros may have come in NCHW)
-      sum = to_channels_last(sum);
-      keep_gradient_layout(sum);  // its gradient partly comes back through the cell's cat
-    }
-    states.push_back(sum);
+    states.push_back(nhwc ? channels_last_state(sum) : sum);
   }
   const at::Tensor out = at::cat(std::vector<at::Tensor>(states.begin() + 2, states.end()), 1);
   return nhwc ? to_channels_last(out) : out;
 }
 
-at::Tensor SearchCellImpl::forward(const at::Tensor& s0, const at::Tensor& s1, const at::Tensor& w) {
-  if (batch_edges_) return forward_batched(s0, s1, w);
+at::Tensor SearchCellImpl::forward(const at::Tensor& s0, const at::Tensor& s1, const at::Tensor& w, bool nhwc) {
+  if (batch_edges_) return forward_batched(s0, s1, w, nhwc);
   const bool per_example = w.dim() == 3;
   return run(s0, s1, [&](int64_t e, const at::Tensor& x) {
     return edges_[static_cast<size_t>(e)]->forward(x, per_example ? w.select(1, e) : w.select(0, e));
@@ -156,7 +152,7 @@ at::Tensor SearchCellImpl::forward(const at::Tensor& s0, const at::Tensor& s1, c
 }
 
 at::Tensor SearchCellImpl::forward_discrete(const at::Tensor& s0, const at::Tensor& s1,
-                                            const std::vector<int64_t>& ops) {
+                                            const std::vector<int64_t>& ops, bool nhwc) {
   if (static_cast<int64_t>(ops.size()) != static_cast<int64_t>(edges_.size()))
     throw Error("forward_discrete: expected " + std::to_string(edges_.size()) + " op indices, got " +
                 std::to_string(ops.size()));
@@ -164,7 +160,7 @@ at::Tensor SearchCellImpl::forward_discrete(const at::Tensor& s0, const at::Tens
     auto& edge = edges_[static_cast<size_t>(e)];
     const int64_t op = ops[static_cast<size_t>(e)];
     return edge->forward_single(x, op);  // the zero op yields zeros of the right shape
-  }, run_channels_last(layout_, s1));
+  }, nhwc);
 }
 
 DartsSearchNetworkImpl::DartsSearchNetworkImpl(const SearchNetworkOptions& o,
@@ -190,7 +186,6 @@ DartsSearchNetworkImpl::DartsSearchNetworkImpl(const SearchNetworkOptions& o,
     c_pp = c_p;
     c_p = o.nodes * c;
   }
-  set_layout(o.layout);
   feature_dim_ = c_p;
   num_edges_ = cell_edge_count(o.nodes);
   classifier_ = register_module("classifier", torch::nn::Linear(c_p, o.num_outputs));
@@ -199,11 +194,6 @@ DartsSearchNetworkImpl::DartsSearchNetworkImpl(const SearchNetworkOptions& o,
 void DartsSearchNetworkImpl::set_batch_edges(bool on) {
   options_.batch_edges = on;
   for (auto& c : cells_) c->set_batch_edges(on);
-}
-
-void DartsSearchNetworkImpl::set_layout(Layout layout) {
-  options_.layout = layout;
-  for (auto& c : cells_) c->set_layout(layout);
 }
 
 at::Tensor DartsSearchNetworkImpl::run_cells(
@@ -235,7 +225,7 @@ at::Tensor DartsSearchNetworkImpl::features(const at::Tensor& x, const at::Tenso
   // The stem too, so that the first cell's inputs are already channels-last.
   const bool nhwc = options_.batch_edges && run_channels_last(options_.layout, x);
   return run_cells(nhwc ? to_channels_last(x) : x, [&](SearchCell& c, const at::Tensor& s0, const at::Tensor& s1) {
-    return c->forward(s0, s1, c->reduction() ? w_reduce : w_normal);
+    return c->forward(s0, s1, c->reduction() ? w_reduce : w_normal, nhwc);
   });
 }
 
@@ -246,9 +236,9 @@ at::Tensor DartsSearchNetworkImpl::forward(const at::Tensor& x, const at::Tensor
 
 at::Tensor DartsSearchNetworkImpl::forward_discrete(const at::Tensor& x, const std::vector<int64_t>& ops_normal,
                                                     const std::vector<int64_t>& ops_reduce) {
-  const at::Tensor f = run_cells(run_channels_last(options_.layout, x) ? to_channels_last(x) : x,
-                                 [&](SearchCell& c, const at::Tensor& s0, const at::Tensor& s1) {
-    return c->forward_discrete(s0, s1, c->reduction() ? ops_reduce : ops_normal);
+  const bool nhwc = run_channels_last(options_.layout, x);
+  const at::Tensor f = run_cells(nhwc ? to_channels_last(x) : x, [&](SearchCell& c, const at::Tensor& s0, const at::Tensor& s1) {
+    return c->forward_discrete(s0, s1, c->reduction() ? ops_reduce : ops_normal, nhwc);
   });
   return classifier_->forward(f);
 }

@@ -25,4 +25,10 @@ void keep_gradient_layout(at::Tensor& t) {
   });
 }
 
+at::Tensor channels_last_state(const at::Tensor& sum) {
+  at::Tensor state = to_channels_last(sum);
+  keep_gradient_layout(state);
+  return state;
+}
+
 }  // namespace nas::nn

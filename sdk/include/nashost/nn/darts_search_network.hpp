@@ -79,15 +79,15 @@ class NASHOST_SDK_API SearchCellImpl : public torch::nn::Module {
  public:
   SearchCellImpl(const OperationSet& ops, int64_t nodes, int64_t c_pp, int64_t c_p, int64_t c,
                  bool reduction, bool reduction_prev, bool batch_edges = true);
-  /// w: [E, O] or [N, E, O].
-  at::Tensor forward(const at::Tensor& s0, const at::Tensor& s1, const at::Tensor& w);
-  /// One op index per edge.
-  at::Tensor forward_discrete(const at::Tensor& s0, const at::Tensor& s1, const std::vector<int64_t>& ops);
+  /// w: [E, O] or [N, E, O]. nhwc: run the edge batches and keep states and their gradients
+  /// dense channels-last (SearchNetworkOptions::layout; ignored edge by edge).
+  at::Tensor forward(const at::Tensor& s0, const at::Tensor& s1, const at::Tensor& w, bool nhwc = false);
+  /// One op index per edge; nhwc as above.
+  at::Tensor forward_discrete(const at::Tensor& s0, const at::Tensor& s1, const std::vector<int64_t>& ops,
+                              bool nhwc = false);
   bool reduction() const { return reduction_; }
   void set_batch_edges(bool on) { batch_edges_ = on; }
   bool batch_edges() const { return batch_edges_; }
-  /// Layout of the batched and discrete forward (SearchNetworkOptions::layout).
-  void set_layout(Layout layout) { layout_ = layout; }
 
  private:
   /// One batch of edges sharing a source: batch 0 = all edges from s0 and s1 (in edge
@@ -96,7 +96,7 @@ class NASHOST_SDK_API SearchCellImpl : public torch::nn::Module {
     std::vector<int64_t> edges, inputs, targets;  ///< per edge: edge index, input state, node
     std::shared_ptr<EdgeBatch> run;
   };
-  at::Tensor forward_batched(const at::Tensor& s0, const at::Tensor& s1, const at::Tensor& w);
+  at::Tensor forward_batched(const at::Tensor& s0, const at::Tensor& s1, const at::Tensor& w, bool nhwc);
   /// Edge by edge; nhwc: keep states and gradients dense channels-last (nashost/nn/layout.hpp).
   at::Tensor run(const at::Tensor& s0, const at::Tensor& s1,
                  const std::function<at::Tensor(int64_t, const at::Tensor&)>& edge, bool nhwc);
@@ -105,7 +105,6 @@ class NASHOST_SDK_API SearchCellImpl : public torch::nn::Module {
   std::shared_ptr<Op> pre0_, pre1_;
   std::vector<MixedOp> edges_;
   bool batch_edges_ = true;
-  Layout layout_ = Layout::Nchw;
   std::vector<Batch> batches_;
   /// All batches' edges in batch order, on the weights' device (cached): one index_select
   /// per forward puts every batch's weight rows together, one split hands them out.
@@ -128,7 +127,7 @@ class NASHOST_SDK_API DartsSearchNetworkImpl : public torch::nn::Module {
 
   /// Switches the grouped edge kernels on or off (results agree; see SearchNetworkOptions).
   void set_batch_edges(bool on);
-  void set_layout(Layout layout);
+  void set_layout(Layout layout) { options_.layout = layout; }
   int64_t feature_dim() const { return feature_dim_; }
   int64_t num_edges() const { return num_edges_; }
   int64_t num_ops() const { return static_cast<int64_t>(ops_->ops().size()); }

@@ -42,4 +42,9 @@ NASHOST_SDK_API at::Tensor to_channels_last(const at::Tensor& x);
 /// copy only when it arrives in another one). No-op for tensors without grad.
 NASHOST_SDK_API void keep_gradient_layout(at::Tensor& t);
 
+/// A cell's node state (a sum of op outputs) for a channels-last cell: dense NHWC (a zero
+/// op's zeros may come in NCHW), with its gradient kept so, as it partly comes back through
+/// the cell's concatenation.
+NASHOST_SDK_API at::Tensor channels_last_state(const at::Tensor& sum);
+
 }  // namespace nas::nn
