@@ -12,10 +12,20 @@
 #include <gtest/gtest.h>
 
 #include "enas_cnn_ops.hpp"
+#include "macro_arc.hpp"
 #include "nashost/dataset.hpp"
 #include "nashost/standalone_context.hpp"
 
 namespace enas_cnn_test {
+
+/// A 3-layer macro arc: layer 0 conv_3x3; layer 1 sep_conv_3x3 + skip from 0; layer 2
+/// max_pool_3x3 + skips from 0 and 1.
+inline nas::enas::MacroArc example_macro() {
+  nas::enas::MacroArc a;
+  a.ops = {0, 1, 5};
+  a.skips = {{}, {1}, {1, 1}};
+  return a;
+}
 
 /// Exact resume: search `b` holds bit for bit the shared and controller weights of `a`.
 /// Call through ASSERT_NO_FATAL_FAILURE.

@@ -21,13 +21,8 @@
 using namespace nas::enas;
 
 namespace {
-MacroArc example_macro() {
-  // layer 0 conv_3x3; layer 1 sep_conv_3x3 + skip from 0; layer 2 max_pool_3x3 + skips from 0 and 1
-  MacroArc a;
-  a.ops = {0, 1, 5};
-  a.skips = {{}, {1}, {1, 1}};
-  return a;
-}
+
+using enas_cnn_test::example_macro;
 
 nas::Json tiny_macro_search() {
   return {{"network", "cnn"}, {"cnn_space", "macro"}, {"channels", 4},        {"num_layers", 3},

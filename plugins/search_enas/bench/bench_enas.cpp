@@ -18,10 +18,10 @@
 #include <ATen/DeviceAccelerator.h>
 
 #include "enas_search.hpp"
-#include "nashost/host_allocator.hpp"
 #include "enas_rnn_ops.hpp"
 #include "nashost/aten_op_count.hpp"
 #include "nashost/error.hpp"
+#include "nashost/host_allocator.hpp"
 #include "nashost/standalone_context.hpp"
 #include "options.hpp"
 #include "token_dataset.hpp"

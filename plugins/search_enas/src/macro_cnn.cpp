@@ -30,12 +30,8 @@ MacroCnnConfig MacroCnnConfig::from_json(const Json& j) {
 
 MacroCnnConfig MacroCnnConfig::for_data(const DatasetInfo& info, const Config& o, int64_t num_layers,
                                         bool grow_channels) {
-  require_image_classification(info);
   MacroCnnConfig c;
-  c.in_channels = info.input_shape[0];
-  c.height = info.input_shape[1];
-  c.width = info.input_shape[2];
-  c.num_classes = info.num_outputs;
+  set_image_sizes(c, info);
   c.channels = o.get_int("channels");
   c.num_layers = num_layers;
   c.keep_prob = o.get_float("keep_prob");

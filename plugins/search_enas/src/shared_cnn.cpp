@@ -34,12 +34,8 @@ void require_image_classification(const DatasetInfo& info) {
 }
 
 SharedCnnConfig SharedCnnConfig::for_data(const DatasetInfo& info, const Config& o, int num_nodes) {
-  require_image_classification(info);
   SharedCnnConfig c;
-  c.in_channels = info.input_shape[0];
-  c.height = info.input_shape[1];
-  c.width = info.input_shape[2];
-  c.num_classes = info.num_outputs;
+  set_image_sizes(c, info);
   c.channels = o.get_int("channels");
   c.num_layers = o.get_int("num_layers");
   c.num_nodes = num_nodes;
@@ -132,11 +128,7 @@ at::Tensor EnasCnnCellImpl::forward(const at::Tensor& s0, const at::Tensor& s1, 
       if (is_training() && drop_prob > 0.0 && !op->is_identity()) h = nn::drop_path(h, drop_prob);
       sum = sum.defined() ? sum + h : h;
     }
-    if (nhwc) {
-      sum = nn::to_channels_last(sum);
-      nn::keep_gradient_layout(sum);  // its gradient partly comes back through the cell's cat
-    }
-    states.push_back(sum);
+    states.push_back(nhwc ? nn::channels_last_state(sum) : sum);
   }
   const std::vector<int> unused = unused_states(arc);
   std::vector<at::Tensor> outs;

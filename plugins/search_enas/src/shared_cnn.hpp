@@ -36,6 +36,17 @@ namespace nas::enas {
 /// ConfigError unless `info` is an image classification dataset ([C, H, W] inputs).
 void require_image_classification(const DatasetInfo& info);
 
+/// The input and output sizes of a micro or macro network config from `info` (checked as
+/// above).
+template <class CnnConfig>
+void set_image_sizes(CnnConfig& c, const DatasetInfo& info) {
+  require_image_classification(info);
+  c.in_channels = info.input_shape[0];
+  c.height = info.input_shape[1];
+  c.width = info.input_shape[2];
+  c.num_classes = info.num_outputs;
+}
+
 struct SharedCnnConfig {
   int64_t in_channels = 3, height = 32, width = 32, num_classes = 10;
   int64_t channels = 20;   ///< C of the first cells (out_filters)
