@@ -21,7 +21,9 @@ std::string tune_host_allocator() {
   const bool ok = mallopt(M_MMAP_MAX, 0) == 1 &&
                   // Trimming would hand the top of the heap back after each step and fault
                   // it in again on the next; keep it (the peak is what the process needs).
-                  mallopt(M_TRIM_THRESHOLD, 1 << 30) == 1 && mallopt(M_ARENA_MAX, 1) == 1;
+                  // -1 turns trimming off (mallopt(3)); a finite threshold, even 1 GiB, still
+                  // let the second-order DARTS step (9 GiB peak) refault gigabytes per step.
+                  mallopt(M_TRIM_THRESHOLD, -1) == 1 && mallopt(M_ARENA_MAX, 1) == 1;
   return ok ? "heap malloc (no mmap, no trim, one arena)" : "system malloc (mallopt refused)";
 #else
   return "system malloc";

@@ -46,6 +46,19 @@ TEST(HostAllocator, Large_blocks_come_from_the_reused_heap) {
   std::free(second);
 }
 
+TEST(HostAllocator, Freed_memory_stays_in_the_heap_even_above_gigabytes) {
+  clear_user_settings();
+  ASSERT_EQ(nas::tune_host_allocator(), "heap malloc (no mmap, no trim, one arena)");
+  // 2.5 GiB, more than any finite threshold mallopt can set (an int): with trimming on,
+  // free() would hand it back. Untouched, so it costs address space only, not memory.
+  constexpr size_t kHuge = size_t{5} << 29;
+  void* p = std::malloc(kHuge);
+  ASSERT_NE(p, nullptr);
+  const auto heap_while_held = mallinfo2().arena;
+  std::free(p);
+  EXPECT_EQ(mallinfo2().arena, heap_while_held) << "the heap was trimmed after free()";
+}
+
 TEST(HostAllocator, Leaves_malloc_alone_when_the_user_chose) {
   clear_user_settings();
   ::setenv("NASHOST_SYSTEM_MALLOC", "1", 1);
