@@ -4,6 +4,7 @@
 #include <torch/nn/functional/pooling.h>
 
 #include "nashost/error.hpp"
+#include "nashost/nn/dilated_conv.hpp"
 
 namespace nas::nn {
 
@@ -58,7 +59,12 @@ DilConv::DilConv(int64_t c_in, int64_t c_out, int64_t kernel, int64_t stride, in
 }
 
 at::Tensor DilConv::forward(const at::Tensor& x) {
-  return bn_->forward(pointwise_->forward(depthwise_->forward(at::relu(x))));
+  // conv2d_dilated: the same convolution, without the dilation when the stride equals it.
+  const auto& o = depthwise_->options;
+  const auto& pad = std::get<torch::ExpandingArray<2>>(o.padding());  // conv() sets integers
+  const at::Tensor y = conv2d_dilated(at::relu(x), depthwise_->weight, depthwise_->bias, *o.stride(), *pad,
+                                      *o.dilation(), o.groups());
+  return bn_->forward(pointwise_->forward(y));
 }
 
 SepConv::SepConv(int64_t c_in, int64_t c_out, int64_t kernel, int64_t stride, int64_t padding,

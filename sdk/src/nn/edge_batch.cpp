@@ -8,6 +8,7 @@
 
 #include "nashost/error.hpp"
 #include "nashost/nn/darts_ops.hpp"
+#include "nashost/nn/dilated_conv.hpp"
 #include "nashost/nn/layout.hpp"
 
 namespace nas::nn {
@@ -194,7 +195,7 @@ class GroupedConv {
     at::Tensor b;
     if (o.bias()) b = cat_each(c_.size(), [&](size_t i) { return c_[i]->bias; });
     const auto k = static_cast<int64_t>(c_.size());
-    return at::conv2d(x, w, b, *o.stride(), padding_, *o.dilation(), o.groups() * k);
+    return conv2d_dilated(x, w, b, *o.stride(), padding_, *o.dilation(), o.groups() * k);
   }
 
  private:
