@@ -315,8 +315,7 @@ int l_search(lua_State* L) {
   Session& s = session(L);
   const std::string name = luaL_checkstring(L, 1);
   luaL_checktype(L, 2, LUA_TTABLE);
-  lua_getfield(L, 2, "dataset");
-  auto data = check_object<Dataset>(L, -1, kDataset);
+  auto data = check_field_object<Dataset>(L, 2, "dataset", kDataset, "nas.search");
   lua_pop(L, 1);
   const Json options = opt_json_field(L, 2, "options");
   auto handle = std::make_shared<SearchHandle>();
@@ -474,10 +473,10 @@ int l_train(lua_State* L) {
   h.name = opt_string_field(L, 1, "trainer", "");
   if (h.name.empty()) throw Error("nas.train: field 'trainer' (a trainer name such as 'darts-eval') is required");
   h.trainer = s.registry->make_trainer(h.name, opt_json_field(L, 1, "options"), *s.context);
-  lua_getfield(L, 1, "genotype");
-  Genotype g = check_genotype(L, -1);
-  lua_getfield(L, 1, "dataset");
-  auto data = check_object<Dataset>(L, -1, kDataset);
+  Genotype g = *check_field_object<Genotype>(L, 1, "genotype", kGenotype, "nas.train",
+                                             "; make one with nas.genotype.named('DARTS_V2'), "
+                                             "nas.genotype.load(file) or search:derive()");
+  auto data = check_field_object<Dataset>(L, 1, "dataset", kDataset, "nas.train");
   lua_pop(L, 2);
   push_json(L, train_one(s, h, std::move(g), *data, opt_string_field(L, 1, "label", "")));
   return 1;

@@ -31,6 +31,20 @@ std::shared_ptr<T>& check_object(lua_State* L, int index, const char* type_name)
   return box->object;
 }
 
+/// The object in field `field` of the table at `table` (left on the stack); raises
+/// "<function>: field 'dataset' must be a nas.Dataset (got nil)" otherwise, which says
+/// what to pass where luaL_checkudata would say "bad argument #-1".
+template <class T>
+std::shared_ptr<T>& check_field_object(lua_State* L, int table, const char* field, const char* type_name,
+                                       const char* function, const char* hint = "") {
+  lua_getfield(L, table, field);
+  auto* box = static_cast<LuaBox<T>*>(luaL_testudata(L, -1, type_name));
+  if (!box)
+    luaL_error(L, "%s: field '%s' must be a %s (got %s)%s", function, field, type_name, luaL_typename(L, -1), hint);
+  if (!box->object) luaL_error(L, "%s object was already released", type_name);
+  return box->object;
+}
+
 template <class T>
 int gc_object(lua_State* L) {
   auto* box = static_cast<LuaBox<T>*>(lua_touserdata(L, 1));
