@@ -89,6 +89,42 @@ TEST(DartsSearchNetwork, Discrete_forward_equals_one_hot_mixture) {
   EXPECT_THROW(net->forward_discrete(x, {1, 2}, reduce), nas::Error);
 }
 
+TEST(DartsSearchNetwork, Discrete_forward_drops_paths_in_training_only) {
+  torch::manual_seed(1);
+  auto net = tiny_net();
+  const at::Tensor x = at::randn({16, 1, 8, 8});
+  const std::vector<int64_t> normal{4, 5, 6, 4, 5}, reduce{3, 2, 0, 5, 6};
+  net->train();
+  torch::manual_seed(2);
+  const at::Tensor kept = net->forward_discrete(x, normal, reduce);
+  torch::manual_seed(2);
+  EXPECT_TRUE(at::equal(net->forward_discrete(x, normal, reduce, 0.0), kept)) << "p = 0 must be a no-op";
+  torch::manual_seed(2);
+  EXPECT_FALSE(at::allclose(net->forward_discrete(x, normal, reduce, 0.5), kept, 1e-4, 1e-5))
+      << "p = 0.5 changed nothing";
+  net->eval();
+  EXPECT_TRUE(at::allclose(net->forward_discrete(x, normal, reduce, 0.5), net->forward_discrete(x, normal, reduce),
+                           1e-6, 1e-7))
+      << "evaluation must not drop";
+}
+
+TEST(DartsSearchNetwork, Discrete_forward_drop_path_spares_the_identity_and_zero_ops) {
+  torch::manual_seed(1);
+  // A normal cell (2 nodes, 5 edges) on its own, in training mode.
+  nas::nn::SearchCell cell(*ops(), 2, 4, 4, 4, /*reduction=*/false, /*reduction_prev=*/false);
+  cell->train();
+  const at::Tensor s0 = at::randn({16, 4, 6, 6}), s1 = at::randn({16, 4, 6, 6});
+  auto run = [&](const std::vector<int64_t>& chosen, double p) {
+    torch::manual_seed(5);
+    return cell->forward_discrete(s0, s1, chosen, false, p);
+  };
+  const std::vector<int64_t> identities{3, 0, 3, 3, 0};  // skip_connect (identity at stride 1), none
+  EXPECT_TRUE(at::allclose(run(identities, 0.9), run(identities, 0.0), 1e-6, 1e-7))
+      << "the identity or the zero op was dropped";
+  const std::vector<int64_t> one_conv{4, 0, 3, 3, 0};  // sep_conv_3x3 on edge 0
+  EXPECT_FALSE(at::allclose(run(one_conv, 0.9), run(one_conv, 0.0), 1e-4, 1e-5)) << "the conv was not dropped";
+}
+
 // The CPU channels-last layout (EvalNetworkOptions / SearchNetworkOptions::layout, Auto)
 // only changes rounding: outputs and every gradient agree with NCHW in float64.
 template <class Net, class Forward>

@@ -73,6 +73,20 @@ TEST(OneHot, BadGenotypesFailBeforeTraining) {
   EXPECT_THROW(OneHotTrainer(cfg({{"operation_set", "no-such-set"}}), f.ctx), nas::Error);
 }
 
+TEST(OneHot, DropPathScheduleIsCheckedForEveryEpoch) {
+  const auto s = parse_one_hot_settings(cfg({{"epochs", 100}, {"drop_path_delta", 0.002}}));
+  EXPECT_DOUBLE_EQ(s.drop_path_at(0), 0.0);
+  EXPECT_NEAR(s.drop_path_at(99), 0.198, 1e-12);  // the authors' mini fine-tuning ends at 0.198
+  try {
+    parse_one_hot_settings(cfg({{"epochs", 100}, {"drop_path_initial", 0.5}, {"drop_path_delta", 0.01}}));
+    FAIL() << "0.5 + 0.01 x 99 > 1 was accepted";
+  } catch (const nas::ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("train.drop_path_delta"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("epoch 100 of 100"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(parse_one_hot_settings(cfg({{"drop_path_initial", -0.1}})), nas::ConfigError);
+}
+
 TEST(OneHot, TrainsAndReportsBestEpochTestAccuracy) {
   Fixture f("train");
   OneHotTrainer trainer(cfg({{"layers", 3}, {"channels", 4}, {"epochs", 3}, {"batch_size", 8}, {"cutout", 0},

@@ -95,6 +95,7 @@ TrainResult OneHotTrainer::train(const Genotype& genotype, Dataset& data) {
   const auto model_file = dir / "model.pt";
   for (int64_t epoch = 0; epoch < settings_.epochs; ++epoch) {
     const double lr = cosine_lr(settings_.lr, settings_.lr_min, epoch, settings_.epochs);
+    const double drop_prob = settings_.drop_path_at(epoch);
     for (auto& g : opt.param_groups()) static_cast<torch::optim::SGDOptions&>(g.options()).lr(lr);
     net->train();
     train_loader->start_epoch(epoch);
@@ -107,7 +108,7 @@ TrainResult OneHotTrainer::train(const Genotype& genotype, Dataset& data) {
       auto b = train_loader->next();
       if (!b) break;
       opt.zero_grad();
-      const at::Tensor logits = net->forward_discrete(b->input, choice.normal, choice.reduce);
+      const at::Tensor logits = net->forward_discrete(b->input, choice.normal, choice.reduce, drop_prob);
       const at::Tensor loss = at::cross_entropy_loss(logits, b->target);
       const double l = loss.item<double>();
       if (!std::isfinite(l))
@@ -145,6 +146,7 @@ TrainResult OneHotTrainer::train(const Genotype& genotype, Dataset& data) {
     last_acc = test_seen > 0 ? test_correct / test_seen : 0.0;
     ctx_.metrics().scalar("train/" + label + "/train_loss", last_train_loss, epoch);
     ctx_.metrics().scalar("train/" + label + "/test_accuracy", last_acc, epoch);
+    if (drop_prob > 0.0) ctx_.metrics().scalar("train/" + label + "/drop_path", drop_prob, epoch);
     if (last_acc > best_acc) {
       best_acc = last_acc;
       best_loss = test_seen > 0 ? test_loss / test_seen : 0.0;

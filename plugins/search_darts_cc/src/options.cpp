@@ -161,6 +161,10 @@ OptionList one_hot_options() {
   o.push_back({"momentum", OptionType::Float, 0.9, "SGD momentum"});
   o.push_back({"weight_decay", OptionType::Float, 3e-4, "SGD weight decay"});
   o.push_back({"grad_clip", OptionType::Float, 5.0, "gradient-norm clip"});
+  o.push_back({"drop_path_initial", OptionType::Float, 0.0,
+               "drop-path probability in the first epoch (after every op but the identity; authors: 0)"});
+  o.push_back({"drop_path_delta", OptionType::Float, 0.0,
+               "added to the drop-path probability each epoch (authors' mini configs: 0.002 for 100 epochs)"});
   return o;
 }
 
@@ -186,6 +190,13 @@ OneHotSettings parse_one_hot_settings(const Config& c) {
   non_negative(c, "cutout", static_cast<double>(s.cutout));
   positive(c, "lr", s.lr);
   positive(c, "grad_clip", s.grad_clip);
+  s.drop_path_initial = c.get_float("drop_path_initial");
+  s.drop_path_delta = c.get_float("drop_path_delta");
+  for (const int64_t e : {int64_t{0}, s.epochs - 1})
+    if (const double p = s.drop_path_at(e); !(p >= 0.0 && p < 1.0))
+      throw ConfigError(c.full_key("drop_path_initial") + " + " + c.full_key("drop_path_delta") + " x epoch = " +
+                        std::to_string(p) + " at epoch " + std::to_string(e + 1) + " of " +
+                        std::to_string(s.epochs) + "; a drop-path probability must be in [0, 1)");
   return s;
 }
 

@@ -41,6 +41,10 @@ struct OneHotSettings {
   bool augment = true;
   int64_t cutout = 16;
   double lr = 0.025, lr_min = 0.0, momentum = 0.9, weight_decay = 3e-4, grad_clip = 5.0;
+  /// Drop path in epoch e (from 0): drop_path_initial + drop_path_delta · e (the authors'
+  /// "drop path proba initial" / "delta"; checked to stay in [0, 1) for every epoch).
+  double drop_path_initial = 0.0, drop_path_delta = 0.0;
+  double drop_path_at(int64_t epoch) const { return drop_path_initial + drop_path_delta * static_cast<double>(epoch); }
 };
 
 OptionList search_options();

@@ -5,6 +5,7 @@
 #include "nashost/error.hpp"
 #include "nashost/nn/darts_eval_network.hpp"
 #include "nashost/nn/darts_ops.hpp"
+#include "nashost/nn/drop_path.hpp"
 
 namespace nas::enas {
 

@@ -9,14 +9,6 @@
 
 namespace nas::nn {
 
-at::Tensor drop_path(const at::Tensor& x, double p) {
-  if (p <= 0.0) return x;
-  const double keep = 1.0 - p;
-  // Out of place and device-agnostic (pt.darts builds a CUDA-only mask in place, §7.4).
-  const at::Tensor mask = at::empty({x.size(0), 1, 1, 1}, x.options()).bernoulli_(keep);
-  return x / keep * mask;
-}
-
 EvalCellImpl::EvalCellImpl(const OperationSet& set, const CellGenotype& cell, int64_t c_pp, int64_t c_p,
                            int64_t c, bool reduction, bool reduction_prev)
     : concat_(cell.concat) {

@@ -4,6 +4,7 @@
 
 #include "nashost/error.hpp"
 #include "nashost/nn/darts_ops.hpp"
+#include "nashost/nn/drop_path.hpp"
 #include "edge_batch.hpp"
 #include "nashost/nn/layout.hpp"
 
@@ -152,14 +153,17 @@ at::Tensor SearchCellImpl::forward(const at::Tensor& s0, const at::Tensor& s1, c
 }
 
 at::Tensor SearchCellImpl::forward_discrete(const at::Tensor& s0, const at::Tensor& s1,
-                                            const std::vector<int64_t>& ops, bool nhwc) {
+                                            const std::vector<int64_t>& ops, bool nhwc, double drop_prob) {
   if (static_cast<int64_t>(ops.size()) != static_cast<int64_t>(edges_.size()))
     throw Error("forward_discrete: expected " + std::to_string(edges_.size()) + " op indices, got " +
                 std::to_string(ops.size()));
   return run(s0, s1, [&](int64_t e, const at::Tensor& x) -> at::Tensor {
     auto& edge = edges_[static_cast<size_t>(e)];
     const int64_t op = ops[static_cast<size_t>(e)];
-    return edge->forward_single(x, op);  // the zero op yields zeros of the right shape
+    at::Tensor h = edge->forward_single(x, op);  // the zero op yields zeros of the right shape
+    const Op& chosen = *edge->ops()[static_cast<size_t>(op)];
+    if (drop_prob > 0.0 && is_training() && !chosen.is_identity() && !chosen.is_zero()) h = drop_path(h, drop_prob);
+    return h;
   }, nhwc);
 }
 
@@ -235,10 +239,10 @@ at::Tensor DartsSearchNetworkImpl::forward(const at::Tensor& x, const at::Tensor
 }
 
 at::Tensor DartsSearchNetworkImpl::forward_discrete(const at::Tensor& x, const std::vector<int64_t>& ops_normal,
-                                                    const std::vector<int64_t>& ops_reduce) {
+                                                    const std::vector<int64_t>& ops_reduce, double drop_prob) {
   const bool nhwc = run_channels_last(options_.layout, x);
   const at::Tensor f = run_cells(nhwc ? to_channels_last(x) : x, [&](SearchCell& c, const at::Tensor& s0, const at::Tensor& s1) {
-    return c->forward_discrete(s0, s1, c->reduction() ? ops_reduce : ops_normal, nhwc);
+    return c->forward_discrete(s0, s1, c->reduction() ? ops_reduce : ops_normal, nhwc, drop_prob);
   });
   return classifier_->forward(f);
 }

@@ -16,6 +16,7 @@
 #include <torch/nn/pimpl.h>
 
 #include "nashost/export.hpp"
+#include "nashost/nn/drop_path.hpp"
 #include "nashost/nn/layout.hpp"
 #include "nashost/genotype.hpp"
 #include "nashost/operation_set.hpp"
@@ -35,9 +36,6 @@ struct EvalNetworkOptions {
   /// and pools are several times faster; same result up to rounding).
   Layout layout = Layout::Auto;
 };
-
-/// Per-sample drop path: keeps each sample with probability 1−p and rescales by 1/(1−p).
-NASHOST_SDK_API at::Tensor drop_path(const at::Tensor& x, double p);
 
 class NASHOST_SDK_API EvalCellImpl : public torch::nn::Module {
  public:

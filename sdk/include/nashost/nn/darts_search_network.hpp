@@ -82,9 +82,10 @@ class NASHOST_SDK_API SearchCellImpl : public torch::nn::Module {
   /// w: [E, O] or [N, E, O]. nhwc: run the edge batches and keep states and their gradients
   /// dense channels-last (SearchNetworkOptions::layout; ignored edge by edge).
   at::Tensor forward(const at::Tensor& s0, const at::Tensor& s1, const at::Tensor& w, bool nhwc = false);
-  /// One op index per edge; nhwc as above.
+  /// One op index per edge; nhwc as above. In training, drop_prob > 0 applies drop path
+  /// to the output of every edge whose op is neither the identity nor the zero op.
   at::Tensor forward_discrete(const at::Tensor& s0, const at::Tensor& s1, const std::vector<int64_t>& ops,
-                              bool nhwc = false);
+                              bool nhwc = false, double drop_prob = 0.0);
   bool reduction() const { return reduction_; }
   void set_batch_edges(bool on) { batch_edges_ = on; }
   bool batch_edges() const { return batch_edges_; }
@@ -122,8 +123,10 @@ class NASHOST_SDK_API DartsSearchNetworkImpl : public torch::nn::Module {
   /// features → the network's own Linear classifier.
   at::Tensor forward(const at::Tensor& x, const at::Tensor& w_normal, const at::Tensor& w_reduce);
   /// One op index per edge (size E each); only those ops run; the zero op contributes zero.
+  /// drop_prob: drop path after each selected op in training (DARTS-CC fine-tuning, as the
+  /// evaluation network: not after the identity, and the zero op has nothing to drop).
   at::Tensor forward_discrete(const at::Tensor& x, const std::vector<int64_t>& ops_normal,
-                              const std::vector<int64_t>& ops_reduce);
+                              const std::vector<int64_t>& ops_reduce, double drop_prob = 0.0);
 
   /// Switches the grouped edge kernels on or off (results agree; see SearchNetworkOptions).
   void set_batch_edges(bool on);

@@ -1,0 +1,16 @@
+#include "nashost/nn/drop_path.hpp"
+
+#include <ATen/ATen.h>
+
+namespace nas::nn {
+
+at::Tensor drop_path(const at::Tensor& x, double p) {
+  if (p <= 0.0) return x;
+  const double keep = 1.0 - p;
+  std::vector<int64_t> mask_shape(static_cast<size_t>(x.dim()), 1);
+  mask_shape[0] = x.size(0);
+  const at::Tensor mask = at::empty(mask_shape, x.options()).bernoulli_(keep);
+  return x / keep * mask;
+}
+
+}  // namespace nas::nn
