@@ -105,3 +105,34 @@ TEST(OneHot, TrainsAndReportsBestEpochTestAccuracy) {
   EXPECT_GT(acc, 0.25 + 0.2);  // 4 classes: clearly learned something
   EXPECT_LE(acc, 1.0);
 }
+
+TEST(OneHot, AuxiliaryHeadAddsItsLossButNotItsParameters) {
+  Fixture f("aux");
+  // 28x28 (mini-FMNIST): the aux head sits after cell 2 (2L/3, the second reduction) on 7x7 maps.
+  darts_cc_test::TinyImages data(1, 28, 4, 16);
+  auto g = nas::genotype_from_darts_cc_json(
+      nas::Json::parse("[[[4,3],[3,4,4],[7,3,2,7],[2,1,1,1,2]],[[3,4],[1,6,2],[4,6,6,2],[0,1,6,6,4]]]"));
+  auto run = [&](bool aux) {
+    OneHotTrainer trainer(cfg({{"layers", 3}, {"channels", 4}, {"epochs", 1}, {"batch_size", 8}, {"cutout", 0},
+                               {"augment", false}, {"auxiliary", aux}, {"aux_weight", 0.4}}),
+                          f.ctx);
+    g.meta["label"] = aux ? "with_aux" : "without_aux";
+    return trainer.train(g, data);
+  };
+  const auto plain = run(false), with_aux = run(true);
+  EXPECT_EQ(with_aux.params, plain.params) << "the auxiliary head must not be counted";
+  // Same seed, same batches: the reported training loss now includes 0.4 x the aux CE
+  // (about 0.4 x ln 4 at the start), so it is clearly larger.
+  EXPECT_GT(with_aux.metrics.at("train_loss"), plain.metrics.at("train_loss") + 0.2);
+  // Maps too small for the head's 5x5 pooling are refused with the option's name.
+  darts_cc_test::TinyImages small(1, 8);
+  OneHotTrainer trainer(cfg({{"layers", 3}, {"channels", 4}, {"epochs", 1}, {"auxiliary", true}}), f.ctx);
+  g.meta["label"] = "too_small";
+  try {
+    trainer.train(g, small);
+    FAIL() << "2x2 maps were accepted for the auxiliary head";
+  } catch (const nas::ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("auxiliary"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(std::filesystem::exists(f.dir / "train" / "too_small")) << "a failed start left a directory";
+}

@@ -50,6 +50,23 @@ OneHotTrainer::OneHotTrainer(const Config& options, HostContext& ctx)
   if (!ops_) throw ConfigError("one-hot: operation set '" + settings_.net.ops + "' is not available");
 }
 
+OneHotTrainer::AuxTap OneHotTrainer::make_aux_head(const nn::DartsSearchNetworkImpl& net, const DatasetInfo& info) const {
+  AuxTap tap;
+  if (!settings_.auxiliary) return tap;
+  // Where the evaluation network puts it (pt.darts: after cell 2L/3, the second reduction).
+  const auto& cells = net.cells();
+  tap.after_cell = 2 * static_cast<int64_t>(cells.size()) / 3;
+  int64_t h = info.input_shape[1], w = info.input_shape[2];
+  for (int64_t i = 0; i <= tap.after_cell; ++i)
+    if (cells[static_cast<size_t>(i)].reduction) {
+      h = (h + 1) / 2;
+      w = (w + 1) / 2;
+    }
+  const int64_t channels = net.options().nodes * cells[static_cast<size_t>(tap.after_cell)].channels;
+  tap.head = nn::AuxiliaryHead(channels, h, w, info.num_outputs);
+  return tap;
+}
+
 int64_t OneHotTrainer::count_params(const Genotype& genotype, Dataset& data) {
   check_dataset(data.info(), settings_.net, "one-hot");
   const OneHotChoice choice = one_hot_choice(genotype, ops_->ops(), settings_.net.nodes);
@@ -68,13 +85,18 @@ TrainResult OneHotTrainer::train(const Genotype& genotype, Dataset& data) {
   if (genotype.meta.is_object() && genotype.meta.contains("label") && genotype.meta["label"].is_string())
     label = genotype.meta["label"].get<std::string>();
   const auto dir = ctx_.run_dir() / "train" / safe_label(label);
-  std::filesystem::create_directories(dir);
 
   torch::manual_seed(ctx_.seed());  // every genotype starts from the same seed
   nn::DartsSearchNetwork net(settings_.net.for_data(data.info()), ops_);
   net->to(ctx_.device());
-  const int64_t params = one_hot_param_count(*net, choice);
+  const int64_t params = one_hot_param_count(*net, choice);  // without the auxiliary head
   std::vector<at::Tensor> weights = net->parameters();
+  AuxTap aux = make_aux_head(*net, data.info());
+  if (aux.head) {
+    aux.head->to(ctx_.device());
+    for (const auto& p : aux.head->parameters()) weights.push_back(p);  // optimised and clipped with the net
+  }
+  std::filesystem::create_directories(dir);  // only once the networks could be built
   torch::optim::SGD opt(weights, torch::optim::SGDOptions(settings_.lr)
                                      .momentum(settings_.momentum)
                                      .weight_decay(settings_.weight_decay));
@@ -108,8 +130,13 @@ TrainResult OneHotTrainer::train(const Genotype& genotype, Dataset& data) {
       auto b = train_loader->next();
       if (!b) break;
       opt.zero_grad();
-      const at::Tensor logits = net->forward_discrete(b->input, choice.normal, choice.reduce, drop_prob);
-      const at::Tensor loss = at::cross_entropy_loss(logits, b->target);
+      at::Tensor aux_logits;
+      const at::Tensor logits = net->forward_discrete(
+          b->input, choice.normal, choice.reduce, drop_prob, [&](int64_t cell, const at::Tensor& out) {
+            if (aux.head && cell == aux.after_cell) aux_logits = aux.head->forward(out);
+          });
+      at::Tensor loss = at::cross_entropy_loss(logits, b->target);
+      if (aux_logits.defined()) loss = loss + settings_.aux_weight * at::cross_entropy_loss(aux_logits, b->target);
       const double l = loss.item<double>();
       if (!std::isfinite(l))
         throw NumericError("one-hot '" + label + "': training loss is " + std::to_string(l) + " at epoch " +

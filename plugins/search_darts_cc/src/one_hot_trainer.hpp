@@ -13,6 +13,7 @@
 
 #include "nashost/context.hpp"
 #include "nashost/dataset.hpp"
+#include "nashost/nn/darts_eval_network.hpp"
 #include "nashost/nn/darts_search_network.hpp"
 #include "nashost/strategy.hpp"
 #include "options.hpp"
@@ -35,6 +36,12 @@ class OneHotTrainer : public Trainer {
   TrainResult train(const Genotype& genotype, Dataset& data) override;
 
  private:
+  struct AuxTap {
+    nn::AuxiliaryHead head{nullptr};  ///< null without `auxiliary`
+    int64_t after_cell = -1;
+  };
+  AuxTap make_aux_head(const nn::DartsSearchNetworkImpl& net, const DatasetInfo& info) const;
+
   OneHotSettings settings_;
   HostContext& ctx_;
   std::shared_ptr<spdlog::logger> log_;

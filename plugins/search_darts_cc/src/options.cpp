@@ -165,6 +165,9 @@ OptionList one_hot_options() {
                "drop-path probability in the first epoch (after every op but the identity; authors: 0)"});
   o.push_back({"drop_path_delta", OptionType::Float, 0.0,
                "added to the drop-path probability each epoch (authors' mini configs: 0.002 for 100 epochs)"});
+  o.push_back({"auxiliary", OptionType::Bool, false,
+               "auxiliary classifier after cell floor(2L/3) during training (the authors' 20-cell CIFAR runs)"});
+  o.push_back({"aux_weight", OptionType::Float, 0.4, "weight of the auxiliary loss"});
   return o;
 }
 
@@ -190,6 +193,9 @@ OneHotSettings parse_one_hot_settings(const Config& c) {
   non_negative(c, "cutout", static_cast<double>(s.cutout));
   positive(c, "lr", s.lr);
   positive(c, "grad_clip", s.grad_clip);
+  s.auxiliary = c.get_bool("auxiliary");
+  s.aux_weight = c.get_float("aux_weight");
+  non_negative(c, "aux_weight", s.aux_weight);
   s.drop_path_initial = c.get_float("drop_path_initial");
   s.drop_path_delta = c.get_float("drop_path_delta");
   for (const int64_t e : {int64_t{0}, s.epochs - 1})

@@ -44,6 +44,9 @@ struct OneHotSettings {
   /// Drop path in epoch e (from 0): drop_path_initial + drop_path_delta · e (the authors'
   /// "drop path proba initial" / "delta"; checked to stay in [0, 1) for every epoch).
   double drop_path_initial = 0.0, drop_path_delta = 0.0;
+  /// Auxiliary head after cell ⌊2L/3⌋, loss weight aux_weight (the authors' full-CIFAR runs: 0.4).
+  bool auxiliary = false;
+  double aux_weight = 0.4;
   double drop_path_at(int64_t epoch) const { return drop_path_initial + drop_path_delta * static_cast<double>(epoch); }
 };
 

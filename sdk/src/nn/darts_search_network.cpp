@@ -239,10 +239,15 @@ at::Tensor DartsSearchNetworkImpl::forward(const at::Tensor& x, const at::Tensor
 }
 
 at::Tensor DartsSearchNetworkImpl::forward_discrete(const at::Tensor& x, const std::vector<int64_t>& ops_normal,
-                                                    const std::vector<int64_t>& ops_reduce, double drop_prob) {
+                                                    const std::vector<int64_t>& ops_reduce, double drop_prob,
+                                                    const CellTap& after_cell) {
   const bool nhwc = run_channels_last(options_.layout, x);
+  int64_t index = 0;
   const at::Tensor f = run_cells(nhwc ? to_channels_last(x) : x, [&](SearchCell& c, const at::Tensor& s0, const at::Tensor& s1) {
-    return c->forward_discrete(s0, s1, c->reduction() ? ops_reduce : ops_normal, nhwc, drop_prob);
+    at::Tensor out = c->forward_discrete(s0, s1, c->reduction() ? ops_reduce : ops_normal, nhwc, drop_prob);
+    if (after_cell) after_cell(index, out);
+    ++index;
+    return out;
   });
   return classifier_->forward(f);
 }

@@ -122,11 +122,14 @@ class NASHOST_SDK_API DartsSearchNetworkImpl : public torch::nn::Module {
   at::Tensor features(const at::Tensor& x, const at::Tensor& w_normal, const at::Tensor& w_reduce);
   /// features → the network's own Linear classifier.
   at::Tensor forward(const at::Tensor& x, const at::Tensor& w_normal, const at::Tensor& w_reduce);
+  /// Called with each cell's index and output, in order (e.g. to feed an auxiliary head).
+  using CellTap = std::function<void(int64_t cell, const at::Tensor& output)>;
   /// One op index per edge (size E each); only those ops run; the zero op contributes zero.
   /// drop_prob: drop path after each selected op in training (DARTS-CC fine-tuning, as the
   /// evaluation network: not after the identity, and the zero op has nothing to drop).
   at::Tensor forward_discrete(const at::Tensor& x, const std::vector<int64_t>& ops_normal,
-                              const std::vector<int64_t>& ops_reduce, double drop_prob = 0.0);
+                              const std::vector<int64_t>& ops_reduce, double drop_prob = 0.0,
+                              const CellTap& after_cell = {});
 
   /// Switches the grouped edge kernels on or off (results agree; see SearchNetworkOptions).
   void set_batch_edges(bool on);
