@@ -72,19 +72,19 @@ int main(int argc, char** argv) try {
   vl->start_epoch(0);
   const nas::Batch tb = *tl->next(), vb = *vl->next();
   auto sync = [&] { if (cuda) torch::cuda::synchronize(); };
-  for (int64_t i = 0; i < warmup; ++i) search.step(tb, vb, 0.025);
+  for (int64_t i = 0; i < warmup; ++i) search.step(tb, vb, 0.025, "benchmark step");
   sync();
   if (cuda) c10::getDeviceAllocator(c10::kCUDA)->resetPeakStats(0);
   std::vector<double> ms;
   for (int64_t i = 0; i < steps; ++i) {
     const auto t0 = std::chrono::steady_clock::now();
-    search.step(tb, vb, 0.025);
+    search.step(tb, vb, 0.025, "benchmark step");
     sync();
     ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
   }
   // One more step, counting the ATen ops it dispatches (--list-ops: by name).
   const nas::AtenOpCount ops = nas::count_aten_ops([&] {
-    search.step(tb, vb, 0.025);
+    search.step(tb, vb, 0.025, "benchmark step");
     sync();
   }, list_ops);
   if (list_ops) ops.print_top(25);

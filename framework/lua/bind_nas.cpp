@@ -356,7 +356,15 @@ int s_run(lua_State* L) {
       throw Error("interrupted (Ctrl-C); the last completed epoch is checkpointed, continue with --resume");
     }
     const auto t0 = std::chrono::steady_clock::now();
-    last = h->strategy->run_epoch();
+    try {
+      last = h->strategy->run_epoch();
+    } catch (const NumericError& e) {  // diverged: say what is still good on disk
+      const int64_t done = h->strategy->completed_epochs();
+      throw NumericError(std::string(e.what()) + "; search '" + h->label + "': " +
+                         (done > 0 ? "the checkpoint after epoch " + std::to_string(done) + " is kept (" +
+                                         checkpoint_file(s, h->label).string() + ")"
+                                   : std::string("no epoch had completed, nothing was saved")));
+    }
     const int64_t epoch = h->strategy->completed_epochs();
     for (const auto& [k, v] : last) {
       if (!std::isfinite(v))

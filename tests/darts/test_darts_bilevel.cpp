@@ -130,6 +130,7 @@ TEST(DartsBilevel, Second_order_gradient_matches_derivative_of_unrolled_objectiv
 TEST(DartsBilevel, Nan_loss_names_the_step) {
   Fixture f;
   nas::nn::BilevelOptions o;
+  o.where = "epoch 3/50, step 17/390";
   auto p = f.problem();
   p.train_loss = [] { return at::full({}, std::nan(""), at::kDouble); };
   try {
@@ -137,6 +138,7 @@ TEST(DartsBilevel, Nan_loss_names_the_step) {
     FAIL() << "expected NumericError";
   } catch (const nas::NumericError& e) {
     EXPECT_NE(std::string(e.what()).find("virtual step"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("(epoch 3/50, step 17/390)"), std::string::npos) << e.what();
   }
 }
 

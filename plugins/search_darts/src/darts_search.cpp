@@ -122,7 +122,7 @@ DartsSearch::DartsSearch(const Config& o, std::shared_ptr<Dataset> data, HostCon
              count_parameters(*net_), e, ops);
 }
 
-std::pair<double, at::Tensor> DartsSearch::step(const Batch& tb, const Batch& vb, double lr) {
+std::pair<double, at::Tensor> DartsSearch::step(const Batch& tb, const Batch& vb, double lr, const std::string& where) {
   net_->train();
   auto weights_of = [&](const at::Tensor& a) { return at::softmax(a, -1); };
   // 1. architecture step
@@ -142,6 +142,7 @@ std::pair<double, at::Tensor> DartsSearch::step(const Batch& tb, const Batch& vb
   bo.xi = lr;  // ξ = current weight learning rate
   bo.momentum = options_.get_float("w_momentum");
   bo.weight_decay = options_.get_float("w_weight_decay");
+  bo.where = where;
   auto result = nn::architecture_gradient(problem, bo);
   a_opt_->zero_grad();
   alpha_normal_.mutable_grad() = result.arch_grad[0];
@@ -153,7 +154,7 @@ std::pair<double, at::Tensor> DartsSearch::step(const Batch& tb, const Batch& vb
   w_opt_->zero_grad();
   const at::Tensor out = net_->forward(tb.input, weights_of(alpha_normal_.detach()), weights_of(alpha_reduce_.detach()));
   const at::Tensor loss = task_loss(task_, out, tb.target);
-  const double lv = checked_loss(loss, "the weight step (epoch " + std::to_string(epoch_) + ")");
+  const double lv = checked_loss(loss, "the weight step (" + where + ")");
   loss.backward();
   nn::clip_grad_norm(weights_, options_.get_float("w_grad_clip"));
   nn::sgd_step(*w_opt_);
@@ -173,7 +174,9 @@ Metrics DartsSearch::run_epoch() {
     auto tb = train_loader_->next();
     auto vb = valid_loader_->next();
     if (!tb || !vb) break;
-    const auto [loss, out] = step(*tb, *vb, lr);  // metrics from the weight step's forward (§2.2)
+    const std::string where = "epoch " + std::to_string(epoch_ + 1) + "/" + std::to_string(epochs_) + ", step " +
+                              std::to_string(s + 1) + "/" + std::to_string(steps);
+    const auto [loss, out] = step(*tb, *vb, lr, where);  // metrics from the weight step's forward (§2.2)
     train_meter.add(out, tb->target, loss);
     ctx_.metrics().scalar("darts/step_train_loss", loss, epoch_ * steps + s);
     progress->advance();
@@ -201,7 +204,8 @@ Metrics DartsSearch::evaluate() {
   int64_t n = 0;
   while (auto b = eval_loader_->next()) {
     const at::Tensor out = net_->forward(b->input, wn, wr);
-    meter.add(out, b->target, checked_loss(task_loss(task_, out, b->target), "search validation"));
+    meter.add(out, b->target, checked_loss(task_loss(task_, out, b->target),
+                                           "search validation after epoch " + std::to_string(epoch_ + 1)));
     if (cap > 0 && ++n >= cap) break;
   }
   net_->train();

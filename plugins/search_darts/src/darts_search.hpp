@@ -35,7 +35,8 @@ class DartsSearch : public SearchStrategy {
   nn::DartsSearchNetwork& network() { return net_; }
   /// One search iteration (architecture step, then weight step); returns the train loss
   /// and the (detached) outputs of the weight step's forward. Public for the benchmark.
-  std::pair<double, at::Tensor> step(const Batch& train, const Batch& valid, double lr);
+  /// `where` ("epoch 3/50, step 17/390") goes into the error if a loss is not finite.
+  std::pair<double, at::Tensor> step(const Batch& train, const Batch& valid, double lr, const std::string& where);
 
  private:
   void write_epoch_outputs(int64_t epoch, const Metrics& metrics);

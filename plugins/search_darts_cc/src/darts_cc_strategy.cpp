@@ -114,6 +114,7 @@ DartsCCStrategy::StepStats DartsCCStrategy::step(const Batch& trn, const Batch& 
   problem.buffers = buffers_;
   nn::BilevelOptions bo;
   bo.second_order = settings_.order == 2;
+  bo.where = "epoch " + std::to_string(epoch_) + ", step " + std::to_string(global_step_);
   bo.xi = lr;
   bo.momentum = settings_.w_momentum;
   bo.weight_decay = settings_.w_weight_decay;

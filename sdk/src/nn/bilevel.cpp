@@ -13,11 +13,12 @@ namespace nas::nn {
 
 namespace {
 
-double checked(const at::Tensor& loss, const char* step) {
+double checked(const at::Tensor& loss, const char* step, const std::string& where) {
   const double v = loss.item<double>();
   if (!std::isfinite(v))
-    throw NumericError(std::string("non-finite loss (") + std::to_string(v) + ") in the architecture step: " +
-                       step + "; lower the learning rates or check the data");
+    throw NumericError(std::string("non-finite loss (") + std::to_string(v) + ") in the architecture step" +
+                       (where.empty() ? "" : " (" + where + ")") + ": " + step +
+                       "; lower the learning rates or check the data");
   return v;
 }
 
@@ -49,7 +50,7 @@ BilevelResult architecture_gradient(const BilevelProblem& p, const BilevelOption
   const auto saved_b = clone_all(p.buffers);
   if (!o.second_order) {
     const at::Tensor lv = p.valid_loss();
-    result.valid_loss = checked(lv, "validation loss (first order)");
+    result.valid_loss = checked(lv, "validation loss (first order)", o.where);
     result.arch_grad = gradients(lv, p.arch);
     copy_all(p.buffers, saved_b);
     return result;
@@ -61,7 +62,7 @@ BilevelResult architecture_gradient(const BilevelProblem& p, const BilevelOption
   // 1. virtual step w' = w − ξ(μ·m + g + λw), the exact next SGD iterate without clipping.
   {
     const at::Tensor lt = p.train_loss();
-    checked(lt, "training loss of the virtual step");
+    checked(lt, "training loss of the virtual step", o.where);
     const auto g = gradients(lt, p.weights);
     at::NoGradGuard guard;
     std::vector<at::Tensor> step = at::_foreach_add(g, saved_w, o.weight_decay);  // g + λw
@@ -80,7 +81,7 @@ BilevelResult architecture_gradient(const BilevelProblem& p, const BilevelOption
   std::vector<at::Tensor> inputs = p.arch;
   inputs.insert(inputs.end(), p.weights.begin(), p.weights.end());
   const at::Tensor lv = p.valid_loss();
-  result.valid_loss = checked(lv, "validation loss at the unrolled weights");
+  result.valid_loss = checked(lv, "validation loss at the unrolled weights", o.where);
   const auto all = gradients(lv, inputs);
   std::vector<at::Tensor> d_arch(all.begin(), all.begin() + static_cast<long>(p.arch.size()));
   std::vector<at::Tensor> d_w(all.begin() + static_cast<long>(p.arch.size()), all.end());
@@ -98,7 +99,7 @@ BilevelResult architecture_gradient(const BilevelProblem& p, const BilevelOption
     }
     copy_all(p.buffers, saved_b);  // both evaluations see the same BN state
     const at::Tensor lt = p.train_loss();
-    checked(lt, step);
+    checked(lt, step, o.where);
     return gradients(lt, p.arch);
   };
   const auto g_plus = grad_at(+1.0, "training loss at w + eps*d (Hessian-vector product)");

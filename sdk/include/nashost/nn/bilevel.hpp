@@ -23,6 +23,7 @@
 // Gradients are obtained with torch::autograd::grad: no .grad field is touched; the
 // caller assigns the result to the architecture leaves' .grad and steps its optimiser.
 #include <functional>
+#include <string>
 #include <vector>
 
 #include <ATen/core/Tensor.h>
@@ -53,6 +54,7 @@ struct BilevelOptions {
   double momentum = 0.9;        ///< μ of the weight SGD
   double weight_decay = 3e-4;   ///< λ of the weight SGD (coupled L2)
   double eps_scale = 0.01;      ///< ε = eps_scale / ‖d_w‖
+  std::string where;            ///< e.g. "epoch 3/50, step 17/390": said when a loss is not finite
 };
 
 struct BilevelResult {
