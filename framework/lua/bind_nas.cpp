@@ -111,7 +111,7 @@ int l_plugins(lua_State* L) {
 int l_run_info(lua_State* L) {
   Session& s = session(L);
   push_json(L, Json{{"name", s.run_name}, {"dir", s.run_dir.string()}, {"device", s.context->device().str()},
-                    {"seed", s.context->seed()}, {"resumed", s.resumed},
+                    {"seed", s.context->seed()}, {"resumed", s.resumed}, {"deterministic", s.options.deterministic},
                     {"profile", s.config.value("profile", std::string(""))}});
   return 1;
 }

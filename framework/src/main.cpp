@@ -14,6 +14,7 @@
 #include <torch/utils.h>
 
 #include "../lua/lua_runtime.hpp"
+#include "algorithm_choice.hpp"
 #include "config_loader.hpp"
 #include "nashost/error.hpp"
 #include "nashost/genotype_formats.hpp"
@@ -121,15 +122,13 @@ int cmd_run(Plugins& p, RunOptions opts) {
   s.log = main_logger;
 
   torch::manual_seed(opts.seed);
-  at::globalContext().setDeterministicAlgorithms(false, false);
-  // cuDNN picks the fastest convolution algorithm per shape (the reference implementations
-  // set cudnn.benchmark = True too); CPU runs stay bit-reproducible for a fixed seed.
-  if (device.is_cuda()) at::globalContext().setBenchmarkCuDNN(true);
+  const std::string algorithms = choose_algorithms(device, opts.deterministic);
   s.context = std::make_unique<RunContext>(p.registry, s.run_dir, opts.seed, device, sinks, opts.progress);
   atomic_write_text(s.run_dir / "config.resolved.json", s.config.dump(2) + "\n");
   s.log->info("nashost {} run '{}' in {} (device {}, seed {}{}{})", sdk_version_string(), s.run_name,
               s.run_dir.string(), device.str(), opts.seed, config_file.empty() ? "" : ", config " + config_file.string(),
               s.resumed ? ", resumed" : "");
+  s.log->info("kernels: {}", algorithms);
   install_stop_handler();
   run_lua_script(s, opts.script);
   s.context->metrics().flush();
@@ -222,6 +221,9 @@ int main(int argc, char** argv) {
   run->add_option("--seed", ro.seed, "random seed");
   run->add_option("--runs-dir", ro.runs_root, "where run directories go (default: runs)");
   run->add_flag("--no-progress", no_progress, "no progress bars");
+  run->add_flag("--deterministic", ro.deterministic,
+                "reproducible GPU runs: deterministic algorithms and cuDNN, no autotuning (slower; CPU runs are "
+                "reproducible anyway)");
 
   auto* genotype = app.add_subcommand("genotype", "show, plot or convert a genotype file");
   std::string g_action, g_to = "json", g_out;

@@ -23,6 +23,7 @@ struct RunOptions {
   uint64_t seed = 0;
   std::filesystem::path runs_root = "runs";
   bool progress = true;
+  bool deterministic = false;          ///< --deterministic (algorithm_choice.hpp)
 };
 
 struct Session {
