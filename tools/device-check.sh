@@ -2,7 +2,7 @@
 # Runs on a GPU machine from the bundle made by tools/device-bundle.sh: the CUDA benchmarks
 # (ours and the reference Python DARTS step at the same settings), the CPU benchmarks on that
 # machine's cores, and the scripts on CUDA. Writes everything to ${OUT:-/tmp/nashost-device}.
-#   tools/device-check.sh [bench-cuda] [bench-cpu] [main-job] [darts-scripts] [enas-scripts]   (default: all)
+#   tools/device-check.sh [bench-cuda] [bench-cpu] [main-job] [darts-scripts] [enas-scripts] [determinism]   (default: all)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out=${OUT:-/tmp/nashost-device}; mkdir -p "$out"
@@ -11,7 +11,7 @@ torchlib=$("$py" -c 'import torch, os; print(os.path.join(os.path.dirname(torch.
 export LD_LIBRARY_PATH="$PWD/.devbundle/lib:$torchlib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 export NASHOST_BIN=$PWD/.devbundle/bin NASHOST_PYTHON=$py NAS_DATA_DIR=$PWD/.devbundle/data
 log() { echo "== $*" | tee -a "$out/bench.txt"; }
-parts=${*:-bench-cuda bench-cpu main-job darts-scripts enas-scripts}
+parts=${*:-bench-cuda bench-cpu main-job darts-scripts enas-scripts determinism}
 { nvidia-smi -L; "$py" -c 'import torch; print("torch", torch.__version__)'; } 2>&1 | tee -a "$out/bench.txt"
 
 run_script() {  # name, time limit, script, extra args...
@@ -43,6 +43,13 @@ for part in $parts; do
     enas-scripts)
       run_script enas_ptb 110 scripts/enas_ptb.lua
       run_script enas_cifar10 110 scripts/enas_cifar10.lua ;;
+    determinism)  # two --deterministic runs of the same seed on CUDA must give the same table
+      for i in 1 2; do
+        run_script det$i 120 scripts/fmnist_darts.lua --profile tiny --seed 3 --deterministic --name det$i
+        grep -E "^\|" "$out/det$i.txt" > "$out/det$i.table" || true
+      done
+      if [ -s "$out/det1.table" ] && cmp -s "$out/det1.table" "$out/det2.table"; then log "determinism: identical results"
+      else log "determinism: results DIFFER (or missing)"; diff "$out/det1.table" "$out/det2.table" | tee -a "$out/bench.txt"; fi ;;
     *) echo "unknown part '$part'" >&2 ;;
   esac
 done
