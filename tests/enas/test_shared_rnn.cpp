@@ -82,6 +82,42 @@ TEST(EnasSharedRnn, GradientsOnlyReachUsedEdges) {
   EXPECT_FALSE(m->edge_weight(1, 3).grad().defined());
 }
 
+// The recurrent weights' gradients (one GEMM over all timesteps, nn::RecurrentWeight)
+// against central differences of the loss, in float64, in evaluation mode (no dropout).
+TEST(EnasSharedRnn, RecurrentWeightGradientsMatchFiniteDifferences) {
+  EnasRnnOperationSet ops;
+  SharedRnnConfig c = small();
+  c.max_hidden_norm = 1e6;  // the clamp's factor carries no gradient by design; keep it at 1
+  SharedRnn m(c, ops);
+  m->to(at::kDouble);
+  m->eval();
+  at::manual_seed(3);
+  const at::Tensor in = at::randint(50, {4, 2}, at::TensorOptions().dtype(at::kLong));
+  const at::Tensor target = at::randint(50, {8}, at::TensorOptions().dtype(at::kLong));
+  const at::Tensor h0 = at::randn({2, 16}, at::kDouble) * 0.5;
+  auto loss = [&] { return at::cross_entropy_loss(m->forward(in, h0, dag5()).logits, target); };
+  loss().backward();
+  const auto params = m->named_parameters();
+  for (const std::string name : {"w_rec", "edge_0_1", "edge_3_4", "edge_0_3"}) {
+    at::Tensor p = params[name];
+    ASSERT_TRUE(p.grad().defined()) << name;
+    for (const auto& [r, k] : std::vector<std::pair<int64_t, int64_t>>{{0, 0}, {3, 7}, {20, 15}}) {
+      const double eps = 1e-6;
+      double up, down;
+      {
+        at::NoGradGuard ng;
+        const double v = p[r][k].item<double>();
+        p[r][k] = v + eps;
+        up = loss().item<double>();
+        p[r][k] = v - eps;
+        down = loss().item<double>();
+        p[r][k] = v;
+      }
+      EXPECT_NEAR(p.grad()[r][k].item<double>(), (up - down) / (2 * eps), 1e-7) << name << "[" << r << "][" << k << "]";
+    }
+  }
+}
+
 TEST(EnasSharedRnn, HiddenNormIsClamped) {
   EnasRnnOperationSet ops;
   SharedRnnConfig c = small();

@@ -5,6 +5,7 @@
 #include <ATen/ATen.h>
 
 #include "nashost/error.hpp"
+#include "nashost/nn/recurrent_weight.hpp"
 
 namespace nas::enas {
 
@@ -114,7 +115,8 @@ at::Tensor locked_dropout(const at::Tensor& x, double p, bool training) {
 
 std::pair<at::Tensor, at::Tensor> SharedRnnImpl::cell_step(const at::Tensor& x_proj, const at::Tensor& h_rec, const at::Tensor& h_prev,
                                     const Dag& dag, const std::vector<int>& leaf_ids,
-                                    const std::vector<Op*>& node_ops) {
+                                    const std::vector<Op*>& node_ops,
+                                    const std::vector<std::optional<nn::RecurrentWeight>>& node_weights) {
   const int64_t h = config_.hidden;
   const int n = static_cast<int>(dag.size());
   std::vector<at::Tensor> states(n);
@@ -127,7 +129,7 @@ std::pair<at::Tensor, at::Tensor> SharedRnnImpl::cell_step(const at::Tensor& x_p
   for (int j = 1; j < n; ++j) {
     if (is_removed(dag[j])) continue;
     const at::Tensor& parent = states[dag[j].parent];
-    const auto proj = at::split(at::matmul(parent, edge_weight(dag[j].parent, j).t()), h, 1);
+    const auto proj = at::split(node_weights[static_cast<size_t>(j)]->apply(parent), h, 1);
     states[j] = at::addcmul(parent, at::sigmoid(proj[0]), act(j).forward(proj[1]) - parent);
   }
   std::vector<at::Tensor> leaf_states;
@@ -155,6 +157,11 @@ SharedRnnImpl::Output SharedRnnImpl::forward(const at::Tensor& input, const at::
   emb = locked_dropout(emb, config_.dropouti, train);
   at::Tensor x_proj = at::linear(emb, w_x_, b_x_);  // [T, B, 2H]
   at::Tensor w_rec = (train && config_.wdrop > 0) ? at::dropout(w_rec_, config_.wdrop, true) : w_rec_;
+  // Each recurrent weight is used once per timestep: its gradient is one GEMM over all
+  // timesteps instead of one per timestep (nashost/nn/recurrent_weight.hpp).
+  const nn::RecurrentWeight rec(w_rec);
+  std::vector<std::optional<nn::RecurrentWeight>> node_weights(dag.size());
+  for (const auto& [i, j] : dag_edges(dag)) node_weights[static_cast<size_t>(j)].emplace(edge_weight(i, j));
 
   const auto leaf_ids = leaves(dag);
   std::vector<Op*> node_ops(dag.size(), nullptr);
@@ -167,8 +174,8 @@ SharedRnnImpl::Output SharedRnnImpl::forward(const at::Tensor& input, const at::
   std::vector<at::Tensor> outputs;
   outputs.reserve(steps);
   for (int64_t t = 0; t < steps; ++t) {
-    at::Tensor h_rec = at::matmul(hcur, w_rec.t());
-    auto [out_t, next] = cell_step(x_proj[t], h_rec, hcur, dag, leaf_ids, node_ops);
+    at::Tensor h_rec = rec.apply(hcur);
+    auto [out_t, next] = cell_step(x_proj[t], h_rec, hcur, dag, leaf_ids, node_ops, node_weights);
     outputs.push_back(bn_->forward(out_t));
     // Hidden-norm clamp (carpedm20, added after forward explosions at lr 20): a constant factor.
     at::Tensor factor;
