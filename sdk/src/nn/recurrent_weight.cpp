@@ -28,7 +28,7 @@ struct DeferredUse : public torch::autograd::Function<DeferredUse> {
     if (g.defined()) {
       ctx->saved_data["inputs"].toTensorList().push_back(saved[0]);
       ctx->saved_data["grads"].toTensorList().push_back(g);
-      grad_x = g.mm(saved[1]);
+      if (ctx->needs_input_grad(0)) grad_x = g.mm(saved[1]);  // not for e.g. the initial hidden state
     }
     return {grad_x, at::Tensor(), at::Tensor(), at::Tensor()};
   }

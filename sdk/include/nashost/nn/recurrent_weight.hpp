@@ -7,7 +7,8 @@
 // GEMMs and as many additions per ENAS step. Here each use's backward only hands on the
 // input gradient and keeps (x_t, g_t); the weight's gradient is one GEMM over the
 // concatenated timesteps (inner dimension T·batch), computed when autograd reaches the
-// weight, i.e. after every use's backward has run. Same gradient up to rounding.
+// weight, i.e. after every use's backward has run. Same gradient up to rounding; first
+// derivatives only (a create_graph backward would not differentiate the weight's gradient).
 #include <ATen/core/List.h>
 #include <ATen/core/Tensor.h>
 
