@@ -125,8 +125,8 @@ at::Tensor EnasCnnCellImpl::forward(const at::Tensor& s0, const at::Tensor& s1, 
     at::Tensor sum;
     for (int s = 0; s < 2; ++s) {
       auto op = edge(i, s, arc.input(i, s), arc.op(i, s));
-      at::Tensor h = op->forward(states[static_cast<size_t>(arc.input(i, s))]);
-      if (is_training() && drop_prob > 0.0 && !op->is_identity()) h = nn::drop_path(h, drop_prob);
+      const at::Tensor h =
+          nn::drop_path_after(*op, op->forward(states[static_cast<size_t>(arc.input(i, s))]), drop_prob, is_training());
       sum = sum.defined() ? sum + h : h;
     }
     states.push_back(nhwc ? nn::channels_last_state(sum) : sum);

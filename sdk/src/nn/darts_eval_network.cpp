@@ -48,8 +48,7 @@ at::Tensor EvalCellImpl::forward(const at::Tensor& s0, const at::Tensor& s1, dou
   for (auto& node : nodes_) {
     at::Tensor sum;
     for (auto& [op, input] : node) {
-      at::Tensor h = op->forward(states[static_cast<size_t>(input)]);
-      if (is_training() && drop_prob > 0.0 && !op->is_identity()) h = drop_path(h, drop_prob);
+      const at::Tensor h = drop_path_after(*op, op->forward(states[static_cast<size_t>(input)]), drop_prob, is_training());
       sum = sum.defined() ? sum + h : h;
     }
     if (!sum.defined()) throw Error("genotype node without incoming edges");

@@ -160,10 +160,8 @@ at::Tensor SearchCellImpl::forward_discrete(const at::Tensor& s0, const at::Tens
   return run(s0, s1, [&](int64_t e, const at::Tensor& x) -> at::Tensor {
     auto& edge = edges_[static_cast<size_t>(e)];
     const int64_t op = ops[static_cast<size_t>(e)];
-    at::Tensor h = edge->forward_single(x, op);  // the zero op yields zeros of the right shape
-    const Op& chosen = *edge->ops()[static_cast<size_t>(op)];
-    if (drop_prob > 0.0 && is_training() && !chosen.is_identity() && !chosen.is_zero()) h = drop_path(h, drop_prob);
-    return h;
+    const at::Tensor h = edge->forward_single(x, op);  // the zero op yields zeros of the right shape
+    return drop_path_after(*edge->ops()[static_cast<size_t>(op)], h, drop_prob, is_training());
   }, nhwc);
 }
 

@@ -13,4 +13,8 @@ at::Tensor drop_path(const at::Tensor& x, double p) {
   return x / keep * mask;
 }
 
+at::Tensor drop_path_after(const Op& op, const at::Tensor& h, double p, bool training) {
+  return training && p > 0.0 && !op.is_identity() && !op.is_zero() ? drop_path(h, p) : h;
+}
+
 }  // namespace nas::nn

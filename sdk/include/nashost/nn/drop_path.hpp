@@ -4,11 +4,17 @@
 #include <ATen/core/Tensor.h>
 
 #include "nashost/export.hpp"
+#include "nashost/operation_set.hpp"
 
 namespace nas::nn {
 
 /// Per-sample drop path: keeps each sample with probability 1−p and rescales by 1/(1−p).
 /// Out of place and on any device (pt.darts builds a CUDA-only mask in place, §7.4).
 NASHOST_SDK_API at::Tensor drop_path(const at::Tensor& x, double p);
+
+/// Drop path on the output `h` of a cell's op `op`, where DARTS and ENAS put it: only in
+/// training, only for p > 0, never after the identity (nor after the zero op, which has
+/// nothing to drop).
+NASHOST_SDK_API at::Tensor drop_path_after(const Op& op, const at::Tensor& h, double p, bool training);
 
 }  // namespace nas::nn
