@@ -145,7 +145,11 @@ SharedRnnImpl::Output SharedRnnImpl::forward(const at::Tensor& input, const at::
   if (static_cast<int>(dag.size()) > config_.num_blocks)
     throw Error("shared RNN: DAG has " + std::to_string(dag.size()) + " nodes, the model only " +
                 std::to_string(config_.num_blocks));
-  for (const auto& [i, j] : dag_edges(dag)) edge_weight(i, j);  // fail early with a clear message
+  // Each recurrent weight is used once per timestep: its gradient is one GEMM over all
+  // timesteps instead of one per timestep (nashost/nn/recurrent_weight.hpp). edge_weight
+  // fails here, before any work, if the model lacks an edge of the DAG.
+  std::vector<std::optional<nn::RecurrentWeight>> node_weights(dag.size());
+  for (const auto& [i, j] : dag_edges(dag)) node_weights[static_cast<size_t>(j)].emplace(edge_weight(i, j));
 
   const bool train = is_training();
   const int64_t steps = input.size(0), h = config_.hidden;
@@ -159,11 +163,7 @@ SharedRnnImpl::Output SharedRnnImpl::forward(const at::Tensor& input, const at::
   emb = locked_dropout(emb, config_.dropouti, train);
   at::Tensor x_proj = at::linear(emb, w_x_, b_x_);  // [T, B, 2H]
   at::Tensor w_rec = (train && config_.wdrop > 0) ? at::dropout(w_rec_, config_.wdrop, true) : w_rec_;
-  // Each recurrent weight is used once per timestep: its gradient is one GEMM over all
-  // timesteps instead of one per timestep (nashost/nn/recurrent_weight.hpp).
   const nn::RecurrentWeight rec(w_rec);
-  std::vector<std::optional<nn::RecurrentWeight>> node_weights(dag.size());
-  for (const auto& [i, j] : dag_edges(dag)) node_weights[static_cast<size_t>(j)].emplace(edge_weight(i, j));
 
   const auto leaf_ids = leaves(dag);
   std::vector<Op*> node_ops(dag.size(), nullptr);
