@@ -38,11 +38,9 @@ template <class T>
 std::shared_ptr<T>& check_field_object(lua_State* L, int table, const char* field, const char* type_name,
                                        const char* function, const char* hint = "") {
   lua_getfield(L, table, field);
-  auto* box = static_cast<LuaBox<T>*>(luaL_testudata(L, -1, type_name));
-  if (!box)
+  if (!luaL_testudata(L, -1, type_name))
     luaL_error(L, "%s: field '%s' must be a %s (got %s)%s", function, field, type_name, luaL_typename(L, -1), hint);
-  if (!box->object) luaL_error(L, "%s object was already released", type_name);
-  return box->object;
+  return check_object<T>(L, -1, type_name);
 }
 
 template <class T>
