@@ -40,6 +40,8 @@ TEST(DartsSearchNetwork, Cell_layout_of_the_cifar_supernet) {
   }
   EXPECT_EQ(nas::nn::reduction_cells(20), (std::vector<int64_t>{6, 13}));
   EXPECT_EQ(nas::nn::reduction_cells(5), (std::vector<int64_t>{1, 3}));
+  EXPECT_EQ(nas::nn::auxiliary_head_cell(20), 13);  // the second reduction, as pt.darts
+  EXPECT_EQ(nas::nn::auxiliary_head_cell(8), 5);
 }
 
 nas::nn::DartsSearchNetwork tiny_net() {

@@ -53,9 +53,9 @@ OneHotTrainer::OneHotTrainer(const Config& options, HostContext& ctx)
 OneHotTrainer::AuxTap OneHotTrainer::make_aux_head(const nn::DartsSearchNetworkImpl& net, const DatasetInfo& info) const {
   AuxTap tap;
   if (!settings_.auxiliary) return tap;
-  // Where the evaluation network puts it (pt.darts: after cell 2L/3, the second reduction).
+  // Where the evaluation network puts it.
   const auto& cells = net.cells();
-  tap.after_cell = 2 * static_cast<int64_t>(cells.size()) / 3;
+  tap.after_cell = nn::auxiliary_head_cell(static_cast<int64_t>(cells.size()));
   int64_t h = info.input_shape[1], w = info.input_shape[2];
   for (int64_t i = 0; i <= tap.after_cell; ++i)
     if (cells[static_cast<size_t>(i)].reduction) {

@@ -56,8 +56,7 @@ at::Tensor EvalCellImpl::forward(const at::Tensor& s0, const at::Tensor& s1, dou
   }
   std::vector<at::Tensor> out;
   for (int s : concat_) out.push_back(states[static_cast<size_t>(s)]);
-  const at::Tensor y = at::cat(out, 1);
-  return nhwc ? to_channels_last(y) : y;
+  return concat_cell_states(out, nhwc);
 }
 
 AuxiliaryHeadImpl::AuxiliaryHeadImpl(int64_t c, int64_t h, int64_t w, int64_t num_outputs) {
@@ -105,7 +104,7 @@ DartsEvalNetworkImpl::DartsEvalNetworkImpl(const EvalNetworkOptions& o, const Ge
     reduction_prev = reduction;
     c_pp = c_p;
     c_p = out;
-    if (o.auxiliary && i == 2 * o.layers / 3) {
+    if (o.auxiliary && i == auxiliary_head_cell(o.layers)) {
       aux_after_ = i;
       aux_ = register_module("auxiliary", AuxiliaryHead(c_p, h, w, o.num_outputs));
     }

@@ -11,6 +11,7 @@
 namespace nas::nn {
 
 std::vector<int64_t> reduction_cells(int64_t layers) { return {layers / 3, 2 * layers / 3}; }
+int64_t auxiliary_head_cell(int64_t layers) { return reduction_cells(layers)[1]; }
 
 int64_t cell_edge_count(int64_t nodes) {
   int64_t e = 0;
@@ -122,8 +123,7 @@ at::Tensor SearchCellImpl::forward_batched(const at::Tensor& s0, const at::Tenso
     // Node bi now has all its inputs (batches 0..bi): it becomes state bi + 2.
     states.push_back(node[bi]);
   }
-  const at::Tensor out = at::cat(std::vector<at::Tensor>(states.begin() + 2, states.end()), 1);
-  return nhwc ? to_channels_last(out) : out;
+  return concat_cell_states(at::TensorList(states).slice(2), nhwc);
 }
 
 at::Tensor SearchCellImpl::run(const at::Tensor& s0, const at::Tensor& s1,
@@ -140,8 +140,7 @@ at::Tensor SearchCellImpl::run(const at::Tensor& s0, const at::Tensor& s1,
     }
     states.push_back(nhwc ? channels_last_state(sum) : sum);
   }
-  const at::Tensor out = at::cat(std::vector<at::Tensor>(states.begin() + 2, states.end()), 1);
-  return nhwc ? to_channels_last(out) : out;
+  return concat_cell_states(at::TensorList(states).slice(2), nhwc);
 }
 
 at::Tensor SearchCellImpl::forward(const at::Tensor& s0, const at::Tensor& s1, const at::Tensor& w, bool nhwc) {

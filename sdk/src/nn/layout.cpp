@@ -31,4 +31,9 @@ at::Tensor channels_last_state(const at::Tensor& sum) {
   return state;
 }
 
+at::Tensor concat_cell_states(at::TensorList states, bool nhwc) {
+  const at::Tensor out = at::cat(states, 1);
+  return nhwc ? to_channels_last(out) : out;
+}
+
 }  // namespace nas::nn

@@ -53,6 +53,8 @@ struct CellShape {
 
 /// Indices of the reduction cells for `layers` cells: floor(L/3) and floor(2L/3).
 NASHOST_SDK_API std::vector<int64_t> reduction_cells(int64_t layers);
+/// The cell after which the auxiliary head reads (pt.darts: floor(2L/3), the second reduction).
+NASHOST_SDK_API int64_t auxiliary_head_cell(int64_t layers);
 /// Number of edges of a cell with `nodes` intermediate nodes: 2 + 3 + ... + (nodes+1).
 NASHOST_SDK_API int64_t cell_edge_count(int64_t nodes);
 

@@ -47,4 +47,8 @@ NASHOST_SDK_API void keep_gradient_layout(at::Tensor& t);
 /// the cell's concatenation.
 NASHOST_SDK_API at::Tensor channels_last_state(const at::Tensor& sum);
 
+/// A cell's output: its node states concatenated along the channels, dense channels-last in
+/// a channels-last cell (`cat` along C of NHWC inputs comes out NCHW-contiguous).
+NASHOST_SDK_API at::Tensor concat_cell_states(at::TensorList states, bool nhwc);
+
 }  // namespace nas::nn
