@@ -9,34 +9,24 @@
 namespace nas::enas {
 
 Json MacroCnnConfig::to_json() const {
-  return Json{{"in_channels", in_channels}, {"height", height},         {"width", width},
-              {"num_classes", num_classes}, {"channels", channels},     {"num_layers", num_layers},
-              {"keep_prob", keep_prob},     {"grow_channels", grow_channels}, {"aux_head", aux_head}};
+  Json j = common_config_json(*this);
+  j["grow_channels"] = grow_channels;
+  return j;
 }
 
 MacroCnnConfig MacroCnnConfig::from_json(const Json& j) {
   MacroCnnConfig c;
-  c.in_channels = j.at("in_channels").get<int64_t>();
-  c.height = j.at("height").get<int64_t>();
-  c.width = j.at("width").get<int64_t>();
-  c.num_classes = j.at("num_classes").get<int64_t>();
-  c.channels = j.at("channels").get<int64_t>();
-  c.num_layers = j.at("num_layers").get<int64_t>();
-  c.keep_prob = j.at("keep_prob").get<double>();
+  read_common_config_json(c, j);
   c.grow_channels = j.at("grow_channels").get<bool>();
-  c.aux_head = j.value("aux_head", false);  // absent in files written before the option existed
   return c;
 }
 
 MacroCnnConfig MacroCnnConfig::for_data(const DatasetInfo& info, const Config& o, int64_t num_layers,
                                         bool grow_channels) {
   MacroCnnConfig c;
-  set_image_sizes(c, info);
-  c.channels = o.get_int("channels");
+  set_common_sizes(c, info, o);
   c.num_layers = num_layers;
-  c.keep_prob = o.get_float("keep_prob");
   c.grow_channels = grow_channels;
-  c.aux_head = o.get_bool("auxiliary");
   return c;
 }
 

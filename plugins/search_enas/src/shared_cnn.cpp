@@ -10,22 +10,15 @@
 namespace nas::enas {
 
 Json SharedCnnConfig::to_json() const {
-  return Json{{"in_channels", in_channels}, {"height", height},       {"width", width},
-              {"num_classes", num_classes}, {"channels", channels},   {"num_layers", num_layers},
-              {"num_nodes", num_nodes},     {"keep_prob", keep_prob},   {"aux_head", aux_head}};
+  Json j = common_config_json(*this);
+  j["num_nodes"] = num_nodes;
+  return j;
 }
 
 SharedCnnConfig SharedCnnConfig::from_json(const Json& j) {
   SharedCnnConfig c;
-  c.in_channels = j.at("in_channels").get<int64_t>();
-  c.height = j.at("height").get<int64_t>();
-  c.width = j.at("width").get<int64_t>();
-  c.num_classes = j.at("num_classes").get<int64_t>();
-  c.channels = j.at("channels").get<int64_t>();
-  c.num_layers = j.at("num_layers").get<int64_t>();
+  read_common_config_json(c, j);
   c.num_nodes = j.at("num_nodes").get<int>();
-  c.keep_prob = j.at("keep_prob").get<double>();
-  c.aux_head = j.value("aux_head", false);  // absent in files written before the option existed
   return c;
 }
 
@@ -36,12 +29,9 @@ void require_image_classification(const DatasetInfo& info) {
 
 SharedCnnConfig SharedCnnConfig::for_data(const DatasetInfo& info, const Config& o, int num_nodes) {
   SharedCnnConfig c;
-  set_image_sizes(c, info);
-  c.channels = o.get_int("channels");
+  set_common_sizes(c, info, o);
   c.num_layers = o.get_int("num_layers");
   c.num_nodes = num_nodes;
-  c.keep_prob = o.get_float("keep_prob");
-  c.aux_head = o.get_bool("auxiliary");
   return c;
 }
 
