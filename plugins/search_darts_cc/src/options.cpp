@@ -43,6 +43,25 @@ void non_negative(const Config& c, const std::string& key, double v) {
   if (!(v >= 0)) throw ConfigError(c.full_key(key) + " must be ≥ 0, got " + std::to_string(v));
 }
 
+// The supernet and the training loop's settings, which the search and the one-hot trainer
+// share (only the key of the evaluation cap differs), read and checked.
+template <class Settings>
+void parse_net_and_loop(Settings& s, const Config& c, const std::string& eval_batches_key) {
+  s.net = parse_net(c);
+  s.epochs = c.get_int("epochs");
+  s.batch_size = c.get_int("batch_size");
+  s.batches_per_epoch = c.get_int("max_steps_per_epoch");
+  s.eval_batches = c.get_int(eval_batches_key);
+  s.workers = c.get_int("workers");
+  s.augment = c.get_bool("augment");
+  s.cutout = c.get_int("cutout");
+  if (s.epochs < 1) throw ConfigError(c.full_key("epochs") + " must be at least 1");
+  if (s.batch_size < 1) throw ConfigError(c.full_key("batch_size") + " must be at least 1");
+  non_negative(c, "max_steps_per_epoch", static_cast<double>(s.batches_per_epoch));
+  non_negative(c, eval_batches_key, static_cast<double>(s.eval_batches));
+  non_negative(c, "cutout", static_cast<double>(s.cutout));
+}
+
 }  // namespace
 
 nn::SearchNetworkOptions NetSettings::for_data(const DatasetInfo& info) const {
@@ -91,14 +110,7 @@ OptionList search_options() {
 
 SearchSettings parse_search_settings(const Config& c) {
   SearchSettings s;
-  s.net = parse_net(c);
-  s.epochs = c.get_int("epochs");
-  s.batch_size = c.get_int("batch_size");
-  s.batches_per_epoch = c.get_int("max_steps_per_epoch");
-  s.eval_batches = c.get_int("max_eval_batches");
-  s.workers = c.get_int("workers");
-  s.augment = c.get_bool("augment");
-  s.cutout = c.get_int("cutout");
+  parse_net_and_loop(s, c, "max_eval_batches");
   s.log10_lambda_min = c.get_float("log10_lambda_min");
   s.log10_lambda_max = c.get_float("log10_lambda_max");
   LambdaRange(s.log10_lambda_min, s.log10_lambda_max, c.path().empty() ? "" : c.path() + ".");
@@ -124,11 +136,6 @@ SearchSettings parse_search_settings(const Config& c) {
   non_negative(c, "pivot_lr_scale", s.pivot_lr_scale);
   s.alpha_beta1 = c.get_float("alpha_beta1");
   s.alpha_beta2 = c.get_float("alpha_beta2");
-  if (s.epochs < 1) throw ConfigError(c.full_key("epochs") + " must be at least 1");
-  if (s.batch_size < 1) throw ConfigError(c.full_key("batch_size") + " must be at least 1");
-  non_negative(c, "max_steps_per_epoch", static_cast<double>(s.batches_per_epoch));
-  non_negative(c, "max_eval_batches", static_cast<double>(s.eval_batches));
-  non_negative(c, "cutout", static_cast<double>(s.cutout));
   positive(c, "w_lr", s.w_lr);
   non_negative(c, "w_lr_min", s.w_lr_min);
   positive(c, "alpha_lr", s.alpha_lr);
@@ -173,24 +180,12 @@ OptionList one_hot_options() {
 
 OneHotSettings parse_one_hot_settings(const Config& c) {
   OneHotSettings s;
-  s.net = parse_net(c);
-  s.epochs = c.get_int("epochs");
-  s.batch_size = c.get_int("batch_size");
-  s.batches_per_epoch = c.get_int("max_steps_per_epoch");
-  s.eval_batches = c.get_int("max_test_batches");
-  s.workers = c.get_int("workers");
-  s.augment = c.get_bool("augment");
-  s.cutout = c.get_int("cutout");
+  parse_net_and_loop(s, c, "max_test_batches");
   s.lr = c.get_float("lr");
   s.lr_min = c.get_float("lr_min");
   s.momentum = c.get_float("momentum");
   s.weight_decay = c.get_float("weight_decay");
   s.grad_clip = c.get_float("grad_clip");
-  if (s.epochs < 1) throw ConfigError(c.full_key("epochs") + " must be at least 1");
-  if (s.batch_size < 1) throw ConfigError(c.full_key("batch_size") + " must be at least 1");
-  non_negative(c, "max_steps_per_epoch", static_cast<double>(s.batches_per_epoch));
-  non_negative(c, "max_test_batches", static_cast<double>(s.eval_batches));
-  non_negative(c, "cutout", static_cast<double>(s.cutout));
   positive(c, "lr", s.lr);
   positive(c, "grad_clip", s.grad_clip);
   s.auxiliary = c.get_bool("auxiliary");
