@@ -43,32 +43,18 @@ EnasCnnSearch::EnasCnnSearch(const Config& raw_options, std::shared_ptr<Dataset>
   if (tt != "orig" && tt != "random")
     throw ConfigError(o.full_key("train_type") + ": '" + tt + "' is an RNN train type; network = \"cnn\" supports orig, random");
   random_ = tt == "random";
-  epochs_ = o.get_int("epochs");
-  shared_steps_ = o.get_int("shared_steps");
-  controller_steps_ = o.get_int("controller_steps");
+  loop_ = SearchLoop::from(o);
   aggregate_ = o.get_int("controller_num_aggregate");
-  num_sample_ = o.get_int("shared_num_sample");
-  derive_samples_ = o.get_int("derive_samples");
-  log_step_ = std::max<int64_t>(1, o.get_int("log_step"));
   eval_batches_ = o.get_int("eval_batches");
-  entropy_coeff_ = o.get_float("entropy_coeff");
-  controller_clip_ = o.get_float("controller_grad_clip");
   grad_clip_ = o.get_float("shared_grad_clip");
   lr_max_ = o.get_float("shared_lr");
   lr_min_ = o.get_float("lr_min");
   lr_t0_ = o.get_int("lr_t0");
   lr_t_mul_ = o.get_int("lr_t_mul");
-  eval_full_valid_ = o.get_bool("eval_full_valid");
   aux_weight_ = o.get_float("aux_weight");
   if (aux_weight_ < 0) throw ConfigError(o.full_key("aux_weight") + " must be >= 0");
-  const std::string entropy_mode = o.get_string("entropy_mode");
-  if (entropy_mode != "reward" && entropy_mode != "regularizer")
-    throw ConfigError(o.full_key("entropy_mode") + ": unknown '" + entropy_mode + "'; valid: reward, regularizer");
-  entropy_in_reward_ = entropy_mode == "reward";
-  if (epochs_ < 0 || shared_steps_ < 0 || controller_steps_ < 0 || aggregate_ < 1 || num_sample_ < 1 ||
-      derive_samples_ < 1 || lr_t0_ < 1 || lr_t_mul_ < 1)
-    throw ConfigError("enas: epochs, shared_steps, controller_steps must be >= 0; controller_num_aggregate, "
-                      "shared_num_sample, derive_samples, lr_t0, lr_t_mul >= 1");
+  if (aggregate_ < 1 || lr_t0_ < 1 || lr_t_mul_ < 1)
+    throw ConfigError("enas: controller_num_aggregate, lr_t0, lr_t_mul must be >= 1");
   if (o.get_string("shared_optim") != "sgd")
     throw ConfigError(o.full_key("shared_optim") + ": network = \"cnn\" trains the shared weights with SGD (Nesterov), "
                       "as the authors do; set \"sgd\"");
@@ -104,9 +90,9 @@ EnasCnnSearch::EnasCnnSearch(const Config& raw_options, std::shared_ptr<Dataset>
   LoaderOptions eo = lo.for_evaluation();
   eo.batch_size = o.get_int("eval_batch_size");
   eval_ = data_->loader(Split::Valid, eo);
-  if (shared_steps_ == 0) shared_steps_ = train_->batches_per_epoch();
+  if (loop_.shared_steps == 0) loop_.shared_steps = train_->batches_per_epoch();
   log_->info("enas (cnn, {}): {}, {} shared steps per epoch", random_ ? "random" : "orig", space_->describe(),
-             shared_steps_);
+             loop_.shared_steps);
 }
 
 std::filesystem::path EnasCnnSearch::shared_model_file() const { return ctx_.run_dir() / "search" / "shared_model.pt"; }
@@ -118,7 +104,7 @@ EnasCnnSearch::StepResult EnasCnnSearch::shared_train_step(double lr) {
   std::vector<ArcSeq> arcs;
   {
     at::NoGradGuard no_grad;
-    arcs = space_->sample(num_sample_).arcs;
+    arcs = space_->sample(loop_.num_sample).arcs;
   }
   Batch b = train_->next();
   for (auto& group : shared_optim_->param_groups()) group.options().set_lr(lr);
@@ -141,7 +127,7 @@ EnasCnnSearch::StepResult EnasCnnSearch::shared_train_step(double lr) {
   if (grad_clip_ > 0) nn::clip_grad_norm(shared().parameters(), grad_clip_);
   nn::optimizer_step(*shared_optim_);
   acc /= static_cast<double>(arcs.size());
-  if (shared_step_ % log_step_ == 0) {
+  if (shared_step_ % loop_.log_step == 0) {
     ctx_.metrics().scalar("shared/loss", value, shared_step_);
     ctx_.metrics().scalar("shared/accuracy", acc, shared_step_);
   }
@@ -166,11 +152,11 @@ EnasCnnSearch::ControllerStepResult EnasCnnSearch::controller_step() {
     }
     const at::Tensor entropy = s.entropies[0].sum();
     const double h = entropy.item<double>();
-    const double reward = entropy_in_reward_ ? acc + entropy_coeff_ * h : acc;
+    const double reward = loop_.entropy_in_reward ? acc + loop_.entropy_coeff * h : acc;
     const at::Tensor adv = reinforce_.advantage(at::full({1}, reward), at::ones({1})).to(s.log_probs.device());
     // + the space's own loss term (macro: the skip penalty; micro: none)
     at::Tensor loss = -(s.log_probs[0].sum() * adv.detach().squeeze()) + s.penalty[0];
-    if (!entropy_in_reward_) loss = loss - entropy_coeff_ * entropy;
+    if (!loop_.entropy_in_reward) loss = loss - loop_.entropy_coeff * entropy;
     loss = loss / static_cast<double>(aggregate_);  // gradients averaged over the aggregated samples
     loss.backward();
     r.reward += reward / static_cast<double>(aggregate_);
@@ -178,9 +164,9 @@ EnasCnnSearch::ControllerStepResult EnasCnnSearch::controller_step() {
     r.entropy += h / static_cast<double>(aggregate_);
     r.loss += loss.item<double>();
   }
-  if (controller_clip_ > 0) nn::clip_grad_norm(controller().parameters(), controller_clip_);
+  if (loop_.controller_clip > 0) nn::clip_grad_norm(controller().parameters(), loop_.controller_clip);
   controller_optim_->step();
-  if (controller_step_ % log_step_ == 0) {
+  if (controller_step_ % loop_.log_step == 0) {
     ctx_.metrics().scalar("controller/loss", r.loss, controller_step_);
     ctx_.metrics().scalar("controller/reward", r.reward, controller_step_);
     ctx_.metrics().scalar("controller/valid_accuracy", r.accuracy, controller_step_);
@@ -206,21 +192,21 @@ EnasCnnSearch::Scored EnasCnnSearch::best_sample(int64_t samples) {
 }
 
 Metrics EnasCnnSearch::run_epoch() {
-  if (epoch_ >= epochs_) throw Error("enas: all " + std::to_string(epochs_) + " epochs are done");
+  if (epoch_ >= loop_.epochs) throw Error("enas: all " + std::to_string(loop_.epochs) + " epochs are done");
   const double lr = lr_for(epoch_);
-  const int64_t ctrl = random_ ? 0 : controller_steps_;
-  auto bar = ctx_.progress("enas epoch " + std::to_string(epoch_ + 1), shared_steps_ + ctrl);
+  const int64_t ctrl = random_ ? 0 : loop_.controller_steps;
+  auto bar = ctx_.progress("enas epoch " + std::to_string(epoch_ + 1), loop_.shared_steps + ctrl);
   Metrics m;
   double loss_sum = 0, acc_sum = 0;
-  for (int64_t s = 0; s < shared_steps_; ++s) {
+  for (int64_t s = 0; s < loop_.shared_steps; ++s) {
     auto r = shared_train_step(lr);
     loss_sum += r.loss;
     acc_sum += r.accuracy;
     bar->advance();
   }
-  if (shared_steps_ > 0) {
-    m["train_loss"] = loss_sum / static_cast<double>(shared_steps_);
-    m["train_accuracy"] = acc_sum / static_cast<double>(shared_steps_);
+  if (loop_.shared_steps > 0) {
+    m["train_loss"] = loss_sum / static_cast<double>(loop_.shared_steps);
+    m["train_accuracy"] = acc_sum / static_cast<double>(loop_.shared_steps);
     bar->set_status("train acc " + std::to_string(m["train_accuracy"]));
   }
   if (ctrl > 0) {
@@ -241,9 +227,9 @@ Metrics EnasCnnSearch::run_epoch() {
     m["baseline"] = reinforce_.baseline()[0].item<double>();
   }
   bar->finish();
-  Scored best = best_sample(derive_samples_);
+  Scored best = best_sample(loop_.derive_samples);
   double valid = std::numeric_limits<double>::quiet_NaN();
-  if (eval_full_valid_) {
+  if (loop_.eval_full_valid) {
     valid = evaluate_accuracy(arc_forward(best.arc), *eval_, eval_batches_).accuracy;
     m["valid_accuracy"] = valid;
     best_valid_accuracy_ = std::max(best_valid_accuracy_, valid);
@@ -254,7 +240,7 @@ Metrics EnasCnnSearch::run_epoch() {
   m["lr"] = lr;
   ++epoch_;
   write_epoch_outputs(best, valid);
-  log_->info("enas epoch {}/{}: train acc {:.4f}, {}derived valid acc {:.4f}: {}", epoch_, epochs_,
+  log_->info("enas epoch {}/{}: train acc {:.4f}, {}derived valid acc {:.4f}: {}", epoch_, loop_.epochs,
              m.count("train_accuracy") ? m["train_accuracy"] : 0.0,
              m.count("controller_reward") ? "reward " + std::to_string(m["controller_reward"]) + ", " : std::string(),
              valid, space_->summary(best.arc));

@@ -27,6 +27,7 @@
 #include "nashost/context.hpp"
 #include "nashost/dataset.hpp"
 #include "nashost/strategy.hpp"
+#include "options.hpp"
 
 namespace nas::enas {
 
@@ -34,7 +35,7 @@ class EnasCnnSearch final : public SearchStrategy {
  public:
   EnasCnnSearch(const Config& options, std::shared_ptr<Dataset> data, HostContext& ctx);
 
-  int64_t total_epochs() const override { return epochs_; }
+  int64_t total_epochs() const override { return loop_.epochs; }
   int64_t completed_epochs() const override { return epoch_; }
   Metrics run_epoch() override;
   void save(const std::filesystem::path& file) const override;
@@ -79,11 +80,11 @@ class EnasCnnSearch final : public SearchStrategy {
   HostContext& ctx_;
   std::shared_ptr<spdlog::logger> log_;
   bool random_;
-  int64_t epochs_, shared_steps_, controller_steps_, aggregate_, num_sample_, derive_samples_, log_step_, eval_batches_;
-  double entropy_coeff_, controller_clip_, grad_clip_, lr_max_, lr_min_;
+  SearchLoop loop_;
+  int64_t aggregate_, eval_batches_;
+  double grad_clip_, lr_max_, lr_min_;
   double aux_weight_;  ///< weight of the auxiliary head's loss (macro with auxiliary = true)
   int64_t lr_t0_, lr_t_mul_;
-  bool entropy_in_reward_, eval_full_valid_;
 
   std::unique_ptr<CnnSearchSpace> space_;
   std::unique_ptr<torch::optim::Optimizer> shared_optim_, controller_optim_;

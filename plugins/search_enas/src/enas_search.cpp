@@ -31,24 +31,9 @@ EnasRnnSearch::EnasRnnSearch(const Config& raw_options, std::shared_ptr<Dataset>
   if (!data_) throw ConfigError("enas: a dataset is required");
 
   train_type_ = parse_train_type(options.get_string("train_type"));
-  epochs_ = options.get_int("epochs");
-  shared_steps_ = options.get_int("shared_steps");
-  controller_steps_ = options.get_int("controller_steps");
-  num_sample_ = options.get_int("shared_num_sample");
-  derive_samples_ = options.get_int("derive_samples");
-  log_step_ = std::max<int64_t>(1, options.get_int("log_step"));
+  loop_ = SearchLoop::from(options);
   reward_c_ = options.get_float("reward_c");
   ppl_square_ = options.get_bool("ppl_square");
-  entropy_coeff_ = options.get_float("entropy_coeff");
-  controller_clip_ = options.get_float("controller_grad_clip");
-  eval_full_valid_ = options.get_bool("eval_full_valid");
-  const std::string entropy_mode = options.get_string("entropy_mode");
-  if (entropy_mode != "reward" && entropy_mode != "regularizer")
-    throw ConfigError(options.full_key("entropy_mode") + ": unknown '" + entropy_mode + "'; valid: reward, regularizer");
-  entropy_in_reward_ = entropy_mode == "reward";
-  if (epochs_ < 0 || shared_steps_ < 0 || controller_steps_ < 0 || num_sample_ < 1 || derive_samples_ < 1)
-    throw ConfigError("enas: epochs, shared_steps, controller_steps must be >= 0 and shared_num_sample, "
-                      "derive_samples >= 1");
   train_opts_ = SharedTrainOptions::from(options);
 
   const int num_blocks = static_cast<int>(options.get_int("num_blocks"));
@@ -92,10 +77,10 @@ double EnasRnnSearch::shared_train_step() {
   std::vector<Dag> dags;
   {
     at::NoGradGuard no_grad;
-    dags = controller_->sample(num_sample_).dags;
+    dags = controller_->sample(loop_.num_sample).dags;
   }
   const double loss = shared_step(*shared_, *shared_optim_, train_, dags, train_opts_);
-  if (shared_step_ % log_step_ == 0) {
+  if (shared_step_ % loop_.log_step == 0) {
     ctx_.metrics().scalar("shared/loss", loss, shared_step_);
     ctx_.metrics().scalar("shared/perplexity", std::exp(loss), shared_step_);
   }
@@ -122,15 +107,15 @@ EnasRnnSearch::ControllerStepResult EnasRnnSearch::controller_step() {
   }
   valid_cursor_ += train_opts_.bptt;
   const double reward = reward_c_ / (ppl_square_ ? ppl * ppl : ppl);
-  at::Tensor rewards = decision_rewards(reward, s.entropies[0], entropy_coeff_, entropy_in_reward_);
+  at::Tensor rewards = decision_rewards(reward, s.entropies[0], loop_.entropy_coeff, loop_.entropy_in_reward);
   at::Tensor adv = reinforce_.advantage(rewards, s.mask[0]);
-  at::Tensor loss = reinforce_loss(s, 0, adv, entropy_coeff_, entropy_in_reward_);
+  at::Tensor loss = reinforce_loss(s, 0, adv, loop_.entropy_coeff, loop_.entropy_in_reward);
   controller_optim_->zero_grad();
   loss.backward();
-  if (controller_clip_ > 0) torch::nn::utils::clip_grad_norm_(controller_->parameters(), controller_clip_);
+  if (loop_.controller_clip > 0) torch::nn::utils::clip_grad_norm_(controller_->parameters(), loop_.controller_clip);
   controller_optim_->step();
   const double entropy = (s.entropies[0] * s.mask[0]).sum().item<double>() / s.mask[0].sum().item<double>();
-  if (controller_step_ % log_step_ == 0) {
+  if (controller_step_ % loop_.log_step == 0) {
     ctx_.metrics().scalar("controller/loss", loss.item<double>(), controller_step_);
     ctx_.metrics().scalar("controller/reward", reward, controller_step_);
     ctx_.metrics().scalar("controller/entropy", entropy, controller_step_);
@@ -152,44 +137,44 @@ EnasRnnSearch::Scored EnasRnnSearch::best_sample(int64_t samples, bool full_vali
 }
 
 Metrics EnasRnnSearch::run_epoch() {
-  if (epoch_ >= epochs_) throw Error("enas: all " + std::to_string(epochs_) + " epochs are done");
+  if (epoch_ >= loop_.epochs) throw Error("enas: all " + std::to_string(loop_.epochs) + " epochs are done");
   const double lr = lr_for_epoch(train_opts_, epoch_);
   set_lr(*shared_optim_, lr);
-  auto bar = ctx_.progress("enas epoch " + std::to_string(epoch_ + 1), shared_steps_ + controller_steps_);
+  auto bar = ctx_.progress("enas epoch " + std::to_string(epoch_ + 1), loop_.shared_steps + loop_.controller_steps);
   Metrics m;
   double loss_sum = 0;
-  for (int64_t s = 0; s < shared_steps_; ++s) {
+  for (int64_t s = 0; s < loop_.shared_steps; ++s) {
     loss_sum += shared_train_step();
     bar->advance();
   }
-  if (shared_steps_ > 0) {
-    m["train_loss"] = loss_sum / static_cast<double>(shared_steps_);
+  if (loop_.shared_steps > 0) {
+    m["train_loss"] = loss_sum / static_cast<double>(loop_.shared_steps);
     m["train_ppl"] = std::exp(m["train_loss"]);
     bar->set_status("train ppl " + std::to_string(m["train_ppl"]));
   }
-  if (train_type_ != TrainType::Random && controller_steps_ > 0) {
+  if (train_type_ != TrainType::Random && loop_.controller_steps > 0) {
     valid_hidden_ = at::Tensor();  // each controller phase starts at the top of valid with zero hidden
     double r = 0, h = 0, l = 0;
-    for (int64_t s = 0; s < controller_steps_; ++s) {
+    for (int64_t s = 0; s < loop_.controller_steps; ++s) {
       auto res = controller_step();
       r += res.reward;
       h += res.entropy;
       l += res.loss;
       bar->advance();
     }
-    const double n = static_cast<double>(controller_steps_);
+    const double n = static_cast<double>(loop_.controller_steps);
     m["controller_reward"] = r / n;
     m["controller_entropy"] = h / n;
     m["controller_loss"] = l / n;
     m["baseline"] = reinforce_.baseline().mean().item<double>();
   }
   bar->finish();
-  Scored best = best_sample(derive_samples_, false);
+  Scored best = best_sample(loop_.derive_samples, false);
   double full = std::numeric_limits<double>::quiet_NaN();
-  if (eval_full_valid_) full = evaluate_ppl(*shared_, eval_rows_, best.dag, train_opts_.bptt);
+  if (loop_.eval_full_valid) full = evaluate_ppl(*shared_, eval_rows_, best.dag, train_opts_.bptt);
   derived_ = best.dag;
   m["derived_batch_ppl"] = best.ppl;
-  if (eval_full_valid_) {
+  if (loop_.eval_full_valid) {
     m["valid_ppl"] = full;
     if (best_valid_ppl_ == 0.0 || full < best_valid_ppl_) best_valid_ppl_ = full;
     m["best_valid_ppl"] = best_valid_ppl_;
@@ -198,7 +183,7 @@ Metrics EnasRnnSearch::run_epoch() {
   m["lr"] = lr;
   ++epoch_;
   write_epoch_outputs(best, full);
-  log_->info("enas epoch {}/{}: train ppl {:.2f}, {}derived valid ppl {:.2f} ({})", epoch_, epochs_,
+  log_->info("enas epoch {}/{}: train ppl {:.2f}, {}derived valid ppl {:.2f} ({})", epoch_, loop_.epochs,
              m.count("train_ppl") ? m["train_ppl"] : 0.0,
              m.count("controller_reward") ? "reward " + std::to_string(m["controller_reward"]) + ", " : std::string(),
              full, dag_summary(best.dag));

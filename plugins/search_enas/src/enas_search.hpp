@@ -17,6 +17,7 @@
 #include "nashost/dataset.hpp"
 #include "nashost/operation_set.hpp"
 #include "nashost/strategy.hpp"
+#include "options.hpp"
 #include "shared_rnn.hpp"
 #include "shared_training.hpp"
 
@@ -26,7 +27,7 @@ class EnasRnnSearch final : public SearchStrategy {
  public:
   EnasRnnSearch(const Config& options, std::shared_ptr<Dataset> data, HostContext& ctx);
 
-  int64_t total_epochs() const override { return epochs_; }
+  int64_t total_epochs() const override { return loop_.epochs; }
   int64_t completed_epochs() const override { return epoch_; }
   Metrics run_epoch() override;
   void save(const std::filesystem::path& file) const override;
@@ -62,9 +63,9 @@ class EnasRnnSearch final : public SearchStrategy {
   std::shared_ptr<spdlog::logger> log_;
   std::shared_ptr<const OperationSet> ops_;
   TrainType train_type_;
-  int64_t epochs_, shared_steps_, controller_steps_, num_sample_, derive_samples_, log_step_;
-  double reward_c_, entropy_coeff_, controller_clip_;
-  bool ppl_square_, entropy_in_reward_, eval_full_valid_;
+  SearchLoop loop_;
+  double reward_c_;
+  bool ppl_square_;
   SharedTrainOptions train_opts_;
 
   SharedRnn shared_{nullptr};

@@ -1,5 +1,9 @@
 #include "options.hpp"
 
+#include <algorithm>
+
+#include "nashost/error.hpp"
+
 namespace nas::enas {
 
 namespace {
@@ -166,6 +170,27 @@ OptionList eval_options() {
       {"eval_batch_size", OptionType::Int, 64, "batch size of the full-set evaluation"},
       {"bptt", OptionType::Int, 35, "evaluation chunk length"},
   };
+}
+
+SearchLoop SearchLoop::from(const Config& o) {
+  SearchLoop l;
+  l.epochs = o.get_int("epochs");
+  l.shared_steps = o.get_int("shared_steps");
+  l.controller_steps = o.get_int("controller_steps");
+  l.num_sample = o.get_int("shared_num_sample");
+  l.derive_samples = o.get_int("derive_samples");
+  l.log_step = std::max<int64_t>(1, o.get_int("log_step"));
+  l.entropy_coeff = o.get_float("entropy_coeff");
+  l.controller_clip = o.get_float("controller_grad_clip");
+  l.eval_full_valid = o.get_bool("eval_full_valid");
+  const std::string entropy_mode = o.get_string("entropy_mode");
+  if (entropy_mode != "reward" && entropy_mode != "regularizer")
+    throw ConfigError(o.full_key("entropy_mode") + ": unknown '" + entropy_mode + "'; valid: reward, regularizer");
+  l.entropy_in_reward = entropy_mode == "reward";
+  if (l.epochs < 0 || l.shared_steps < 0 || l.controller_steps < 0 || l.num_sample < 1 || l.derive_samples < 1)
+    throw ConfigError("enas: epochs, shared_steps, controller_steps must be >= 0 and shared_num_sample, "
+                      "derive_samples >= 1");
+  return l;
 }
 
 SharedRnnConfig shared_config_from(const Config& o, int64_t vocab, int num_blocks) {
