@@ -104,13 +104,7 @@ TrainResult DartsEvalTrainer::train(const Genotype& g, Dataset& data) {
   torch::optim::SGD opt(params, torch::optim::SGDOptions(options_.get_float("lr"))
                                     .momentum(options_.get_float("momentum"))
                                     .weight_decay(options_.get_float("weight_decay")));
-  LoaderOptions lo;
-  lo.batch_size = options_.get_int("batch_size");
-  lo.augment = options_.get_bool("augment");
-  lo.cutout = options_.get_int("cutout");
-  lo.device = device;
-  lo.workers = options_.get_int("workers");
-  lo.seed = ctx_.seed();
+  const LoaderOptions lo = LoaderOptions::for_training(options_, ctx_.seed(), device);
   auto train_loader = data.loader(parse_split(options_.get_string("train_split")), lo);
   const LoaderOptions eo = lo.for_evaluation();
   std::unique_ptr<BatchLoader> eval_loader;

@@ -106,13 +106,7 @@ DartsSearch::DartsSearch(const Config& o, std::shared_ptr<Dataset> data, HostCon
           .betas({o.get_float("alpha_beta1"), o.get_float("alpha_beta2")})
           .weight_decay(o.get_float("alpha_weight_decay")));
 
-  LoaderOptions lo;
-  lo.batch_size = o.get_int("batch_size");
-  lo.shuffle = true;
-  lo.augment = o.get_bool("augment");
-  lo.device = device_;
-  lo.workers = o.get_int("workers");
-  lo.seed = ctx.seed();
+  LoaderOptions lo = LoaderOptions::for_training(o, ctx.seed(), device_);
   train_loader_ = data_->loader(Split::Train, lo);
   lo.seed = ctx.seed() + 1;
   valid_loader_ = data_->loader(Split::Valid, lo);

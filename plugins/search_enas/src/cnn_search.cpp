@@ -76,13 +76,7 @@ EnasCnnSearch::EnasCnnSearch(const Config& raw_options, std::shared_ptr<Dataset>
   controller_optim_ = std::make_unique<torch::optim::Adam>(controller().parameters(),
                                                            torch::optim::AdamOptions(o.get_float("controller_lr")));
 
-  LoaderOptions lo;
-  lo.batch_size = o.get_int("batch_size");
-  lo.shuffle = true;
-  lo.augment = o.get_bool("augment");
-  lo.device = device;
-  lo.workers = o.get_int("workers");
-  lo.seed = ctx.seed();
+  LoaderOptions lo = LoaderOptions::for_training(o, ctx.seed(), device);
   train_ = std::make_unique<CyclingLoader>(data_->loader(Split::Train, lo));
   lo.augment = false;
   lo.seed = ctx.seed() + 1;

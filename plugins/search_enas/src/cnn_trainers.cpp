@@ -136,13 +136,7 @@ TrainResult EnasCnnScratchTrainer::train(const Genotype& genotype, Dataset& data
                                                        .momentum(momentum)
                                                        .nesterov(momentum > 0)
                                                        .weight_decay(options_.get_float("l2")));
-  LoaderOptions lo;
-  lo.batch_size = options_.get_int("batch_size");
-  lo.augment = options_.get_bool("augment");
-  lo.cutout = options_.get_int("cutout");
-  lo.device = device;
-  lo.workers = options_.get_int("workers");
-  lo.seed = ctx_.seed();
+  const LoaderOptions lo = LoaderOptions::for_training(options_, ctx_.seed(), device);
   CyclingLoader train(data.loader(parse_split(options_.get_string("train_split")), lo));
   LoaderOptions eo = lo.for_evaluation();
   eo.batch_size = options_.get_int("eval_batch_size");

@@ -18,6 +18,8 @@
 
 namespace nas {
 
+class Config;
+
 enum class Task { Classification, Regression, LanguageModel };
 NASHOST_SDK_API const char* task_name(Task task);
 
@@ -54,6 +56,10 @@ struct LoaderOptions {
   c10::Device device = c10::Device(c10::kCPU);
   int64_t workers = 1;    ///< background threads assembling batches ahead of the step
   int64_t bptt = 35;      ///< language models: sequence length of one batch
+
+  /// Training settings from a component's options: batch_size, augment, workers and, where
+  /// the component has the option, cutout; shuffled, seeded with `seed`, batches on `device`.
+  NASHOST_SDK_API static LoaderOptions for_training(const Config& options, uint64_t seed, c10::Device device);
 
   /// These settings for evaluation: in order, without augmentation or cutout.
   LoaderOptions for_evaluation() const {
