@@ -226,21 +226,9 @@ TrainResult EnasCnnEvalTrainer::train(const Genotype& genotype, Dataset& data) {
     throw Error("enas-cnn-eval: the genotype has " + std::to_string(arc.normal.nodes()) + " nodes per cell, the model " +
                 std::to_string(c.num_nodes));
   model->train();  // the search normalises with batch statistics; so does its evaluation
-  LoaderOptions eo;
-  eo.batch_size = options_.get_int("eval_batch_size");
-  eo.shuffle = false;
-  eo.device = ctx_.device();
-  const int64_t max_batches = options_.get_int("max_batches");
-  auto valid = data.loader(Split::Valid, eo);
-  auto test = data.loader(Split::Test, eo);
-  TrainResult r;
-  r.params = count_parameters(SharedCnnImpl(c, *ops, arc));  // the weights this arc uses (file already loaded)
-  const Accuracy v = evaluate_accuracy(*model, arc, *valid, max_batches), t = evaluate_accuracy(*model, arc, *test, max_batches);
-  r.metrics["valid_accuracy"] = v.accuracy;
-  r.metrics["test_accuracy"] = t.accuracy;
-  r.metrics["test_loss"] = t.loss;
-  r.model_file = file;
-  return r;
+  const ImageForward forward = [&](const at::Tensor& x) { return model->forward(x, arc, false); };
+  // the weights this arc uses (the file is already loaded)
+  return evaluate_loaded(forward, count_parameters(SharedCnnImpl(c, *ops, arc)), file, data);
 }
 
 TrainResult EnasCnnEvalTrainer::train_macro(const Genotype& genotype, Dataset& data) {
@@ -253,6 +241,12 @@ TrainResult EnasCnnEvalTrainer::train_macro(const Genotype& genotype, Dataset& d
     throw Error("enas-cnn-eval: the genotype has " + std::to_string(arc.layers()) + " layers, the model " +
                 std::to_string(c.num_layers));
   model->train();  // the search normalises with batch statistics; so does its evaluation
+  const ImageForward forward = [&](const at::Tensor& x) { return model->forward(x, arc, false); };
+  return evaluate_loaded(forward, macro_arc_params(c, arc), file, data);
+}
+
+TrainResult EnasCnnEvalTrainer::evaluate_loaded(const ImageForward& forward, int64_t params,
+                                                const std::filesystem::path& file, Dataset& data) const {
   LoaderOptions eo;
   eo.batch_size = options_.get_int("eval_batch_size");
   eo.shuffle = false;
@@ -260,9 +254,8 @@ TrainResult EnasCnnEvalTrainer::train_macro(const Genotype& genotype, Dataset& d
   const int64_t max_batches = options_.get_int("max_batches");
   auto valid = data.loader(Split::Valid, eo);
   auto test = data.loader(Split::Test, eo);
-  const ImageForward forward = [&](const at::Tensor& x) { return model->forward(x, arc, false); };
   TrainResult r;
-  r.params = macro_arc_params(c, arc);
+  r.params = params;
   const Accuracy v = evaluate_accuracy(forward, *valid, max_batches), t = evaluate_accuracy(forward, *test, max_batches);
   r.metrics["valid_accuracy"] = v.accuracy;
   r.metrics["test_accuracy"] = t.accuracy;

@@ -8,6 +8,9 @@
 //    depth and training progress, dropout before the classifier); reports test accuracy;
 //  - enas-cnn-eval: evaluates a genotype with the shared weights of a search
 //    (search/shared_model.pt) on the valid and test splits, without training.
+#include <filesystem>
+
+#include "cnn_training.hpp"
 #include "nashost/context.hpp"
 #include "nashost/strategy.hpp"
 
@@ -35,6 +38,10 @@ class EnasCnnEvalTrainer final : public Trainer {
 
  private:
   TrainResult train_macro(const Genotype& genotype, Dataset& data);
+  /// Valid and test accuracy of a loaded search model run by `forward` (eval_batch_size,
+  /// max_batches), reported with `params` and the model file.
+  TrainResult evaluate_loaded(const ImageForward& forward, int64_t params, const std::filesystem::path& file,
+                              Dataset& data) const;
 
   Config options_;
   HostContext& ctx_;

@@ -63,10 +63,6 @@ Accuracy batch_accuracy(const at::Tensor& logits, const at::Tensor& target) {
   return a;
 }
 
-Accuracy evaluate_accuracy(SharedCnnImpl& model, const CnnArc& arc, BatchLoader& loader, int64_t max_batches) {
-  return evaluate_accuracy([&](const at::Tensor& x) { return model.forward(x, arc, false); }, loader, max_batches);
-}
-
 Accuracy evaluate_accuracy(const ImageForward& forward, BatchLoader& loader, int64_t max_batches) {
   at::NoGradGuard no_grad;
   loader.start_epoch(0);

@@ -48,7 +48,6 @@ using ImageForward = std::function<at::Tensor(const at::Tensor&)>;
 /// Runs `forward` over one epoch of `loader` (max_batches 0 = all), no grad, in whatever
 /// train/eval mode its network is in.
 Accuracy evaluate_accuracy(const ImageForward& forward, BatchLoader& loader, int64_t max_batches = 0);
-Accuracy evaluate_accuracy(SharedCnnImpl& model, const CnnArc& arc, BatchLoader& loader, int64_t max_batches = 0);
 /// Accuracy and loss of one batch.
 Accuracy batch_accuracy(const at::Tensor& logits, const at::Tensor& target);
 /// Training loss of a child network: cross entropy of `logits`, plus aux_weight x that of
