@@ -23,6 +23,7 @@
 #include "nashost/version.hpp"
 #include "plugin_loader.hpp"
 #include "run_directory.hpp"
+#include "run_record.hpp"
 #include "session.hpp"
 
 namespace fs = std::filesystem;
@@ -93,7 +94,7 @@ int cmd_describe(Plugins& p, const std::string& name) {
   return 0;
 }
 
-int cmd_run(Plugins& p, RunOptions opts) {
+int cmd_run(Plugins& p, RunOptions opts, const std::vector<std::string>& command) {
   Session s;
   s.registry = &p.registry;
   s.options = opts;
@@ -129,9 +130,20 @@ int cmd_run(Plugins& p, RunOptions opts) {
               s.run_dir.string(), device.str(), opts.seed, config_file.empty() ? "" : ", config " + config_file.string(),
               s.resumed ? ", resumed" : "");
   s.log->info("kernels: {}", algorithms);
+  InvocationFacts facts{command, opts.script, config_file, s.config.value("profile", std::string("")), device.str(),
+                        algorithms, opts.seed, opts.deterministic, s.resumed};
+  for (const auto& o : p.loader->report())
+    if (o.loaded) facts.plugins.push_back(Json{{"plugin", o.plugin}, {"version", o.version}, {"library", o.library.string()}});
+  RunRecord record(s.run_dir, s.run_name, std::move(facts));
   install_stop_handler();
-  run_lua_script(s, opts.script);
-  s.context->metrics().flush();
+  try {
+    run_lua_script(s, opts.script);
+    s.context->metrics().flush();
+  } catch (const std::exception& e) {
+    record.finish(false, e.what());
+    throw;
+  }
+  record.finish(true);
   s.log->info("run finished: {}", s.run_dir.string());
   return 0;
 }
@@ -276,7 +288,7 @@ int main(int argc, char** argv) {
     load_plugins(p, plugin_paths);
     if (app.got_subcommand("plugins")) return cmd_plugins(p);
     if (describe->parsed()) return cmd_describe(p, describe_name);
-    if (run->parsed()) return cmd_run(p, ro);
+    if (run->parsed()) return cmd_run(p, ro, std::vector<std::string>(argv, argv + argc));
   } catch (const LuaError& e) {
     spdlog::error("{}", e.what());
     return 3;

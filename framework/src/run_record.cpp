@@ -1,0 +1,130 @@
+#include "run_record.hpp"
+
+#include <unistd.h>
+
+#include <ctime>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <ATen/Context.h>
+#include <ATen/Parallel.h>
+#include <ATen/detail/CUDAHooksInterface.h>
+#include <spdlog/spdlog.h>
+#include <torch/version.h>
+
+#include "nashost/io.hpp"
+#include "nashost/version.hpp"
+
+namespace nas::host {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string utc_now() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string read_text(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+/// The run directory's copy of `script` for invocation `number` (1-based): an existing copy
+/// with the same text, else a new one.
+std::string copy_script(const fs::path& dir, const fs::path& script, size_t number) {
+  std::error_code ec;
+  if (!fs::is_regular_file(script, ec)) return "";
+  const std::string text = read_text(script);
+  std::vector<std::string> names{"script.lua"};
+  for (size_t k = 2; k <= number; ++k) names.push_back("script-" + std::to_string(k) + ".lua");
+  for (const auto& name : names)
+    if (fs::is_regular_file(dir / name, ec) && read_text(dir / name) == text) return name;
+  const std::string name = number == 1 || !fs::exists(dir / "script.lua", ec) ? names.front() : names.back();
+  atomic_write_text(dir / name, text);
+  return name;
+}
+
+}  // namespace
+
+Json software_facts() {
+  char host[256] = {0};
+  if (gethostname(host, sizeof host - 1) != 0) host[0] = 0;
+  Json j{{"nashost", sdk_version_string()},
+         {"build", host_build_fingerprint()},
+         {"torch", TORCH_VERSION},
+         {"cpu_threads", at::get_num_threads()},
+         {"cpu_cores", std::thread::hardware_concurrency()},
+         {"host", std::string(host)}};
+  const auto& cuda = at::detail::getCUDAHooks();
+  if (at::hasCUDA()) {
+    j["cuda"] = Json{{"devices", cuda.getNumGPUs()}, {"runtime", cuda.versionCUDART()}};
+    if (cuda.hasCuDNN()) j["cuda"]["cudnn"] = cuda.versionCuDNN();
+  } else {
+    j["cuda"] = nullptr;
+  }
+  return j;
+}
+
+RunRecord::RunRecord(const fs::path& run_dir, const std::string& run_name, InvocationFacts facts)
+    : dir_(run_dir), start_(std::chrono::steady_clock::now()) {
+  const fs::path file = dir_ / kFileName;
+  std::error_code ec;
+  if (fs::is_regular_file(file, ec)) {
+    try {
+      doc_ = Json::parse(read_text(file));
+      if (!doc_.is_object() || !doc_.contains("invocations") || !doc_["invocations"].is_array())
+        throw std::runtime_error("no invocations list");
+    } catch (const std::exception& e) {
+      const fs::path aside = dir_ / (std::string(kFileName) + ".unreadable");
+      fs::rename(file, aside, ec);
+      spdlog::warn("{} could not be read ({}); kept as {}, a new record starts", file.string(), e.what(), aside.string());
+      doc_ = Json();
+    }
+  }
+  if (doc_.is_null()) doc_ = Json{{"name", run_name}, {"invocations", Json::array()}};
+  const size_t number = doc_["invocations"].size() + 1;
+  Json inv{{"number", number},
+           {"status", "running"},
+           {"started", utc_now()},
+           {"command", facts.command},
+           {"script", facts.script.string()},
+           {"script_copy", copy_script(dir_, facts.script, number)},
+           {"config_file", facts.config_file.string()},
+           {"config_resolved", "config.resolved.json"},
+           {"profile", facts.profile},
+           {"seed", facts.seed},
+           {"device", facts.device},
+           {"deterministic", facts.deterministic},
+           {"kernels", facts.kernels},
+           {"resumed", facts.resumed},
+           {"software", software_facts()},
+           {"plugins", facts.plugins}};
+  doc_["invocations"].push_back(std::move(inv));
+  write();
+}
+
+void RunRecord::finish(bool ok, const std::string& error) {
+  Json& inv = invocation();
+  inv["status"] = ok ? "finished" : "failed";
+  if (!ok) inv["error"] = error;
+  inv["ended"] = utc_now();
+  inv["wall_seconds"] =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  try {
+    write();
+  } catch (const std::exception& e) {  // e.g. a full disk: the run's own outcome matters more
+    spdlog::warn("could not update {}: {}", (dir_ / kFileName).string(), e.what());
+  }
+}
+
+void RunRecord::write() const { atomic_write_text(dir_ / kFileName, doc_.dump(2) + "\n"); }
+
+}  // namespace nas::host

@@ -1,0 +1,52 @@
+#pragma once
+// run.json in every run directory: for each invocation of `nashost run` on it (a resumed run
+// adds one), the command, script, config, seed, device, kernel choice, plugin versions and
+// the software it ran on, when it started and ended and how (finished, or failed with the
+// message). Two runs can be compared from this one file, without their logs.
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "nashost/config.hpp"
+
+namespace nas::host {
+
+/// What `nashost run` knows about an invocation when its script starts.
+struct InvocationFacts {
+  std::vector<std::string> command;  ///< argv
+  std::filesystem::path script;
+  std::filesystem::path config_file;  ///< empty: none
+  std::string profile, device, kernels;
+  uint64_t seed = 0;
+  bool deterministic = false, resumed = false;
+  Json plugins = Json::array();  ///< [{plugin, version, library}]
+};
+
+/// Versions the numbers depend on: nashost and its build, LibTorch, CUDA and cuDNN where
+/// present, CPU threads, host name.
+Json software_facts();
+
+class RunRecord {
+ public:
+  /// Appends this invocation, as "running", to run_dir/run.json (kept from earlier
+  /// invocations; an unreadable one is set aside as run.json.unreadable, not overwritten),
+  /// copies the script into the run directory (script.lua; script-<k>.lua for invocation k
+  /// when its script differs from every copy there) and writes the file.
+  RunRecord(const std::filesystem::path& run_dir, const std::string& run_name, InvocationFacts facts);
+  /// This invocation ended: "finished", or "failed" with `error`; with its end and wall time.
+  void finish(bool ok, const std::string& error = "");
+  const Json& document() const { return doc_; }
+  static constexpr const char* kFileName = "run.json";
+
+ private:
+  Json& invocation() { return doc_["invocations"].back(); }
+  void write() const;
+
+  std::filesystem::path dir_;
+  Json doc_;
+  std::chrono::steady_clock::time_point start_;
+};
+
+}  // namespace nas::host
