@@ -100,7 +100,37 @@ int traceback_handler(lua_State* L) {
 
 }  // namespace
 
-void run_lua_script(Session& session, const std::filesystem::path& script) {
+namespace {
+/// The files behind the loaded modules that package.path finds (the script's helpers; the
+/// standard libraries and `nas` have none). Empty if the script broke `package`.
+std::vector<std::filesystem::path> required_module_files(lua_State* L) {
+  static const char* kCollect = R"(
+    local files = {}
+    for name in pairs(package.loaded) do
+      if type(name) == "string" then
+        local file = package.searchpath(name, package.path)
+        if file then files[#files + 1] = file end
+      end
+    end
+    table.sort(files)
+    return files)";
+  std::vector<std::filesystem::path> files;
+  const int top = lua_gettop(L);
+  if (luaL_dostring(L, kCollect) == LUA_OK && lua_istable(L, -1)) {
+    const lua_Integer n = luaL_len(L, -1);
+    for (lua_Integer i = 1; i <= n; ++i) {
+      lua_rawgeti(L, -1, i);
+      if (const char* f = lua_tostring(L, -1)) files.emplace_back(f);
+      lua_pop(L, 1);
+    }
+  }
+  lua_settop(L, top);
+  return files;
+}
+}  // namespace
+
+void run_lua_script(Session& session, const std::filesystem::path& script,
+                    std::vector<std::filesystem::path>* required_files) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(script, ec))
     throw Error("script '" + script.string() + "' does not exist (try `nashost run scripts/hello.lua`)");
@@ -125,10 +155,10 @@ void run_lua_script(Session& session, const std::filesystem::path& script) {
     std::string msg = lua_tostring(L, -1);
     throw LuaError("Lua syntax error: " + msg);
   }
-  if (lua_pcall(L, 0, 0, handler) != LUA_OK) {
-    std::string msg = lua_tostring(L, -1) ? lua_tostring(L, -1) : "unknown error";
-    throw LuaError("Lua error: " + msg);
-  }
+  const bool ok = lua_pcall(L, 0, 0, handler) == LUA_OK;
+  std::string msg = ok ? "" : lua_tostring(L, -1) ? lua_tostring(L, -1) : "unknown error";
+  if (required_files) *required_files = required_module_files(L);
+  if (!ok) throw LuaError("Lua error: " + msg);
 }
 
 }  // namespace nas::host

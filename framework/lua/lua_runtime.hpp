@@ -19,8 +19,11 @@ class LuaError : public std::runtime_error {
 };
 
 /// Runs `script` with the `nas` API bound to `session`. Throws LuaError (syntax or
-/// runtime error: "scripts/x.lua:12: message" plus traceback) or nas::Error.
-void run_lua_script(Session& session, const std::filesystem::path& script);
+/// runtime error: "scripts/x.lua:12: message" plus traceback) or nas::Error. When
+/// `required_files` is given, it receives the files of the modules the script `require`d
+/// (also when it fails), for the run record.
+void run_lua_script(Session& session, const std::filesystem::path& script,
+                    std::vector<std::filesystem::path>* required_files = nullptr);
 
 /// Lua value at `index` → JSON (tables with keys 1..n become arrays, others objects).
 Json lua_to_json(lua_State* L, int index);

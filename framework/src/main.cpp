@@ -136,14 +136,15 @@ int cmd_run(Plugins& p, RunOptions opts, const std::vector<std::string>& command
     if (o.loaded) facts.plugins.push_back(Json{{"plugin", o.plugin}, {"version", o.version}, {"library", o.library.string()}});
   RunRecord record(s.run_dir, s.run_name, std::move(facts));
   install_stop_handler();
+  std::vector<fs::path> modules;  // the helpers the script required, copied beside it
   try {
-    run_lua_script(s, opts.script);
+    run_lua_script(s, opts.script, &modules);
     s.context->metrics().flush();
   } catch (const std::exception& e) {
-    record.finish(false, e.what());
+    record.finish(false, e.what(), modules);
     throw;
   }
-  record.finish(true);
+  record.finish(true, "", modules);
   s.log->info("run finished: {}", s.run_dir.string());
   return 0;
 }

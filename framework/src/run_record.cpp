@@ -37,19 +37,23 @@ std::string read_text(const fs::path& file) {
   return s.str();
 }
 
-/// The run directory's copy of `script` for invocation `number` (1-based): an existing copy
-/// with the same text, else a new one.
-std::string copy_script(const fs::path& dir, const fs::path& script, size_t number) {
+/// The run directory's copy of `source` for invocation `number` (1-based), named `name`
+/// ("script.lua", "lua/helpers.lua"; relative to `dir`): an existing copy with the same
+/// text (`name` or an earlier invocation's <stem>-<k>.lua), else a new one.
+std::string copy_source(const fs::path& dir, const fs::path& source, const std::string& name, size_t number) {
   std::error_code ec;
-  if (!fs::is_regular_file(script, ec)) return "";
-  const std::string text = read_text(script);
-  std::vector<std::string> names{"script.lua"};
-  for (size_t k = 2; k <= number; ++k) names.push_back("script-" + std::to_string(k) + ".lua");
-  for (const auto& name : names)
-    if (fs::is_regular_file(dir / name, ec) && read_text(dir / name) == text) return name;
-  const std::string name = number == 1 || !fs::exists(dir / "script.lua", ec) ? names.front() : names.back();
-  atomic_write_text(dir / name, text);
-  return name;
+  if (!fs::is_regular_file(source, ec)) return "";
+  const std::string text = read_text(source);
+  const fs::path first(name);
+  std::vector<std::string> names{name};
+  for (size_t k = 2; k <= number; ++k)
+    names.push_back((first.parent_path() / (first.stem().string() + "-" + std::to_string(k) + ".lua")).string());
+  for (const auto& n : names)
+    if (fs::is_regular_file(dir / n, ec) && read_text(dir / n) == text) return n;
+  const std::string chosen = !fs::exists(dir / name, ec) ? names.front() : names.back();
+  fs::create_directories((dir / chosen).parent_path());
+  atomic_write_text(dir / chosen, text);
+  return chosen;
 }
 
 }  // namespace
@@ -96,7 +100,7 @@ RunRecord::RunRecord(const fs::path& run_dir, const std::string& run_name, Invoc
            {"started", utc_now()},
            {"command", facts.command},
            {"script", facts.script.string()},
-           {"script_copy", copy_script(dir_, facts.script, number)},
+           {"script_copy", copy_source(dir_, facts.script, "script.lua", number)},
            {"config_file", facts.config_file.string()},
            {"config_resolved", "config.resolved.json"},
            {"profile", facts.profile},
@@ -111,7 +115,7 @@ RunRecord::RunRecord(const fs::path& run_dir, const std::string& run_name, Invoc
   write();
 }
 
-void RunRecord::finish(bool ok, const std::string& error) {
+void RunRecord::finish(bool ok, const std::string& error, const std::vector<fs::path>& modules) {
   Json& inv = invocation();
   inv["status"] = ok ? "finished" : "failed";
   if (!ok) inv["error"] = error;
@@ -119,6 +123,11 @@ void RunRecord::finish(bool ok, const std::string& error) {
   inv["wall_seconds"] =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   try {
+    Json copies = Json::array();
+    for (const auto& m : modules)
+      copies.push_back(Json{{"file", m.string()},
+                            {"copy", copy_source(dir_, m, "lua/" + m.filename().string(), inv["number"].get<size_t>())}});
+    inv["modules"] = std::move(copies);
     write();
   } catch (const std::exception& e) {  // e.g. a full disk: the run's own outcome matters more
     spdlog::warn("could not update {}: {}", (dir_ / kFileName).string(), e.what());

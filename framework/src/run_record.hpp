@@ -35,8 +35,10 @@ class RunRecord {
   /// copies the script into the run directory (script.lua; script-<k>.lua for invocation k
   /// when its script differs from every copy there) and writes the file.
   RunRecord(const std::filesystem::path& run_dir, const std::string& run_name, InvocationFacts facts);
-  /// This invocation ended: "finished", or "failed" with `error`; with its end and wall time.
-  void finish(bool ok, const std::string& error = "");
+  /// This invocation ended: "finished", or "failed" with `error`; with its end and wall time,
+  /// and copies of the Lua modules the script required (lua/<file>; lua/<stem>-<k>.lua for
+  /// invocation k when that module's text differs from every copy there).
+  void finish(bool ok, const std::string& error = "", const std::vector<std::filesystem::path>& modules = {});
   const Json& document() const { return doc_; }
   static constexpr const char* kFileName = "run.json";
 

@@ -98,6 +98,25 @@ TEST(RunRecord, AResumedRunAppendsAndKeepsTheEarlierInvocation) {
   EXPECT_EQ(read(dir / "script-3.lua"), "print(2)\n");
 }
 
+TEST(RunRecord, CopiesTheRequiredModulesOfEachInvocation) {
+  const fs::path dir = fresh_dir("record_modules");
+  const fs::path script = dir / "experiment.lua", helper = dir / "lib" / "helpers.lua";
+  fs::create_directories(helper.parent_path());
+  write(script, "local h = require('helpers')\n");
+  write(helper, "return 1\n");
+  RunRecord(dir, "experiment", facts(script, 0)).finish(true, "", {helper});
+  write(helper, "return 2\n");  // edited between the run and its resume
+  RunRecord(dir, "experiment", facts(script, 0, true)).finish(false, "failed later", {helper});
+
+  const Json j = read_record(dir);
+  ASSERT_EQ(j["invocations"].size(), 2u);
+  EXPECT_EQ(j["invocations"][0]["modules"][0]["file"], helper.string());
+  EXPECT_EQ(j["invocations"][0]["modules"][0]["copy"], "lua/helpers.lua");
+  EXPECT_EQ(j["invocations"][1]["modules"][0]["copy"], "lua/helpers-2.lua");
+  EXPECT_EQ(read(dir / "lua" / "helpers.lua"), "return 1\n");
+  EXPECT_EQ(read(dir / "lua" / "helpers-2.lua"), "return 2\n");
+}
+
 TEST(RunRecord, AnUnreadableRecordIsSetAsideNotOverwritten) {
   const fs::path dir = fresh_dir("record_unreadable");
   write(dir / "run.json", "{\"name\": \"experiment\", \"invoc");  // truncated
