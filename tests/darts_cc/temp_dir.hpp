@@ -1,21 +1,16 @@
 #pragma once
-// A per-test scratch directory under the build tree. Deleted with nftw(): the
-// std::filesystem::remove_all that LibTorch's libtorch.so exports crashes on non-empty
-// directories when it wins symbol resolution.
-#include <ftw.h>
+// A per-test scratch directory under the build tree (removed with nas::remove_tree, not
+// std::filesystem::remove_all: see nashost/remove_tree.hpp).
 #include <unistd.h>
 
-#include <cstdio>
 #include <filesystem>
 #include <string>
 
+#include "nashost/remove_tree.hpp"
+
 namespace darts_cc_test {
 
-inline void remove_tree(const std::filesystem::path& p) {
-  nftw(
-      p.c_str(), [](const char* f, const struct stat*, int, struct FTW*) { return std::remove(f); }, 16,
-      FTW_DEPTH | FTW_PHYS);
-}
+using nas::remove_tree;
 
 struct TempDir {
   std::filesystem::path path;

@@ -5,23 +5,14 @@
 #include <fstream>
 #include <stdexcept>
 
-#include <ftw.h>
 #include <unistd.h>
 #include <zlib.h>
+
+#include "nashost/remove_tree.hpp"
 
 namespace fs = std::filesystem;
 
 namespace nas::test {
-
-namespace {
-// POSIX removal: libtorch.so exports its own std::filesystem::remove_all, which crashes
-// when the dynamic linker binds the test's calls to it.
-void remove_tree(const fs::path& dir) {
-  nftw(
-      dir.c_str(), [](const char* p, const struct stat*, int, struct FTW*) { return ::remove(p); }, 16,
-      FTW_DEPTH | FTW_PHYS);
-}
-}  // namespace
 
 TempDir::TempDir(const std::string& tag) {
   static std::atomic<int> counter{0};

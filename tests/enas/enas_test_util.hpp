@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "enas_rnn_ops.hpp"
+#include "nashost/remove_tree.hpp"
 #include "nashost/standalone_context.hpp"
 
 namespace enas_test {
@@ -14,7 +15,7 @@ namespace enas_test {
 inline std::filesystem::path temp_dir(const std::string& name) {
   auto dir = std::filesystem::temp_directory_path() /
              ("nashost-enas-" + name + "-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
+  nas::remove_tree(dir);  // not std::filesystem::remove_all: see nashost/remove_tree.hpp
   std::filesystem::create_directories(dir);
   return dir;
 }

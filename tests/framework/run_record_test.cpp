@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "nashost/remove_tree.hpp"
 #include "run_record.hpp"
 
 namespace fs = std::filesystem;
@@ -17,7 +18,7 @@ using nas::host::RunRecord;
 namespace {
 fs::path fresh_dir(const std::string& name) {
   const fs::path dir = fs::temp_directory_path() / ("nashost_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
+  nas::remove_tree(dir);  // not fs::remove_all: see nashost/remove_tree.hpp
   fs::create_directories(dir);
   return dir;
 }

@@ -1,0 +1,21 @@
+#pragma once
+// Removing a directory tree in a process that has LibTorch loaded.
+//
+// The torch wheel's libtorch.so exports its own copies of std::filesystem functions, and they
+// take precedence over libstdc++'s in every module of the process. Its remove_all crashes
+// (a call through a null pointer) as soon as it has a non-empty directory to walk. So nashost
+// code (tests included) removes trees with this function, never with std::filesystem::remove_all;
+// a test (tests/sdk) checks both the crash's cause and this replacement.
+#include <cstdint>
+#include <filesystem>
+
+#include "nashost/export.hpp"
+
+namespace nas {
+
+/// Removes `path` and, for a directory, everything below it (symbolic links themselves, not
+/// what they point to). Returns the number of entries removed (0 if `path` does not exist);
+/// throws std::filesystem::filesystem_error as std::filesystem::remove_all does.
+NASHOST_SDK_API std::uintmax_t remove_tree(const std::filesystem::path& path);
+
+}  // namespace nas
