@@ -3,8 +3,6 @@
 #include <unistd.h>
 
 #include <ctime>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
 #include <ATen/Context.h>
@@ -30,26 +28,19 @@ std::string utc_now() {
   return buf;
 }
 
-std::string read_text(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 /// The run directory's copy of `source` for invocation `number` (1-based), named `name`
 /// ("script.lua", "lua/helpers.lua"; relative to `dir`): an existing copy with the same
 /// text (`name` or an earlier invocation's <stem>-<k>.lua), else a new one.
 std::string copy_source(const fs::path& dir, const fs::path& source, const std::string& name, size_t number) {
   std::error_code ec;
   if (!fs::is_regular_file(source, ec)) return "";
-  const std::string text = read_text(source);
+  const std::string text = read_text_file(source);
   const fs::path first(name);
   std::vector<std::string> names{name};
   for (size_t k = 2; k <= number; ++k)
     names.push_back((first.parent_path() / (first.stem().string() + "-" + std::to_string(k) + ".lua")).string());
   for (const auto& n : names)
-    if (fs::is_regular_file(dir / n, ec) && read_text(dir / n) == text) return n;
+    if (fs::is_regular_file(dir / n, ec) && read_text_file(dir / n) == text) return n;
   const std::string chosen = !fs::exists(dir / name, ec) ? names.front() : names.back();
   fs::create_directories((dir / chosen).parent_path());
   atomic_write_text(dir / chosen, text);
@@ -83,7 +74,7 @@ RunRecord::RunRecord(const fs::path& run_dir, const std::string& run_name, Invoc
   std::error_code ec;
   if (fs::is_regular_file(file, ec)) {
     try {
-      doc_ = Json::parse(read_text(file));
+      doc_ = Json::parse(read_text_file(file));
       if (!doc_.is_object() || !doc_.contains("invocations") || !doc_["invocations"].is_array())
         throw std::runtime_error("no invocations list");
     } catch (const std::exception& e) {

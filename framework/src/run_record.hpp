@@ -39,7 +39,6 @@ class RunRecord {
   /// and copies of the Lua modules the script required (lua/<file>; lua/<stem>-<k>.lua for
   /// invocation k when that module's text differs from every copy there).
   void finish(bool ok, const std::string& error = "", const std::vector<std::filesystem::path>& modules = {});
-  const Json& document() const { return doc_; }
   static constexpr const char* kFileName = "run.json";
 
  private:

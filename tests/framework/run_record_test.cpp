@@ -5,8 +5,8 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
+#include "nashost/io.hpp"
 #include "nashost/remove_tree.hpp"
 #include "run_record.hpp"
 
@@ -25,14 +25,7 @@ fs::path fresh_dir(const std::string& name) {
 
 void write(const fs::path& file, const std::string& text) { std::ofstream(file) << text; }
 
-std::string read(const fs::path& file) {
-  std::ifstream in(file);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-Json read_record(const fs::path& dir) { return Json::parse(read(dir / "run.json")); }
+Json read_record(const fs::path& dir) { return Json::parse(nas::read_text_file(dir / "run.json")); }
 
 InvocationFacts facts(const fs::path& script, uint64_t seed, bool resumed = false) {
   InvocationFacts f;
@@ -64,7 +57,7 @@ TEST(RunRecord, RecordsARunningThenFinishedInvocation) {
   EXPECT_FALSE(inv["software"]["torch"].get<std::string>().empty());
   EXPECT_FALSE(inv["software"]["nashost"].get<std::string>().empty());
   EXPECT_EQ(inv["script_copy"], "script.lua");
-  EXPECT_EQ(read(dir / "script.lua"), "print('hi')\n");
+  EXPECT_EQ(nas::read_text_file(dir / "script.lua"), "print('hi')\n");
 
   record.finish(true);
   j = read_record(dir);
@@ -95,8 +88,8 @@ TEST(RunRecord, AResumedRunAppendsAndKeepsTheEarlierInvocation) {
   EXPECT_EQ(j["invocations"][1]["number"], 2);
   EXPECT_EQ(j["invocations"][1]["script_copy"], "script.lua");
   EXPECT_EQ(j["invocations"][2]["script_copy"], "script-3.lua");
-  EXPECT_EQ(read(dir / "script.lua"), "print(1)\n");
-  EXPECT_EQ(read(dir / "script-3.lua"), "print(2)\n");
+  EXPECT_EQ(nas::read_text_file(dir / "script.lua"), "print(1)\n");
+  EXPECT_EQ(nas::read_text_file(dir / "script-3.lua"), "print(2)\n");
 }
 
 TEST(RunRecord, CopiesTheRequiredModulesOfEachInvocation) {
@@ -114,8 +107,8 @@ TEST(RunRecord, CopiesTheRequiredModulesOfEachInvocation) {
   EXPECT_EQ(j["invocations"][0]["modules"][0]["file"], helper.string());
   EXPECT_EQ(j["invocations"][0]["modules"][0]["copy"], "lua/helpers.lua");
   EXPECT_EQ(j["invocations"][1]["modules"][0]["copy"], "lua/helpers-2.lua");
-  EXPECT_EQ(read(dir / "lua" / "helpers.lua"), "return 1\n");
-  EXPECT_EQ(read(dir / "lua" / "helpers-2.lua"), "return 2\n");
+  EXPECT_EQ(nas::read_text_file(dir / "lua" / "helpers.lua"), "return 1\n");
+  EXPECT_EQ(nas::read_text_file(dir / "lua" / "helpers-2.lua"), "return 2\n");
 }
 
 TEST(RunRecord, AnUnreadableRecordIsSetAsideNotOverwritten) {
@@ -124,6 +117,6 @@ TEST(RunRecord, AnUnreadableRecordIsSetAsideNotOverwritten) {
   const fs::path script = dir / "experiment.lua";
   write(script, "x = 1\n");
   RunRecord(dir, "experiment", facts(script, 0)).finish(true);
-  EXPECT_EQ(read(dir / "run.json.unreadable"), "{\"name\": \"experiment\", \"invoc");
+  EXPECT_EQ(nas::read_text_file(dir / "run.json.unreadable"), "{\"name\": \"experiment\", \"invoc");
   EXPECT_EQ(read_record(dir)["invocations"].size(), 1u);
 }

@@ -4,8 +4,8 @@
 // The torch wheel's libtorch.so exports its own copies of std::filesystem functions, and they
 // take precedence over libstdc++'s in every module of the process. Its remove_all crashes
 // (a call through a null pointer) as soon as it has a non-empty directory to walk. So nashost
-// code (tests included) removes trees with this function, never with std::filesystem::remove_all;
-// a test (tests/sdk) checks both the crash's cause and this replacement.
+// code (tests included) removes trees with this function, never with std::filesystem::remove_all
+// (tests/framework: remove_tree_test.cpp, and lint.no_filesystem_remove_all).
 #include <cstdint>
 #include <filesystem>
 
