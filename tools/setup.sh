@@ -2,6 +2,9 @@
 # Installs everything nashost needs on a fresh Debian 12 machine and builds it.
 # Idempotent: a second run skips what is already there and only rebuilds what changed.
 #   tools/setup.sh            install + build (Release-ish, build/)
+#   tools/setup.sh --deps-only [--sanitizers]
+#                             install only (tools/sanitize.sh and tools/fuzz.sh: their own builds);
+#                             --sanitizers adds clang, its sanitizer runtimes / libFuzzer and llvm-symbolizer
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -11,6 +14,13 @@ DEBS=(cmake ninja-build g++ ccache pkg-config python3-venv zlib1g-dev
       libboost-dev libboost-filesystem-dev libtomlplusplus-dev libspdlog-dev libfmt-dev
       liblua5.4-dev nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev
       graphviz gnuplot-nox libpng-dev libjpeg-dev libnetcdf-dev libstb-dev)
+for arg in "$@"; do
+  case "$arg" in
+    --deps-only) DEPS_ONLY=1 ;;
+    --sanitizers) DEBS+=(clang-16 libclang-rt-16-dev llvm-16) ;;  # clang 14 lacks C++20 lambda captures of structured bindings
+    *) echo "setup: unknown argument '$arg'" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${DEBS[@]}"; do
@@ -31,6 +41,8 @@ if [ -z "${Torch_DIR:-}" ]; then
     .venv/bin/pip install -q "torch==$TORCH_VERSION"
   fi
 fi
+
+if [ -n "${DEPS_ONLY:-}" ]; then exit 0; fi
 
 # ccache: paths relative to the checkout, so another clone (CI) reuses the cache.
 export CCACHE_BASEDIR="$ROOT" CCACHE_NOHASHDIR=1 CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}

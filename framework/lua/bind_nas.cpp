@@ -20,6 +20,7 @@
 #include "nashost/error.hpp"
 #include "nashost/genotype_formats.hpp"
 #include "nashost/io.hpp"
+#include "nashost/json_text.hpp"
 #include "nashost/strategy.hpp"
 #include "nashost/version.hpp"
 
@@ -90,7 +91,7 @@ int l_config(lua_State* L) {
   if (!lua_isnoneornil(L, 1)) {
     RunOptions opts = s.options;
     opts.config_file = luaL_checkstring(L, 1);
-    push_json(L, resolve_config(opts, nullptr));
+    push_json(L, resolve_config(opts, nullptr, s.registry));
     return 1;
   }
   push_json(L, s.config);
@@ -132,14 +133,45 @@ int l_seed(lua_State* L) {
   return 1;
 }
 
+/// Throws unless `name` is a relative path that stays below the folder it is joined to:
+/// no root, no "..", no control characters (which would break the files that list it).
+void check_relative_name(const std::string& name, const char* function) {
+  const auto refuse = [&](const std::string& why) {
+    throw Error(std::string(function) + ": '" + name + "' " + why +
+                " (give a relative name inside the run directory; nas.path(...) builds one)");
+  };
+  if (name.empty()) refuse("is empty");
+  const fs::path p(name);
+  if (p.is_absolute() || p.has_root_name() || p.has_root_directory()) refuse("is an absolute path");
+  for (const auto& part : p)
+    if (part == "..") refuse("leaves the run directory");
+  for (char c : name)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) refuse("contains a control character");
+}
+
+/// Where a script's output file `name` goes: a path nas.path made (already inside the run
+/// directory) is kept; any other name must be relative and is placed in the run directory.
+/// Scripts themselves are trusted code, but names often come from data (genotype labels,
+/// config values), and those must never write elsewhere.
+fs::path output_in_run(const Session& s, const std::string& name, const char* function) {
+  std::error_code ec;
+  const fs::path run = fs::weakly_canonical(fs::absolute(s.run_dir), ec);
+  const fs::path wanted = fs::weakly_canonical(fs::absolute(name), ec);
+  if (!ec) {
+    auto [run_end, _] = std::mismatch(run.begin(), run.end(), wanted.begin(), wanted.end());
+    if (run_end == run.end()) return name;
+  }
+  check_relative_name(name, function);
+  return s.run_dir / name;
+}
+
 int l_path(lua_State* L) {
   Session& s = session(L);
   fs::path p = s.run_dir;
   const int n = lua_gettop(L);
   for (int i = 1; i <= n; ++i) {
     const std::string part = luaL_checkstring(L, i);
-    if (fs::path(part).is_absolute() || part.find("..") != std::string::npos)
-      throw Error("nas.path: '" + part + "' must be a relative name inside the run directory");
+    check_relative_name(part, "nas.path");
     p /= part;
   }
   if (n > 0) fs::create_directories(p.parent_path());
@@ -176,10 +208,17 @@ int l_dataset(lua_State* L) {
   std::shared_ptr<Dataset> data;
   try {
     data = s.registry->make_dataset(name, options, *s.context);
-  } catch (const DataError& e) {
+  } catch (const DataMissingError& e) {
+    // Only absent files give nil, msg: a script may then fall back (loudly) to other data.
     lua_pushnil(L);
     lua_pushstring(L, e.what());
     return 2;
+  } catch (const DataError& e) {
+    // Files that are there but damaged stop the script (a Lua error naming the file):
+    // falling back would silently turn a broken benchmark into synthetic numbers.
+    throw DataError("dataset '" + name + "': " + e.what() +
+                    " (the data files exist but cannot be used: replace them; nashost does not fall back to other "
+                    "data for damaged files)");
   }
   const DatasetInfo& info = data->info();
   if (info.synthetic)
@@ -227,12 +266,7 @@ int g_parse(lua_State* L) {
   const std::string text = luaL_checkstring(L, 1);
   const auto first = text.find_first_not_of(" \t\r\n");
   if (first != std::string::npos && (text[first] == '{' || text[first] == '[')) {
-    Json j;
-    try {
-      j = Json::parse(text);
-    } catch (const std::exception& e) {
-      throw Error(std::string("genotype text is not valid JSON: ") + e.what());
-    }
+    const Json j = parse_json_text(text, "genotype text");
     push_genotype(L, j.is_array() ? genotype_from_darts_cc_json(j) : genotype_from_json(j));
   } else {
     push_genotype(L, parse_darts_text(text));
@@ -269,7 +303,9 @@ int g_json(lua_State* L) {
 }
 int g_plot(lua_State* L) {
   Genotype& g = check_genotype(L, 1);
-  const std::string base = luaL_checkstring(L, 2);
+  const fs::path out = output_in_run(session(L), luaL_checkstring(L, 2), "genotype:plot");
+  fs::create_directories(out.parent_path());
+  const std::string base = out.string();
   const std::string caption = luaL_optstring(L, 3, "");
   if (g.is_cell()) {
     render_dot(cell_to_dot(g.normal, caption.empty() ? "normal cell" : caption + " (normal)"), base + "-normal.png");
@@ -324,7 +360,12 @@ int l_search(lua_State* L) {
   handle->data = data;
   handle->strategy = s.registry->make_strategy(name, options, data, *s.context);
   const fs::path ckpt = checkpoint_file(s, handle->label);
-  if (fs::exists(ckpt)) {
+  std::error_code ec;
+  if (s.resumed && !fs::exists(ckpt, ec))
+    s.log->warn("--resume: search '{}' has no checkpoint ({}): it starts again from epoch 1 (the earlier run had not "
+                "completed an epoch of it, or the file was removed)",
+                handle->label, ckpt.string());
+  if (fs::exists(ckpt, ec)) {
     handle->strategy->load(ckpt);
     handle->loaded_checkpoint = true;
     s.log->info("search '{}': resumed from {} after epoch {}/{}", handle->label, ckpt.string(),
@@ -349,12 +390,19 @@ int s_run(lua_State* L) {
   auto& h = check_object<SearchHandle>(L, 1, kSearch);
   const int64_t until = luaL_optinteger(L, 2, h->strategy->total_epochs());
   Metrics last;
+  // An epoch cut short by the signal is not checkpointed: the checkpoint on disk stays the
+  // one of the last complete epoch, so --resume repeats the cut one in full (the same
+  // result as a run that was never stopped).
+  int64_t epoch_on_disk = h->strategy->completed_epochs();
+  const auto stop_if_requested = [&] {
+    if (!s.context->stop_requested()) return;
+    s.log->warn("search '{}': stopped by {}; {}, continue with --resume", h->label, stop_signal_name(),
+                epoch_on_disk > 0 ? "the checkpoint after epoch " + std::to_string(epoch_on_disk) + " is kept"
+                                  : std::string("no epoch had completed"));
+    throw Interrupted("search '" + h->label + "' interrupted by " + stop_signal_name());
+  };
   while (h->strategy->completed_epochs() < std::min(until, h->strategy->total_epochs())) {
-    if (s.context->stop_requested()) {
-      s.log->warn("search '{}': stopped by request after epoch {}; resume with --resume", h->label,
-                  h->strategy->completed_epochs());
-      throw Error("interrupted (Ctrl-C); the last completed epoch is checkpointed, continue with --resume");
-    }
+    stop_if_requested();
     const auto t0 = std::chrono::steady_clock::now();
     try {
       last = h->strategy->run_epoch();
@@ -365,6 +413,7 @@ int s_run(lua_State* L) {
                                          checkpoint_file(s, h->label).string() + ")"
                                    : std::string("no epoch had completed, nothing was saved")));
     }
+    stop_if_requested();
     const int64_t epoch = h->strategy->completed_epochs();
     for (const auto& [k, v] : last) {
       if (!std::isfinite(v))
@@ -373,7 +422,15 @@ int s_run(lua_State* L) {
     }
     s.context->metrics().flush();
     const fs::path ckpt = checkpoint_file(s, h->label);
-    atomic_write_file(ckpt, [&](const fs::path& tmp) { h->strategy->save(tmp); });
+    try {
+      atomic_write_file(ckpt, [&](const fs::path& tmp) { h->strategy->save(tmp); });
+    } catch (const Error& e) {  // a full disk, above all: say what is still good
+      throw Error(std::string(e.what()) + "; search '" + h->label + "': " +
+                  (epoch_on_disk > 0 ? "the checkpoint after epoch " + std::to_string(epoch_on_disk) + " is kept"
+                                     : std::string("no checkpoint was saved")) +
+                  "; free space and continue with --resume");
+    }
+    epoch_on_disk = epoch;
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     s.log->info("{} epoch {}/{} ({:.1f}s): {}", h->label, epoch, h->strategy->total_epochs(), secs, metrics_line(last));
   }
@@ -431,7 +488,7 @@ Json train_one(Session& s, TrainerHandle& h, Genotype g, Dataset& data, std::str
   g.meta["label"] = label;
   const fs::path result_file = s.run_dir / "train" / label / "result.json";
   if (s.resumed && fs::exists(result_file)) {
-    Json cached = Json::parse(read_text_file(result_file));
+    Json cached = parse_json_text(read_text_file(result_file), result_file.string());
     if (cached.value("genotype", Json()) == to_json(g)) {
       s.log->info("train '{}': already done in this run, reusing {}", label, result_file.string());
       return cached["result"];
@@ -439,6 +496,10 @@ Json train_one(Session& s, TrainerHandle& h, Genotype g, Dataset& data, std::str
   }
   s.log->info("train '{}' with {}", label, h.name);
   TrainResult r = h.trainer->train(g, data);
+  // A trainer stops early when asked to; its result is partial and must not be cached as
+  // this training's result (a --resume would reuse it).
+  if (s.context->stop_requested())
+    throw Interrupted("training '" + label + "' interrupted by " + std::string(stop_signal_name()) + " (not recorded)");
   Json out = Json::object();
   out["label"] = label;
   out["params"] = r.params;
@@ -545,8 +606,7 @@ int l_plot_scatter(lua_State* L) {
     for (const auto& v : series.value("y", Json::array())) ps.y.push_back(v.get<double>());
     p.series.push_back(std::move(ps));
   }
-  const std::string file = a.value("file", std::string("plot"));
-  const fs::path base = fs::path(file).is_absolute() ? fs::path(file) : s.run_dir / file;
+  const fs::path base = output_in_run(s, a.value("file", std::string("plot")), "nas.plot.scatter");
   fs::create_directories(base.parent_path());
   render_scatter(p, base);
   lua_pushstring(L, (base.string() + ".png").c_str());
@@ -572,8 +632,7 @@ int l_plot_bar(lua_State* L) {
                   std::to_string(p.categories.size()) + " categories");
     p.series.push_back(std::move(ps));
   }
-  const std::string file = a.value("file", std::string("bars"));
-  const fs::path base = fs::path(file).is_absolute() ? fs::path(file) : s.run_dir / file;
+  const fs::path base = output_in_run(s, a.value("file", std::string("bars")), "nas.plot.bar");
   fs::create_directories(base.parent_path());
   render_bars(p, base);
   lua_pushstring(L, (base.string() + ".png").c_str());

@@ -43,10 +43,18 @@ std::shared_ptr<T>& check_field_object(lua_State* L, int table, const char* fiel
   return check_object<T>(L, -1, type_name);
 }
 
+/// __gc: releases the object. Idempotent, because a script can reach the metamethod
+/// (getmetatable(x).__gc(x)) and call it twice; an empty shared_ptr owns nothing, so Lua
+/// may free the box without running its destructor. Checks the type, because a script can
+/// also hand it a different userdata.
 template <class T>
 int gc_object(lua_State* L) {
-  auto* box = static_cast<LuaBox<T>*>(lua_touserdata(L, 1));
-  if (box) box->~LuaBox<T>();
+  if (auto* box = static_cast<LuaBox<T>*>(lua_touserdata(L, 1)); box && lua_getmetatable(L, 1)) {
+    lua_getfield(L, LUA_REGISTRYINDEX, lua_tostring(L, lua_upvalueindex(1)));
+    const bool same_type = lua_rawequal(L, -1, -2);
+    lua_pop(L, 2);
+    if (same_type) box->object.reset();
+  }
   return 0;
 }
 
@@ -73,8 +81,13 @@ void define_type(lua_State* L, const char* type_name, const luaL_Reg* methods, l
   lua_newtable(L);
   luaL_setfuncs(L, methods, 0);
   lua_setfield(L, -2, "__index");
-  lua_pushcfunction(L, &gc_object<T>);
+  lua_pushstring(L, type_name);
+  lua_pushcclosure(L, &gc_object<T>, 1);
   lua_setfield(L, -2, "__gc");
+  // getmetatable(x) returns this string instead of the metatable, so scripts cannot call
+  // or replace the metamethods.
+  lua_pushstring(L, type_name);
+  lua_setfield(L, -2, "__metatable");
   if (tostring) {
     lua_pushcfunction(L, tostring);
     lua_setfield(L, -2, "__tostring");

@@ -18,8 +18,20 @@ class LuaError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// The script called os.exit(code); the host records the run's end and exits with `code`.
+class ScriptExit : public std::runtime_error {
+ public:
+  explicit ScriptExit(int code) : std::runtime_error("os.exit(" + std::to_string(code) + ")"), code_(code) {}
+  int code() const { return code_; }
+
+ private:
+  int code_;
+};
+
 /// Runs `script` with the `nas` API bound to `session`. Throws LuaError (syntax or
-/// runtime error: "scripts/x.lua:12: message" plus traceback) or nas::Error. When
+/// runtime error: "scripts/x.lua:12: message" plus traceback), ScriptExit or nas::Error.
+/// A stop signal (Ctrl-C) ends even a pure Lua loop within a moment: a count hook raises
+/// an error once stop_signal_received(). When
 /// `required_files` is given, it receives the files of the modules the script `require`d
 /// (also when it fails), for the run record.
 void run_lua_script(Session& session, const std::filesystem::path& script,

@@ -6,20 +6,26 @@
 
 #include "nashost/error.hpp"
 #include "nashost/io.hpp"
+#include "nashost/json_text.hpp"
 
 namespace nas::host {
 
 namespace {
 
-Json to_json(const toml::node& node) {
+/// `depth` bounds the recursion: a config is a few levels deep, and every consumer of the
+/// tree (the Lua bridge above all) walks it recursively.
+Json to_json(const toml::node& node, const std::string& source, int depth = 0) {
+  if ((node.is_table() || node.is_array()) && depth >= kMaxDataNesting)
+    throw ConfigError(source + ": tables or arrays nested deeper than " + std::to_string(kMaxDataNesting) +
+                      " levels (e.g. a dotted header [a.b.c....]); no config needs that");
   if (auto t = node.as_table()) {
     Json out = Json::object();
-    for (const auto& [k, v] : *t) out[std::string(k.str())] = to_json(v);
+    for (const auto& [k, v] : *t) out[std::string(k.str())] = to_json(v, source, depth + 1);
     return out;
   }
   if (auto a = node.as_array()) {
     Json out = Json::array();
-    for (const auto& v : *a) out.push_back(to_json(v));
+    for (const auto& v : *a) out.push_back(to_json(v, source, depth + 1));
     return out;
   }
   if (auto v = node.as_string()) return v->get();
@@ -44,7 +50,7 @@ std::string keys_of(const Json& table) {
 Json parse_toml(const std::string& text, const std::string& source) {
   try {
     toml::table table = toml::parse(text, source);
-    return to_json(table);
+    return to_json(table, source);
   } catch (const toml::parse_error& e) {
     const auto& where = e.source().begin;
     std::ostringstream msg;
@@ -143,7 +149,32 @@ static Json typed_like(const Json& existing, const Json& value, const std::strin
   return value;
 }
 
+namespace {
+/// A value for an option the TOML does not mention, in the type the component declares.
+Json typed_as_declared(const OptionSpec& spec, const Json& value, const std::string& raw, const std::string& key) {
+  switch (spec.type) {
+    case OptionType::String: return value.is_string() ? value : Json(raw);
+    case OptionType::Float:
+      if (value.is_number()) return Json(value.get<double>());
+      break;
+    case OptionType::Int:
+      if (value.is_number_integer()) return value;
+      break;
+    case OptionType::Bool:
+      if (value.is_boolean()) return value;
+      break;
+    default: return value;  // lists, tables, any: the component checks them
+  }
+  throw ConfigError("--set " + key + "=" + raw + ": option '" + spec.key + "' takes " + option_type_name(spec.type) +
+                    ", and '" + raw + "' is " + type_word(value));
+}
+}  // namespace
+
 void apply_override(Json& config, const std::string& assignment, bool allow_new) {
+  apply_override(config, assignment, allow_new, nullptr);
+}
+
+void apply_override(Json& config, const std::string& assignment, bool allow_new, const DeclaredOption& declared) {
   const auto eq = assignment.find('=');
   if (eq == std::string::npos || eq == 0)
     throw ConfigError("--set expects section.key=value, got '" + assignment + "'");
@@ -167,10 +198,17 @@ void apply_override(Json& config, const std::string& assignment, bool allow_new)
     const bool last = i + 1 == path.size();
     if (!node->is_object())
       throw ConfigError("--set " + key + ": '" + walked + "' is not a table");
-    if (!node->contains(path[i]) && !allow_new)
+    // A key the TOML leaves at its default is still a real option when a component
+    // declares it (`nashost describe` lists it): take it, typed as declared.
+    const OptionSpec* spec = (last && declared && !node->contains(path[i])) ? declared(path[i]) : nullptr;
+    if (spec) value = typed_as_declared(*spec, value, raw, key);
+    if (!node->contains(path[i]) && !allow_new && !spec)
       throw ConfigError("--set " + key + ": unknown key '" + (walked.empty() ? path[i] : walked + "." + path[i]) +
                         "'; valid keys " + (walked.empty() ? std::string("at the top level") : "in [" + walked + "]") +
-                        ": " + keys_of(*node));
+                        ": " + keys_of(*node) +
+                        (last && declared ? " (and no component declares an option '" + path[i] +
+                                                "'; `nashost describe NAME` lists a component's options)"
+                                          : std::string()));
     walked += (walked.empty() ? "" : ".") + path[i];
     if (last) {
       if (node->contains(path[i])) value = typed_like((*node)[path[i]], value, raw, key);

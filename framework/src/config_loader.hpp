@@ -1,6 +1,7 @@
 #pragma once
 // Reads experiment configs: TOML → JSON value tree, profiles merged, --set applied.
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -26,5 +27,11 @@ void apply_profile(Json& config, const std::string& profile);
 /// (`3`, `0.5`, `true`, `[1, 2]`, `"text"`), else as a bare string. The key must exist
 /// unless `allow_new`; otherwise ConfigError listing the keys that do exist there.
 void apply_override(Json& config, const std::string& assignment, bool allow_new = false);
+
+/// The option a component declares under `key` (any component), or nullptr.
+using DeclaredOption = std::function<const OptionSpec*(const std::string& key)>;
+/// As above; a key missing from the config is also accepted when `declared` knows it (an
+/// option left at its default), and its value is converted to the declared type.
+void apply_override(Json& config, const std::string& assignment, bool allow_new, const DeclaredOption& declared);
 
 }  // namespace nas::host

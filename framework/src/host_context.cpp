@@ -9,15 +9,25 @@
 namespace nas::host {
 
 namespace {
-std::atomic<bool> g_stop{false};
-extern "C" void on_sigint(int) {
-  g_stop = true;
-  std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the process at once
+std::atomic<int> g_stop_signal{0};
+extern "C" void on_stop_signal(int signal) {
+  int none = 0;
+  g_stop_signal.compare_exchange_strong(none, signal);
+  std::signal(SIGINT, SIG_DFL);  // a second signal ends the process at once
+  std::signal(SIGTERM, SIG_DFL);
 }
 }  // namespace
 
-void install_stop_handler() { std::signal(SIGINT, on_sigint); }
-bool stop_signal_received() { return g_stop.load(); }
+void install_stop_handler() {
+  std::signal(SIGINT, on_stop_signal);
+  std::signal(SIGTERM, on_stop_signal);
+}
+bool stop_signal_received() { return g_stop_signal.load() != 0; }
+int stop_signal() { return g_stop_signal.load(); }
+const char* stop_signal_name() {
+  const int s = g_stop_signal.load();
+  return s == SIGINT ? "Ctrl-C" : s == SIGTERM ? "SIGTERM" : s ? "a stop signal" : "no signal";
+}
 
 RunContext::RunContext(const Registry& registry, std::filesystem::path run_dir, uint64_t seed, c10::Device device,
                        std::vector<spdlog::sink_ptr> sinks, bool progress_bars)

@@ -46,8 +46,14 @@ class RunContext final : public HostContext {
   std::map<std::string, std::shared_ptr<const OperationSet>> operation_sets_;
 };
 
-/// Set by SIGINT; components see it through HostContext::stop_requested().
+/// SIGINT (Ctrl-C) and SIGTERM (what schedulers such as Slurm send before killing a job)
+/// ask the run to stop; components see it through HostContext::stop_requested() and
+/// the Lua script through a hook. A second signal ends the process at once.
 void install_stop_handler();
 bool stop_signal_received();
+/// The signal that asked to stop (SIGINT, SIGTERM), 0 if none.
+int stop_signal();
+/// "Ctrl-C" or "SIGTERM", for messages (a static string: safe to hand to Lua errors).
+const char* stop_signal_name();
 
 }  // namespace nas::host

@@ -6,7 +6,10 @@
 
 #include <CLI/CLI.hpp>
 #include <boost/dll/runtime_symbol_info.hpp>
+#include <csignal>
 #include <cstdio>
+#include <exception>
+#include <utility>
 #include <iostream>
 
 #include <ATen/Context.h>
@@ -16,6 +19,7 @@
 #include "../lua/lua_runtime.hpp"
 #include "algorithm_choice.hpp"
 #include "config_loader.hpp"
+#include "host_context.hpp"
 #include "nashost/error.hpp"
 #include "nashost/genotype_formats.hpp"
 #include "nashost/host_allocator.hpp"
@@ -94,6 +98,41 @@ int cmd_describe(Plugins& p, const std::string& name) {
   return 0;
 }
 
+/// The record of the invocation in progress, for the terminate handler: an error that
+/// escapes every handler still gets "crashed" into run.json before the process aborts.
+RunRecord* g_active_record = nullptr;
+
+[[noreturn]] void record_crash_and_abort() {
+  std::string what = "std::terminate without an active exception";
+  if (auto e = std::current_exception()) {
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      what = ex.what();
+    } catch (...) {
+      what = "a non-standard exception";
+    }
+  }
+  std::fprintf(stderr, "nashost: fatal: %s\n", what.c_str());
+  if (RunRecord* record = std::exchange(g_active_record, nullptr)) record->finish(RunOutcome::Crashed, what, 134);
+  std::abort();
+}
+
+/// Writes config.resolved.json. A resumed run keeps the file of the run it continues
+/// until this invocation has succeeded, so a refused or failed --resume leaves it as it was.
+void write_resolved_config(const fs::path& run_dir, const Json& config) {
+  const fs::path file = run_dir / "config.resolved.json";
+  const std::string text = config.dump(2) + "\n";
+  std::error_code ec;
+  if (fs::is_regular_file(file, ec)) {
+    try {
+      if (read_text_file(file) == text) return;
+    } catch (const Error&) {
+    }
+  }
+  atomic_write_text(file, text);
+}
+
 int cmd_run(Plugins& p, RunOptions opts, const std::vector<std::string>& command) {
   Session s;
   s.registry = &p.registry;
@@ -101,7 +140,7 @@ int cmd_run(Plugins& p, RunOptions opts, const std::vector<std::string>& command
   if (!fs::is_regular_file(opts.script))
     throw Error("script '" + opts.script.string() + "' does not exist (e.g. `nashost run scripts/hello.lua`)");
   fs::path config_file;
-  s.config = resolve_config(opts, &config_file);  // config errors before anything is created
+  s.config = resolve_config(opts, &config_file, &p.registry);  // config errors before anything is created
   const c10::Device device = pick_device(opts.device);
 
   s.run_name = opts.name.empty() ? opts.script.stem().string() : opts.name;
@@ -113,6 +152,8 @@ int cmd_run(Plugins& p, RunOptions opts, const std::vector<std::string>& command
   } else {
     s.run_dir = create_run_directory(opts.runs_root, s.run_name);
   }
+  // Before anything in the directory is touched: one nashost per run directory.
+  const RunDirectoryLock lock(s.run_dir);
 
   auto console = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
   auto file = std::make_shared<spdlog::sinks::basic_file_sink_mt>((s.run_dir / "log.txt").string());
@@ -125,7 +166,7 @@ int cmd_run(Plugins& p, RunOptions opts, const std::vector<std::string>& command
   torch::manual_seed(opts.seed);
   const std::string algorithms = choose_algorithms(device, opts.deterministic);
   s.context = std::make_unique<RunContext>(p.registry, s.run_dir, opts.seed, device, sinks, opts.progress);
-  atomic_write_text(s.run_dir / "config.resolved.json", s.config.dump(2) + "\n");
+  if (!s.resumed) write_resolved_config(s.run_dir, s.config);
   s.log->info("nashost {} run '{}' in {} (device {}, seed {}{}{})", sdk_version_string(), s.run_name,
               s.run_dir.string(), device.str(), opts.seed, config_file.empty() ? "" : ", config " + config_file.string(),
               s.resumed ? ", resumed" : "");
@@ -134,17 +175,40 @@ int cmd_run(Plugins& p, RunOptions opts, const std::vector<std::string>& command
                         algorithms, opts.seed, opts.deterministic, s.resumed};
   for (const auto& o : p.loader->report())
     if (o.loaded) facts.plugins.push_back(Json{{"plugin", o.plugin}, {"version", o.version}, {"library", o.library.string()}});
+  facts.config = s.config;
   RunRecord record(s.run_dir, s.run_name, std::move(facts));
+  g_active_record = &record;
+  std::set_terminate(record_crash_and_abort);
   install_stop_handler();
   std::vector<fs::path> modules;  // the helpers the script required, copied beside it
+  const auto end_record = [&](RunOutcome outcome, const std::string& detail, int code) {
+    g_active_record = nullptr;
+    record.finish(outcome, detail, code, modules);
+  };
   try {
     run_lua_script(s, opts.script, &modules);
     s.context->metrics().flush();
+  } catch (const ScriptExit& e) {
+    s.context->metrics().flush();
+    if (e.code() == 0 && s.resumed) write_resolved_config(s.run_dir, s.config);
+    end_record(RunOutcome::Exited, "the script called os.exit(" + std::to_string(e.code()) + ")", e.code());
+    s.log->info("run ended by os.exit({}): {}", e.code(), s.run_dir.string());
+    return e.code();
   } catch (const std::exception& e) {
-    record.finish(false, e.what(), modules);
+    if (stop_signal_received()) {
+      // Whatever the error looks like (a Lua error raised by the stop hook, Interrupted
+      // from a search), the run was stopped on request: say so and exit 128 + signal.
+      const std::string message = std::string("interrupted by ") + stop_signal_name() +
+                                  "; completed epochs and trainings are kept: continue with `nashost run " +
+                                  opts.script.string() + " --name " + s.run_name + " --resume`";
+      end_record(RunOutcome::Interrupted, message, 128 + stop_signal());
+      throw Interrupted(message);
+    }
+    end_record(RunOutcome::Failed, e.what(), 1);
     throw;
   }
-  record.finish(true, "", modules);
+  if (s.resumed) write_resolved_config(s.run_dir, s.config);
+  end_record(RunOutcome::Finished, "", 0);
   s.log->info("run finished: {}", s.run_dir.string());
   return 0;
 }
@@ -267,7 +331,9 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help and --version exit 0; every usage error exits 2, as the README says (CLI11's
+    // own codes, 105-109, mean nothing to a shell script).
+    return app.exit(e) == 0 ? 0 : 2;
   }
   // Until a run opens its log file, messages (errors included) go to stderr under the
   // host's name, so that stdout carries only what a command prints on purpose.
@@ -290,6 +356,9 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("plugins")) return cmd_plugins(p);
     if (describe->parsed()) return cmd_describe(p, describe_name);
     if (run->parsed()) return cmd_run(p, ro, std::vector<std::string>(argv, argv + argc));
+  } catch (const Interrupted& e) {
+    spdlog::error("{}", e.what());
+    return 128 + (stop_signal() ? stop_signal() : SIGINT);
   } catch (const LuaError& e) {
     spdlog::error("{}", e.what());
     return 3;

@@ -1,7 +1,12 @@
 #include "plugin_loader.hpp"
 
+#include <dlfcn.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
+#include <fstream>
 #include <sstream>
 
 #include <boost/dll/runtime_symbol_info.hpp>
@@ -40,6 +45,31 @@ class StagingRegistrar final : public Registrar {
 };
 
 
+/// Why `file` cannot be a shared library at all, or "" if it might be one. dlopen's own
+/// report for an empty or random file is the unhelpful "Bad file descriptor".
+std::string not_a_library(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return std::string("it cannot be read: ") + std::strerror(errno);
+  char magic[4] = {};
+  in.read(magic, sizeof magic);
+  if (in.gcount() == 0) return "not a shared library: the file is empty (0 bytes)";
+  if (in.gcount() < 4 || std::memcmp(magic, "\x7f" "ELF", 4) != 0)
+    return "not a shared library: it has no ELF header (a text file, a partial download or another format?)";
+  return "";
+}
+
+/// The start of the loaded object (library) that holds `address`; nullptr when no loaded
+/// object does, i.e. the address is not code or data of any library.
+const void* library_holding(const void* address) {
+  Dl_info info{};
+  return (address && dladdr(address, &info) != 0) ? info.dli_fbase : nullptr;
+}
+
+/// True when `text` points into `library` and ends within `max_length` bytes.
+bool string_in_library(const char* text, const void* library, size_t max_length = 512) {
+  return text && library_holding(text) == library && ::strnlen(text, max_length) < max_length;
+}
+
 }  // namespace
 
 void PluginLoader::load_directory(const fs::path& dir) {
@@ -47,8 +77,23 @@ void PluginLoader::load_directory(const fs::path& dir) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return;
   std::vector<fs::path> files;
-  for (const auto& entry : fs::directory_iterator(dir, ec))
-    if (entry.is_regular_file() && entry.path().extension() == ".so") files.push_back(entry.path());
+  // Entries that cannot even be examined (a symlink loop, a dangling link, no permission)
+  // are reported and skipped; they must not end the whole listing.
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const fs::path& path = it->path();
+    if (path.extension() != ".so") continue;
+    std::error_code status_ec;
+    const bool regular = fs::is_regular_file(path, status_ec);
+    if (status_ec) {
+      report_.push_back(LoadOutcome{fs::absolute(path), false, "", "",
+                                    "cannot be examined: " + status_ec.message() +
+                                        (status_ec == std::errc::too_many_symbolic_link_levels ? " (a symlink loop)" : ""),
+                                    {}});
+      continue;
+    }
+    if (regular) files.push_back(path);
+  }
+  if (ec) report_.push_back(LoadOutcome{fs::absolute(dir), false, "", "", "folder cannot be listed: " + ec.message(), {}});
   std::sort(files.begin(), files.end());
   for (const auto& f : files) load_file(f);
 }
@@ -59,11 +104,20 @@ void PluginLoader::load_file(const fs::path& file) {
   for (const auto& prior : report_)
     if (prior.library == out.library) return;  // the same folder listed twice
 
+  if (std::string why = not_a_library(out.library); !why.empty()) {
+    out.reason = "cannot be opened: " + why;
+    report_.push_back(std::move(out));
+    return;
+  }
   auto lib = std::make_shared<boost::dll::shared_library>();
   std::error_code ec;  // BOOST_DLL_USE_STD_FS: std types
   lib->load(boost::dll::fs::path(out.library), boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local, ec);
   if (ec) {
-    out.reason = "cannot be opened: " + ec.message() + " (a missing dependency or not a shared library)";
+    // dlerror() names the missing dependency or undefined symbol; boost keeps only errno.
+    std::string detail = ec.message();
+    if (void* h = ::dlopen(out.library.c_str(), RTLD_NOW | RTLD_LOCAL)) ::dlclose(h);
+    else if (const char* e = ::dlerror()) detail = e;
+    out.reason = "cannot be opened: " + detail;
     report_.push_back(std::move(out));
     return;
   }
@@ -72,48 +126,74 @@ void PluginLoader::load_file(const fs::path& file) {
     report_.push_back(std::move(out));
     return;
   }
+  // The exported symbol holds a pointer to the descriptor function (BOOST_DLL_ALIAS). A
+  // stray symbol of that name holds anything, so nothing is called or read before its
+  // addresses are known to lie inside this library and the descriptor's magic matches.
+  const auto* slot = &lib->get<const void*>("nashost_plugin_descriptor");
+  const void* library = library_holding(slot);
+  const auto entry = reinterpret_cast<const PluginDescriptor* (*)()>(const_cast<void*>(*slot));
+  if (!library || library_holding(reinterpret_cast<const void*>(entry)) != library) {
+    out.reason = "its 'nashost_plugin_descriptor' symbol is not a nashost descriptor entry (it does not point to "
+                 "a function of the library); build the plugin with NASHOST_PLUGIN";
+    report_.push_back(std::move(out));
+    return;
+  }
   const PluginDescriptor* d = nullptr;
   try {
-    d = lib->get_alias<const PluginDescriptor*()>("nashost_plugin_descriptor")();
+    d = entry();
   } catch (const std::exception& e) {
     out.reason = std::string("its descriptor cannot be read: ") + e.what();
     report_.push_back(std::move(out));
     return;
   }
-  if (!d) {
-    out.reason = "its descriptor is null";
+  if (!d || library_holding(d) != library) {
+    out.reason = d ? "its descriptor lies outside the library (not built with NASHOST_PLUGIN)" : "its descriptor is null";
+    report_.push_back(std::move(out));
+    return;
+  }
+  if (d->magic != kPluginDescriptorMagic) {
+    // ABI 1 descriptors began with the ABI version itself.
+    out.reason = d->magic == 1 ? "incompatible ABI version: the plugin was built for ABI 1, this host supports ABI " +
+                                     std::to_string(NASHOST_ABI_VERSION) + "; rebuild the plugin against this SDK"
+                               : "its descriptor has no nashost magic number (a stray symbol, or not built with "
+                                 "NASHOST_PLUGIN)";
     report_.push_back(std::move(out));
     return;
   }
   // Check the plain-data part first: it is readable even from a mismatched plugin.
-  if (d->abi_version != NASHOST_ABI_VERSION) {
+  if (d->abi_version != NASHOST_ABI_VERSION || d->size != sizeof(PluginDescriptor)) {
     out.reason = "incompatible ABI version: the plugin was built for ABI " + std::to_string(d->abi_version) +
                  ", this host supports ABI " + std::to_string(NASHOST_ABI_VERSION) +
                  "; rebuild the plugin against this SDK";
     report_.push_back(std::move(out));
     return;
   }
-  out.plugin = d->name ? d->name : "";
-  out.version = d->version ? d->version : "";
+  for (const char* text : {d->name, d->version, d->fingerprint})
+    if (!string_in_library(text, library)) {
+      out.reason = "its descriptor's name, version or fingerprint is not a string of the library";
+      report_.push_back(std::move(out));
+      return;
+    }
+  if (!d->register_components || library_holding(reinterpret_cast<const void*>(d->register_components)) != library) {
+    out.reason = "its descriptor has no register function in the library";
+    report_.push_back(std::move(out));
+    return;
+  }
+  out.plugin = d->name;
+  out.version = d->version;
   if (d->sdk_major != NASHOST_SDK_VERSION_MAJOR || d->sdk_minor > NASHOST_SDK_VERSION_MINOR) {
     out.reason = "incompatible SDK version: plugin needs SDK " + std::to_string(d->sdk_major) + "." +
                  std::to_string(d->sdk_minor) + ", host has " + sdk_version_string();
     report_.push_back(std::move(out));
     return;
   }
-  const std::string fingerprint = d->fingerprint ? d->fingerprint : "";
+  const std::string fingerprint = d->fingerprint;
   if (fingerprint != host_build_fingerprint()) {
     out.reason = "built differently from the host: plugin '" + fingerprint + "', host '" +
                  host_build_fingerprint() + "'; rebuild it with the same compiler and LibTorch";
     report_.push_back(std::move(out));
     return;
   }
-  if (!d->register_components) {
-    out.reason = "its descriptor has no register function";
-    report_.push_back(std::move(out));
-    return;
-  }
-
   StagingRegistrar staging(Provenance{out.plugin, out.version, out.library, lib});
   try {
     d->register_components(staging);

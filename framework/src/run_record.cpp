@@ -12,6 +12,7 @@
 #include <torch/version.h>
 
 #include "nashost/io.hpp"
+#include "nashost/json_text.hpp"
 #include "nashost/version.hpp"
 
 namespace nas::host {
@@ -74,7 +75,7 @@ RunRecord::RunRecord(const fs::path& run_dir, const std::string& run_name, Invoc
   std::error_code ec;
   if (fs::is_regular_file(file, ec)) {
     try {
-      doc_ = Json::parse(read_text_file(file));
+      doc_ = parse_json_text(read_text_file(file), file.string());
       if (!doc_.is_object() || !doc_.contains("invocations") || !doc_["invocations"].is_array())
         throw std::runtime_error("no invocations list");
     } catch (const std::exception& e) {
@@ -85,6 +86,12 @@ RunRecord::RunRecord(const fs::path& run_dir, const std::string& run_name, Invoc
     }
   }
   if (doc_.is_null()) doc_ = Json{{"name", run_name}, {"invocations", Json::array()}};
+  for (auto& earlier : doc_["invocations"])
+    if (earlier.is_object() && earlier.value("status", "") == "running") {
+      earlier["status"] = "died";
+      earlier["error"] = "the process ended without recording how (killed with SIGKILL, out of memory, a crash or "
+                         "a power loss); its last complete checkpoint is what --resume continued from";
+    }
   const size_t number = doc_["invocations"].size() + 1;
   Json inv{{"number", number},
            {"status", "running"},
@@ -101,15 +108,32 @@ RunRecord::RunRecord(const fs::path& run_dir, const std::string& run_name, Invoc
            {"kernels", facts.kernels},
            {"resumed", facts.resumed},
            {"software", software_facts()},
-           {"plugins", facts.plugins}};
+           {"plugins", facts.plugins},
+           {"config", facts.config}};
   doc_["invocations"].push_back(std::move(inv));
   write();
 }
 
+const char* run_outcome_name(RunOutcome outcome) {
+  switch (outcome) {
+    case RunOutcome::Finished: return "finished";
+    case RunOutcome::Failed: return "failed";
+    case RunOutcome::Interrupted: return "interrupted";
+    case RunOutcome::Exited: return "exited";
+    case RunOutcome::Crashed: return "crashed";
+  }
+  return "unknown";
+}
+
 void RunRecord::finish(bool ok, const std::string& error, const std::vector<fs::path>& modules) {
+  finish(ok ? RunOutcome::Finished : RunOutcome::Failed, error, ok ? 0 : 1, modules);
+}
+
+void RunRecord::finish(RunOutcome outcome, const std::string& detail, int exit_code, const std::vector<fs::path>& modules) {
   Json& inv = invocation();
-  inv["status"] = ok ? "finished" : "failed";
-  if (!ok) inv["error"] = error;
+  inv["status"] = run_outcome_name(outcome);
+  if (outcome != RunOutcome::Finished) inv["error"] = detail;
+  inv["exit_code"] = exit_code;
   inv["ended"] = utc_now();
   inv["wall_seconds"] =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();

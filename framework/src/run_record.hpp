@@ -22,15 +22,28 @@ struct InvocationFacts {
   uint64_t seed = 0;
   bool deterministic = false, resumed = false;
   Json plugins = Json::array();  ///< [{plugin, version, library}]
+  Json config;                   ///< the resolved config this invocation ran with
 };
 
 /// Versions the numbers depend on: nashost and its build, LibTorch, CUDA and cuDNN where
 /// present, CPU threads, host name.
 Json software_facts();
 
+/// How an invocation ended, as run.json says it.
+enum class RunOutcome {
+  Finished,     ///< "finished"
+  Failed,       ///< "failed" + the error
+  Interrupted,  ///< "interrupted": a stop signal (Ctrl-C, SIGTERM); completed work is kept
+  Exited,       ///< "exited": the script called os.exit(code)
+  Crashed,      ///< "crashed": std::terminate (an error that could not be handled)
+};
+const char* run_outcome_name(RunOutcome outcome);
+
 class RunRecord {
  public:
-  /// Appends this invocation, as "running", to run_dir/run.json (kept from earlier
+  /// Appends this invocation, as "running", to run_dir/run.json. An earlier invocation
+  /// still marked "running" ended without a word (kill -9, a crash, power loss): it is
+  /// marked "died" (the caller holds the run directory's lock, so it is not running). (kept from earlier
   /// invocations; an unreadable one is set aside as run.json.unreadable, not overwritten),
   /// copies the script into the run directory (script.lua; script-<k>.lua for invocation k
   /// when its script differs from every copy there) and writes the file.
@@ -39,6 +52,10 @@ class RunRecord {
   /// and copies of the Lua modules the script required (lua/<file>; lua/<stem>-<k>.lua for
   /// invocation k when that module's text differs from every copy there).
   void finish(bool ok, const std::string& error = "", const std::vector<std::filesystem::path>& modules = {});
+  /// As above, for every way an invocation can end; `detail` is the error or the exit
+  /// code's explanation ("" for Finished). Also records `exit_code`.
+  void finish(RunOutcome outcome, const std::string& detail, int exit_code,
+              const std::vector<std::filesystem::path>& modules = {});
   static constexpr const char* kFileName = "run.json";
 
  private:

@@ -5,7 +5,7 @@
 
 namespace nas::host {
 
-Json resolve_config(const RunOptions& options, std::filesystem::path* used_file) {
+Json resolve_config(const RunOptions& options, std::filesystem::path* used_file, const Registry* registry) {
   std::filesystem::path file = options.config_file;
   if (file.empty()) {
     // Default: configs/<script stem>.toml next to the scripts folder, or in the current folder.
@@ -20,7 +20,16 @@ Json resolve_config(const RunOptions& options, std::filesystem::path* used_file)
   Json config = Json::object();
   if (!file.empty()) config = load_toml_file(file);
   apply_profile(config, options.profile);
-  for (const auto& o : options.overrides) apply_override(config, o);
+  // --set may name any option a loaded component declares, also one the TOML leaves out.
+  DeclaredOption declared;
+  if (registry)
+    declared = [registry](const std::string& key) -> const OptionSpec* {
+      for (const ComponentEntry* e : registry->all())
+        for (const auto& o : e->info.options)
+          if (o.key == key) return &o;
+      return nullptr;
+    };
+  for (const auto& o : options.overrides) apply_override(config, o, false, declared);
   if (used_file) *used_file = file;
   return config;
 }

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "host_context.hpp"
@@ -40,9 +41,13 @@ struct Session {
   /// Trainings without a label are named <trainer>-<n>, n counted per trainer name over the
   /// whole run, so two handles of one trainer never share run_dir/train/<label>/.
   std::map<std::string, int> unlabelled_trainings;
+  /// Set when the script called os.exit(code): the host ends the run (recording it) with
+  /// that exit code instead of letting Lua end the process behind its back.
+  std::optional<int> exit_code;
 };
 
-/// Resolves the config of `options` (file, profile, --set); throws ConfigError.
-Json resolve_config(const RunOptions& options, std::filesystem::path* used_file);
+/// Resolves the config of `options` (file, profile, --set); throws ConfigError. With a
+/// registry, --set also accepts options its components declare that the file leaves out.
+Json resolve_config(const RunOptions& options, std::filesystem::path* used_file, const Registry* registry = nullptr);
 
 }  // namespace nas::host

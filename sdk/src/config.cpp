@@ -125,6 +125,13 @@ int64_t Config::get_int(const std::string& key) const {
   if (!v.is_number_integer()) wrong_type(*this, key, "integer", v);
   return v.get<int64_t>();
 }
+int64_t Config::get_int_in(const std::string& key, int64_t lo, int64_t hi) const {
+  const int64_t v = get_int(key);
+  if (v < lo || v > hi)
+    throw ConfigError("option '" + full_key(key) + "' must be in " + std::to_string(lo) + ".." + std::to_string(hi) +
+                      ", got " + std::to_string(v));
+  return v;
+}
 double Config::get_float(const std::string& key) const {
   const Json& v = at(key);
   if (!v.is_number()) wrong_type(*this, key, "float", v);

@@ -1,8 +1,12 @@
 #include "nashost/genotype.hpp"
 
+#include <algorithm>
+
 #include "nashost/error.hpp"
 #include "nashost/genotype_formats.hpp"
 #include "nashost/io.hpp"
+#include "nashost/json_text.hpp"
+#include "json_index.hpp"
 
 namespace nas {
 
@@ -36,11 +40,11 @@ CellGenotype cell_from_json(const Json& j, const std::string& where) {
       const std::string ew = nw + "/" + std::to_string(k);
       if (!e.is_array() || e.size() != 2 || !e[0].is_string() || !e[1].is_number_integer())
         bad(ew, "expected [\"op_name\", input_index], got " + e.dump());
-      const int input = e[1].get<int>();
-      if (input < 0 || input >= static_cast<int>(i) + 2)
-        bad(ew, "input " + std::to_string(input) + " is not an earlier state of node " +
-                    std::to_string(i) + " (valid: 0.." + std::to_string(i + 1) + ")");
-      edges.push_back({e[0].get<std::string>(), input});
+      const int64_t input = detail::json_int64(e[1]);  // full width: 2^32+1 must not wrap to 1
+      if (input < 0 || input >= static_cast<int64_t>(i) + 2)
+        bad(ew, "input " + e[1].dump() + " is not an earlier state of node " + std::to_string(i) + " (valid: 0.." +
+                    std::to_string(i + 1) + ")");
+      edges.push_back({e[0].get<std::string>(), static_cast<int>(input)});
     }
     cell.nodes.push_back(std::move(edges));
   }
@@ -48,10 +52,14 @@ CellGenotype cell_from_json(const Json& j, const std::string& where) {
     if (!j["concat"].is_array()) bad(where + "/concat", "expected a list of state indices");
     for (const auto& c : j["concat"]) {
       if (!c.is_number_integer()) bad(where + "/concat", "expected integers, got " + c.dump());
-      const int s = c.get<int>();
-      if (s < 0 || s >= static_cast<int>(cell.nodes.size()) + 2)
-        bad(where + "/concat", "state " + std::to_string(s) + " does not exist");
-      cell.concat.push_back(s);
+      const int64_t s = detail::json_int64(c);
+      if (s < 0 || s >= static_cast<int64_t>(cell.nodes.size()) + 2)
+        bad(where + "/concat", "state " + c.dump() + " does not exist (valid: 0.." +
+                                   std::to_string(cell.nodes.size() + 1) + ")");
+      // Each state once: a repeated one would widen the cell output (and its memory) for nothing.
+      if (std::find(cell.concat.begin(), cell.concat.end(), s) != cell.concat.end())
+        bad(where + "/concat", "state " + c.dump() + " is listed twice");
+      cell.concat.push_back(static_cast<int>(s));
     }
   } else {
     for (size_t i = 0; i < cell.nodes.size(); ++i) cell.concat.push_back(static_cast<int>(i) + 2);
@@ -99,10 +107,10 @@ Genotype genotype_from_json(const Json& j) {
       if (!n.is_object() || !n.contains("activation") || !n["activation"].is_string() ||
           !n.contains("parent") || !n["parent"].is_number_integer())
         bad(w, "expected {\"activation\": name, \"parent\": index}");
-      const int parent = n["parent"].get<int>();
-      if (parent < -1 || parent >= static_cast<int>(i))
-        bad(w + "/parent", "parent " + std::to_string(parent) + " must be an earlier node (or -1)");
-      g.dag.push_back({n["activation"].get<std::string>(), parent});
+      const int64_t parent = detail::json_int64(n["parent"]);  // full width: no wrap-around
+      if (parent < -1 || parent >= static_cast<int64_t>(i))
+        bad(w + "/parent", "parent " + n["parent"].dump() + " must be an earlier node (or -1)");
+      g.dag.push_back({n["activation"].get<std::string>(), static_cast<int>(parent)});
     }
   }
   if (j.contains("meta")) g.meta = j["meta"];
@@ -114,17 +122,13 @@ void save_genotype(const Genotype& genotype, const std::filesystem::path& file) 
 }
 
 Genotype load_genotype(const std::filesystem::path& file, const std::vector<std::string>& op_names) {
-  const std::string text = read_text_file(file);
+  const std::string raw = read_text_file(file);
+  const std::string text(without_utf8_bom(raw));  // editors on Windows write one
   const auto first = text.find_first_not_of(" \t\r\n");
   if (first == std::string::npos) throw Error("genotype file '" + file.string() + "' is empty");
   try {
     if (text[first] == '{' || text[first] == '[') {
-      Json j;
-      try {
-        j = Json::parse(text);
-      } catch (const nlohmann::json::parse_error& e) {
-        throw Error(std::string("not valid JSON: ") + e.what());
-      }
+      const Json j = parse_json_text(text, "the JSON");
       if (j.is_array())
         return op_names.empty() ? genotype_from_darts_cc_json(j) : genotype_from_darts_cc_json(j, op_names);
       return genotype_from_json(j);

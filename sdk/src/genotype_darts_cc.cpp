@@ -11,6 +11,7 @@
 
 #include "nashost/error.hpp"
 #include "nashost/genotype_formats.hpp"
+#include "json_index.hpp"
 
 namespace nas {
 namespace {
@@ -81,9 +82,9 @@ CellGenotype cell_from_json(const Json& j, size_t which, const std::vector<std::
     for (size_t e = 0; e < node.size(); ++e) {
       const Json& v = node[e];
       if (!v.is_number_integer()) bad(pos({which, i, e}), "expected an integer op index, got " + v.dump());
-      const int64_t op = v.get<int64_t>();
+      const int64_t op = detail::json_int64(v);  // a huge unsigned value must not wrap to a valid index
       if (op < 0 || op >= static_cast<int64_t>(op_names.size()))
-        bad(pos({which, i, e}), "op index " + std::to_string(op) + " out of range 0.." +
+        bad(pos({which, i, e}), "op index " + v.dump() + " out of range 0.." +
                                     std::to_string(op_names.size() - 1) + " (" + names_list(op_names) + ")");
       if (op_names[op] == kNone) continue;  // a dropped edge
       edges.push_back({op_names[op], static_cast<int>(e)});

@@ -3,17 +3,16 @@
 // (The DARTS-CC integer JSON lives in genotype_darts_cc.cpp.)
 #include "nashost/genotype_formats.hpp"
 
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <map>
 #include <optional>
 #include <sstream>
 
 #include "nashost/error.hpp"
 #include "nashost/io.hpp"
+#include "nashost/process.hpp"
 
 namespace nas {
 
@@ -77,7 +76,7 @@ class Parser {
     expect('(');
     std::map<std::string, bool> seen;
     std::optional<std::vector<std::vector<GenotypeEdge>>> normal, reduce;
-    std::optional<std::vector<int>> normal_concat, reduce_concat;
+    std::optional<ConcatText> normal_concat, reduce_concat;
     skip_ws();
     while (peek() != ')') {
       const size_t key_pos = pos_;
@@ -105,10 +104,10 @@ class Parser {
     g.space = "darts";
     g.normal.nodes = *normal;
     g.reduce.nodes = *reduce;
-    g.normal.concat = normal_concat ? *normal_concat : default_concat(g.normal.nodes.size());
-    g.reduce.concat = reduce_concat ? *reduce_concat : default_concat(g.reduce.nodes.size());
-    check_concat(g.normal, "normal_concat");
-    check_concat(g.reduce, "reduce_concat");
+    g.normal.concat = normal_concat ? states(*normal_concat, g.normal.nodes.size(), "normal_concat")
+                                    : default_concat(g.normal.nodes.size());
+    g.reduce.concat = reduce_concat ? states(*reduce_concat, g.reduce.nodes.size(), "reduce_concat")
+                                    : default_concat(g.reduce.nodes.size());
     return g;
   }
 
@@ -119,11 +118,33 @@ class Parser {
     return c;
   }
 
-  void check_concat(const CellGenotype& cell, const std::string& field) {
-    for (int s : cell.concat)
-      if (s < 0 || s >= static_cast<int>(cell.nodes.size()) + 2)
-        throw Error("DARTS genotype text: " + field + " names state " + std::to_string(s) +
-                    ", but the cell has only states 0.." + std::to_string(cell.nodes.size() + 1));
+  // A concat field as written: an explicit list, or range(a, b) kept unexpanded until the
+  // node count is known, so that range(-2147483647, 2147483647) is refused, not expanded
+  // into 4 billion states (17 GB).
+  struct ConcatText {
+    size_t at = 0;  ///< where the field's value starts, for messages
+    std::vector<int64_t> list;
+    bool is_range = false;
+    int64_t begin = 0, end = 0;
+  };
+
+  // The states of a concat field, each an existing state of the cell (0..nodes+1), once.
+  std::vector<int> states(const ConcatText& c, size_t nodes, const std::string& field) const {
+    const auto limit = static_cast<int64_t>(nodes) + 2;
+    const std::string valid = ", but the cell has only states 0.." + std::to_string(limit - 1);
+    if (c.is_range && (c.begin < 0 || c.end > limit))
+      fail(c.at, field + " = range(" + std::to_string(c.begin) + ", " + std::to_string(c.end) + ") names states" + valid);
+    std::vector<int64_t> wanted = c.list;
+    for (int64_t s = c.begin; c.is_range && s < c.end; ++s) wanted.push_back(s);
+    std::vector<int> out;
+    for (const int64_t s : wanted) {
+      if (s < 0 || s >= limit) fail(c.at, field + " names state " + std::to_string(s) + valid);
+      // Each state once: a repeated one would widen the cell output (and its memory) for nothing.
+      if (std::find(out.begin(), out.end(), s) != out.end())
+        fail(c.at, field + " names state " + std::to_string(s) + " twice");
+      out.push_back(static_cast<int>(s));
+    }
+    return out;
   }
 
   [[noreturn]] void fail(size_t at, const std::string& what) const {
@@ -161,13 +182,19 @@ class Parser {
     if (start == pos_) fail(pos_, "expected a name");
     return std::string(text_.substr(start, pos_ - start));
   }
-  int integer() {
+  // An int64; callers range-check it. Digits beyond int64 are an error at their position
+  // (std::stoi would throw a bare "stoi"; a narrowing cast would wrap 2^32+1 to 1).
+  int64_t integer() {
     skip_ws();
     const size_t start = pos_;
     if (pos_ < text_.size() && text_[pos_] == '-') ++pos_;
     while (pos_ < text_.size() && std::isdigit(static_cast<unsigned char>(text_[pos_]))) ++pos_;
     if (start == pos_ || (pos_ == start + 1 && text_[start] == '-')) fail(start, "expected an integer");
-    return std::stoi(std::string(text_.substr(start, pos_ - start)));
+    int64_t value = 0;
+    const auto [end, ec] = std::from_chars(text_.data() + start, text_.data() + pos_, value);
+    if (ec != std::errc() || end != text_.data() + pos_)
+      fail(start, "integer " + std::string(text_.substr(start, pos_ - start)) + " is out of range");
+    return value;
   }
   std::string quoted(size_t& at) {
     const char q = peek();
@@ -191,14 +218,14 @@ class Parser {
     expect(',');
     skip_ws();
     const size_t in_at = pos_;
-    const int input = integer();
-    if (input < 0 || input >= static_cast<int>(node) + 2)
+    const int64_t input = integer();
+    if (input < 0 || input >= static_cast<int64_t>(node) + 2)
       fail(in_at, "input " + std::to_string(input) + " of node " + std::to_string(node) +
                       " is not an earlier state (valid: 0.." + std::to_string(node + 1) + ")");
     skip_ws();
     if (peek() == ',') ++pos_;  // tolerate a trailing comma
     expect(')');
-    return {op, input};
+    return {op, static_cast<int>(input)};
   }
 
   // Flat list of pairs (2 per node, quark0) or list of per-node lists (pt.darts).
@@ -240,28 +267,28 @@ class Parser {
     return nodes;
   }
 
-  std::vector<int> concat() {
+  ConcatText concat() {
     skip_ws();
-    std::vector<int> out;
+    ConcatText out;
+    out.at = pos_;
     if (peek() == '[' || peek() == '(') {
       const char close = text_[pos_] == '[' ? ']' : ')';
       ++pos_;
       while (peek() != close) {
-        out.push_back(integer());
+        out.list.push_back(integer());
         if (peek() == ',') ++pos_;
       }
       ++pos_;
       return out;
     }
-    const size_t at = pos_;
-    if (identifier() != "range") fail(at, "expected range(a, b) or a list of state indices");
+    if (identifier() != "range") fail(out.at, "expected range(a, b) or a list of state indices");
     expect('(');
-    const int a = integer();
+    out.is_range = true;
+    out.begin = integer();
     expect(',');
-    const int b = integer();
+    out.end = integer();
     expect(')');
-    if (b < a) fail(at, "empty range");
-    for (int i = a; i < b; ++i) out.push_back(i);
+    if (out.end < out.begin) fail(out.at, "empty range");
     return out;
   }
 
@@ -392,20 +419,20 @@ void render_dot(const std::string& dot, const std::filesystem::path& file) {
   if (format != "png" && format != "svg" && format != "pdf")
     throw Error("render_dot: unsupported format '" + format + "' for " + file.string() + " (use .png, .svg or .pdf)");
   atomic_write_file(file, [&](const std::filesystem::path& tmp) {
-    const std::string t = "-T" + format, o = "-o" + tmp.string(), in = dot_file.string();
-    const pid_t pid = fork();
-    if (pid < 0) throw Error("render_dot: cannot start the Graphviz 'dot' program");
-    if (pid == 0) {
-      execlp("dot", "dot", t.c_str(), o.c_str(), in.c_str(), static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    int status = 0;
-    waitpid(pid, &status, 0);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) == 127)
+    // No shell: the paths reach dot as they are. A relative path starting with '-' would
+    // read as an option, so it is anchored at "./".
+    auto arg = [](const std::filesystem::path& p) {
+      const std::string s = p.string();
+      return (!s.empty() && s[0] == '-') ? "./" + s : s;
+    };
+    const ProgramExit exit = run_program({"dot", "-T" + format, "-o" + arg(tmp), arg(dot_file)});
+    if (!exit.started)
       throw Error("render_dot: the Graphviz 'dot' program was not found; install graphviz (" + file.string() +
                   " not written, " + dot_file.string() + " is)");
-    if (WEXITSTATUS(status) != 0)
-      throw Error("render_dot: 'dot' failed (exit " + std::to_string(WEXITSTATUS(status)) + ") on " + in);
+    if (!exit.ok())
+      throw Error("render_dot: 'dot' failed (" +
+                  (exit.signal ? "signal " + std::to_string(exit.signal) : "exit " + std::to_string(exit.exit_code)) +
+                  ") on " + dot_file.string());
   });
 }
 

@@ -15,7 +15,9 @@ namespace nas {
 Error::~Error() = default;
 ConfigError::~ConfigError() = default;
 DataError::~DataError() = default;
+DataMissingError::~DataMissingError() = default;
 NumericError::~NumericError() = default;
+Interrupted::~Interrupted() = default;
 MetricsSink::~MetricsSink() = default;
 Progress::~Progress() = default;
 HostContext::~HostContext() = default;

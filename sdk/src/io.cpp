@@ -1,6 +1,7 @@
 #include "nashost/io.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -73,12 +74,31 @@ void atomic_write_text(const fs::path& file, const std::string& text) {
 }
 
 std::string read_text_file(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw Error("cannot read '" + file.string() + "': " + std::strerror(errno));
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  if (in.bad()) throw Error("error while reading '" + file.string() + "'");
-  return buf.str();
+  // POSIX calls, so that errno says why: std::ifstream opens a directory without complaint
+  // and then reads nothing, which the caller would report as an empty or malformed file.
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw Error("cannot read '" + file.string() + "': " + std::strerror(errno));
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) throw Error("cannot read '" + file.string() + "': " + std::strerror(errno));
+  if (S_ISDIR(st.st_mode)) throw Error("cannot read '" + file.string() + "': it is a directory, not a file");
+  std::string text;
+  if (S_ISREG(st.st_mode)) text.reserve(static_cast<size_t>(st.st_size));
+  char buffer[1 << 16];
+  while (true) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n == 0) break;
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw Error("error while reading '" + file.string() + "' after " + std::to_string(text.size()) +
+                  " bytes: " + std::strerror(errno));
+    }
+    text.append(buffer, static_cast<size_t>(n));
+  }
+  return text;
 }
 
 }  // namespace nas

@@ -8,6 +8,7 @@
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
+#include <torch/csrc/jit/serialization/import.h>
 #include <torch/utils.h>
 
 #include "darts_eval_trainer.hpp"
@@ -241,6 +242,29 @@ TEST(DartsEvalTrainer, Trains_tests_and_saves_a_genotype) {
   bool saw_valid = false;
   for (const auto& s : ctx->scalars()) saw_valid |= s.tag == "v2/valid_accuracy";
   EXPECT_TRUE(saw_valid);
+}
+
+TEST(DartsSearch, Corrupt_rng_state_in_a_checkpoint_names_the_file) {
+  // The archive is intact but its RNG state is not one: Generator::set_state used to throw
+  // a c10::Error whose message is a C++ stack trace.
+  const auto data = tiny_data();
+  const fs::path dir = fresh_dir("corrupt_rng");
+  auto ctx = context(dir);
+  nas::darts::DartsSearch a(tiny_options({{"epochs", 1}}), data, *ctx);
+  a.save(dir / "good.ckpt");
+  torch::jit::Module m = torch::jit::load((dir / "good.ckpt").string());
+  m.register_buffer("rng_cpu", at::zeros({3}));  // a CPU generator state is 5056 bytes
+  m.save((dir / "bad.ckpt").string());
+  nas::darts::DartsSearch b(tiny_options({{"epochs", 1}}), data, *ctx);
+  try {
+    b.load(dir / "bad.ckpt");
+    FAIL() << "expected nas::Error";
+  } catch (const nas::Error& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find((dir / "bad.ckpt").string() + "' is corrupt"), std::string::npos) << msg;
+    EXPECT_EQ(msg.find("Exception raised from"), std::string::npos) << msg;
+  }
+  b.load(dir / "good.ckpt");  // the intact one still loads
 }
 
 TEST(DartsSearch, Fashion_mnist_subset_validation_accuracy_rises) {

@@ -9,11 +9,13 @@
 #include <spdlog/spdlog.h>
 
 #include "common.hpp"
+#include "nashost/archive_io.hpp"
 #include "nashost/nn/foreach_ops.hpp"
 #include "nashost/dataset.hpp"
 #include "nashost/error.hpp"
 #include "nashost/genotype_formats.hpp"
 #include "nashost/io.hpp"
+#include "nashost/nn/limits.hpp"
 
 namespace nas::darts {
 
@@ -50,15 +52,17 @@ DartsEvalTrainer::DartsEvalTrainer(const Config& o, HostContext& ctx)
     : options_(o), ctx_(ctx), log_(ctx.logger("darts-eval")) {}
 
 nn::DartsEvalNetwork DartsEvalTrainer::build(const Genotype& g, const DatasetInfo& info) const {
-  check_input_size(info, options_.get_int("layers"), "darts-eval");
+  // Sizes within nashost/nn/limits.hpp, checked before the network is allocated.
+  const int64_t layers = options_.get_int_in("layers", 1, nn::kMaxLayers);
+  check_input_size(info, layers, "darts-eval");
   nn::EvalNetworkOptions eo;
   eo.in_channels = info.input_shape[0];
   eo.input_height = info.input_shape[1];
   eo.input_width = info.input_shape[2];
   eo.num_outputs = info.num_outputs;
-  eo.channels = options_.get_int("channels");
-  eo.layers = options_.get_int("layers");
-  eo.stem_multiplier = options_.get_int("stem_multiplier");
+  eo.channels = options_.get_int_in("channels", 1, nn::kMaxChannels);
+  eo.layers = layers;
+  eo.stem_multiplier = options_.get_int_in("stem_multiplier", 1, nn::kMaxStemMultiplier);
   eo.auxiliary = options_.get_bool("auxiliary");
   eo.layout = nn::parse_layout(options_.get_string("memory_format"), options_.full_key("memory_format"));
   return nn::DartsEvalNetwork(eo, g, ctx_.operation_set(options_.get_string("operation_set")));
@@ -136,7 +140,7 @@ TrainResult DartsEvalTrainer::train(const Genotype& g, Dataset& data) {
       nn::sgd_step(opt);
       meter.add(out.detach(), b->target, lv);
       progress->advance();
-      if (ctx_.stop_requested()) break;
+      if (ctx_.stop_requested()) throw Interrupted("stopped on request");
     }
     progress->finish();
     Metrics m;
@@ -148,7 +152,7 @@ TrainResult DartsEvalTrainer::train(const Genotype& g, Dataset& data) {
     for (const auto& [k, v] : m) ctx_.metrics().scalar(label + "/" + k, v, e);
     ctx_.metrics().scalar(label + "/lr", lr, e);
     log_->info("darts-eval[{}] epoch {}/{}: train_loss {:.4f}", label, e + 1, epochs, m["train_loss"]);
-    if (ctx_.stop_requested()) break;
+    if (ctx_.stop_requested()) throw Interrupted("stopped on request");
   }
 
   auto test_loader = data.loader(Split::Test, eo);
@@ -160,7 +164,7 @@ TrainResult DartsEvalTrainer::train(const Genotype& g, Dataset& data) {
     torch::serialize::OutputArchive a;
     net->save(a);
     a.write("genotype", c10::IValue(to_json(g).dump()));
-    a.save_to(tmp.string());
+    save_archive(a, tmp);
   });
   save_genotype(g, dir / "genotype.json");
   std::string summary;

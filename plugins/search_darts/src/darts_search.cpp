@@ -14,11 +14,14 @@
 #include "alpha_report.hpp"
 #include "common.hpp"
 #include "derive.hpp"
+#include "nashost/archive_io.hpp"
+#include "nashost/archive_read.hpp"
 #include "nashost/nn/foreach_ops.hpp"
 #include "nashost/error.hpp"
 #include "nashost/genotype_formats.hpp"
 #include "nashost/io.hpp"
 #include "nashost/nn/bilevel.hpp"
+#include "nashost/nn/limits.hpp"
 #include "nashost/operation_set.hpp"
 
 namespace nas::darts {
@@ -71,21 +74,23 @@ DartsSearch::DartsSearch(const Config& o, std::shared_ptr<Dataset> data, HostCon
   task_ = info.task;
   if (task_ == Task::LanguageModel) throw ConfigError("darts: the CNN search needs an image dataset, not '" + info.name + "'");
   epochs_ = o.get_int("epochs");
-  nodes_ = o.get_int("nodes");
+  // Sizes within nashost/nn/limits.hpp, checked before the supernet is allocated.
+  nodes_ = o.get_int_in("nodes", 1, nn::kMaxNodes);
+  const int64_t layers = o.get_int_in("layers", 1, nn::kMaxLayers);
   const int64_t order = o.get_int("order");
   if (order != 1 && order != 2) throw ConfigError("darts: " + o.full_key("order") + " must be 1 or 2, got " + std::to_string(order));
   second_order_ = order == 2;
   if (epochs_ < 1) throw ConfigError("darts: " + o.full_key("epochs") + " must be positive");
-  check_input_size(info, o.get_int("layers"), "darts");
+  check_input_size(info, layers, "darts");
 
   torch::manual_seed(ctx.seed());
   nn::SearchNetworkOptions so;
   so.in_channels = info.input_shape[0];
   so.num_outputs = info.num_outputs;
-  so.channels = o.get_int("channels");
-  so.layers = o.get_int("layers");
+  so.channels = o.get_int_in("channels", 1, nn::kMaxChannels);
+  so.layers = layers;
   so.nodes = nodes_;
-  so.stem_multiplier = o.get_int("stem_multiplier");
+  so.stem_multiplier = o.get_int_in("stem_multiplier", 1, nn::kMaxStemMultiplier);
   so.batch_edges = o.get_bool("batch_edges");
   so.layout = nn::parse_layout(o.get_string("memory_format"), o.full_key("memory_format"));
   net_ = nn::DartsSearchNetwork(so, ctx.operation_set(o.get_string("operation_set")));
@@ -175,7 +180,7 @@ Metrics DartsSearch::run_epoch() {
     ctx_.metrics().scalar("darts/step_train_loss", loss, epoch_ * steps + s);
     progress->advance();
     if (s % 10 == 0) progress->set_status("loss " + std::to_string(loss));
-    if (ctx_.stop_requested()) break;
+    if (ctx_.stop_requested()) throw Interrupted("stopped on request");  // no partial epoch
   }
   progress->finish();
   Metrics m;
@@ -270,48 +275,46 @@ void DartsSearch::save(const std::filesystem::path& file) const {
   a.write("alpha_normal", alpha_normal_.detach().cpu(), /*is_buffer=*/true);
   a.write("alpha_reduce", alpha_reduce_.detach().cpu(), true);
   a.write("rng_cpu", at::detail::getDefaultCPUGenerator().get_state(), true);
-  a.save_to(file.string());
+  save_archive(a, file);
 }
 
 void DartsSearch::load(const std::filesystem::path& file) {
-  torch::serialize::InputArchive a;
-  try {
-    a.load_from(file.string(), device_);
-  } catch (const c10::Error& e) {
-    throw Error("darts: cannot read checkpoint '" + file.string() + "': " + e.what_without_backtrace());
-  }
-  c10::IValue format, options;
-  if (!a.try_read("format", format) || format.toStringRef() != "nashost-darts-search-1")
-    throw Error("darts: '" + file.string() + "' is not a DARTS search checkpoint");
-  a.read("options", options);
-  const Json saved = Json::parse(options.toStringRef());
-  for (const char* key : {"channels", "layers", "nodes", "stem_multiplier", "operation_set", "order"})
-    if (saved.contains(key) && saved[key] != options_.json()[key])
-      throw ConfigError("darts: checkpoint '" + file.string() + "' was made with " + key + " = " + saved[key].dump() +
-                        ", but this run has " + options_.json()[key].dump());
-  at::Tensor epoch, an, ar, rng;
-  a.read("epoch", epoch);
-  torch::serialize::InputArchive net, w_opt, a_opt;
-  a.read("net", net);
-  a.read("w_opt", w_opt);
-  a.read("a_opt", a_opt);
-  net_->load(net);
-  a.read("alpha_normal", an, true);
-  a.read("alpha_reduce", ar, true);
-  {
-    at::NoGradGuard ng;
-    alpha_normal_.copy_(an);
-    alpha_reduce_.copy_(ar);
-  }
-  w_opt_->load(w_opt);
-  a_opt_->load(a_opt);
-  a.read("rng_cpu", rng, true);
-  {
-    at::Generator gen = at::detail::getDefaultCPUGenerator();
-    std::lock_guard<std::mutex> lock(gen.mutex());
-    gen.set_state(rng.cpu());
-  }
-  epoch_ = epoch.item<int64_t>();
+  // read_archive: a damaged entry (a tensor of the wrong shape, an RNG state of the wrong
+  // size) is reported as a corrupt checkpoint naming the file, not as a LibTorch stack trace.
+  read_archive(file, device_, "darts search checkpoint", [&](torch::serialize::InputArchive& a) {
+    c10::IValue format, options;
+    if (!a.try_read("format", format) || !format.isString() || format.toStringRef() != "nashost-darts-search-1")
+      throw Error("darts: '" + file.string() + "' is not a DARTS search checkpoint");
+    a.read("options", options);
+    const Json saved = Json::parse(options.toStringRef());
+    for (const char* key : {"channels", "layers", "nodes", "stem_multiplier", "operation_set", "order"})
+      if (saved.contains(key) && saved[key] != options_.json()[key])
+        throw ConfigError("darts: checkpoint '" + file.string() + "' was made with " + key + " = " +
+                          saved[key].dump() + ", but this run has " + options_.json()[key].dump());
+    at::Tensor epoch, an, ar, rng;
+    a.read("epoch", epoch);
+    torch::serialize::InputArchive net, w_opt, a_opt;
+    a.read("net", net);
+    a.read("w_opt", w_opt);
+    a.read("a_opt", a_opt);
+    net_->load(net);
+    a.read("alpha_normal", an, true);
+    a.read("alpha_reduce", ar, true);
+    {
+      at::NoGradGuard ng;
+      alpha_normal_.copy_(an);
+      alpha_reduce_.copy_(ar);
+    }
+    w_opt_->load(w_opt);
+    a_opt_->load(a_opt);
+    a.read("rng_cpu", rng, true);
+    {
+      at::Generator gen = at::detail::getDefaultCPUGenerator();
+      std::lock_guard<std::mutex> lock(gen.mutex());
+      gen.set_state(rng.cpu());
+    }
+    epoch_ = epoch.item<int64_t>();
+  });
 }
 
 std::vector<Genotype> DartsSearch::derive(const Config&) { return {current_genotype()}; }

@@ -11,6 +11,8 @@
 
 #include "derive_rules.hpp"
 #include "gumbel.hpp"
+#include "nashost/archive_io.hpp"
+#include "nashost/archive_read.hpp"
 #include "nashost/nn/foreach_ops.hpp"
 #include "nashost/error.hpp"
 #include "nashost/genotype_formats.hpp"
@@ -176,7 +178,7 @@ Metrics DartsCCStrategy::run_epoch() {
   double sum_loss = 0, sum_correct = 0, sum_seen = 0, sum_arch = 0, sum_pen = 0;
   int64_t done = 0;
   for (; done < steps; ++done) {
-    if (ctx_.stop_requested()) break;
+    if (ctx_.stop_requested()) throw Interrupted("stopped on request");  // no partial epoch
     auto trn = train_->next();
     auto val = valid_->next();
     if (!trn || !val) break;
@@ -245,32 +247,32 @@ void DartsCCStrategy::save(const std::filesystem::path& file) const {
   archive.write("model", model_archive);
   archive.write("w_optimizer", w_archive);
   archive.write("alpha_optimizer", a_archive);
-  archive.save_to(file.string());
+  save_archive(archive, file);
 }
 
 void DartsCCStrategy::load(const std::filesystem::path& file) {
+  // read_archive: a damaged entry is reported as a corrupt checkpoint naming the file, not
+  // as a LibTorch stack trace.
   try {
-    torch::serialize::InputArchive archive;
-    archive.load_from(file.string(), ctx_.device());
-    c10::IValue fp;
-    archive.read("fingerprint", fp);
-    if (!fp.isString() || fp.toStringRef() != fingerprint())
-      throw Error("it was written by a different configuration (" + (fp.isString() ? fp.toStringRef() : std::string("?")) +
-                  " vs " + fingerprint() + ")");
-    at::Tensor ep;
-    archive.read("epoch", ep);
-    torch::serialize::InputArchive model_archive, w_archive, a_archive;
-    archive.read("model", model_archive);
-    archive.read("w_optimizer", w_archive);
-    archive.read("alpha_optimizer", a_archive);
-    model_->load(model_archive);
-    w_opt_->load(w_archive);
-    a_opt_->load(a_archive);
-    epoch_ = ep[0].item<int64_t>();
-    global_step_ = ep[1].item<int64_t>();
+    read_archive(file, ctx_.device(), "darts-cc search checkpoint", [&](torch::serialize::InputArchive& archive) {
+      c10::IValue fp;
+      archive.read("fingerprint", fp);
+      if (!fp.isString() || fp.toStringRef() != fingerprint())
+        throw Error("it was written by a different configuration (" +
+                    (fp.isString() ? fp.toStringRef() : std::string("?")) + " vs " + fingerprint() + ")");
+      at::Tensor ep;
+      archive.read("epoch", ep);
+      torch::serialize::InputArchive model_archive, w_archive, a_archive;
+      archive.read("model", model_archive);
+      archive.read("w_optimizer", w_archive);
+      archive.read("alpha_optimizer", a_archive);
+      model_->load(model_archive);
+      w_opt_->load(w_archive);
+      a_opt_->load(a_archive);
+      epoch_ = ep[0].item<int64_t>();
+      global_step_ = ep[1].item<int64_t>();
+    });
   } catch (const Error& e) {
-    throw Error("cannot resume darts-cc from '" + file.string() + "': " + e.what());
-  } catch (const std::exception& e) {
     throw Error("cannot resume darts-cc from '" + file.string() + "': " + e.what());
   }
 }

@@ -10,6 +10,7 @@
 
 #include "darts_cc_model.hpp"
 #include "derive_rules.hpp"
+#include "nashost/archive_io.hpp"
 #include "nashost/nn/foreach_ops.hpp"
 #include "nashost/error.hpp"
 #include "nashost/io.hpp"
@@ -127,6 +128,7 @@ TrainResult OneHotTrainer::train(const Genotype& genotype, Dataset& data) {
     double sum_loss = 0, correct = 0, seen = 0;
     int64_t done = 0;
     for (; done < steps; ++done) {
+      if (ctx_.stop_requested()) throw Interrupted("stopped on request");
       auto b = train_loader->next();
       if (!b) break;
       opt.zero_grad();
@@ -181,7 +183,7 @@ TrainResult OneHotTrainer::train(const Genotype& genotype, Dataset& data) {
       atomic_write_file(model_file, [&](const std::filesystem::path& tmp) {
         torch::serialize::OutputArchive archive;
         net->save(archive);
-        archive.save_to(tmp.string());
+        save_archive(archive, tmp);
       });
     }
     log_->info("{} epoch {}/{}: train loss {:.4f} acc {:.4f}, test acc {:.4f} (best {:.4f})", label, epoch + 1,

@@ -4,6 +4,7 @@
 
 #include "cell_layout.hpp"
 #include "nashost/error.hpp"
+#include "nashost/nn/limits.hpp"
 
 namespace nas::darts_cc {
 namespace {
@@ -22,10 +23,11 @@ void net_options(OptionList& o) {
 NetSettings parse_net(const Config& c) {
   NetSettings n;
   n.ops = c.get_string("operation_set");
-  n.layers = c.get_int("layers");
-  n.channels = c.get_int("channels");
-  n.nodes = c.get_int("nodes");
-  n.stem_multiplier = c.get_int("stem_multiplier");
+  // Sizes within nashost/nn/limits.hpp, checked before the supernet is allocated.
+  n.layers = c.get_int_in("layers", 1, nn::kMaxLayers);
+  n.channels = c.get_int_in("channels", 1, nn::kMaxChannels);
+  n.nodes = c.get_int_in("nodes", 1, nn::kMaxNodes);
+  n.stem_multiplier = c.get_int_in("stem_multiplier", 1, nn::kMaxStemMultiplier);
   n.batch_edges = c.get_bool("batch_edges");
   n.layout = nn::parse_layout(c.get_string("memory_format"), c.full_key("memory_format"));
   if (n.layers < 1) throw ConfigError(c.full_key("layers") + " must be at least 1");

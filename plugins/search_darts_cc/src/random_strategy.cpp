@@ -2,16 +2,21 @@
 
 #include "nashost/error.hpp"
 #include "nashost/io.hpp"
+#include "nashost/nn/limits.hpp"
 #include "options.hpp"
 #include "random_genotypes.hpp"
 
 namespace nas::darts_cc {
 
+namespace {
+// Far more genotypes than anyone trains, and a bound on what `count` may allocate.
+constexpr int64_t kMaxCount = 100000;
+}  // namespace
+
 RandomShareStrategy::RandomShareStrategy(const Config& options)
-    : count_(options.get_int("count")), seed_(options.get_int("seed")), nodes_(options.get_int("nodes")) {
-  if (count_ < 2) throw ConfigError(options.full_key("count") + " must be at least 2");
-  if (nodes_ < 1) throw ConfigError(options.full_key("nodes") + " must be at least 1");
-}
+    : count_(options.get_int_in("count", 2, kMaxCount)),
+      seed_(options.get_int("seed")),
+      nodes_(options.get_int_in("nodes", 1, nn::kMaxNodes)) {}
 
 Metrics RandomShareStrategy::run_epoch() { return {}; }
 
@@ -26,7 +31,7 @@ std::vector<Genotype> RandomShareStrategy::derive(const Config& args) {
                                      {{"count", OptionType::Int, count_, "number of genotypes"},
                                       {"seed", OptionType::Int, seed_, "generator seed"}},
                                      args.path().empty() ? "derive" : args.path());
-  return random_share_genotypes(a.get_int("count"), static_cast<uint64_t>(a.get_int("seed")), nodes_);
+  return random_share_genotypes(a.get_int_in("count", 2, kMaxCount), static_cast<uint64_t>(a.get_int("seed")), nodes_);
 }
 
 }  // namespace nas::darts_cc

@@ -10,6 +10,8 @@
 #include <torch/serialize/input-archive.h>
 #include <torch/serialize/output-archive.h>
 
+#include "nashost/archive_io.hpp"
+#include "nashost/archive_read.hpp"
 #include "nashost/nn/foreach_ops.hpp"
 #include "nashost/error.hpp"
 #include "nashost/genotype_formats.hpp"
@@ -193,6 +195,7 @@ Metrics EnasCnnSearch::run_epoch() {
   Metrics m;
   double loss_sum = 0, acc_sum = 0;
   for (int64_t s = 0; s < loop_.shared_steps; ++s) {
+    if (ctx_.stop_requested()) throw Interrupted("stopped on request");
     auto r = shared_train_step(lr);
     loss_sum += r.loss;
     acc_sum += r.accuracy;
@@ -206,6 +209,7 @@ Metrics EnasCnnSearch::run_epoch() {
   if (ctrl > 0) {
     double r = 0, a = 0, h = 0, l = 0;
     for (int64_t s = 0; s < ctrl; ++s) {
+      if (ctx_.stop_requested()) throw Interrupted("stopped on request");
       auto res = controller_step();
       r += res.reward;
       a += res.accuracy;
@@ -364,25 +368,27 @@ void EnasCnnSearch::save(const std::filesystem::path& file) const {
              {"frames", frames_},                     {"options", checkpoint_options(options_)},
              {"derived", derived_.empty() ? Json(nullptr) : Json(derived_)}};
   write_search_checkpoint(archive, state, parts(), ctx_.device());
-  archive.save_to(file.string());
+  save_archive(archive, file);
 }
 
 void EnasCnnSearch::load(const std::filesystem::path& file) {
-  torch::serialize::InputArchive archive;
-  const Json state = read_search_checkpoint(
-      archive, file, "nashost-enas-cnn-search", "ENAS CNN search checkpoint", checkpoint_options(options_),
-      {"cnn_space", "train_type", "num_blocks", "channels", "num_layers", "controller_hid", "operation_set", "auxiliary"},
-      parts(), ctx_.device());
-  if (state.value("version", 1) < 2)  // version 1 stored micro arcs as cells, not flat sequences
-    throw Error("'" + file.string() + "' is an ENAS CNN checkpoint of an older nashost; start the search again");
-  epoch_ = state["epoch"].get<int64_t>();
-  shared_step_ = state["shared_step"].get<int64_t>();
-  controller_step_ = state["controller_step"].get<int64_t>();
-  best_valid_accuracy_ = state["best_valid_accuracy"].get<double>();
-  train_->set_position(state["train_pos"][0].get<int64_t>(), state["train_pos"][1].get<int64_t>());
-  valid_->set_position(state["valid_pos"][0].get<int64_t>(), state["valid_pos"][1].get<int64_t>());
-  frames_ = state["frames"];
-  derived_ = state["derived"].is_null() ? ArcSeq{} : state["derived"].get<ArcSeq>();
+  read_archive(file, ctx_.device(), "ENAS CNN search checkpoint", [&](torch::serialize::InputArchive& archive) {
+    const Json state = read_search_checkpoint(
+        archive, file, "nashost-enas-cnn-search", "ENAS CNN search checkpoint", checkpoint_options(options_),
+        {"cnn_space", "train_type", "num_blocks", "channels", "num_layers", "controller_hid", "operation_set",
+         "auxiliary"},
+        parts(), ctx_.device());
+    if (state.value("version", 1) < 2)  // version 1 stored micro arcs as cells, not flat sequences
+      throw Error("'" + file.string() + "' is an ENAS CNN checkpoint of an older nashost; start the search again");
+    epoch_ = state["epoch"].get<int64_t>();
+    shared_step_ = state["shared_step"].get<int64_t>();
+    controller_step_ = state["controller_step"].get<int64_t>();
+    best_valid_accuracy_ = state["best_valid_accuracy"].get<double>();
+    train_->set_position(state["train_pos"][0].get<int64_t>(), state["train_pos"][1].get<int64_t>());
+    valid_->set_position(state["valid_pos"][0].get<int64_t>(), state["valid_pos"][1].get<int64_t>());
+    frames_ = state["frames"];
+    derived_ = state["derived"].is_null() ? ArcSeq{} : state["derived"].get<ArcSeq>();
+  });
   shared().train();
 }
 

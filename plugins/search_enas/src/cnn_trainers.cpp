@@ -159,6 +159,7 @@ TrainResult EnasCnnScratchTrainer::train(const Genotype& genotype, Dataset& data
     auto bar = ctx_.progress(label + " epoch " + std::to_string(e + 1), steps);
     double correct = 0, seen = 0;
     for (int64_t s = 0; s < steps; ++s, ++global) {
+      if (ctx_.stop_requested()) throw Interrupted("stopped on request");
       Batch b = train.next();
       // Authors: drop-path probability grows linearly with training progress.
       const double p = drop * static_cast<double>(global) / static_cast<double>(total);

@@ -92,16 +92,18 @@ void save_shared_cnn(SharedCnnImpl& model, const std::vector<std::string>& op_na
 }
 
 SharedCnn load_shared_cnn(const std::filesystem::path& file, const OperationSet& ops, c10::Device device) {
-  torch::serialize::InputArchive archive;
-  const Json meta = open_model_archive(archive, file, device, "nashost-enas-shared-cnn", "ENAS CNN model file",
-                                       "the enas strategy with network = \"cnn\" writes search/shared_model.pt "
-                                       "in its run directory");
-  if (meta.at("ops").get<std::vector<std::string>>() != ops.ops())
-    throw Error("'" + file.string() + "' was written with ops " + meta.at("ops").dump() + ", the operation set has others");
-  std::optional<CnnArc> arc;
-  if (meta.contains("arc")) arc = arc_from_json(meta["arc"]);
-  SharedCnn model(SharedCnnConfig::from_json(meta.at("config")), ops, arc);
-  read_model_weights(archive, *model, device);
+  SharedCnn model(nullptr);
+  read_model_archive(file, device, "nashost-enas-shared-cnn", "ENAS CNN model file",
+                     "the enas strategy with network = \"cnn\" writes search/shared_model.pt in its run directory",
+                     [&](torch::serialize::InputArchive& archive, const Json& meta) {
+                       if (meta.at("ops").get<std::vector<std::string>>() != ops.ops())
+                         throw Error("'" + file.string() + "' was written with ops " + meta.at("ops").dump() +
+                                     ", the operation set has others");
+                       std::optional<CnnArc> arc;
+                       if (meta.contains("arc")) arc = arc_from_json(meta["arc"]);
+                       model = SharedCnn(SharedCnnConfig::from_json(meta.at("config")), ops, arc);
+                       read_model_weights(archive, *model, device);
+                     });
   return model;
 }
 
@@ -117,13 +119,16 @@ void save_macro_cnn(MacroCnnImpl& model, const std::filesystem::path& file) {
 }
 
 MacroCnn load_macro_cnn(const std::filesystem::path& file, c10::Device device) {
-  torch::serialize::InputArchive archive;
-  const Json meta = open_model_archive(archive, file, device, kMacroFormat, "ENAS macro CNN model file", kWrittenBy);
-  const MacroCnnConfig config = MacroCnnConfig::from_json(meta.at("config"));
-  std::optional<MacroArc> arc;
-  if (meta.contains("arc")) arc = macro_from_seq(meta["arc"].get<std::vector<int>>(), static_cast<int>(config.num_layers));
-  MacroCnn model(config, arc);
-  read_model_weights(archive, *model, device);
+  MacroCnn model(nullptr);
+  read_model_archive(file, device, kMacroFormat, "ENAS macro CNN model file", kWrittenBy,
+                     [&](torch::serialize::InputArchive& archive, const Json& meta) {
+                       const MacroCnnConfig config = MacroCnnConfig::from_json(meta.at("config"));
+                       std::optional<MacroArc> arc;
+                       if (meta.contains("arc"))
+                         arc = macro_from_seq(meta["arc"].get<std::vector<int>>(), static_cast<int>(config.num_layers));
+                       model = MacroCnn(config, arc);
+                       read_model_weights(archive, *model, device);
+                     });
   return model;
 }
 

@@ -14,8 +14,11 @@
 #include "dag_pictures.hpp"
 #include "lm_data.hpp"
 #include "model_file.hpp"
+#include "nashost/archive_io.hpp"
+#include "nashost/archive_read.hpp"
 #include "nashost/error.hpp"
 #include "nashost/genotype.hpp"
+#include "nashost/nn/limits.hpp"
 #include "options.hpp"
 #include "search_checkpoint.hpp"
 
@@ -36,7 +39,7 @@ EnasRnnSearch::EnasRnnSearch(const Config& raw_options, std::shared_ptr<Dataset>
   ppl_square_ = options.get_bool("ppl_square");
   train_opts_ = SharedTrainOptions::from(options);
 
-  const int num_blocks = static_cast<int>(options.get_int("num_blocks"));
+  const int num_blocks = static_cast<int>(options.get_int_in("num_blocks", 1, nn::kMaxNodes));
   ops_ = ctx.operation_set(options.get_string("operation_set"));
   at::manual_seed(ctx.seed());
 
@@ -45,7 +48,7 @@ EnasRnnSearch::EnasRnnSearch(const Config& raw_options, std::shared_ptr<Dataset>
   cc.architecture = options.get_string("architecture");
   cc.activations = ops_->ops();
   cc.num_blocks = num_blocks;
-  cc.hidden = static_cast<int>(options.get_int("controller_hid"));
+  cc.hidden = static_cast<int>(options.get_int_in("controller_hid", 1, nn::kMaxHidden));
   cc.temperature = options.get_float("softmax_temperature");
   cc.tanh_c = options.get_float("tanh_c");
   controller_ = Controller(cc);
@@ -144,6 +147,7 @@ Metrics EnasRnnSearch::run_epoch() {
   Metrics m;
   double loss_sum = 0;
   for (int64_t s = 0; s < loop_.shared_steps; ++s) {
+    if (ctx_.stop_requested()) throw Interrupted("stopped on request");
     loss_sum += shared_train_step();
     bar->advance();
   }
@@ -156,6 +160,7 @@ Metrics EnasRnnSearch::run_epoch() {
     valid_hidden_ = at::Tensor();  // each controller phase starts at the top of valid with zero hidden
     double r = 0, h = 0, l = 0;
     for (int64_t s = 0; s < loop_.controller_steps; ++s) {
+      if (ctx_.stop_requested()) throw Interrupted("stopped on request");
       auto res = controller_step();
       r += res.reward;
       h += res.entropy;
@@ -264,25 +269,27 @@ void EnasRnnSearch::save(const std::filesystem::path& file) const {
   state["derived"] = derived;
   write_search_checkpoint(archive, state, parts(), ctx_.device());
   archive.write("train_hidden", train_.hidden.defined() ? train_.hidden.cpu() : at::empty({0}));
-  archive.save_to(file.string());
+  save_archive(archive, file);
 }
 
 void EnasRnnSearch::load(const std::filesystem::path& file) {
-  torch::serialize::InputArchive archive;
-  const Json state = read_search_checkpoint(
-      archive, file, "nashost-enas-search", "ENAS search checkpoint", options_.json(),
-      {"train_type", "num_blocks", "hidden", "embed", "controller_hid", "operation_set"}, parts(), ctx_.device());
-  at::Tensor hidden;
-  archive.read("train_hidden", hidden);
-  train_.hidden = hidden.numel() > 0 ? hidden.to(ctx_.device()) : at::Tensor();
-  epoch_ = state["epoch"].get<int64_t>();
-  shared_step_ = state["shared_step"].get<int64_t>();
-  controller_step_ = state["controller_step"].get<int64_t>();
-  train_.cursor = state["train_cursor"].get<int64_t>();
-  best_valid_ppl_ = state["best_valid_ppl"].get<double>();
-  frames_ = state["frames"];
-  derived_.clear();
-  for (const auto& n : state["derived"]) derived_.push_back({n["activation"].get<std::string>(), n["parent"].get<int>()});
+  read_archive(file, ctx_.device(), "ENAS search checkpoint", [&](torch::serialize::InputArchive& archive) {
+    const Json state = read_search_checkpoint(
+        archive, file, "nashost-enas-search", "ENAS search checkpoint", options_.json(),
+        {"train_type", "num_blocks", "hidden", "embed", "controller_hid", "operation_set"}, parts(), ctx_.device());
+    at::Tensor hidden;
+    archive.read("train_hidden", hidden);
+    train_.hidden = hidden.numel() > 0 ? hidden.to(ctx_.device()) : at::Tensor();
+    epoch_ = state["epoch"].get<int64_t>();
+    shared_step_ = state["shared_step"].get<int64_t>();
+    controller_step_ = state["controller_step"].get<int64_t>();
+    train_.cursor = state["train_cursor"].get<int64_t>();
+    best_valid_ppl_ = state["best_valid_ppl"].get<double>();
+    frames_ = state["frames"];
+    derived_.clear();
+    for (const auto& n : state["derived"])
+      derived_.push_back({n["activation"].get<std::string>(), n["parent"].get<int>()});
+  });
 }
 
 }  // namespace nas::enas

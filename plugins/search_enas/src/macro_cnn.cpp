@@ -3,6 +3,7 @@
 #include <ATen/ATen.h>
 
 #include "nashost/error.hpp"
+#include "nashost/nn/limits.hpp"
 #include "nashost/nn/darts_ops.hpp"
 #include "shared_cnn.hpp"
 
@@ -69,6 +70,11 @@ MacroCnnImpl::MacroCnnImpl(MacroCnnConfig config, std::optional<MacroArc> fixed)
   if (c.channels < 2 || c.channels % 2 != 0)
     throw ConfigError("enas macro cnn: channels must be even and at least 2, got " + std::to_string(c.channels));
   if (c.num_layers < 1) throw ConfigError("enas macro cnn: num_layers must be at least 1");
+  // Configs also come from model files and genotypes: bound them before allocating.
+  if (c.channels > nn::kMaxChannels || c.num_layers > nn::kMaxLayers)
+    throw ConfigError("enas macro cnn: channels " + std::to_string(c.channels) + " and num_layers " +
+                      std::to_string(c.num_layers) + " must be at most " + std::to_string(nn::kMaxChannels) +
+                      " and " + std::to_string(nn::kMaxLayers));
   if (c.keep_prob <= 0 || c.keep_prob > 1) throw ConfigError("enas macro cnn: keep_prob must be in (0, 1]");
   if (fixed_) {
     validate_macro(*fixed_, "enas macro cnn");

@@ -4,6 +4,7 @@
 #include "macro_cnn.hpp"
 #include "macro_controller.hpp"
 #include "nashost/error.hpp"
+#include "nashost/nn/limits.hpp"
 
 namespace nas::enas {
 
@@ -13,8 +14,8 @@ class MacroSpace final : public CnnSearchSpace {
  public:
   MacroSpace(const Config& o, const DatasetInfo& info, bool random) : skip_weight_(o.get_float("skip_weight")) {
     MacroControllerConfig cc;
-    cc.num_layers = static_cast<int>(o.get_int("num_layers"));
-    cc.hidden = static_cast<int>(o.get_int("controller_hid"));
+    cc.num_layers = static_cast<int>(o.get_int_in("num_layers", 1, nn::kMaxLayers));
+    cc.hidden = static_cast<int>(o.get_int_in("controller_hid", 1, nn::kMaxHidden));
     cc.temperature = o.get_float("softmax_temperature");
     cc.tanh_c = o.get_float("tanh_c");
     cc.skip_target = o.get_float("skip_target");
@@ -23,7 +24,7 @@ class MacroSpace final : public CnnSearchSpace {
     controller_ = MacroController(cc);
     // One width in the search network (method-enas.md §2.4); `auxiliary`: §2.4's search has
     // the authors' aux head.
-    shared_ = MacroCnn(MacroCnnConfig::for_data(info, o, o.get_int("num_layers"), /*grow_channels=*/false));
+    shared_ = MacroCnn(MacroCnnConfig::for_data(info, o, o.get_int_in("num_layers", 1, nn::kMaxLayers), /*grow_channels=*/false));
   }
   const char* name() const override { return "macro"; }
   torch::nn::Module& shared() override { return *shared_; }

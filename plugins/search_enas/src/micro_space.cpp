@@ -7,6 +7,7 @@
 #include "macro_space.hpp"
 #include "nashost/error.hpp"
 #include "nashost/genotype_formats.hpp"
+#include "nashost/nn/limits.hpp"
 #include "shared_cnn.hpp"
 
 namespace nas::enas {
@@ -16,11 +17,11 @@ namespace {
 class MicroSpace final : public CnnSearchSpace {
  public:
   MicroSpace(const Config& o, const DatasetInfo& info, HostContext& ctx, bool random)
-      : ops_(ctx.operation_set(o.get_string("operation_set"))), nodes_(static_cast<int>(o.get_int("num_blocks"))) {
+      : ops_(ctx.operation_set(o.get_string("operation_set"))), nodes_(static_cast<int>(o.get_int_in("num_blocks", 1, nn::kMaxNodes))) {
     CnnControllerConfig cc;
     cc.num_nodes = nodes_;
     cc.num_ops = static_cast<int>(ops_->ops().size());
-    cc.hidden = static_cast<int>(o.get_int("controller_hid"));
+    cc.hidden = static_cast<int>(o.get_int_in("controller_hid", 1, nn::kMaxHidden));
     cc.temperature = o.get_float("softmax_temperature");
     cc.tanh_c = o.get_float("tanh_c");
     cc.op_tanh_reduce = o.get_float("op_tanh_reduce");

@@ -3,6 +3,8 @@
 #include <torch/serialize/input-archive.h>
 #include <torch/serialize/output-archive.h>
 
+#include "nashost/archive_io.hpp"
+#include "nashost/archive_read.hpp"
 #include "nashost/error.hpp"
 #include "nashost/io.hpp"
 
@@ -16,26 +18,23 @@ void write_model_archive(const torch::nn::Module& model, const Json& meta, const
     torch::serialize::OutputArchive weights;
     model.save(weights);
     archive.write("model", weights);
-    archive.save_to(tmp.string());
+    save_archive(archive, tmp);
   });
 }
 
-Json open_model_archive(torch::serialize::InputArchive& archive, const std::filesystem::path& file,
-                        c10::Device device, const std::string& format, const std::string& what,
-                        const std::string& missing_hint) {
+void read_model_archive(const std::filesystem::path& file, c10::Device device, const std::string& format,
+                        const std::string& what, const std::string& missing_hint,
+                        const std::function<void(torch::serialize::InputArchive&, const Json& meta)>& read) {
   if (!std::filesystem::exists(file))
     throw Error("shared model file '" + file.string() + "' does not exist (" + missing_hint + ")");
-  Json meta;
-  try {
-    archive.load_from(file.string(), device);
+  read_archive(file, device, what, [&](torch::serialize::InputArchive& archive) {
     c10::IValue v;
     archive.read("meta", v);
-    meta = Json::parse(v.toStringRef());
-  } catch (const c10::Error& e) {
-    throw Error("'" + file.string() + "' is not an " + what + ": " + e.what_without_backtrace());
-  }
-  if (meta.value("format", "") != format) throw Error("'" + file.string() + "' is not an " + what);
-  return meta;
+    const Json meta = Json::parse(v.toStringRef());
+    if (!meta.is_object() || meta.value("format", "") != format)
+      throw Error("'" + file.string() + "' is not an " + what);
+    read(archive, meta);
+  });
 }
 
 void read_model_weights(torch::serialize::InputArchive& archive, torch::nn::Module& model, c10::Device device) {
@@ -61,20 +60,23 @@ void save_shared_model(SharedRnnImpl& model, const std::optional<std::vector<Edg
 }
 
 SharedRnn load_shared_model(const std::filesystem::path& file, const OperationSet& ops, c10::Device device) {
-  torch::serialize::InputArchive archive;
-  const Json meta = open_model_archive(archive, file, device, "nashost-enas-shared-rnn", "ENAS shared-model file",
-                                       "the enas strategy writes search/shared_model.pt in its run directory");
-  std::vector<std::string> acts = meta.at("activations").get<std::vector<std::string>>();
-  if (acts != ops.ops())
-    throw Error("'" + file.string() + "' was written with activations " + meta.at("activations").dump() +
-                ", the operation set has others");
-  std::optional<std::vector<Edge>> edges;
-  if (meta.contains("edges")) {
-    edges.emplace();
-    for (const auto& e : meta["edges"]) edges->emplace_back(e[0].get<int>(), e[1].get<int>());
-  }
-  SharedRnn model(SharedRnnConfig::from_json(meta.at("config")), ops, edges);
-  read_model_weights(archive, *model, device);
+  SharedRnn model(nullptr);
+  read_model_archive(
+      file, device, "nashost-enas-shared-rnn", "ENAS shared-model file",
+      "the enas strategy writes search/shared_model.pt in its run directory",
+      [&](torch::serialize::InputArchive& archive, const Json& meta) {
+        std::vector<std::string> acts = meta.at("activations").get<std::vector<std::string>>();
+        if (acts != ops.ops())
+          throw Error("'" + file.string() + "' was written with activations " + meta.at("activations").dump() +
+                      ", the operation set has others");
+        std::optional<std::vector<Edge>> edges;
+        if (meta.contains("edges")) {
+          edges.emplace();
+          for (const auto& e : meta["edges"]) edges->emplace_back(e[0].get<int>(), e[1].get<int>());
+        }
+        model = SharedRnn(SharedRnnConfig::from_json(meta.at("config")), ops, edges);
+        read_model_weights(archive, *model, device);
+      });
   return model;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "nashost/error.hpp"
+#include "nashost/nn/limits.hpp"
 
 namespace nas::enas {
 
@@ -196,8 +197,8 @@ SearchLoop SearchLoop::from(const Config& o) {
 SharedRnnConfig shared_config_from(const Config& o, int64_t vocab, int num_blocks) {
   SharedRnnConfig c;
   c.vocab = vocab;
-  c.embed = o.get_int("embed");
-  c.hidden = o.get_int("hidden");
+  c.embed = o.get_int_in("embed", 1, nn::kMaxHidden);
+  c.hidden = o.get_int_in("hidden", 1, nn::kMaxHidden);
   c.num_blocks = num_blocks;
   c.tie_weights = o.get_bool("tie_weights");
   c.dropoute = o.get_float("dropoute");

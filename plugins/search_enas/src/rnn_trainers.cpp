@@ -67,6 +67,7 @@ TrainResult EnasRnnScratchTrainer::train(const Genotype& genotype, Dataset& data
     auto bar = ctx_.progress(label + " epoch " + std::to_string(e + 1), steps);
     double sum = 0;
     for (int64_t s = 0; s < steps; ++s, ++global) {
+      if (ctx_.stop_requested()) throw Interrupted("stopped on request");
       const double loss = shared_step(*model, *optimizer, stream, {dag}, topts);
       sum += loss;
       if (global % log_step == 0) ctx_.metrics().scalar(label + "/train_loss", loss, global);

@@ -32,16 +32,10 @@ Json read_search_checkpoint(torch::serialize::InputArchive& archive, const std::
                             const std::string& format, const std::string& what, const Json& options,
                             std::initializer_list<const char*> keys, const SearchCheckpointParts& parts,
                             const c10::Device& device) {
-  Json state;
-  try {
-    archive.load_from(file.string(), device);
-    c10::IValue v;
-    archive.read("state", v);
-    state = Json::parse(v.toStringRef());
-  } catch (const c10::Error& e) {
-    throw Error("enas: cannot read checkpoint '" + file.string() + "': " + e.what_without_backtrace());
-  }
-  if (state.value("format", "") != format) throw Error("enas: '" + file.string() + "' is not an " + what);
+  c10::IValue v;
+  archive.read("state", v);
+  const Json state = Json::parse(v.toStringRef());
+  if (!state.is_object() || state.value("format", "") != format) throw Error("enas: '" + file.string() + "' is not an " + what);
   for (const char* key : keys)
     if (state["options"].value(key, Json()) != options.value(key, Json()))
       throw Error("enas: checkpoint '" + file.string() + "' was made with " + key + " = " +

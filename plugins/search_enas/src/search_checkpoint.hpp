@@ -28,8 +28,10 @@ struct SearchCheckpointParts {
 void write_search_checkpoint(torch::serialize::OutputArchive& archive, const Json& state,
                              const SearchCheckpointParts& parts, const c10::Device& device);
 
-/// Opens `file`, checks its format tag and that `keys` of its options equal this run's
-/// `options`, restores the common parts and returns the JSON state. Errors name the file.
+/// From `archive`, which nas::read_archive loaded from `file` (so that LibTorch's errors on a
+/// damaged entry become "corrupt checkpoint" naming the file): checks its format tag and
+/// that `keys` of its options equal this run's `options`, restores the common parts and
+/// returns the JSON state. Errors name the file.
 Json read_search_checkpoint(torch::serialize::InputArchive& archive, const std::filesystem::path& file,
                             const std::string& format, const std::string& what, const Json& options,
                             std::initializer_list<const char*> keys, const SearchCheckpointParts& parts,

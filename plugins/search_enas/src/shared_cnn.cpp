@@ -6,6 +6,7 @@
 #include "nashost/nn/darts_eval_network.hpp"
 #include "nashost/nn/darts_ops.hpp"
 #include "nashost/nn/drop_path.hpp"
+#include "nashost/nn/limits.hpp"
 
 namespace nas::enas {
 
@@ -30,7 +31,7 @@ void require_image_classification(const DatasetInfo& info) {
 SharedCnnConfig SharedCnnConfig::for_data(const DatasetInfo& info, const Config& o, int num_nodes) {
   SharedCnnConfig c;
   set_common_sizes(c, info, o);
-  c.num_layers = o.get_int("num_layers");
+  c.num_layers = o.get_int_in("num_layers", 1, nn::kMaxLayers);
   c.num_nodes = num_nodes;
   return c;
 }
@@ -148,6 +149,12 @@ SharedCnnImpl::SharedCnnImpl(SharedCnnConfig config, const OperationSet& ops, st
   if (c.channels < 2 || c.channels % 2 != 0)
     throw ConfigError("enas cnn: channels must be even and at least 2, got " + std::to_string(c.channels));
   if (c.num_layers < 0 || c.num_nodes < 1) throw ConfigError("enas cnn: num_layers >= 0 and num_blocks >= 1 required");
+  // Configs also come from model files and genotypes: bound them before allocating.
+  if (c.channels > nn::kMaxChannels || c.num_layers > nn::kMaxLayers || c.num_nodes > nn::kMaxNodes)
+    throw ConfigError("enas cnn: channels " + std::to_string(c.channels) + ", num_layers " +
+                      std::to_string(c.num_layers) + ", num_blocks " + std::to_string(c.num_nodes) +
+                      " exceed the limits " + std::to_string(nn::kMaxChannels) + ", " + std::to_string(nn::kMaxLayers) +
+                      ", " + std::to_string(nn::kMaxNodes));
   if (c.keep_prob <= 0 || c.keep_prob > 1) throw ConfigError("enas cnn: keep_prob must be in (0, 1]");
   if (fixed_) {
     if (fixed_->normal.nodes() != c.num_nodes || fixed_->reduce.nodes() != c.num_nodes)

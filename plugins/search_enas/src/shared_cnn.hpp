@@ -29,6 +29,7 @@
 #include "nashost/config.hpp"
 #include "nashost/dataset.hpp"
 #include "nashost/nn/darts_eval_network.hpp"
+#include "nashost/nn/limits.hpp"
 #include "nashost/operation_set.hpp"
 
 namespace nas::enas {
@@ -48,7 +49,7 @@ void set_common_sizes(CnnConfig& c, const DatasetInfo& info, const Config& o) {
   c.height = info.input_shape[1];
   c.width = info.input_shape[2];
   c.num_classes = info.num_outputs;
-  c.channels = o.get_int("channels");
+  c.channels = o.get_int_in("channels", 1, nn::kMaxChannels);
   c.keep_prob = o.get_float("keep_prob");
   c.aux_head = o.get_bool("auxiliary");
 }

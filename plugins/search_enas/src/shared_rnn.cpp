@@ -5,6 +5,7 @@
 #include <ATen/ATen.h>
 
 #include "nashost/error.hpp"
+#include "nashost/nn/limits.hpp"
 #include "nashost/nn/recurrent_weight.hpp"
 
 namespace nas::enas {
@@ -47,6 +48,12 @@ SharedRnnImpl::SharedRnnImpl(SharedRnnConfig config, const OperationSet& ops, st
                       std::to_string(h) + ")");
   if (v <= 0 || e <= 0 || h <= 0 || config_.num_blocks < 1)
     throw ConfigError("shared RNN: vocab, embed, hidden and num_blocks must be positive");
+  // Configs also come from model files and genotypes (num_blocks = DAG size): bound them
+  // before allocating (nashost/nn/limits.hpp).
+  if (e > nn::kMaxHidden || h > nn::kMaxHidden || config_.num_blocks > nn::kMaxNodes)
+    throw ConfigError("shared RNN: embed " + std::to_string(e) + " and hidden " + std::to_string(h) +
+                      " must be at most " + std::to_string(nn::kMaxHidden) + ", num_blocks " +
+                      std::to_string(config_.num_blocks) + " at most " + std::to_string(nn::kMaxNodes));
   for (const auto& name : ops.ops()) {
     activations_.push_back(ops.make(name, OpArgs{}));
     activation_names_.push_back(name);

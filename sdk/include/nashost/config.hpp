@@ -51,6 +51,10 @@ class NASHOST_SDK_API Config {
   std::vector<int64_t> get_int_list(const std::string& key) const;
   std::vector<double> get_float_list(const std::string& key) const;
   std::vector<std::string> get_string_list(const std::string& key) const;
+  /// An integer in [lo, hi]; ConfigError naming the key, the value and the range otherwise.
+  /// For sizes (layers, channels, hidden units): checked before anything is allocated, so a
+  /// typo such as `layers = 1000000` is refused with a message, not a bad_alloc.
+  int64_t get_int_in(const std::string& key, int64_t lo, int64_t hi) const;
 
   bool get_bool(const std::string& key, bool fallback) const;
   int64_t get_int(const std::string& key, int64_t fallback) const;

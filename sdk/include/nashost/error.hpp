@@ -32,11 +32,30 @@ class NASHOST_SDK_API DataError : public Error {
   ~DataError() override;
 };
 
+/// The dataset's files (or folder) are not there at all. Only this may make a script fall
+/// back to other (e.g. synthetic) data: files that exist but are truncated, corrupt or
+/// malformed stay a plain DataError, which stops the run, so broken data is never silently
+/// replaced by something else.
+class NASHOST_SDK_API DataMissingError : public DataError {
+ public:
+  using DataError::DataError;
+  ~DataMissingError() override;
+};
+
 /// Training diverged (NaN/Inf loss) or another numeric failure.
 class NASHOST_SDK_API NumericError : public Error {
  public:
   using Error::Error;
   ~NumericError() override;
+};
+
+/// The run was asked to stop (Ctrl-C, SIGTERM from a scheduler). Thrown instead of
+/// returning a partial result, so that nothing half-done is recorded as done; the host
+/// keeps the last complete checkpoint and exits with 128 + the signal number.
+class NASHOST_SDK_API Interrupted : public Error {
+ public:
+  using Error::Error;
+  ~Interrupted() override;
 };
 
 }  // namespace nas

@@ -21,7 +21,8 @@ NASHOST_SDK_API void atomic_write_text(const std::filesystem::path& file, const 
 NASHOST_SDK_API void atomic_write_file(const std::filesystem::path& file,
                                        const std::function<void(const std::filesystem::path&)>& write);
 
-/// Reads a whole file; nas::Error naming the file if it cannot be read.
+/// Reads a whole file; nas::Error naming the file and why it cannot be read (no such file,
+/// permission denied, it is a directory, a read error).
 NASHOST_SDK_API std::string read_text_file(const std::filesystem::path& file);
 
 }  // namespace nas

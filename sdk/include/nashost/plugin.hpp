@@ -63,9 +63,15 @@ class NASHOST_SDK_API Registrar {
 
 using RegisterFunction = void (*)(Registrar&);
 
+/// First word of every descriptor: tells a real descriptor from a stray symbol of the same
+/// name before the host trusts any other field ("NASH" in ASCII).
+inline constexpr uint32_t kPluginDescriptorMagic = 0x4E415348u;
+
 /// The exported descriptor. Plain data, so the host can read it even from a
 /// mismatched plugin and explain why it refuses it.
 struct PluginDescriptor {
+  uint32_t magic;  ///< kPluginDescriptorMagic
+  uint32_t size;   ///< sizeof(PluginDescriptor) in the plugin's build
   uint32_t abi_version;
   uint32_t sdk_major;
   uint32_t sdk_minor;
@@ -85,6 +91,7 @@ struct PluginDescriptor {
   namespace {                                                                            \
   const ::nas::PluginDescriptor* nashost_plugin_descriptor_fn() {                        \
     static const ::nas::PluginDescriptor descriptor{                                     \
+        ::nas::kPluginDescriptorMagic, sizeof(::nas::PluginDescriptor),                  \
         NASHOST_ABI_VERSION, NASHOST_SDK_VERSION_MAJOR,  NASHOST_SDK_VERSION_MINOR,      \
         NASHOST_BUILD_FINGERPRINT, NAME, VERSION, &REGISTER_FN};                         \
     return &descriptor;                                                                  \

@@ -13,7 +13,8 @@
 #include "nashost/export.hpp"
 
 /// Bumped whenever the descriptor or any SDK interface changes layout.
-#define NASHOST_ABI_VERSION 1
+/// 2: the descriptor starts with a magic number and its size.
+#define NASHOST_ABI_VERSION 2
 #define NASHOST_SDK_VERSION_MAJOR 0
 #define NASHOST_SDK_VERSION_MINOR 1
 #define NASHOST_SDK_VERSION_PATCH 0

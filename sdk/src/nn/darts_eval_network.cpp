@@ -6,12 +6,24 @@
 #include "nashost/nn/darts_ops.hpp"
 #include "nashost/nn/darts_search_network.hpp"
 #include "nashost/nn/layout.hpp"
+#include "nashost/nn/limits.hpp"
 
 namespace nas::nn {
 
 EvalCellImpl::EvalCellImpl(const OperationSet& set, const CellGenotype& cell, int64_t c_pp, int64_t c_p,
                            int64_t c, bool reduction, bool reduction_prev)
     : concat_(cell.concat) {
+  // Genotype files are data: bound what they may make us allocate (nashost/nn/limits.hpp).
+  if (static_cast<int64_t>(cell.nodes.size()) > kMaxNodes)
+    throw Error("genotype cell has " + std::to_string(cell.nodes.size()) + " nodes; at most " +
+                std::to_string(kMaxNodes) + " are supported");
+  for (size_t i = 0; i < cell.nodes.size(); ++i)
+    if (static_cast<int64_t>(cell.nodes[i].size()) > kMaxNodes + 2)
+      throw Error("genotype node " + std::to_string(i) + " has " + std::to_string(cell.nodes[i].size()) +
+                  " edges; at most " + std::to_string(kMaxNodes + 2) + " are supported");
+  if (concat_.size() > cell.nodes.size() + 2)  // the output width is concat size x c
+    throw Error("genotype concat lists " + std::to_string(concat_.size()) + " states, but the cell has only " +
+                std::to_string(cell.nodes.size() + 2));
   if (reduction_prev)
     pre0_ = register_module("preprocess0", std::make_shared<FactorizedReduce>(c_pp, c, true));
   else
@@ -83,6 +95,7 @@ DartsEvalNetworkImpl::DartsEvalNetworkImpl(const EvalNetworkOptions& o, const Ge
                                            std::shared_ptr<const OperationSet> ops)
     : options_(o), ops_(std::move(ops)) {
   if (!g.is_cell()) throw ConfigError("DARTS evaluation network needs a cell genotype, got space '" + g.space + "'");
+  check_network_sizes("DartsEvalNetwork", o.layers, o.channels, o.stem_multiplier);
   const int64_t c_stem = o.stem_multiplier * o.channels;
   stem_conv_ = register_module(
       "stem_conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(o.in_channels, c_stem, 3).padding(1).bias(false)));

@@ -7,6 +7,7 @@
 #include "nashost/nn/drop_path.hpp"
 #include "edge_batch.hpp"
 #include "nashost/nn/layout.hpp"
+#include "nashost/nn/limits.hpp"
 
 namespace nas::nn {
 
@@ -168,8 +169,7 @@ DartsSearchNetworkImpl::DartsSearchNetworkImpl(const SearchNetworkOptions& o,
                                                std::shared_ptr<const OperationSet> ops)
     : options_(o), ops_(std::move(ops)) {
   if (!ops_) throw ConfigError("DartsSearchNetwork: no operation set");
-  if (o.layers < 1 || o.nodes < 1 || o.channels < 1)
-    throw ConfigError("DartsSearchNetwork: layers, nodes and channels must be positive");
+  check_network_sizes("DartsSearchNetwork", o.layers, o.channels, o.stem_multiplier, o.nodes);
   const int64_t c_stem = o.stem_multiplier * o.channels;
   stem_conv_ = register_module(
       "stem_conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(o.in_channels, c_stem, 3).padding(1).bias(false)));

@@ -50,7 +50,8 @@ std::vector<fs::path> find_files(const std::string& dataset, const std::vector<f
     found.push_back(hit);
   }
   if (any_missing) {
-    throw DataError("dataset '" + dataset + "': data files not found:" + missing.str() +
+    // DataMissingError: the files are absent, so a script may fall back to other data (loudly).
+    throw DataMissingError("dataset '" + dataset + "': data files not found:" + missing.str() +
                     "\n  Get the official files from " + source_hint +
                     "\n  and put them in one of the folders above, or set the dataset option "
                     "`data_dir` (or the environment variable NAS_DATA_DIR, the parent of a '" +

@@ -21,7 +21,7 @@ struct FileWanted {
 };
 
 /// Resolves every wanted file inside the first of `dirs` that holds it. If any is missing
-/// throws DataError listing each missing file with every path tried, plus `source_hint`
+/// throws DataMissingError listing each missing file with every path tried, plus `source_hint`
 /// (where to get the official files) and how to point the dataset at them.
 std::vector<std::filesystem::path> find_files(const std::string& dataset,
                                               const std::vector<std::filesystem::path>& dirs,

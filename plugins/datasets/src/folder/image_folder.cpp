@@ -265,15 +265,15 @@ std::shared_ptr<InMemoryImageDataset> load_image_folder(const Config& cfg, HostC
   if (root.empty()) {
     std::ostringstream tried;
     for (const auto& d : dirs) tried << "\n    " << fs::absolute(d / "train").string();
-    throw DataError("dataset '" + std::string(kName) + "': split folder 'train' not found; tried:" + tried.str() +
-                    "\n  Expected <root>/train/<class>/*.png|jpg, <root>/test/<class>/..., optionally "
-                    "<root>/valid/<class>/...; set the dataset option `data_dir` to <root> (or NAS_DATA_DIR to the "
-                    "parent of a '" + cfg.get_string("folder") + "' folder).");
+    throw DataMissingError("dataset '" + std::string(kName) + "': split folder 'train' not found; tried:" + tried.str() +
+                           "\n  Expected <root>/train/<class>/*.png|jpg, <root>/test/<class>/..., optionally "
+                           "<root>/valid/<class>/...; set the dataset option `data_dir` to <root> (or NAS_DATA_DIR to "
+                           "the parent of a '" + cfg.get_string("folder") + "' folder).");
   }
   if (!fs::is_directory(root / "test", ec))
-    throw DataError("dataset '" + std::string(kName) + "': split folder 'test' not found; tried:\n    " +
-                    fs::absolute(root / "test").string() + "\n  (beside " + fs::absolute(root / "train").string() +
-                    "); create it with one sub-folder per class");
+    throw DataMissingError("dataset '" + std::string(kName) + "': split folder 'test' not found; tried:\n    " +
+                           fs::absolute(root / "test").string() + "\n  (beside " +
+                           fs::absolute(root / "train").string() + "); create it with one sub-folder per class");
   fs::path valid_dir;
   for (const char* name : {"valid", "val"})
     if (fs::is_directory(root / name, ec)) {

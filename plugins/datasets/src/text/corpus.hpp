@@ -4,6 +4,7 @@
 // appearance over train, then valid, then test.
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -20,14 +21,20 @@ struct CorpusSpec {
   std::string dir;      ///< sub-folder of the data directory
   std::string source;   ///< where the official files come from
   std::vector<std::string> train_names, valid_names, test_names;  ///< accepted file names, in order
+  int64_t documented_vocabulary = 0;  ///< words (with <eos>) of the official files; 0 = unknown
 };
 
 const CorpusSpec& ptb_spec();
 const CorpusSpec& wikitext2_spec();
 OptionList corpus_options();
 
+/// Throws DataError naming `file`, the line and the byte offset of the first invalid UTF-8
+/// sequence or control character (anything below U+0020 but tab, CR and LF; DEL; U+0080..
+/// U+009F) in `text`: a binary or damaged file must not pass as a corpus of odd "words".
+void check_text(std::string_view text, const std::string& file);
+
 /// Grows `vocab`/`index` with unseen words of `text` and returns its ids; DataError naming
-/// `file` if it holds no tokens at all.
+/// `file` if it is not clean text (check_text) or holds no tokens at all.
 class Vocabulary {
  public:
   std::vector<int64_t> tokenize(const std::string& text, const std::string& file);
