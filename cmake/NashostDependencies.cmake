@@ -25,6 +25,11 @@ find_package(tomlplusplus REQUIRED)
 find_package(nlohmann_json 3.10 REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(ZLIB REQUIRED)
+# Dataset downloads in the SDK (nashost/data_fetch.hpp): HTTP(S) with libcurl, tar/zip
+# with libarchive, md5/sha256 with OpenSSL (Debian libcurl4-openssl-dev, libarchive-dev, libssl-dev).
+find_package(CURL REQUIRED)
+find_package(LibArchive REQUIRED)
+find_package(OpenSSL REQUIRED COMPONENTS Crypto)
 find_package(PkgConfig REQUIRED)
 # lua5.4-c++: Lua built as C++, so lua_error unwinds as an exception and RAII in bindings runs.
 pkg_check_modules(LUA REQUIRED IMPORTED_TARGET lua5.4-c++)

@@ -39,7 +39,9 @@ function M.darts_cc(cfg, d, data_note, trainer, trainer_name, run)
   s:run()
   local dv = cfg.derive or {}
   local rule = dv.rule or "simple"
-  local points = {}
+  -- derive and draw every λ̃ first (cheap, on every rank), then fine-tune them side by side
+  -- (nas.parallel: one per rank when several run; a plain loop otherwise)
+  local plan = {}
   for _, lt in ipairs(dv.lambdas or {0, 0.25, 0.5, 0.75, 1}) do
     local g = s:derive({lambda = lt, rule = rule})[1]
     local tag = "darts_cc_" .. fmt_lambda(lt) .. run.suffix
@@ -48,32 +50,36 @@ function M.darts_cc(cfg, d, data_note, trainer, trainer_name, run)
     g:save(nas.path("genotypes", file .. ".json"))
     local ok, perr = pcall(function() g:plot(nas.path("genotypes", tag)) end)
     if not ok then nas.log.warn("could not draw the cells of %s: %s", tag, tostring(perr)) end
-    local r = trainer:train(g, d, {label = tag})
+    plan[#plan + 1] = {lambda = lt, genotype = g, tag = tag}
+  end
+  return nas.parallel(plan, function(p)
+    local g = p.genotype
+    local r = trainer:train(g, d, {label = p.tag})
+    nas.export(r.model_file)  -- export/<label>: PyTorch weights + config (docs/export.md)
     nas.log.info("DARTS-CC lambda~ %.2f (log10 lambda %.2f)%s: %d parameters, test accuracy %.4f",
-                 lt, g.meta.log10_lambda, run.seed and (", seed " .. run.seed) or "", r.params, r.test_accuracy)
-    nas.record{group = "darts-cc", seed = run.seed, lambda = lt, log10_lambda = g.meta.log10_lambda,
+                 p.lambda, g.meta.log10_lambda, run.seed and (", seed " .. run.seed) or "", r.params, r.test_accuracy)
+    nas.record{group = "darts-cc", seed = run.seed, lambda = p.lambda, log10_lambda = g.meta.log10_lambda,
                params = r.params, test_accuracy = r.test_accuracy,
                expected_params = math.floor(g.meta.expected_params + 0.5), trainer = trainer_name, data = data_note}
-    points[#points + 1] = {lambda = lt, params = r.params, acc = r.test_accuracy}
-  end
-  return points
+    return {lambda = p.lambda, params = r.params, acc = r.test_accuracy}
+  end)
 end
 
 -- Random baseline (spec §10): `count` genotypes with a growing share of parameter-free ops.
 function M.random_baseline(cfg, d, data_note, trainer, trainer_name)
   local rb = (cfg.baselines or {}).random_options or {}
   local s = nas.search("darts-cc-random", {dataset = d, options = rb, label = "random"})
-  local pts = {}
-  for k, g in ipairs(s:derive({})) do
+  -- every genotype is an independent training: side by side when several ranks run
+  return nas.parallel(s:derive({}), function(g, k)
     local tag = string.format("random_%02d", k - 1)
     g:save(nas.path("genotypes", "random_genotype_" .. (k - 1) .. ".json"))
     local r = trainer:train(g, d, {label = tag})
+    nas.export(r.model_file)
     nas.record{group = "random", lambda = "", log10_lambda = "", params = r.params,
                test_accuracy = r.test_accuracy, share_free = g.meta.parameter_free_share,
                trainer = trainer_name, data = data_note}
-    pts[#pts + 1] = {params = r.params, acc = r.test_accuracy}
-  end
-  return pts
+    return {params = r.params, acc = r.test_accuracy}
+  end)
 end
 
 -- Plain-DARTS baseline: the "darts" strategy, its alphas discretised with `simple`.
@@ -104,6 +110,7 @@ function M.darts_baseline(cfg, d, data_note, trainer, trainer_name, run)
   local g = nas.genotype.parse("[" .. cell(st.alpha_reduce) .. "," .. cell(st.alpha_normal) .. "]")
   g:save(nas.path("genotypes", "darts_genotype" .. (run.seed and ("_" .. run.seed) or "") .. ".json"))
   local r = trainer:train(g, d, {label = "darts_baseline" .. run.suffix})
+  nas.export(r.model_file)
   nas.record{group = "darts", seed = run.seed, lambda = "", log10_lambda = "", params = r.params,
              test_accuracy = r.test_accuracy, trainer = trainer_name, data = data_note}
   return {{params = r.params, acc = r.test_accuracy}}
@@ -152,20 +159,24 @@ function M.run(title, default_dataset)
   local by_lambda, order = {}, {}
   local darts_points = {}
   local bl = cfg.baselines or {}
-  for _, seed in ipairs(seeds) do
+  -- One seed's whole experiment (search, fine-tunes, DARTS baseline). Several seeds run
+  -- side by side when several ranks do (each seed on one rank, its fine-tunes in turn);
+  -- one seed spreads its fine-tunes over the ranks instead.
+  local function one_seed(seed)
     local run = several and {seed = seed, suffix = "_s" .. seed} or {suffix = ""}
     if several then nas.seed(seed) end
     local points = M.darts_cc(cfg, d, data_note, trainer, trainer_name, run)
-    for _, p in ipairs(points) do
+    M.check_trend(points)
+    return {points = points, darts = bl.darts and M.darts_baseline(cfg, d, data_note, trainer, trainer_name, run) or {}}
+  end
+  local per_seed = several and nas.parallel(seeds, one_seed) or {one_seed(seeds[1])}
+  if several then nas.seed(seeds[#seeds]) end  -- as after a plain loop over the seeds, on every rank
+  for _, result in ipairs(per_seed) do
+    for _, p in ipairs(result.points) do
       if not by_lambda[p.lambda] then by_lambda[p.lambda] = {}; order[#order + 1] = p.lambda end
       table.insert(by_lambda[p.lambda], p)
     end
-    M.check_trend(points)
-    if bl.darts then
-      for _, p in ipairs(M.darts_baseline(cfg, d, data_note, trainer, trainer_name, run)) do
-        darts_points[#darts_points + 1] = p
-      end
-    end
+    for _, p in ipairs(result.darts) do darts_points[#darts_points + 1] = p end
   end
   local series = {}
   for _, lt in ipairs(order) do

@@ -28,11 +28,16 @@ function M.run(title)
     local opts = copy(cfg.train)
     opts.label = label
     local r = nas.trainer("darts-eval", opts):train(genotype, d, {label = label})
+    nas.export(r.model_file)  -- export/<label>: PyTorch weights + config (docs/export.md)
     nas.record{genotype = label, data = note, params = r.params, test_accuracy = r.test_accuracy,
                test_r2 = r.test_r2, test_loss = r.test_loss, model = r.model_file}
   end
-  train("searched", g)
-  for _, name in ipairs((cfg.compare or {}).named or {}) do train(name, nas.genotype.named(name)) end
+  -- the searched genotype and the published ones train side by side when several ranks run
+  local jobs = {{label = "searched", genotype = g}}
+  for _, name in ipairs((cfg.compare or {}).named or {}) do
+    jobs[#jobs + 1] = {label = name, genotype = nas.genotype.named(name)}
+  end
+  nas.parallel(jobs, function(job) train(job.label, job.genotype) end)
   nas.report{title = title .. " (" .. note .. ", profile " .. nas.run_info().profile .. ")",
              columns = {"genotype", "params", "test_accuracy", "test_r2", "test_loss", "data"}}
 end

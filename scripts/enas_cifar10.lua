@@ -26,7 +26,7 @@ local function open_dataset()
         nas.log.warn("dataset '%s' is NOT available: %s", wanted, errors[1])
         nas.log.warn("FALLING BACK to '%s'%s: the numbers below are NOT %s numbers.", t[1],
                      info.synthetic and " (SYNTHETIC DATA)" or "", wanted)
-        nas.log.warn("Put the files in place (see /work/shared/data/README.md or set NAS_DATA_DIR).")
+        nas.log.warn("Fetch them with `nashost data fetch %s` (docs/datasets.md), or set NAS_DATA_DIR.", wanted)
         nas.log.warn("==================================================================")
         note = t[1] .. " (fallback, " .. wanted .. " missing)"
       end
@@ -82,6 +82,7 @@ if sc.enabled ~= false then
   opts.num_layers = opts.num_layers or cfg.search.num_layers
   local t = nas.trainer("enas-cnn-scratch", opts)
   local rs = t:train(g, d)
+  nas.export(rs.model_file)  -- export/<label>: PyTorch weights + config (docs/export.md)
   nas.record{stage = "from scratch", data = data_note, params = rs.params,
              test_accuracy = rs.test_accuracy, train_accuracy = rs.train_accuracy}
 end

@@ -32,6 +32,7 @@ function M.run(title)
   if sc.enabled ~= false then
     local t = nas.trainer("enas-rnn-scratch", sc.options or {})
     local rs = t:train(g, d)
+    nas.export(rs.model_file)  -- export/<label>: PyTorch weights + config + dag.json (docs/export.md)
     nas.record{stage = "from scratch", train_type = cfg.search.train_type, nodes = #g:json().dag,
                params = rs.params, valid_ppl = rs.valid_ppl, test_ppl = rs.test_ppl}
   end

@@ -14,5 +14,6 @@ local trainer = nas.trainer("one-hot", cfg.model)
 nas.log.info("tiny model: %d parameters", trainer:params(g, data))
 
 local r = trainer:train(g, data, { label = "hello" })
+nas.export(r.model_file)  -- runs/<run>/export/hello: the model for PyTorch (docs/export.md)
 nas.record{ model = "hello", params = r.params, test_accuracy = r.test_accuracy }
 nas.report{ title = "hello.lua" }

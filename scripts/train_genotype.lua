@@ -14,6 +14,7 @@ nas.log.info("training %s", g:text())
 local t = nas.trainer(cfg.trainer or "darts-eval", cfg.train)
 nas.log.info("parameters (aux head excluded): %d", t:params(g, d))
 local r = t:train(g, d)
+nas.export(r.model_file)  -- export/<label>: PyTorch weights + config (docs/export.md)
 nas.record{genotype = cfg.genotype, data = note, params = r.params, test_accuracy = r.test_accuracy,
            test_r2 = r.test_r2, test_loss = r.test_loss, model = r.model_file}
 nas.report{title = "train " .. cfg.genotype .. " on " .. info.name,

@@ -13,7 +13,8 @@ TORCH_VERSION=2.11.0   # pinned LibTorch (the torch wheel's bundled copy)
 DEBS=(cmake ninja-build g++ ccache pkg-config python3-venv zlib1g-dev
       libboost-dev libboost-filesystem-dev libtomlplusplus-dev libspdlog-dev libfmt-dev
       liblua5.4-dev nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev
-      graphviz gnuplot-nox libpng-dev libjpeg-dev libnetcdf-dev libstb-dev)
+      graphviz gnuplot-nox libpng-dev libjpeg-dev libnetcdf-dev libstb-dev libgloo-dev
+      libcurl4-openssl-dev libarchive-dev libssl-dev ca-certificates)
 for arg in "$@"; do
   case "$arg" in
     --deps-only) DEPS_ONLY=1 ;;
@@ -40,6 +41,13 @@ if [ -z "${Torch_DIR:-}" ]; then
     .venv/bin/pip install -q --upgrade pip
     .venv/bin/pip install -q "torch==$TORCH_VERSION"
   fi
+fi
+
+# safetensors: python/nashost_torch reads `nashost export` folders with it (tests/export runs it).
+SAFETENSORS_VERSION=0.8.0
+if [ -x .venv/bin/python ] && ! .venv/bin/python -c "import safetensors, sys; sys.exit(safetensors.__version__ != '$SAFETENSORS_VERSION')" 2>/dev/null; then
+  echo "setup: installing safetensors==$SAFETENSORS_VERSION into .venv"
+  .venv/bin/pip install -q "safetensors==$SAFETENSORS_VERSION"
 fi
 
 if [ -n "${DEPS_ONLY:-}" ]; then exit 0; fi

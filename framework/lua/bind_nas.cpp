@@ -12,12 +12,14 @@
 #include <torch/utils.h>  // torch::manual_seed
 
 #include "../src/config_loader.hpp"
+#include "../src/export/model_export.hpp"
 #include "../src/plot.hpp"
 #include "../src/session.hpp"
 #include "lua_object.hpp"
 #include "lua_runtime.hpp"
 #include "nashost/dataset.hpp"
 #include "nashost/error.hpp"
+#include "nashost/genotype_enas_dag.hpp"
 #include "nashost/genotype_formats.hpp"
 #include "nashost/io.hpp"
 #include "nashost/json_text.hpp"
@@ -267,7 +269,9 @@ int g_parse(lua_State* L) {
   const auto first = text.find_first_not_of(" \t\r\n");
   if (first != std::string::npos && (text[first] == '{' || text[first] == '[')) {
     const Json j = parse_json_text(text, "genotype text");
-    push_genotype(L, j.is_array() ? genotype_from_darts_cc_json(j) : genotype_from_json(j));
+    push_genotype(L, j.is_array()             ? genotype_from_darts_cc_json(j)
+                     : is_enas_dag_json(j)      ? genotype_from_enas_dag_json(j)  // carpedm20's dag.json
+                                                : genotype_from_json(j));
   } else {
     push_genotype(L, parse_darts_text(text));
   }
@@ -288,8 +292,10 @@ int g_save(lua_State* L) {
     atomic_write_text(path, to_darts_text(g) + "\n");
   else if (format == "darts-cc")
     atomic_write_text(path, to_darts_cc_json(g).dump() + "\n");
+  else if (format == "enas-dag")
+    atomic_write_text(path, to_enas_dag_json(g));  // carpedm20's dag.json, as json.dump writes it
   else
-    throw Error("genotype:save: unknown format '" + format + "' (json, darts, darts-cc)");
+    throw Error("genotype:save: unknown format '" + format + "' (json, darts, darts-cc, enas-dag)");
   return 0;
 }
 int g_text(lua_State* L) {
@@ -423,7 +429,9 @@ int s_run(lua_State* L) {
     s.context->metrics().flush();
     const fs::path ckpt = checkpoint_file(s, h->label);
     try {
-      atomic_write_file(ckpt, [&](const fs::path& tmp) { h->strategy->save(tmp); });
+      // Every rank holds the same search state and rank 0 keeps it, unless the search is
+      // part of a nas.parallel trial, which only the rank running it has.
+      if (s.is_main_rank() || s.record_capture) atomic_write_file(ckpt, [&](const fs::path& tmp) { h->strategy->save(tmp); });
     } catch (const Error& e) {  // a full disk, above all: say what is still good
       throw Error(std::string(e.what()) + "; search '" + h->label + "': " +
                   (epoch_on_disk > 0 ? "the checkpoint after epoch " + std::to_string(epoch_on_disk) + " is kept"
@@ -507,6 +515,7 @@ Json train_one(Session& s, TrainerHandle& h, Genotype g, Dataset& data, std::str
   out["model_file"] = r.model_file.string();
   atomic_write_text(result_file, Json{{"genotype", to_json(g)}, {"result", out}}.dump(2) + "\n");
   for (const auto& [k, v] : r.metrics) s.context->metrics().scalar("train/" + label + "/" + k, v, 0);
+  s.context->metrics().flush();
   return out;
 }
 
@@ -572,7 +581,9 @@ int l_record(lua_State* L) {
   luaL_checktype(L, 1, LUA_TTABLE);
   const Json row = lua_to_json(L, 1);
   if (!row.is_object()) throw Error("nas.record: expects a table of named values, e.g. nas.record{name = 'a', accuracy = 0.9}");
-  session(L).results.record(ordered_row(row));
+  Session& s = session(L);
+  if (s.record_capture) s.record_capture->push_back(ordered_row(row));  // inside nas.parallel: replayed in order
+  else s.results.record(ordered_row(row));
   return 0;
 }
 
@@ -583,6 +594,7 @@ int l_report(lua_State* L) {
   std::vector<std::string> columns;
   if (args.contains("columns")) columns = args["columns"].get<std::vector<std::string>>();
   const std::string table = s.results.format_table(title, columns);
+  if (!s.is_main_rank()) return 0;  // every rank holds the same rows; rank 0 reports them
   std::fprintf(stdout, "\n%s", table.c_str());
   std::fflush(stdout);
   s.results.write(s.run_dir, columns);
@@ -607,6 +619,10 @@ int l_plot_scatter(lua_State* L) {
     p.series.push_back(std::move(ps));
   }
   const fs::path base = output_in_run(s, a.value("file", std::string("plot")), "nas.plot.scatter");
+  if (!s.is_main_rank()) {  // rank 0 draws
+    lua_pushstring(L, (base.string() + ".png").c_str());
+    return 1;
+  }
   fs::create_directories(base.parent_path());
   render_scatter(p, base);
   lua_pushstring(L, (base.string() + ".png").c_str());
@@ -633,9 +649,27 @@ int l_plot_bar(lua_State* L) {
     p.series.push_back(std::move(ps));
   }
   const fs::path base = output_in_run(s, a.value("file", std::string("bars")), "nas.plot.bar");
+  if (!s.is_main_rank()) {  // rank 0 draws
+    lua_pushstring(L, (base.string() + ".png").c_str());
+    return 1;
+  }
   fs::create_directories(base.parent_path());
   render_bars(p, base);
   lua_pushstring(L, (base.string() + ".png").c_str());
+  return 1;
+}
+
+/// nas.export(model_file [, dir]) -> the folder written: the model as PyTorch weights +
+/// config (docs/export.md); dir defaults to <run>/export/<label>. A dir the script names
+/// must stay inside the run directory, as every output name.
+int l_export(lua_State* L) {
+  Session& s = session(L);
+  const fs::path model = luaL_checkstring(L, 1);
+  const fs::path out = lua_isnoneornil(L, 2) ? default_export_dir(model)
+                                             : output_in_run(s, luaL_checkstring(L, 2), "nas.export");
+  const ExportResult r = export_model(model, out);
+  s.log->info("exported {} ({}) to {}", r.model_file.string(), r.network, r.dir.string());
+  lua_pushstring(L, r.dir.string().c_str());
   return 1;
 }
 
@@ -674,7 +708,8 @@ void open_nas_library(lua_State* L, Session& s) {
       {"config", safe<l_config>},   {"plugins", safe<l_plugins>}, {"run_info", safe<l_run_info>},
       {"path", safe<l_path>},       {"dataset", safe<l_dataset>}, {"search", safe<l_search>},
       {"trainer", safe<l_trainer>}, {"train", safe<l_train>},     {"record", safe<l_record>},
-      {"report", safe<l_report>},   {"seed", safe<l_seed>},       {nullptr, nullptr}};
+      {"report", safe<l_report>},   {"seed", safe<l_seed>},       {"export", safe<l_export>},
+      {nullptr, nullptr}};
   set_functions(L, nas_functions);
   lua_pushstring(L, sdk_version_string().c_str());
   lua_setfield(L, -2, "version");

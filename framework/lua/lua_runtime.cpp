@@ -212,6 +212,7 @@ void run_lua_script(Session& session, const std::filesystem::path& script,
   lua_setfield(L, -2, "path");
   lua_pop(L, 1);
   open_nas_library(L, session);
+  open_distributed_library(L, session);
   install_host_controls(L, session);
 
   lua_pushcfunction(L, traceback_handler);

@@ -44,5 +44,7 @@ void push_json(lua_State* L, const Json& value);
 
 /// Registers the `nas` table (framework/lua/bind_nas.cpp).
 void open_nas_library(lua_State* L, Session& session);
+/// Adds nas.distributed and nas.parallel (framework/lua/bind_distributed.cpp).
+void open_distributed_library(lua_State* L, Session& session);
 
 }  // namespace nas::host

@@ -15,8 +15,10 @@ namespace nas::host {
 
 class RunContext final : public HostContext {
  public:
+  /// `rank` > 0 (a distributed run): metrics go to tensorboard/rank<k>/ and
+  /// metrics.rank<k>.csv, beside rank 0's.
   RunContext(const Registry& registry, std::filesystem::path run_dir, uint64_t seed, c10::Device device,
-             std::vector<spdlog::sink_ptr> sinks, bool progress_bars);
+             std::vector<spdlog::sink_ptr> sinks, bool progress_bars, int rank = 0);
   ~RunContext() override;
 
   std::shared_ptr<spdlog::logger> logger(const std::string& component) override;
@@ -55,5 +57,9 @@ bool stop_signal_received();
 int stop_signal();
 /// "Ctrl-C" or "SIGTERM", for messages (a static string: safe to hand to Lua errors).
 const char* stop_signal_name();
+/// Stops the run for a fault it cannot go on with (a rank of a distributed run died):
+/// stop_signal_received() turns true, stop_signal() stays 0, and fault_reason() says why.
+void request_fault_stop(const std::string& reason);
+std::string fault_reason();
 
 }  // namespace nas::host

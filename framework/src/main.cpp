@@ -5,10 +5,12 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <boost/dll/runtime_symbol_info.hpp>
 #include <csignal>
 #include <cstdio>
 #include <exception>
+#include <optional>
 #include <utility>
 #include <iostream>
 
@@ -19,8 +21,13 @@
 #include "../lua/lua_runtime.hpp"
 #include "algorithm_choice.hpp"
 #include "config_loader.hpp"
+#include "data_command.hpp"
+#include "distributed.hpp"
+#include "export/export_command.hpp"
+#include "launch.hpp"
 #include "host_context.hpp"
 #include "nashost/error.hpp"
+#include "nashost/genotype_enas_dag.hpp"
 #include "nashost/genotype_formats.hpp"
 #include "nashost/host_allocator.hpp"
 #include "nashost/io.hpp"
@@ -48,14 +55,19 @@ void load_plugins(Plugins& p, const std::vector<std::string>& cli_paths) {
     if (!o.loaded) spdlog::debug("plugin {} skipped: {}", o.library.string(), o.reason);
 }
 
-c10::Device pick_device(const std::string& requested) {
+/// One GPU per rank: cuda:LOCAL_RANK (modulo the GPUs there are, for oversubscribed tests).
+c10::Device pick_device(const std::string& requested, int local_rank) {
+  const auto gpu = [&] {
+    const auto n = static_cast<int>(torch::cuda::device_count());
+    return c10::Device(c10::kCUDA, static_cast<c10::DeviceIndex>(n > 0 ? local_rank % n : 0));
+  };
   if (requested == "cpu") return c10::Device(c10::kCPU);
   if (requested == "cuda") {
     if (!torch::cuda::is_available())
       throw ConfigError("--device cuda was asked for, but no CUDA GPU is available (use --device cpu or auto)");
-    return c10::Device(c10::kCUDA, 0);
+    return gpu();
   }
-  if (requested == "auto") return torch::cuda::is_available() ? c10::Device(c10::kCUDA, 0) : c10::Device(c10::kCPU);
+  if (requested == "auto") return torch::cuda::is_available() ? gpu() : c10::Device(c10::kCPU);
   throw ConfigError("--device must be cpu, cuda or auto, got '" + requested + "'");
 }
 
@@ -141,60 +153,90 @@ int cmd_run(Plugins& p, RunOptions opts, const std::vector<std::string>& command
     throw Error("script '" + opts.script.string() + "' does not exist (e.g. `nashost run scripts/hello.lua`)");
   fs::path config_file;
   s.config = resolve_config(opts, &config_file, &p.registry);  // config errors before anything is created
-  const c10::Device device = pick_device(opts.device);
+  // Several ranks (torchrun, srun, nashost launch): join them before anything is created.
+  const WorldInfo world = detect_world();
+  std::unique_ptr<Distributed> dist;
+  if (world.distributed()) {
+    dist = std::make_unique<Distributed>(world, std::chrono::seconds(opts.dist_timeout_seconds));
+    s.dist = dist.get();
+  }
+  const c10::Device device = pick_device(opts.device, world.local_rank);
 
   s.run_name = opts.name.empty() ? opts.script.stem().string() : opts.name;
-  if (opts.resume) {
-    auto prior = newest_run_directory(opts.runs_root, s.run_name);
-    if (!prior) throw Error("--resume: no earlier run named '" + s.run_name + "' under " + opts.runs_root.string());
-    s.run_dir = *prior;
-    s.resumed = true;
-  } else {
-    s.run_dir = create_run_directory(opts.runs_root, s.run_name);
+  s.resumed = opts.resume;
+  std::optional<RunDirectoryLock> lock;
+  if (s.is_main_rank()) {
+    if (opts.resume) {
+      auto prior = newest_run_directory(opts.runs_root, s.run_name);
+      if (!prior) throw Error("--resume: no earlier run named '" + s.run_name + "' under " + opts.runs_root.string());
+      s.run_dir = *prior;
+    } else {
+      s.run_dir = create_run_directory(opts.runs_root, s.run_name);
+    }
+    // Before anything in the directory is touched: one nashost run per run directory.
+    lock.emplace(s.run_dir);
   }
-  // Before anything in the directory is touched: one nashost per run directory.
-  const RunDirectoryLock lock(s.run_dir);
+  if (dist) s.run_dir = dist->broadcast(s.run_dir.string());  // rank 0 chose it
 
   auto console = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
-  auto file = std::make_shared<spdlog::sinks::basic_file_sink_mt>((s.run_dir / "log.txt").string());
+  // Other ranks keep their own full log and tell the console only what goes wrong.
+  if (!s.is_main_rank()) console->set_level(spdlog::level::warn);
+  const std::string log_name = s.is_main_rank() ? "log.txt" : "log.rank" + std::to_string(world.rank) + ".txt";
+  auto file = std::make_shared<spdlog::sinks::basic_file_sink_mt>((s.run_dir / log_name).string());
   std::vector<spdlog::sink_ptr> sinks{console, file};
   auto main_logger = std::make_shared<spdlog::logger>("nashost", sinks.begin(), sinks.end());
   main_logger->set_level(spdlog::default_logger()->level());
+  main_logger->flush_on(spdlog::level::trace);  // log.txt line by line: a live `tail -f`, nothing lost to kill -9
   spdlog::set_default_logger(main_logger);
   s.log = main_logger;
 
   torch::manual_seed(opts.seed);
   const std::string algorithms = choose_algorithms(device, opts.deterministic);
-  s.context = std::make_unique<RunContext>(p.registry, s.run_dir, opts.seed, device, sinks, opts.progress);
-  if (!s.resumed) write_resolved_config(s.run_dir, s.config);
+  s.context = std::make_unique<RunContext>(p.registry, s.run_dir, opts.seed, device, sinks,
+                                           opts.progress && s.is_main_rank(), world.rank);
+  if (!s.resumed && s.is_main_rank()) write_resolved_config(s.run_dir, s.config);
   s.log->info("nashost {} run '{}' in {} (device {}, seed {}{}{})", sdk_version_string(), s.run_name,
               s.run_dir.string(), device.str(), opts.seed, config_file.empty() ? "" : ", config " + config_file.string(),
               s.resumed ? ", resumed" : "");
   s.log->info("kernels: {}", algorithms);
+  if (dist)
+    s.log->info("distributed: rank {} of {} (local rank {}, {} launcher, Gloo over {}:{}, timeout {} s)", world.rank,
+                world.world_size, world.local_rank, world.launcher, world.master_addr, world.master_port,
+                opts.dist_timeout_seconds);
   InvocationFacts facts{command, opts.script, config_file, s.config.value("profile", std::string("")), device.str(),
                         algorithms, opts.seed, opts.deterministic, s.resumed};
   for (const auto& o : p.loader->report())
     if (o.loaded) facts.plugins.push_back(Json{{"plugin", o.plugin}, {"version", o.version}, {"library", o.library.string()}});
   facts.config = s.config;
-  RunRecord record(s.run_dir, s.run_name, std::move(facts));
-  g_active_record = &record;
+  facts.world_size = world.world_size;
+  facts.backend = dist ? "gloo" : "";
+  // run.json is rank 0's; the other ranks' story is in their log.rank<k>.txt.
+  std::optional<RunRecord> record;
+  if (s.is_main_rank()) {
+    record.emplace(s.run_dir, s.run_name, std::move(facts));
+    g_active_record = &*record;
+  }
   std::set_terminate(record_crash_and_abort);
   install_stop_handler();
   std::vector<fs::path> modules;  // the helpers the script required, copied beside it
   const auto end_record = [&](RunOutcome outcome, const std::string& detail, int code) {
     g_active_record = nullptr;
-    record.finish(outcome, detail, code, modules);
+    if (record) record->finish(outcome, detail, code, modules);
   };
   try {
     run_lua_script(s, opts.script, &modules);
     s.context->metrics().flush();
   } catch (const ScriptExit& e) {
     s.context->metrics().flush();
-    if (e.code() == 0 && s.resumed) write_resolved_config(s.run_dir, s.config);
+    if (e.code() == 0 && s.resumed && s.is_main_rank()) write_resolved_config(s.run_dir, s.config);
     end_record(RunOutcome::Exited, "the script called os.exit(" + std::to_string(e.code()) + ")", e.code());
     s.log->info("run ended by os.exit({}): {}", e.code(), s.run_dir.string());
     return e.code();
   } catch (const std::exception& e) {
+    if (!fault_reason().empty()) {  // a rank of a distributed run is gone: say which
+      end_record(RunOutcome::Failed, fault_reason(), 1);
+      throw Error(fault_reason() + "; the last complete checkpoint is kept: continue with --resume and the same ranks");
+    }
     if (stop_signal_received()) {
       // Whatever the error looks like (a Lua error raised by the stop hook, Interrupted
       // from a search), the run was stopped on request: say so and exit 128 + signal.
@@ -207,14 +249,19 @@ int cmd_run(Plugins& p, RunOptions opts, const std::vector<std::string>& command
     end_record(RunOutcome::Failed, e.what(), 1);
     throw;
   }
-  if (s.resumed) write_resolved_config(s.run_dir, s.config);
+  if (dist) dist->finish();  // rank 0, which hosts the store, leaves last
+  if (s.resumed && s.is_main_rank()) write_resolved_config(s.run_dir, s.config);
   end_record(RunOutcome::Finished, "", 0);
   s.log->info("run finished: {}", s.run_dir.string());
   return 0;
 }
 
 int cmd_genotype(const std::string& action, const fs::path& file, const std::string& to, const std::string& out) {
-  Genotype g = load_genotype(file);
+  // A published name (DARTS_V2) works wherever a file does, unless a file of that name exists.
+  std::error_code ec;
+  const auto names = named_genotype_names();
+  const bool named = !fs::exists(file, ec) && std::find(names.begin(), names.end(), file.string()) != names.end();
+  Genotype g = named ? named_genotype(file.string()) : load_genotype(file);
   if (action == "show") {
     std::printf("%s\n", g.is_cell() ? to_darts_text(g, DartsTextLayout::Nested).c_str() : to_json(g).dump(2).c_str());
     return 0;
@@ -237,9 +284,10 @@ int cmd_genotype(const std::string& action, const fs::path& file, const std::str
     else if (to == "darts") text = to_darts_text(g);
     else if (to == "darts-nested") text = to_darts_text(g, DartsTextLayout::Nested);
     else if (to == "darts-cc") text = to_darts_cc_json(g).dump();
-    else throw ConfigError("--to must be json, darts, darts-nested or darts-cc, got '" + to + "'");
+    else if (to == "enas-dag") text = to_enas_dag_json(g);  // carpedm20's dag.json, no final newline as json.dump
+    else throw ConfigError("--to must be json, darts, darts-nested, darts-cc or enas-dag, got '" + to + "'");
     if (out.empty()) std::printf("%s\n", text.c_str());
-    else atomic_write_text(out, text + "\n");
+    else atomic_write_text(out, to == "enas-dag" ? text : text + "\n");
     return 0;
   }
   throw ConfigError("genotype action must be show, plot or convert");
@@ -298,17 +346,48 @@ int main(int argc, char** argv) {
   run->add_option("--seed", ro.seed, "random seed");
   run->add_option("--runs-dir", ro.runs_root, "where run directories go (default: runs)");
   run->add_flag("--no-progress", no_progress, "no progress bars");
+  if (const char* t = std::getenv("NASHOST_DIST_TIMEOUT")) ro.dist_timeout_seconds = std::atoi(t);
+  run->add_option("--dist-timeout", ro.dist_timeout_seconds,
+                  "seconds a distributed run waits for a rank before failing (rendezvous, collectives, a dead rank; "
+                  "also NASHOST_DIST_TIMEOUT)")
+      ->check(CLI::Range(1, 86400));
   run->add_flag("--deterministic", ro.deterministic,
                 "reproducible GPU runs: deterministic algorithms and cuDNN, no autotuning (slower; CPU runs are "
                 "reproducible anyway)");
 
+  app.add_subcommand("launch", "start local ranks: nashost launch --nproc N -- run SCRIPT ... (as torchrun)");
   auto* genotype = app.add_subcommand("genotype", "show, plot or convert a genotype file");
   std::string g_action, g_to = "json", g_out;
   fs::path g_file;
   genotype->add_option("ACTION", g_action, "show | plot | convert")->required()->check(CLI::IsMember({"show", "plot", "convert"}));
-  genotype->add_option("FILE", g_file, "genotype: our JSON, DARTS text or DARTS-CC integer JSON")->required();
-  genotype->add_option("--to", g_to, "convert: json | darts | darts-nested | darts-cc");
+  genotype->add_option("FILE", g_file, "genotype: our JSON, DARTS text, DARTS-CC integer JSON, carpedm20's ENAS dag.json, or a published name (DARTS_V2)")->required();
+  genotype->add_option("--to", g_to, "convert: json | darts | darts-nested | darts-cc | enas-dag");
   genotype->add_option("-o,--output", g_out, "output file (convert) or base name (plot)");
+
+  auto* data_cmd = app.add_subcommand("data", "list or fetch the datasets' official files (docs/datasets.md)");
+  data_cmd->require_subcommand(1);
+  DataCommandOptions data_opts;
+  bool data_no_progress = false;
+  auto* data_list = data_cmd->add_subcommand("list", "each dataset: where it is looked for, whether it is there and verified");
+  auto* data_fetch = data_cmd->add_subcommand("fetch", "download, verify and unpack datasets (official URLs and mirrors)");
+  data_fetch->add_option("NAME", data_opts.names, "fashion-mnist mnist cifar10 cifar100 ptb wikitext2, or all")->required();
+  for (auto* c : {data_list, data_fetch}) {
+    c->add_option("--dir", data_opts.dir, "data root (default: $NAS_DATA_DIR, else ./data)");
+    c->add_option("--checksums", data_opts.checksums, "checksum file overriding the official ones (also NASHOST_DATA_CHECKSUMS)");
+  }
+  data_fetch->add_option("--mirror", data_opts.mirrors, "base URL holding <dataset>/<file>, tried first (repeatable; also NASHOST_DATA_MIRROR)");
+  data_fetch->add_flag("--mirror-only", data_opts.mirrors_only, "never the official sites (also NASHOST_DATA_MIRROR_ONLY=1)");
+  data_fetch->add_flag("--force", data_opts.force, "download again and replace files that are there (once verified)");
+  data_fetch->add_flag("--no-progress", data_no_progress, "no progress bars");
+
+  auto* export_cmd = app.add_subcommand("export", "write trained models as PyTorch weights + config (docs/export.md)");
+  fs::path export_what, export_out;
+  export_cmd->add_option("PATH", export_what, "run directory, model file (train/<label>/model.pt) or its folder")->required();
+  export_cmd->add_option("-o,--output", export_out, "folder (one model) or root of one folder per model (run directory)");
+  auto* import_cmd = app.add_subcommand("import", "a DARTS evaluation network's PyTorch weights (an export folder) into a nashost model file");
+  fs::path import_dir, import_out;
+  import_cmd->add_option("FOLDER", import_dir, "config.json + model.safetensors (quark0 NetworkCIFAR names)")->required();
+  import_cmd->add_option("-o,--output", import_out, "model file to write (default FOLDER/nashost/model.pt)");
 
   auto* bench = app.add_subcommand("bench", "run a benchmark: nashost bench darts --order 2 ...");
   std::string bench_name;
@@ -318,6 +397,18 @@ int main(int argc, char** argv) {
   bench->allow_extras();
   bench->prefix_command();
 
+  // `nashost launch --nproc N -- run ...` hands everything after `--` to the ranks.
+  if (argc >= 2 && std::string(argv[1]) == "launch") {
+    try {
+      return launch_local_ranks(std::vector<std::string>(argv + 2, argv + argc));
+    } catch (const ConfigError& e) {
+      std::fprintf(stderr, "nashost launch: %s\n", e.what());
+      return 2;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "nashost launch: %s\n", e.what());
+      return 1;
+    }
+  }
   // `nashost bench WHAT ...` hands every later argument to bin/nashost-bench-WHAT untouched;
   // letting CLI11 parse them would reorder options and values.
   if (argc >= 3 && std::string(argv[1]) == "bench" && argv[2][0] != '-') {
@@ -351,6 +442,12 @@ int main(int argc, char** argv) {
       return cmd_bench(bench_name, bench_args);
     }
     if (genotype->parsed()) return cmd_genotype(g_action, g_file, g_to, g_out);
+    // Downloads (`data fetch`, and a dataset's download = true in a run) show the host's progress bar.
+    install_download_progress(data_fetch->parsed() ? !data_no_progress && !quiet : ro.progress);
+    if (data_list->parsed()) return cmd_data_list(data_opts);
+    if (data_fetch->parsed()) return cmd_data_fetch(data_opts);
+    if (export_cmd->parsed()) return cmd_export(export_what, export_out);
+    if (import_cmd->parsed()) return cmd_import(import_dir, import_out);
     Plugins p;
     load_plugins(p, plugin_paths);
     if (app.got_subcommand("plugins")) return cmd_plugins(p);

@@ -2,19 +2,56 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <sstream>
 
 namespace nas::host {
 
-ProgressBar::ProgressBar(std::string label, int64_t total, bool enabled)
-    : label_(std::move(label)), total_(total), enabled_(enabled), tty_(::isatty(STDERR_FILENO) != 0),
-      start_(std::chrono::steady_clock::now()), last_draw_(start_) {}
+ProgressBar::ProgressBar(std::string label, int64_t total, bool enabled, Unit unit, int64_t already)
+    : label_(std::move(label)), total_(total), done_(already), unit_(unit), already_(already), enabled_(enabled),
+      tty_(::isatty(STDERR_FILENO) != 0), start_(std::chrono::steady_clock::now()), last_draw_(start_) {}
 
 ProgressBar::~ProgressBar() { finish(); }
 
+namespace {
+// 1234567 -> "1.2 MB" style, with the unit chosen by `scale` (the larger of two numbers shown together).
+std::string byte_text(double bytes, double scale, bool with_unit) {
+  const char* unit = scale >= 1e9 ? "GB" : scale >= 1e6 ? "MB" : "kB";
+  const double div = scale >= 1e9 ? 1e9 : scale >= 1e6 ? 1e6 : 1e3;
+  char buf[48];
+  std::snprintf(buf, sizeof(buf), with_unit ? "%.1f %s" : "%.1f", bytes / div, unit);
+  return buf;
+}
+
+std::string render_bytes(const std::string& label, int64_t done, int64_t total, double seconds,
+                         const std::string& status, int width, int64_t already) {
+  std::ostringstream out;
+  out << label << " ";
+  if (total > 0) {
+    out << "[";
+    const int filled = static_cast<int>(width * std::min<int64_t>(done, total) / total);
+    for (int i = 0; i < width; ++i) out << (i < filled ? '#' : '.');
+    out << "] " << byte_text(done, total, false) << "/" << byte_text(total, total, true);
+  } else {
+    out << byte_text(done, done, true);
+  }
+  const double rate = seconds > 0 ? (done - already) / seconds : 0.0;
+  out << "  " << byte_text(rate, rate, true) << "/s";
+  if (rate > 0 && total > done) {
+    const auto eta = static_cast<int64_t>((total - done) / rate);
+    char buf[48];
+    std::snprintf(buf, sizeof(buf), "  ETA %lld:%02lld", static_cast<long long>(eta / 60), static_cast<long long>(eta % 60));
+    out << buf;
+  }
+  if (!status.empty()) out << "  " << status;
+  return out.str();
+}
+}  // namespace
+
 std::string ProgressBar::render(const std::string& label, int64_t done, int64_t total, double seconds,
-                                const std::string& status, int width) {
+                                const std::string& status, int width, Unit unit, int64_t already) {
+  if (unit == Unit::Bytes) return render_bytes(label, done, total, seconds, status, width, already);
   std::ostringstream out;
   out << label << " [";
   const int filled = total > 0 ? static_cast<int>(width * std::min<int64_t>(done, total) / total) : 0;
@@ -39,12 +76,12 @@ void ProgressBar::draw(bool force) {
   const double seconds = std::chrono::duration<double>(now - start_).count();
   if (tty_) {
     if (!force && now - last_draw_ < std::chrono::milliseconds(100)) return;
-    std::fprintf(stderr, "\r\033[K%s", render(label_, done_, total_, seconds, status_).c_str());
+    std::fprintf(stderr, "\r\033[K%s", render(label_, done_, total_, seconds, status_, 24, unit_, already_).c_str());
   } else {
     const int64_t decile = total_ > 0 ? done_ * 10 / total_ : 0;
     if (!force && decile == last_decile_) return;
     last_decile_ = decile;
-    std::fprintf(stderr, "%s\n", render(label_, done_, total_, seconds, status_).c_str());
+    std::fprintf(stderr, "%s\n", render(label_, done_, total_, seconds, status_, 24, unit_, already_).c_str());
   }
   std::fflush(stderr);
   last_draw_ = now;

@@ -93,6 +93,13 @@ RunRecord::RunRecord(const fs::path& run_dir, const std::string& run_name, Invoc
                          "a power loss); its last complete checkpoint is what --resume continued from";
     }
   const size_t number = doc_["invocations"].size() + 1;
+  if (!doc_["invocations"].empty()) {
+    const Json& before = doc_["invocations"].back();
+    if (before.is_object() && before.value("world_size", 1) != facts.world_size)
+      spdlog::warn("--resume with {} rank(s); the run so far used {}: parallel trials give the same results, but a "
+                   "search resumed from its checkpoint continues with the new split of the work",
+                   facts.world_size, before.value("world_size", 1));
+  }
   Json inv{{"number", number},
            {"status", "running"},
            {"started", utc_now()},
@@ -109,7 +116,9 @@ RunRecord::RunRecord(const fs::path& run_dir, const std::string& run_name, Invoc
            {"resumed", facts.resumed},
            {"software", software_facts()},
            {"plugins", facts.plugins},
-           {"config", facts.config}};
+           {"config", facts.config},
+           {"world_size", facts.world_size},
+           {"backend", facts.backend}};
   doc_["invocations"].push_back(std::move(inv));
   write();
 }

@@ -23,6 +23,8 @@ struct InvocationFacts {
   bool deterministic = false, resumed = false;
   Json plugins = Json::array();  ///< [{plugin, version, library}]
   Json config;                   ///< the resolved config this invocation ran with
+  int world_size = 1;            ///< ranks of a distributed run
+  std::string backend;           ///< c10d backend ("gloo"), empty for one process
 };
 
 /// Versions the numbers depend on: nashost and its build, LibTorch, CUDA and cuDNN where

@@ -1,9 +1,12 @@
 #include "session.hpp"
 
 #include "config_loader.hpp"
+#include "distributed.hpp"
 #include "nashost/error.hpp"
 
 namespace nas::host {
+
+bool Session::is_main_rank() const { return dist == nullptr || dist->rank() == 0; }
 
 Json resolve_config(const RunOptions& options, std::filesystem::path* used_file, const Registry* registry) {
   std::filesystem::path file = options.config_file;

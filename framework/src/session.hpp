@@ -25,6 +25,7 @@ struct RunOptions {
   std::filesystem::path runs_root = "runs";
   bool progress = true;
   bool deterministic = false;          ///< --deterministic (algorithm_choice.hpp)
+  int dist_timeout_seconds = 300;      ///< --dist-timeout: rendezvous, collectives, silent ranks
 };
 
 struct Session {
@@ -44,6 +45,13 @@ struct Session {
   /// Set when the script called os.exit(code): the host ends the run (recording it) with
   /// that exit code instead of letting Lua end the process behind its back.
   std::optional<int> exit_code;
+  /// The other ranks of a distributed run (nullptr: one process).
+  class Distributed* dist = nullptr;
+  /// nas.parallel collects the rows a trial records here, to replay them in item order.
+  std::vector<Json>* record_capture = nullptr;
+  int parallel_calls = 0;
+  /// Rank 0 (or the only process) writes the run directory's shared files.
+  bool is_main_rank() const;
 };
 
 /// Resolves the config of `options` (file, profile, --set); throws ConfigError. With a

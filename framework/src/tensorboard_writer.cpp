@@ -165,11 +165,30 @@ MetricsWriter::MetricsWriter(const fs::path& tb_dir, const fs::path& csv_file) {
   csv_.open(csv_file, std::ios::app);
   if (!csv_) throw Error("cannot create metrics file '" + csv_file.string() + "'");
   if (new_csv) csv_ << "wall_time,step,tag,value\n";
-  text_.open(csv_file.parent_path() / "metrics_text.log", std::ios::app);
+  // metrics_text.log beside metrics.csv (metrics.rank1_text.log beside metrics.rank1.csv)
+  const std::string stem = csv_file.stem().string();
+  text_.open(csv_file.parent_path() / (stem == "metrics" ? "metrics_text.log" : stem + "_text.log"), std::ios::app);
   events_.flush();
+  flusher_ = std::thread([this] {
+    std::unique_lock lock(mutex_);
+    while (!closing_) {
+      wake_.wait_for(lock, std::chrono::seconds(kFlushSeconds), [this] { return closing_; });
+      events_.flush();
+      csv_.flush();
+      text_.flush();
+    }
+  });
 }
 
-MetricsWriter::~MetricsWriter() { flush(); }
+MetricsWriter::~MetricsWriter() {
+  {
+    std::lock_guard lock(mutex_);
+    closing_ = true;
+  }
+  wake_.notify_all();
+  if (flusher_.joinable()) flusher_.join();
+  flush();
+}
 
 void MetricsWriter::scalar(const std::string& tag, double value, int64_t step) {
   std::lock_guard lock(mutex_);

@@ -4,7 +4,9 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <condition_variable>
 #include <mutex>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -42,6 +44,12 @@ class MetricsWriter final : public MetricsSink {
 
  private:
   std::mutex mutex_;
+  // A background thread flushes every kFlushSeconds, so a live TensorBoard (or `tail -f
+  // metrics.csv`) follows a long run and a kill -9 loses at most those seconds.
+  static constexpr int kFlushSeconds = 2;
+  std::condition_variable wake_;
+  bool closing_ = false;
+  std::thread flusher_;
   std::filesystem::path event_file_;
   std::ofstream events_;
   std::ofstream csv_;

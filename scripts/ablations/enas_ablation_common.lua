@@ -126,15 +126,18 @@ function M.study(name, d, g, ev, variants, params)
              valid_diff = 0.0, test_diff = 0.0}
   local out = nas.path("analysis_results", name, "results.json")
   M.write_json(nas.path("analysis_results", name, "params.json"), params)
-  for _, v in ipairs(variants) do
-    local r = ev:train(v.genotype, d)
-    results.validation[v.key] = r.valid_ppl
-    results.test[v.key] = r.test_ppl
+  -- the variants are independent evaluations: side by side when several ranks run
+  local evaluated = nas.parallel(variants, function(v)
+    local r = ev:train(v.genotype, d, {label = name .. "_" .. v.key})
     nas.record{variant = v.key, valid_ppl = r.valid_ppl, test_ppl = r.test_ppl,
                valid_diff = base.valid_ppl - r.valid_ppl, test_diff = base.test_ppl - r.test_ppl}
     nas.log.info("%s %s: valid ppl %.2f (original %.2f), test ppl %.2f", name, v.key, r.valid_ppl,
                  base.valid_ppl, r.test_ppl)
-    M.write_json(out, results)
+    return {valid_ppl = r.valid_ppl, test_ppl = r.test_ppl}
+  end)
+  for i, v in ipairs(variants) do
+    results.validation[v.key] = evaluated[i].valid_ppl
+    results.test[v.key] = evaluated[i].test_ppl
   end
   for _, split in ipairs({"validation", "test"}) do
     local res = results[split]

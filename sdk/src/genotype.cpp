@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "nashost/error.hpp"
+#include "nashost/genotype_enas_dag.hpp"
 #include "nashost/genotype_formats.hpp"
 #include "nashost/io.hpp"
 #include "nashost/json_text.hpp"
@@ -131,6 +132,7 @@ Genotype load_genotype(const std::filesystem::path& file, const std::vector<std:
       const Json j = parse_json_text(text, "the JSON");
       if (j.is_array())
         return op_names.empty() ? genotype_from_darts_cc_json(j) : genotype_from_darts_cc_json(j, op_names);
+      if (is_enas_dag_json(j)) return genotype_from_enas_dag_json(j);  // carpedm20's dag.json
       return genotype_from_json(j);
     }
     return parse_darts_text(text);

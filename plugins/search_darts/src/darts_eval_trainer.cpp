@@ -15,6 +15,7 @@
 #include "nashost/error.hpp"
 #include "nashost/genotype_formats.hpp"
 #include "nashost/io.hpp"
+#include "nashost/model_card.hpp"
 #include "nashost/nn/limits.hpp"
 
 namespace nas::darts {
@@ -167,6 +168,21 @@ TrainResult DartsEvalTrainer::train(const Genotype& g, Dataset& data) {
     save_archive(a, tmp);
   });
   save_genotype(g, dir / "genotype.json");
+  // Everything `nashost export` needs to rebuild this network (model.pt has only weights).
+  const auto ops = ctx_.operation_set(options_.get_string("operation_set"));
+  write_model_card(result.model_file, kModelDartsEval,
+                   Json{{"task", task_name(task)},
+                        {"in_channels", info.input_shape[0]},
+                        {"input_height", info.input_shape[1]},
+                        {"input_width", info.input_shape[2]},
+                        {"num_outputs", info.num_outputs},
+                        {"channels", options_.get_int("channels")},
+                        {"layers", options_.get_int("layers")},
+                        {"stem_multiplier", options_.get_int("stem_multiplier")},
+                        {"auxiliary", options_.get_bool("auxiliary")},
+                        {"operation_set", options_.get_string("operation_set")},
+                        {"ops", ops->ops()}},
+                   g, result.params);
   std::string summary;
   for (const auto& [k, v] : result.metrics) summary += " " + k + "=" + std::to_string(v);
   log_->info("darts-eval[{}]: params {}{}", label, result.params, summary);

@@ -14,6 +14,7 @@
 #include "nashost/nn/foreach_ops.hpp"
 #include "nashost/error.hpp"
 #include "nashost/io.hpp"
+#include "nashost/model_card.hpp"
 #include "param_penalty.hpp"
 
 namespace nas::darts_cc {
@@ -188,6 +189,24 @@ TrainResult OneHotTrainer::train(const Genotype& genotype, Dataset& data) {
     }
     log_->info("{} epoch {}/{}: train loss {:.4f} acc {:.4f}, test acc {:.4f} (best {:.4f})", label, epoch + 1,
                settings_.epochs, last_train_loss, last_train_acc, last_acc, best_acc);
+  }
+  // model.pt holds the whole search-shaped network; model.json says which op of every edge
+  // runs and the sizes, so that `nashost export` can keep only what the forward uses.
+  if (std::filesystem::exists(model_file)) {
+    const auto& net_opts = net->options();
+    write_model_card(model_file, kModelDartsCcOneHot,
+                     Json{{"in_channels", data.info().input_shape[0]},
+                          {"input_height", data.info().input_shape[1]},
+                          {"input_width", data.info().input_shape[2]},
+                          {"num_outputs", data.info().num_outputs},
+                          {"channels", net_opts.channels},
+                          {"layers", net_opts.layers},
+                          {"nodes", net_opts.nodes},
+                          {"stem_multiplier", net_opts.stem_multiplier},
+                          {"operation_set", settings_.net.ops},
+                          {"ops", ops_->ops()},
+                          {"choice", Json{{"normal", choice.normal}, {"reduce", choice.reduce}}}},
+                     genotype, params);
   }
   TrainResult r;
   r.params = params;

@@ -12,6 +12,7 @@
 #include "nashost/nn/foreach_ops.hpp"
 #include "nashost/dataset.hpp"
 #include "nashost/error.hpp"
+#include "nashost/model_card.hpp"
 #include "nashost/operation_set.hpp"
 
 namespace nas::enas {
@@ -83,6 +84,8 @@ struct FixedNetwork {
   ImageForward eval_forward;
   std::function<void(const std::filesystem::path&)> save;
   int64_t params = 0;  ///< reported size: auxiliary head excluded
+  std::string kind;    ///< model.json's network (nashost/model_card.hpp)
+  Json config;         ///< the network's config, for model.json
 };
 
 FixedNetwork build_fixed(const Genotype& g, const Config& o, const DatasetInfo& info, const OperationSet& ops) {
@@ -96,6 +99,8 @@ FixedNetwork build_fixed(const Genotype& g, const Config& o, const DatasetInfo& 
     f.eval_forward = [m](const at::Tensor& x) { return m->forward(x, false); };
     f.save = [m](const std::filesystem::path& file) { save_macro_cnn(*m, file); };
     f.params = count_parameters(*m) - m->aux_parameter_count();
+    f.kind = kModelEnasCnnMacro;
+    f.config = m->config().to_json();
     return f;
   }
   const CnnArc arc = genotype_arc(g, ops.ops(), "enas-cnn-scratch");
@@ -107,6 +112,9 @@ FixedNetwork build_fixed(const Genotype& g, const Config& o, const DatasetInfo& 
   const std::vector<std::string> names = ops.ops();
   f.save = [m, names](const std::filesystem::path& file) { save_shared_cnn(*m, names, file); };
   f.params = count_parameters(*m) - m->aux_parameter_count();
+  f.kind = kModelEnasCnnMicro;
+  f.config = m->config().to_json();
+  f.config["ops"] = names;
   return f;
 }
 }  // namespace
@@ -196,6 +204,7 @@ TrainResult EnasCnnScratchTrainer::train(const Genotype& genotype, Dataset& data
   r.model_file = dir / "model.pt";
   std::filesystem::create_directories(dir);
   net.save(r.model_file);
+  write_model_card(r.model_file, net.kind, net.config, genotype, r.params);  // for `nashost export`
   log->info("{}: {} parameters, test accuracy {:.4f}", label, r.params, test.accuracy);
   return r;
 }

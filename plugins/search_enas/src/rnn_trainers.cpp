@@ -9,6 +9,7 @@
 #include "lm_data.hpp"
 #include "model_file.hpp"
 #include "nashost/error.hpp"
+#include "nashost/model_card.hpp"
 #include "nashost/operation_set.hpp"
 #include "options.hpp"
 
@@ -102,6 +103,10 @@ TrainResult EnasRnnScratchTrainer::train(const Genotype& genotype, Dataset& data
   for (int k = 2; std::filesystem::exists(dir / "model.pt"); ++k) dir = ctx_.run_dir() / "train" / (label + "-" + std::to_string(k));
   r.model_file = dir / "model.pt";
   save_shared_model(*model, edges, r.model_file);
+  // The archive has the sizes and edges but not the DAG's activations: `nashost export` reads these.
+  Json config = model->config().to_json();
+  config["activations"] = ops->ops();
+  write_model_card(r.model_file, kModelEnasRnn, config, genotype, r.params);
   return r;
 }
 

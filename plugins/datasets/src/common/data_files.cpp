@@ -50,12 +50,15 @@ std::vector<fs::path> find_files(const std::string& dataset, const std::vector<f
     found.push_back(hit);
   }
   if (any_missing) {
+    // The dataset's own folder for the NAS_DATA_DIR hint: the second entry when the first is
+    // the data_dir option itself (data_dirs, and the catalog's search_dirs, start with it).
+    const fs::path& folder = dirs.size() >= 2 && dirs[1].parent_path() == dirs[0] ? dirs[1] : dirs.front();
     // DataMissingError: the files are absent, so a script may fall back to other data (loudly).
     throw DataMissingError("dataset '" + dataset + "': data files not found:" + missing.str() +
                     "\n  Get the official files from " + source_hint +
                     "\n  and put them in one of the folders above, or set the dataset option "
                     "`data_dir` (or the environment variable NAS_DATA_DIR, the parent of a '" +
-                    dirs.back().filename().string() + "' folder).");
+                    folder.filename().string() + "' folder).");
   }
   return found;
 }

@@ -7,6 +7,7 @@
 #include <spdlog/logger.h>
 
 #include "common/data_files.hpp"
+#include "common/download.hpp"
 #include "nashost/error.hpp"
 
 namespace fs = std::filesystem;
@@ -21,15 +22,6 @@ OptionList with_label_option(OptionList options) {
   return options;
 }
 
-// Official layout (cifar-10-batches-bin/, cifar-100-binary/) inside the data folder, too.
-std::vector<fs::path> cifar_dirs(const Config& cfg, const std::string& dir, const std::string& archive_dir) {
-  std::vector<fs::path> dirs;
-  for (const auto& d : data_dirs(cfg.get_string("data_dir"), dir)) {
-    dirs.push_back(d);
-    dirs.push_back(d / archive_dir);
-  }
-  return dirs;
-}
 
 // Names from the optional *.txt files next to the binaries (one per line), else numbers.
 std::vector<std::string> names_from(const fs::path& file, int64_t count) {
@@ -72,8 +64,12 @@ std::shared_ptr<InMemoryImageDataset> make_cifar(const std::string& name, const 
 }
 }  // namespace
 
-OptionList cifar10_options() { return common_image_options(); }
-OptionList cifar100_options() { return with_label_option(common_image_options()); }
+OptionList cifar10_options() {
+  OptionList options = common_image_options();
+  options.push_back(download_option());
+  return options;
+}
+OptionList cifar100_options() { return with_label_option(cifar10_options()); }
 
 ImageArrays read_cifar_records(const std::vector<fs::path>& files, int label_bytes, int label_index,
                                int64_t num_classes) {
@@ -121,9 +117,12 @@ std::shared_ptr<InMemoryImageDataset> load_cifar10(const Config& cfg, HostContex
     wanted.push_back({"training batch " + std::to_string(b), {name}});
   }
   wanted.push_back({"test batch", {"test_batch.bin"}});
-  auto files = find_files("cifar10", cifar_dirs(cfg, "cifar10", "cifar-10-batches-bin"), wanted,
-                          "https://www.cs.toronto.edu/~kriz/cifar.html (CIFAR-10 binary version, "
-                          "cifar-10-binary.tar.gz; unpack it)");
+  // The unpacked archive (cifar-10-batches-bin/) in the data folder, or a cifar10/ folder.
+  auto files = find_or_download("cifar10", cfg, ctx, [&] {
+    return find_files("cifar10", catalog_dirs("cifar10", cfg), wanted,
+                      "https://www.cs.toronto.edu/~kriz/cifar.html (CIFAR-10 binary version, "
+                      "cifar-10-binary.tar.gz; unpack it)");
+  });
   const fs::path test = files.back();
   files.pop_back();
   return make_cifar("cifar10", cfg, ctx, files, test, 1, 0, 10,
@@ -136,10 +135,12 @@ std::shared_ptr<InMemoryImageDataset> load_cifar100(const Config& cfg, HostConte
   if (label != "fine" && label != "coarse")
     throw ConfigError(cfg.full_key("label") + " must be \"fine\" or \"coarse\", got \"" + label + "\"");
   const bool fine = label == "fine";
-  const auto files = find_files("cifar100", cifar_dirs(cfg, "cifar100", "cifar-100-binary"),
-                                {{"training records", {"train.bin"}}, {"test records", {"test.bin"}}},
-                                "https://www.cs.toronto.edu/~kriz/cifar.html (CIFAR-100 binary version, "
-                                "cifar-100-binary.tar.gz; unpack it)");
+  const auto files = find_or_download("cifar100", cfg, ctx, [&] {
+    return find_files("cifar100", catalog_dirs("cifar100", cfg),
+                      {{"training records", {"train.bin"}}, {"test records", {"test.bin"}}},
+                      "https://www.cs.toronto.edu/~kriz/cifar.html (CIFAR-100 binary version, "
+                      "cifar-100-binary.tar.gz; unpack it)");
+  });
   const int64_t classes = fine ? 100 : 20;
   auto names = names_from(files[0].parent_path() / (fine ? "fine_label_names.txt" : "coarse_label_names.txt"), classes);
   // Record = coarse label, fine label, pixels. Constants from P-DARTS utils.py (method-darts.md §5).

@@ -6,6 +6,7 @@
 #include <spdlog/logger.h>
 
 #include "common/data_files.hpp"
+#include "common/download.hpp"
 #include "images/idx.hpp"
 #include "nashost/error.hpp"
 
@@ -33,24 +34,30 @@ const IdxDatasetSpec& fashion_mnist_spec() {
   return spec;
 }
 
-OptionList idx_dataset_options() { return common_image_options(); }
+OptionList idx_dataset_options() {
+  OptionList options = common_image_options();
+  options.push_back(download_option());
+  return options;
+}
 
 std::shared_ptr<InMemoryImageDataset> load_idx_dataset(const IdxDatasetSpec& spec, const Config& cfg,
                                                        HostContext* ctx) {
   const SplitOptions split = split_options(cfg);
-  const auto dirs = data_dirs(cfg.get_string("data_dir"), spec.dir);
+  const auto dirs = catalog_dirs(spec.name, cfg);  // also torchvision's <root>/FashionMNIST/raw, MNIST/raw
   auto names = [](const std::string& stem) {
     // Official .gz names, their inflated forms, and the dotted spelling some mirrors use.
     std::string dotted = stem;
     dotted[dotted.find("-idx")] = '.';
     return std::vector<std::string>{stem + ".gz", stem, dotted + ".gz", dotted};
   };
-  const auto files = find_files(spec.name, dirs,
-                                {{"training images", names("train-images-idx3-ubyte")},
-                                 {"training labels", names("train-labels-idx1-ubyte")},
-                                 {"test images", names("t10k-images-idx3-ubyte")},
-                                 {"test labels", names("t10k-labels-idx1-ubyte")}},
-                                spec.source);
+  const auto files = find_or_download(spec.name, cfg, ctx, [&] {
+    return find_files(spec.name, dirs,
+                      {{"training images", names("train-images-idx3-ubyte")},
+                       {"training labels", names("train-labels-idx1-ubyte")},
+                       {"test images", names("t10k-images-idx3-ubyte")},
+                       {"test labels", names("t10k-labels-idx1-ubyte")}},
+                      spec.source);
+  });
   const auto start = std::chrono::steady_clock::now();
   // The two halves decode independently; the training images dominate.
   auto train_future = std::async(std::launch::async, [&] { return load_idx_pair(files[0], files[1], 10); });

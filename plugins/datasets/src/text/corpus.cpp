@@ -6,6 +6,7 @@
 #include <spdlog/logger.h>
 
 #include "common/data_files.hpp"
+#include "common/download.hpp"
 #include "nashost/error.hpp"
 
 namespace nas::data {
@@ -36,6 +37,7 @@ OptionList corpus_options() {
        "folder with the text files; \"\" = $NAS_DATA_DIR/<name> if NAS_DATA_DIR is set, else ./data/<name>"},
       {"subset", OptionType::Int, 0,
        "use only the first this-many training tokens (valid/test cut proportionally); 0 = all"},
+      download_option(),
   };
 }
 
@@ -151,11 +153,13 @@ std::unique_ptr<BatchLoader> CorpusDataset::loader(Split split, const LoaderOpti
 std::shared_ptr<CorpusDataset> load_corpus(const CorpusSpec& spec, const Config& cfg, HostContext* ctx) {
   const int64_t subset = cfg.get_int("subset");
   if (subset < 0) throw ConfigError(cfg.full_key("subset") + " must be >= 0 (0 = all), got " + std::to_string(subset));
-  const auto files = find_files(spec.name, data_dirs(cfg.get_string("data_dir"), spec.dir),
-                                {{"training text", spec.train_names},
-                                 {"validation text", spec.valid_names},
-                                 {"test text", spec.test_names}},
-                                spec.source);
+  const auto files = find_or_download(spec.name, cfg, ctx, [&] {
+    return find_files(spec.name, catalog_dirs(spec.name, cfg),
+                      {{"training text", spec.train_names},
+                       {"validation text", spec.valid_names},
+                       {"test text", spec.test_names}},
+                      spec.source);
+  });
   const auto start = std::chrono::steady_clock::now();
   Vocabulary vocab;
   std::vector<at::Tensor> splits;

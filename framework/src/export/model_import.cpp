@@ -1,0 +1,103 @@
+#include "model_import.hpp"
+
+#include <map>
+
+#include <ATen/ATen.h>
+#include <torch/serialize/output-archive.h>
+
+#include "exporters.hpp"
+#include "nashost/archive_io.hpp"
+#include "nashost/error.hpp"
+#include "nashost/genotype.hpp"
+#include "nashost/io.hpp"
+#include "nashost/json_text.hpp"
+#include "nashost/model_card.hpp"
+#include "nashost/nn/darts_eval_network.hpp"
+#include "nashost/nn/darts_ops.hpp"
+
+namespace nas::host {
+namespace fs = std::filesystem;
+
+namespace {
+
+/// model.json's config of the darts-eval trainer, from an export's config.json.
+Json card_config(const Json& c) {
+  const auto shape = c.at("input_shape").get<std::vector<int64_t>>();
+  if (shape.size() != 3) throw Error("import: input_shape must be [channels, height, width]");
+  return Json{{"task", c.value("task", std::string("classification"))},
+              {"in_channels", shape[0]},
+              {"input_height", shape[1]},
+              {"input_width", shape[2]},
+              {"num_outputs", c.at("num_classes")},
+              {"channels", c.at("C")},
+              {"layers", c.at("layers")},
+              {"stem_multiplier", c.value("stem_multiplier", int64_t{3})},
+              {"auxiliary", c.value("auxiliary", false)},
+              {"operation_set", "darts"},
+              {"ops", nn::darts_primitives()}};
+}
+
+}  // namespace
+
+ImportResult import_model(const fs::path& export_dir, const fs::path& model_file) {
+  const fs::path config_file = export_dir / "config.json";
+  const Json c = parse_json_text(read_text_file(config_file), config_file.string());
+  if (!c.is_object() || c.value("format", "") != "nashost-export")
+    throw Error("import: '" + config_file.string() + "' is not a nashost export config");
+  if (c.value("network", "") != kModelDartsEval)
+    throw Error("import: '" + config_file.string() + "' describes network '" + c.value("network", "") +
+                "'; import reads DARTS evaluation networks (darts-eval)");
+  Json card;
+  card["config"] = card_config(c);
+  const Genotype g = genotype_from_json(c.at("genotype"));
+  card["genotype"] = to_json(g);
+
+  // Build the network and map its own tensors (aliases: copying into them fills the network).
+  const Json& cc = card["config"];
+  nn::EvalNetworkOptions o;
+  o.in_channels = cc["in_channels"];
+  o.input_height = cc["input_height"];
+  o.input_width = cc["input_width"];
+  o.num_outputs = cc["num_outputs"];
+  o.channels = cc["channels"];
+  o.layers = cc["layers"];
+  o.stem_multiplier = cc["stem_multiplier"];
+  o.auxiliary = cc["auxiliary"];
+  nn::DartsEvalNetwork net(o, g, std::make_shared<nn::DartsOperationSet>());
+  std::map<std::string, at::Tensor> own;
+  for (const auto& p : net->named_parameters()) own[p.key()] = p.value();
+  for (const auto& b : net->named_buffers()) own[b.key()] = b.value();
+  WeightMap w(model_file, own, {});
+  const ExportedModel ex = export_darts_eval(card, w);
+  w.expect_all_used();
+
+  std::map<std::string, at::Tensor> file;
+  for (auto& [name, t] : read_safetensors(export_dir / "model.safetensors")) file[name] = t;
+  {
+    at::NoGradGuard no_grad;
+    for (const auto& [name, target] : ex.weights) {
+      auto it = file.find(name);
+      if (it == file.end()) throw Error("import: '" + (export_dir / "model.safetensors").string() + "' has no tensor '" + name + "'");
+      if (it->second.sizes() != target.sizes() || it->second.scalar_type() != target.scalar_type())
+        throw Error("import: tensor '" + name + "' has shape " + c10::str(it->second.sizes()) + " " +
+                    c10::toString(it->second.scalar_type()) + ", the network built from config.json needs " +
+                    c10::str(target.sizes()) + " " + c10::toString(target.scalar_type()));
+      target.copy_(it->second);
+      file.erase(it);
+    }
+  }
+  if (!file.empty())
+    throw Error("import: '" + (export_dir / "model.safetensors").string() + "' has tensors the network does not (" +
+                file.begin()->first + (file.size() > 1 ? ", ..." : "") + "): another genotype or size?");
+
+  torch::serialize::OutputArchive archive;
+  net->save(archive);
+  archive.write("genotype", c10::IValue(to_json(g).dump()));  // as the darts-eval trainer writes it
+  fs::create_directories(fs::absolute(model_file).parent_path());
+  save_archive_atomically(archive, model_file);
+  const int64_t params = net->param_count_without_aux();
+  write_model_card(model_file, kModelDartsEval, cc, g, params);
+  return {model_file, static_cast<int64_t>(ex.weights.size()), params};
+}
+
+}  // namespace nas::host
