@@ -50,6 +50,13 @@ if [ -x .venv/bin/python ] && ! .venv/bin/python -c "import safetensors, sys; sy
   .venv/bin/pip install -q "safetensors==$SAFETENSORS_VERSION"
 fi
 
+# tensorboard: the tests read our event files with TensorBoard's own reader; users open runs with it.
+TENSORBOARD_VERSION=2.21.0
+if [ -x .venv/bin/python ] && ! .venv/bin/python -c "import tensorboard, sys; sys.exit(tensorboard.__version__ != '$TENSORBOARD_VERSION')" 2>/dev/null; then
+  echo "setup: installing tensorboard==$TENSORBOARD_VERSION into .venv"
+  .venv/bin/pip install -q "tensorboard==$TENSORBOARD_VERSION"
+fi
+
 if [ -n "${DEPS_ONLY:-}" ]; then exit 0; fi
 
 # ccache: paths relative to the checkout, so another clone (CI) reuses the cache.

@@ -256,6 +256,17 @@ int d_tostring(lua_State* L) {
 void push_genotype(lua_State* L, Genotype g) { push_object(L, std::make_shared<Genotype>(std::move(g)), kGenotype); }
 Genotype& check_genotype(lua_State* L, int i) { return *check_object<Genotype>(L, i, kGenotype); }
 
+/// The genotype as a person reads it: DARTS `Genotype(...)` text (nested when a node has
+/// other than two inputs, as DARTS-CC cells may), else our JSON.
+std::string readable_text(const Genotype& g) {
+  if (!g.is_cell()) return to_json(g).dump();
+  try {
+    return to_darts_text(g);
+  } catch (const Error&) {
+    return to_darts_text(g, DartsTextLayout::Nested);
+  }
+}
+
 int g_load(lua_State* L) {
   push_genotype(L, load_genotype(luaL_checkstring(L, 1)));
   return 1;
@@ -313,12 +324,20 @@ int g_plot(lua_State* L) {
   fs::create_directories(out.parent_path());
   const std::string base = out.string();
   const std::string caption = luaL_optstring(L, 3, "");
+  std::vector<std::string> pictures;
   if (g.is_cell()) {
     render_dot(cell_to_dot(g.normal, caption.empty() ? "normal cell" : caption + " (normal)"), base + "-normal.png");
     render_dot(cell_to_dot(g.reduce, caption.empty() ? "reduction cell" : caption + " (reduce)"), base + "-reduce.png");
+    pictures = {base + "-normal.png", base + "-reduce.png"};
   } else {
     render_dot(dag_to_dot(g.dag, caption), base + ".png");
+    pictures = {base + ".png"};
   }
+  // The pictures and the genotype's text in TensorBoard too, beside the run's curves.
+  Session& s = session(L);
+  const std::string name = fs::path(base).filename().string();
+  for (const auto& png : pictures) s.context->metrics_writer().image("genotypes/" + fs::path(png).stem().string(), png, 0);
+  s.context->metrics().text("genotypes/" + name, readable_text(g), 0);
   return 0;
 }
 int g_index(lua_State* L) {
@@ -625,6 +644,7 @@ int l_plot_scatter(lua_State* L) {
   }
   fs::create_directories(base.parent_path());
   render_scatter(p, base);
+  s.context->metrics_writer().image("plots/" + base.filename().string(), base.string() + ".png", 0);
   lua_pushstring(L, (base.string() + ".png").c_str());
   return 1;
 }
@@ -655,6 +675,7 @@ int l_plot_bar(lua_State* L) {
   }
   fs::create_directories(base.parent_path());
   render_bars(p, base);
+  s.context->metrics_writer().image("plots/" + base.filename().string(), base.string() + ".png", 0);
   lua_pushstring(L, (base.string() + ".png").c_str());
   return 1;
 }

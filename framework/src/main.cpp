@@ -375,7 +375,8 @@ int main(int argc, char** argv) {
     c->add_option("--dir", data_opts.dir, "data root (default: $NAS_DATA_DIR, else ./data)");
     c->add_option("--checksums", data_opts.checksums, "checksum file overriding the official ones (also NASHOST_DATA_CHECKSUMS)");
   }
-  data_fetch->add_option("--mirror", data_opts.mirrors, "base URL holding <dataset>/<file>, tried first (repeatable; also NASHOST_DATA_MIRROR)");
+  data_fetch->add_option("--mirror", data_opts.mirrors, "base URL holding <dataset>/<file>, tried first (repeatable; also NASHOST_DATA_MIRROR)")
+      ->allow_extra_args(false);  // one URL per --mirror: `--mirror URL cifar10` names a dataset
   data_fetch->add_flag("--mirror-only", data_opts.mirrors_only, "never the official sites (also NASHOST_DATA_MIRROR_ONLY=1)");
   data_fetch->add_flag("--force", data_opts.force, "download again and replace files that are there (once verified)");
   data_fetch->add_flag("--no-progress", data_no_progress, "no progress bars");

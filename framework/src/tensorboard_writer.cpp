@@ -92,6 +92,60 @@ std::string encode_scalar_event(double wall_time, int64_t step, const std::strin
   return ev;
 }
 
+namespace {
+std::string event_with_value(double wall_time, int64_t step, const std::string& value) {
+  std::string summary;
+  put_bytes_field(summary, 1, value);  // Summary.value
+  std::string ev;
+  put_varint(ev, (1 << 3) | 1);
+  put_fixed<double>(ev, wall_time);
+  put_varint(ev, (2 << 3) | 0);
+  put_varint(ev, static_cast<uint64_t>(step));
+  put_bytes_field(ev, 5, summary);
+  return ev;
+}
+}  // namespace
+
+std::string encode_text_event(double wall_time, int64_t step, const std::string& tag, const std::string& text) {
+  // TensorBoard's text plugin: a scalar DT_STRING tensor whose metadata names the plugin.
+  std::string plugin;
+  put_bytes_field(plugin, 1, "text");        // PluginData.plugin_name
+  std::string metadata;
+  put_bytes_field(metadata, 1, plugin);      // SummaryMetadata.plugin_data
+  std::string tensor;
+  put_varint(tensor, (1 << 3) | 0);          // TensorProto.dtype
+  put_varint(tensor, 7);                     // DT_STRING
+  put_bytes_field(tensor, 2, "");            // tensor_shape: scalar
+  put_bytes_field(tensor, 8, text);          // string_val
+  std::string val;
+  put_bytes_field(val, 1, tag);
+  put_bytes_field(val, 9, metadata);         // Summary.Value.metadata
+  put_bytes_field(val, 8, tensor);           // Summary.Value.tensor
+  return event_with_value(wall_time, step, val);
+}
+
+std::string encode_image_event(double wall_time, int64_t step, const std::string& tag, const std::string& png) {
+  // Width and height from the PNG's IHDR chunk (big-endian at bytes 16..23).
+  if (png.size() < 24 || png.compare(1, 3, "PNG") != 0) throw Error("not a PNG image for TensorBoard tag '" + tag + "'");
+  const auto be32 = [&](size_t at) {
+    return (static_cast<uint32_t>(static_cast<uint8_t>(png[at])) << 24) |
+           (static_cast<uint32_t>(static_cast<uint8_t>(png[at + 1])) << 16) |
+           (static_cast<uint32_t>(static_cast<uint8_t>(png[at + 2])) << 8) | static_cast<uint8_t>(png[at + 3]);
+  };
+  std::string image;
+  put_varint(image, (1 << 3) | 0);
+  put_varint(image, be32(20));               // Image.height
+  put_varint(image, (2 << 3) | 0);
+  put_varint(image, be32(16));               // Image.width
+  put_varint(image, (3 << 3) | 0);
+  put_varint(image, 4);                      // colorspace RGBA (what TensorBoard shows for PNG)
+  put_bytes_field(image, 4, png);            // encoded_image_string
+  std::string val;
+  put_bytes_field(val, 1, tag);
+  put_bytes_field(val, 4, image);            // Summary.Value.image
+  return event_with_value(wall_time, step, val);
+}
+
 std::vector<DecodedScalar> read_scalar_events(const fs::path& file) {
   const std::string data = read_text_file(file);
   std::vector<DecodedScalar> out;
@@ -201,6 +255,13 @@ void MetricsWriter::scalar(const std::string& tag, double value, int64_t step) {
 void MetricsWriter::text(const std::string& tag, const std::string& value, int64_t step) {
   std::lock_guard lock(mutex_);
   text_ << "[" << tag << " @ " << step << "]\n" << value << "\n";
+  events_ << frame_record(encode_text_event(now_seconds(), step, tag, value));
+}
+
+void MetricsWriter::image(const std::string& tag, const fs::path& png_file, int64_t step) {
+  const std::string png = read_text_file(png_file);
+  std::lock_guard lock(mutex_);
+  events_ << frame_record(encode_image_event(now_seconds(), step, tag, png));
 }
 
 void MetricsWriter::flush() {

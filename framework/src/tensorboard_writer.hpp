@@ -1,6 +1,7 @@
 #pragma once
-// Writes scalars as TensorBoard event files (TFRecord framing of Event protocol
-// buffers, encoded by hand: only the few fields scalars need) plus a CSV twin.
+// Writes scalars, texts (genotypes) and images (plots, cell pictures) as TensorBoard event
+// files (TFRecord framing of Event protocol buffers, encoded by hand: only the few fields
+// those summaries need) plus a CSV twin of the scalars.
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -19,6 +20,10 @@ uint32_t tfrecord_masked_crc(const std::string& bytes);
 
 /// Encodes one Event with a single scalar summary value.
 std::string encode_scalar_event(double wall_time, int64_t step, const std::string& tag, float value);
+/// Encodes one Event with a text summary (TensorBoard's TEXT tab).
+std::string encode_text_event(double wall_time, int64_t step, const std::string& tag, const std::string& text);
+/// Encodes one Event with a PNG image summary (TensorBoard's IMAGES tab).
+std::string encode_image_event(double wall_time, int64_t step, const std::string& tag, const std::string& png);
 /// Encodes the leading file_version Event.
 std::string encode_version_event(double wall_time);
 /// Frames one record: length, masked CRC of length, data, masked CRC of data.
@@ -40,6 +45,8 @@ class MetricsWriter final : public MetricsSink {
   void scalar(const std::string& tag, double value, int64_t step) override;
   void text(const std::string& tag, const std::string& value, int64_t step) override;
   void flush() override;
+  /// Adds the PNG `png_file` as an image summary (plots, genotype pictures).
+  void image(const std::string& tag, const std::filesystem::path& png_file, int64_t step);
   const std::filesystem::path& event_file() const { return event_file_; }
 
  private:
