@@ -136,6 +136,56 @@ function M.check_trend(points)
   end
 end
 
+-- The authors' published points for `key` ("fmnist" | "cifar10"), from
+-- configs/published/darts_cc_mini.toml (source named there); nil if unavailable.
+function M.published(key)
+  local here = debug.getinfo(1, "S").source:match("^@(.*[/\\])") or "./"
+  local ok, all = pcall(nas.read_toml, here .. "../configs/published/darts_cc_mini.toml")
+  if not ok then
+    nas.log.warn("the published figures are not available: %s", tostring(all))
+    return nil
+  end
+  return all[key]
+end
+
+local function mean(xs)
+  local s = 0
+  for _, x in ipairs(xs) do s = s + x end
+  return s / #xs
+end
+
+-- Published points as scatter series (one per group) and their per-group means as results
+-- rows marked "published", so a reader sees at a glance how close the run came.
+function M.add_published(pub, series)
+  if not pub then return end
+  local function points(group_series, params, accuracy)
+    for i = 1, #params do
+      group_series.x[#group_series.x + 1] = params[i]
+      group_series.y[#group_series.y + 1] = accuracy[i]
+    end
+  end
+  local cc = {label = "published DARTS-CC (all lambda~)", x = {}, y = {}}
+  for _, g in ipairs(pub.darts_cc or {}) do
+    points(cc, g.params, g.accuracy)
+    nas.record{group = "published darts-cc", lambda = g.lambda, log10_lambda = "",
+               params = math.floor(mean(g.params) + 0.5), test_accuracy = mean(g.accuracy),
+               trainer = "one-hot", data = pub.title .. ", mean of " .. #g.params .. " seeds"}
+  end
+  series[#series + 1] = cc
+  if pub.random_params then pub.random = {params = pub.random_params, accuracy = pub.random_accuracy} end
+  for _, name in ipairs({"darts", "random"}) do
+    local g = pub[name]
+    if g then
+      local s = {label = "published " .. name, x = {}, y = {}}
+      points(s, g.params, g.accuracy)
+      series[#series + 1] = s
+      nas.record{group = "published " .. name, lambda = "", log10_lambda = "", params = math.floor(mean(g.params) + 0.5),
+                 test_accuracy = mean(g.accuracy), trainer = "one-hot",
+                 data = pub.title .. ", mean of " .. #g.params .. (name == "random" and " genotypes" or " seeds")}
+    end
+  end
+end
+
 -- The whole experiment of fmnist_hyper.lua / cifar10_hyper.lua.
 -- The seeds of one script run: [seeds] in the config (the authors repeat every experiment
 -- over 0;50;100;150;200), else the run's --seed.
@@ -187,6 +237,7 @@ function M.run(title, default_dataset)
     series[#series + 1] = M.series("random", M.random_baseline(cfg, d, data_note, rt, trainer_name))
   end
   if #darts_points > 0 then series[#series + 1] = M.series("DARTS", darts_points) end
+  M.add_published(M.published(cfg.published or (default_dataset == "cifar10" and "cifar10" or "fmnist")), series)
 
   local columns = {"group", "lambda", "log10_lambda", "params", "expected_params", "test_accuracy", "trainer", "data"}
   if several then table.insert(columns, 2, "seed") end

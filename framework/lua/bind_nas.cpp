@@ -100,6 +100,13 @@ int l_config(lua_State* L) {
   return 1;
 }
 
+/// nas.read_toml(path) -> the TOML file as a table, nothing merged in (no profile, no --set):
+/// for data files such as the published figures the scripts draw beside a run's own.
+int l_read_toml(lua_State* L) {
+  push_json(L, load_toml_file(luaL_checkstring(L, 1)));
+  return 1;
+}
+
 int l_plugins(lua_State* L) {
   Session& s = session(L);
   Json list = Json::array();
@@ -730,7 +737,7 @@ void open_nas_library(lua_State* L, Session& s) {
       {"path", safe<l_path>},       {"dataset", safe<l_dataset>}, {"search", safe<l_search>},
       {"trainer", safe<l_trainer>}, {"train", safe<l_train>},     {"record", safe<l_record>},
       {"report", safe<l_report>},   {"seed", safe<l_seed>},       {"export", safe<l_export>},
-      {nullptr, nullptr}};
+      {"read_toml", safe<l_read_toml>}, {nullptr, nullptr}};
   set_functions(L, nas_functions);
   lua_pushstring(L, sdk_version_string().c_str());
   lua_setfield(L, -2, "version");

@@ -93,6 +93,7 @@ void render_scatter(const ScatterPlot& plot, const std::filesystem::path& base) 
   gp << "set title " << inert_text(plot.title) << "\nset xlabel " << inert_text(plot.xlabel) << "\nset ylabel "
      << inert_text(plot.ylabel) << "\nset grid\nset key outside right top\n";
   if (plot.logx) gp << "set logscale x\n";
+  gp << "set format x '%.0s%c'\n";  // 20k, 1.5M: parameter counts stay readable on the axis
   std::ostringstream cmd;
   for (size_t i = 0; i < plot.series.size(); ++i)
     cmd << (i ? ", " : "plot ") << inert_path(data_file) << " index " << i << " using 1:2 with points pt 7 ps 1.2 title "

@@ -15,6 +15,7 @@
 #include "images/cifar.hpp"
 #include "images/mnist.hpp"
 #include "nashost/data_fetch.hpp"
+#include "nashost/remove_tree.hpp"
 #include "test_helpers.hpp"
 #include "text/corpus.hpp"
 
@@ -288,8 +289,10 @@ TEST_F(DataFetch, ThePluginOptionDownloadFetchesOrSaysWhyNot) {
     std::fprintf(stderr, "%s\n", e.what());
     const bool clean = !fs::exists(root / "fashion-mnist" / "train-images-idx3-ubyte.gz") &&
                        !fs::exists(root / "fashion-mnist" / "train-images-idx3-ubyte.gz.part");
+    nas::remove_tree(root);  // std::exit skips the TempDir's destructor
     std::exit(clean ? 0 : 3);
   }
+  nas::remove_tree(root);
   std::exit(4);
 }
 
