@@ -10,8 +10,12 @@ NASHOST_SANITIZE_CXX_FLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-omi
 # LibTorch, netCDF/HDF5, Lua, toml++, Boost, spdlog and zlib are the wheel's / Debian's
 # prebuilt, uninstrumented libraries: ASan sees their heap use through malloc, nothing else.
 #
-# UBSan: stop at the first report (a test fails, a fuzzer keeps the input), with a stack.
-NASHOST_UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
+# UBSan: stop at the first report (a test fails, a fuzzer keeps the input), with a stack;
+# the one suppression and its reason are in tools/ubsan.supp.
+NASHOST_UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:suppressions=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/ubsan.supp"
+# ASan with its defaults, leak detection included: LibTorch's, Lua's and the other libraries'
+# memory left at exit is still reachable from their globals, so LeakSanitizer reports nothing
+# for a clean run and needs no suppressions.
 NASHOST_ASAN_OPTIONS="print_stacktrace=1"
 NASHOST_LSAN_OPTIONS=""
 # Fuzzers only: glibc's malloc returns NULL for an impossible size and the C libraries handle
