@@ -195,6 +195,12 @@ int cmd_run(Plugins& p, RunOptions opts, const std::vector<std::string>& command
   s.context = std::make_unique<RunContext>(p.registry, s.run_dir, opts.seed, device, sinks,
                                            opts.progress && s.is_main_rank(), world.rank);
   if (!s.resumed && s.is_main_rank()) write_resolved_config(s.run_dir, s.config);
+  if (s.is_main_rank()) {  // the options in TensorBoard's HPARAMS tab, runs side by side
+    Json hparams = s.config;
+    hparams["seed"] = opts.seed;
+    hparams["device"] = device.str();
+    s.context->metrics_writer().hparams_start(hparams);
+  }
   s.log->info("nashost {} run '{}' in {} (device {}, seed {}{}{})", sdk_version_string(), s.run_name,
               s.run_dir.string(), device.str(), opts.seed, config_file.empty() ? "" : ", config " + config_file.string(),
               s.resumed ? ", resumed" : "");
@@ -221,6 +227,7 @@ int cmd_run(Plugins& p, RunOptions opts, const std::vector<std::string>& command
   std::vector<fs::path> modules;  // the helpers the script required, copied beside it
   const auto end_record = [&](RunOutcome outcome, const std::string& detail, int code) {
     g_active_record = nullptr;
+    if (s.is_main_rank()) s.context->metrics_writer().hparams_end(outcome == RunOutcome::Finished);
     if (record) record->finish(outcome, detail, code, modules);
   };
   try {

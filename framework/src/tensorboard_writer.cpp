@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <iomanip>
@@ -146,6 +147,62 @@ std::string encode_image_event(double wall_time, int64_t step, const std::string
   return event_with_value(wall_time, step, val);
 }
 
+namespace {
+/// A Summary.Value that carries only hparams plugin metadata (as TensorBoard's own
+/// summary.hparams writes them): `plugin_data_content` is an encoded HParamsPluginData.
+std::string hparams_value(const std::string& tag, const std::string& plugin_data_content) {
+  std::string plugin;
+  put_bytes_field(plugin, 1, "hparams");             // PluginData.plugin_name
+  put_bytes_field(plugin, 2, plugin_data_content);   // PluginData.content
+  std::string metadata;
+  put_bytes_field(metadata, 1, plugin);              // SummaryMetadata.plugin_data
+  std::string val;
+  put_bytes_field(val, 1, tag);
+  put_bytes_field(val, 9, metadata);
+  return val;
+}
+}  // namespace
+
+std::string encode_hparams_start_event(double wall_time, const std::vector<std::pair<std::string, Json>>& hparams) {
+  std::string start;                                 // SessionStartInfo
+  for (const auto& [name, value] : hparams) {
+    std::string v;                                   // google.protobuf.Value
+    if (value.is_boolean()) {
+      put_varint(v, (4 << 3) | 0);
+      put_varint(v, value.get<bool>() ? 1 : 0);
+    } else if (value.is_number()) {
+      put_varint(v, (2 << 3) | 1);
+      put_fixed<double>(v, value.get<double>());
+    } else {
+      put_bytes_field(v, 3, value.is_string() ? value.get<std::string>() : value.dump());
+    }
+    std::string entry;                               // map<string, Value> entry
+    put_bytes_field(entry, 1, name);
+    put_bytes_field(entry, 2, v);
+    put_bytes_field(start, 1, entry);
+  }
+  put_varint(start, (5 << 3) | 1);
+  put_fixed<double>(start, wall_time);               // start_time_secs
+  std::string data;                                  // HParamsPluginData
+  put_varint(data, (1 << 3) | 0);
+  put_varint(data, 0);                               // version
+  put_bytes_field(data, 3, start);                   // session_start_info
+  return event_with_value(wall_time, 0, hparams_value("_hparams_/session_start_info", data));
+}
+
+std::string encode_hparams_end_event(double wall_time, bool success) {
+  std::string end;                                   // SessionEndInfo
+  put_varint(end, (1 << 3) | 0);
+  put_varint(end, success ? 1 : 2);                  // STATUS_SUCCESS / STATUS_FAILURE
+  put_varint(end, (2 << 3) | 1);
+  put_fixed<double>(end, wall_time);
+  std::string data;
+  put_varint(data, (1 << 3) | 0);
+  put_varint(data, 0);
+  put_bytes_field(data, 4, end);                     // session_end_info
+  return event_with_value(wall_time, 0, hparams_value("_hparams_/session_end_info", data));
+}
+
 std::vector<DecodedScalar> read_scalar_events(const fs::path& file) {
   const std::string data = read_text_file(file);
   std::vector<DecodedScalar> out;
@@ -256,6 +313,30 @@ void MetricsWriter::text(const std::string& tag, const std::string& value, int64
   std::lock_guard lock(mutex_);
   text_ << "[" << tag << " @ " << step << "]\n" << value << "\n";
   events_ << frame_record(encode_text_event(now_seconds(), step, tag, value));
+}
+
+void MetricsWriter::hparams_start(const Json& config) {
+  // The config's leaves as dotted names (search.epochs = 50); lists as their JSON text.
+  std::vector<std::pair<std::string, Json>> flat;
+  std::vector<std::pair<std::string, const Json*>> todo{{"", &config}};
+  while (!todo.empty()) {
+    auto [prefix, node] = todo.back();
+    todo.pop_back();
+    if (node->is_object()) {
+      for (const auto& [k, v] : node->items()) todo.emplace_back(prefix.empty() ? k : prefix + "." + k, &v);
+    } else if (!prefix.empty() && !node->is_null()) {
+      flat.emplace_back(prefix, *node);
+    }
+  }
+  std::sort(flat.begin(), flat.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::lock_guard lock(mutex_);
+  events_ << frame_record(encode_hparams_start_event(now_seconds(), flat));
+}
+
+void MetricsWriter::hparams_end(bool success) {
+  std::lock_guard lock(mutex_);
+  events_ << frame_record(encode_hparams_end_event(now_seconds(), success));
+  events_.flush();
 }
 
 void MetricsWriter::image(const std::string& tag, const fs::path& png_file, int64_t step) {

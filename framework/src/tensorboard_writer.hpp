@@ -9,6 +9,7 @@
 #include <mutex>
 #include <thread>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "nashost/context.hpp"
@@ -24,6 +25,10 @@ std::string encode_scalar_event(double wall_time, int64_t step, const std::strin
 std::string encode_text_event(double wall_time, int64_t step, const std::string& tag, const std::string& text);
 /// Encodes one Event with a PNG image summary (TensorBoard's IMAGES tab).
 std::string encode_image_event(double wall_time, int64_t step, const std::string& tag, const std::string& png);
+/// Encodes the hparams plugin's session start (the run's options, shown as columns of
+/// TensorBoard's HPARAMS tab next to the run's last scalar values) and session end.
+std::string encode_hparams_start_event(double wall_time, const std::vector<std::pair<std::string, Json>>& hparams);
+std::string encode_hparams_end_event(double wall_time, bool success);
 /// Encodes the leading file_version Event.
 std::string encode_version_event(double wall_time);
 /// Frames one record: length, masked CRC of length, data, masked CRC of data.
@@ -45,6 +50,10 @@ class MetricsWriter final : public MetricsSink {
   void scalar(const std::string& tag, double value, int64_t step) override;
   void text(const std::string& tag, const std::string& value, int64_t step) override;
   void flush() override;
+  /// The run's options (a config tree, flattened to dotted names) as an hparams session;
+  /// hparams_end closes it with the run's outcome.
+  void hparams_start(const Json& config);
+  void hparams_end(bool success);
   /// Adds the PNG `png_file` as an image summary (plots, genotype pictures).
   void image(const std::string& tag, const std::filesystem::path& png_file, int64_t step);
   const std::filesystem::path& event_file() const { return event_file_; }

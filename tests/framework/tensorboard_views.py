@@ -18,4 +18,13 @@ for tag in ("genotypes/searched-normal", "genotypes/searched-reduce", "plots/acc
     assert tag in tags["images"], "no image " + tag
     image = acc.Images(tag)[0]
     assert image.width > 10 and image.height > 10 and image.encoded_image_string[:4] == b"\x89PNG", tag
+
+# The run's options in the HPARAMS tab: a session start with the config, seed and device.
+from tensorboard.plugins.hparams import plugin_data_pb2
+
+content = acc.PluginTagToContent("hparams")
+assert "_hparams_/session_start_info" in content, content.keys()
+start = plugin_data_pb2.HParamsPluginData.FromString(content["_hparams_/session_start_info"]).session_start_info
+assert start.hparams["seed"].number_value == 0 and start.hparams["device"].string_value == "cpu", start
+print("hparams ok:", sorted(start.hparams.keys()))
 print("tensorboard views ok")
