@@ -19,6 +19,19 @@ M.merged = merged
 -- The configured dataset, or (files missing) the synthetic fallback, said loudly.
 M.open_dataset = require("dataset_common").open
 
+-- The data the fine-tunes train and test on: the search's dataset, or, with
+-- [finetune.dataset_options], the same dataset opened with those options merged over
+-- [dataset.options] (e.g. the full training set, while the search uses a subset).
+function M.finetune_data(cfg, d, info)
+  local over = (cfg.finetune or {}).dataset_options
+  if not over or info.synthetic then return d end
+  local ds = cfg.dataset or {}
+  local fd = assert(nas.dataset(ds.name or info.name, merged(ds.options, over)))
+  nas.log.info("fine-tuning data: %s with [finetune.dataset_options]: %d training and %d test images", info.name,
+               fd:size("train_full"), fd:size("test"))
+  return fd
+end
+
 -- The fine-tuning trainer: [finetune] trainer = "one-hot" | "darts-eval", its options in
 -- [finetune.<trainer>]; `extra` (a table) is merged over them (e.g. no cutout for random).
 function M.trainer(cfg, extra)
@@ -33,7 +46,7 @@ M.fmt_lambda = fmt_lambda
 -- DARTS-CC search → derive at each λ̃ → fine-tune each; returns {λ̃ → {params=, acc=}}.
 -- One search and its fine-tuned genotypes. `run` = {seed=, suffix=} names the checkpoints,
 -- genotype files and training folders of one seed ("" suffix when the script runs one seed).
-function M.darts_cc(cfg, d, data_note, trainer, trainer_name, run)
+function M.darts_cc(cfg, d, data_note, trainer, trainer_name, run, fd)
   run = run or {suffix = ""}
   local s = nas.search("darts-cc", {dataset = d, options = cfg.search or {}, label = "search" .. run.suffix})
   s:run()
@@ -54,7 +67,7 @@ function M.darts_cc(cfg, d, data_note, trainer, trainer_name, run)
   end
   return nas.parallel(plan, function(p)
     local g = p.genotype
-    local r = trainer:train(g, d, {label = p.tag})
+    local r = trainer:train(g, fd or d, {label = p.tag})
     nas.export(r.model_file)  -- export/<label>: PyTorch weights + config (docs/export.md)
     nas.log.info("DARTS-CC lambda~ %.2f (log10 lambda %.2f)%s: %d parameters, test accuracy %.4f",
                  p.lambda, g.meta.log10_lambda, run.seed and (", seed " .. run.seed) or "", r.params, r.test_accuracy)
@@ -66,14 +79,14 @@ function M.darts_cc(cfg, d, data_note, trainer, trainer_name, run)
 end
 
 -- Random baseline (spec §10): `count` genotypes with a growing share of parameter-free ops.
-function M.random_baseline(cfg, d, data_note, trainer, trainer_name)
+function M.random_baseline(cfg, d, data_note, trainer, trainer_name, fd)
   local rb = (cfg.baselines or {}).random_options or {}
   local s = nas.search("darts-cc-random", {dataset = d, options = rb, label = "random"})
   -- every genotype is an independent training: side by side when several ranks run
   return nas.parallel(s:derive({}), function(g, k)
     local tag = string.format("random_%02d", k - 1)
     g:save(nas.path("genotypes", "random_genotype_" .. (k - 1) .. ".json"))
-    local r = trainer:train(g, d, {label = tag})
+    local r = trainer:train(g, fd or d, {label = tag})
     nas.export(r.model_file)
     nas.record{group = "random", lambda = "", log10_lambda = "", params = r.params,
                test_accuracy = r.test_accuracy, share_free = g.meta.parameter_free_share,
@@ -83,7 +96,7 @@ function M.random_baseline(cfg, d, data_note, trainer, trainer_name)
 end
 
 -- Plain-DARTS baseline: the "darts" strategy, its alphas discretised with `simple`.
-function M.darts_baseline(cfg, d, data_note, trainer, trainer_name, run)
+function M.darts_baseline(cfg, d, data_note, trainer, trainer_name, run, fd)
   run = run or {suffix = ""}
   local opts = (cfg.baselines or {}).darts_search or {}
   local s = nas.search("darts", {dataset = d, options = opts, label = "darts" .. run.suffix})
@@ -109,7 +122,7 @@ function M.darts_baseline(cfg, d, data_note, trainer, trainer_name, run)
   end
   local g = nas.genotype.parse("[" .. cell(st.alpha_reduce) .. "," .. cell(st.alpha_normal) .. "]")
   g:save(nas.path("genotypes", "darts_genotype" .. (run.seed and ("_" .. run.seed) or "") .. ".json"))
-  local r = trainer:train(g, d, {label = "darts_baseline" .. run.suffix})
+  local r = trainer:train(g, fd or d, {label = "darts_baseline" .. run.suffix})
   nas.export(r.model_file)
   nas.record{group = "darts", seed = run.seed, lambda = "", log10_lambda = "", params = r.params,
              test_accuracy = r.test_accuracy, trainer = trainer_name, data = data_note}
@@ -200,6 +213,7 @@ function M.run(title, default_dataset)
   cfg.dataset = cfg.dataset or {}
   cfg.dataset.name = cfg.dataset.name or default_dataset
   local d, info, data_note = M.open_dataset(cfg)
+  local fd = M.finetune_data(cfg, d, info)
   nas.log.info("%s on %s (%s), profile %s", title, info.name, data_note, tostring(cfg.profile))
   local trainer, trainer_name = M.trainer(cfg)
   local seeds, several = M.seeds(cfg)
@@ -215,9 +229,9 @@ function M.run(title, default_dataset)
   local function one_seed(seed)
     local run = several and {seed = seed, suffix = "_s" .. seed} or {suffix = ""}
     if several then nas.seed(seed) end
-    local points = M.darts_cc(cfg, d, data_note, trainer, trainer_name, run)
+    local points = M.darts_cc(cfg, d, data_note, trainer, trainer_name, run, fd)
     M.check_trend(points)
-    return {points = points, darts = bl.darts and M.darts_baseline(cfg, d, data_note, trainer, trainer_name, run) or {}}
+    return {points = points, darts = bl.darts and M.darts_baseline(cfg, d, data_note, trainer, trainer_name, run, fd) or {}}
   end
   local per_seed = several and nas.parallel(seeds, one_seed) or {one_seed(seeds[1])}
   if several then nas.seed(seeds[#seeds]) end  -- as after a plain loop over the seeds, on every rank
@@ -234,7 +248,7 @@ function M.run(title, default_dataset)
   end
   if bl.random then
     local rt = M.trainer(cfg, bl.random_finetune)
-    series[#series + 1] = M.series("random", M.random_baseline(cfg, d, data_note, rt, trainer_name))
+    series[#series + 1] = M.series("random", M.random_baseline(cfg, d, data_note, rt, trainer_name, fd))
   end
   if #darts_points > 0 then series[#series + 1] = M.series("DARTS", darts_points) end
   M.add_published(M.published(cfg.published or (default_dataset == "cifar10" and "cifar10" or "fmnist")), series)
