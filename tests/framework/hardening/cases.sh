@@ -131,7 +131,9 @@ os_exit) run run "$HERE/exit_code.lua" --runs-dir "$WORK/runs" --no-progress
 killed_run_is_recorded)
   NASHOST_TEST_SECONDS=30 "$NASHOST" run "$HERE/sleeper.lua" --name k --runs-dir "$WORK/runs" --no-progress >/dev/null 2>&1 &
   pid=$!
-  sleep 2; kill -9 $pid; wait $pid
+  # kill it once it is running its script (run.json written), however slow the start-up
+  for _ in $(seq 300); do [ -f "$(newest_run "$WORK/runs")run.json" ] && break; sleep 0.1; done
+  sleep 0.5; kill -9 $pid; wait $pid
   run run "$SRC/tests/framework/lua/results.lua" --name k --resume --runs-dir "$WORK/runs" --no-progress
   ((rc == 0)) || fail "resume after kill -9: exit $rc"
   python3 -c 'import json,sys; i=json.load(open(sys.argv[1]))["invocations"]; assert [x["status"] for x in i] == ["died", "finished"], i' \
