@@ -261,6 +261,17 @@ TEST(Graphene, ErrorsNameTheFileVariableAndSample) {
   EXPECT_THROW(load_graphene(options({{"data_dir", tmp.path.string()}, {"pad_rows", -1}}), nullptr), nas::ConfigError);
 }
 
+// Found by fuzzing (tests/fuzz/findings/fuzz_netcdf): a CDF-5 header whose dimension name
+// length is 2^64 - 1 crashed the netCDF library inside nc_open. Our own header check refuses
+// it first, naming the file.
+TEST(Graphene, DamagedClassicHeaderIsRefusedBeforeTheLibrarySeesIt) {
+  nas::test::TempDir tmp("graphene-damaged-header");
+  const fs::path file = tmp.path / "graphene_processed.nc";
+  fs::copy_file(fs::path(NASHOST_SOURCE_DIR) / "tests/fuzz/findings/fuzz_netcdf/cdf5-dimension-name-length-2^64-1.nc", file);
+  const std::string msg = error_of({{"data_dir", tmp.path.string()}});
+  EXPECT_NE(msg.find("cannot open netCDF file " + file.string() + ": its header is damaged"), std::string::npos) << msg;
+}
+
 TEST(DatasetPlugins, GraphenePluginIsARegressionSet) {
   auto l = nas::test::load_plugin("nashost_dataset_graphene.so");
   ASSERT_EQ(l->registrar.datasets.count("graphene"), 1u);

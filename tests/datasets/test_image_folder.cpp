@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 #include <stb_image_write.h>
 
+#include "folder/image_decode.hpp"
 #include "folder/image_folder.hpp"
 #include "nashost/error.hpp"
 #include "nashost/standalone_context.hpp"
@@ -263,6 +264,22 @@ TEST(ImageFolder, ErrorsNameTheFolderOrFileAndTheReason) {
   msg = error_of({{"data_dir", root.string()}});
   EXPECT_NE(msg.find((root / "test" / "zebra").string()), std::string::npos) << msg;
   EXPECT_NE(msg.find("no counterpart in the train/ folder"), std::string::npos) << msg;
+}
+
+// Found by fuzzing (tests/fuzz/findings/fuzz_image): a JPEG whose Huffman table declares
+// more than 256 codes made stb_image write past its table. It is refused, naming the file.
+TEST(ImageFolder, JpegWithOversizedHuffmanTableIsRefused) {
+  const fs::path file = fs::path(NASHOST_SOURCE_DIR) / "tests/fuzz/findings/fuzz_image/jpeg-dht-more-than-256-codes.jpg";
+  try {
+    nas::data::read_image_size(file);
+    FAIL() << "accepted";
+  } catch (const nas::DataError& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("cannot decode image " + file.string()), std::string::npos) << msg;
+    EXPECT_NE(msg.find("Huffman table declares"), std::string::npos) << msg;
+  }
+  std::vector<uint8_t> out(3 * 8 * 8);
+  EXPECT_THROW(nas::data::decode_image(file, 3, 8, 8, out.data()), nas::DataError);
 }
 
 TEST(DatasetPlugins, ImageFolderPluginBuildsTheDataset) {

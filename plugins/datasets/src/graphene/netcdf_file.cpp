@@ -37,8 +37,13 @@ class HeaderReader {
     return s;
   }
   void skip(uint64_t n) {
+    // Compared before rounding: a length near 2^64 would wrap to a small number.
+    if (!ok_ || n > b_.size() - pos_) {
+      ok_ = false;
+      return;
+    }
     n = (n + 3) / 4 * 4;  // every item is padded to 4 bytes
-    if (!ok_ || n > b_.size() - pos_) ok_ = false;
+    if (n > b_.size() - pos_) ok_ = false;
     else pos_ += n;
   }
 
@@ -70,11 +75,15 @@ uint64_t type_size(uint64_t type) {
 
 // Where the data of a classic-format file ends according to its header; nullopt when the
 // header is not one we understand (the library already accepted it, so we do not second-guess).
-std::optional<ClassicEnd> classic_data_end(const fs::path& file) {
+// `damaged` is set when the whole file was read and a length in its header runs past its end:
+// the netCDF library itself must not see such a header (a name length of 2^64 - 1 crashes it).
+std::optional<ClassicEnd> classic_data_end(const fs::path& file, bool* damaged = nullptr) {
+  if (damaged) *damaged = false;
   std::ifstream in(file, std::ios::binary);
   std::vector<uint8_t> head(1 << 20);
   in.read(reinterpret_cast<char*>(head.data()), static_cast<std::streamsize>(head.size()));
   head.resize(static_cast<size_t>(in.gcount()));
+  const bool whole_file = in.eof() || static_cast<size_t>(in.gcount()) < (1u << 20);
   if (head.size() < 8 || head[0] != 'C' || head[1] != 'D' || head[2] != 'F') return std::nullopt;
   const int version = head[3];
   if (version != 1 && version != 2 && version != 5) return std::nullopt;
@@ -111,7 +120,10 @@ std::optional<ClassicEnd> classic_data_end(const fs::path& file) {
     const uint64_t ndims = r.count();
     for (uint64_t k = 0; k < ndims && r.ok(); ++k) {
       const uint64_t id = r.count();
-      if (id >= dims.size()) return std::nullopt;
+      if (id >= dims.size()) {
+        if (damaged) *damaged = whole_file;
+        return std::nullopt;
+      }
       if (k == 0 && static_cast<int64_t>(id) == record_dim) var.record = true;
       else elements *= dims[id];
     }
@@ -121,7 +133,10 @@ std::optional<ClassicEnd> classic_data_end(const fs::path& file) {
     var.begin = r.offset();
     vars.push_back(var);
   }
-  if (!r.ok()) return std::nullopt;
+  if (!r.ok()) {
+    if (damaged) *damaged = whole_file;
+    return std::nullopt;
+  }
   ClassicEnd end;
   // Record variables interleave: one record holds each record variable, padded to 4 bytes
   // (unpadded when there is only one).
@@ -153,6 +168,10 @@ std::string NetcdfFile::Variable::describe() const {
 }
 
 NetcdfFile::NetcdfFile(fs::path file) : path_(std::move(file)) {
+  // Our own reading of a classic header first: the library trusts its lengths.
+  if (bool damaged = false; (classic_data_end(path_, &damaged), damaged))
+    throw DataError("cannot open netCDF file " + path_.string() +
+                    ": its header is damaged (a count or length runs past the end of the file); download it again");
   const int status = nc_open(path_.c_str(), NC_NOWRITE, &id_);
   if (status != NC_NOERR) {
     id_ = -1;
