@@ -1,5 +1,6 @@
 #include "common/data_files.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -79,11 +80,14 @@ std::vector<uint8_t> read_bytes(const fs::path& file) {
 
 std::vector<uint8_t> gunzip(const std::vector<uint8_t>& compressed, const fs::path& file) {
   std::vector<uint8_t> out;
-  // The gzip trailer holds the uncompressed size mod 2^32: a good first reservation.
+  // The gzip trailer holds the uncompressed size mod 2^32: a good first reservation, but only
+  // a hint from the file itself: a forged trailer must not reserve gigabytes (found by
+  // fuzzing, tests/fuzz/regressions), so it is capped at 16x the compressed size.
   if (compressed.size() >= 18) {
     const uint8_t* t = compressed.data() + compressed.size() - 4;
-    out.reserve(static_cast<size_t>(t[0]) | static_cast<size_t>(t[1]) << 8 |
-                static_cast<size_t>(t[2]) << 16 | static_cast<size_t>(t[3]) << 24);
+    const size_t claimed = static_cast<size_t>(t[0]) | static_cast<size_t>(t[1]) << 8 |
+                           static_cast<size_t>(t[2]) << 16 | static_cast<size_t>(t[3]) << 24;
+    out.reserve(std::min(claimed, compressed.size() * 16));
   }
   z_stream zs{};
   if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) throw DataError("zlib could not start inflating " + file.string());
