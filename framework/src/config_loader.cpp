@@ -1,5 +1,6 @@
 #include "config_loader.hpp"
 
+#include <cctype>
 #include <sstream>
 
 #include <toml++/toml.h>
@@ -39,6 +40,46 @@ Json to_json(const toml::node& node, const std::string& source, int depth = 0) {
   return s.str();
 }
 
+/// toml++ limits nested arrays and inline tables itself, but not the components of a dotted key
+/// or table header: `a.a.a. … = 1` with 50 000 components overflowed the stack inside the
+/// library (a fuzzing finding, tests/fuzz/regressions/fuzz_config). So the longest dotted chain
+/// is measured on the text first: dots joined only by bare-key characters, whitespace and quoted
+/// keys. Numbers (`1.5, 2.5`) and dates break the chain at their commas.
+void check_dotted_key_length(const std::string& text, const std::string& source) {
+  int chain = 0, line = 1;
+  auto is_key_char = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == ' ' || c == '\t';
+  };
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '"' || c == '\'') {  // skip a string: basic, literal, or multi-line of either
+      const bool multi = text.compare(i, 3, std::string(3, c)) == 0;
+      const std::string close = multi ? std::string(3, c) : std::string(1, c);
+      size_t j = i + close.size();
+      for (; j < text.size(); ++j) {
+        if (c == '"' && text[j] == '\\') { ++j; continue; }
+        if (!multi && text[j] == '\n') break;  // unterminated: the parser reports it
+        if (text.compare(j, close.size(), close) == 0) break;
+      }
+      for (size_t k = i; k < j && k < text.size(); ++k) line += text[k] == '\n';
+      i = j + close.size() - 1;
+      continue;
+    }
+    if (c == '#') {  // comment to the end of the line
+      while (i + 1 < text.size() && text[i + 1] != '\n') ++i;
+      continue;
+    }
+    if (c == '.') {
+      if (++chain >= kMaxDataNesting)
+        throw ConfigError(source + ":" + std::to_string(line) + ": a dotted key or table header of more than " +
+                          std::to_string(kMaxDataNesting) + " parts; no config nests that deep");
+      continue;
+    }
+    if (c == '\n') ++line;
+    if (!is_key_char(c)) chain = 0;
+  }
+}
+
 std::string keys_of(const Json& table) {
   std::string out;
   for (const auto& [k, _] : table.items()) out += (out.empty() ? "" : ", ") + k;
@@ -48,6 +89,7 @@ std::string keys_of(const Json& table) {
 }  // namespace
 
 Json parse_toml(const std::string& text, const std::string& source) {
+  check_dotted_key_length(text, source);
   try {
     toml::table table = toml::parse(text, source);
     return to_json(table, source);

@@ -264,12 +264,17 @@ TEST(Graphene, ErrorsNameTheFileVariableAndSample) {
 // Found by fuzzing (tests/fuzz/findings/fuzz_netcdf): a CDF-5 header whose dimension name
 // length is 2^64 - 1 crashed the netCDF library inside nc_open. Our own header check refuses
 // it first, naming the file.
+// Both crashed the netCDF library inside nc_open (fuzzing findings): a CDF-5 name length of
+// 2^64 - 1, and a variable of type NC_STRING in a CDF-2 file (the library divides by its size, 0).
 TEST(Graphene, DamagedClassicHeaderIsRefusedBeforeTheLibrarySeesIt) {
-  nas::test::TempDir tmp("graphene-damaged-header");
-  const fs::path file = tmp.path / "graphene_processed.nc";
-  fs::copy_file(fs::path(NASHOST_SOURCE_DIR) / "tests/fuzz/findings/fuzz_netcdf/cdf5-dimension-name-length-2^64-1.nc", file);
-  const std::string msg = error_of({{"data_dir", tmp.path.string()}});
-  EXPECT_NE(msg.find("cannot open netCDF file " + file.string() + ": its header is damaged"), std::string::npos) << msg;
+  for (const char* finding : {"cdf5-dimension-name-length-2^64-1.nc", "classic-sigfpe-in-NC_check_vlen.nc"}) {
+    nas::test::TempDir tmp("graphene-damaged-header");
+    const fs::path file = tmp.path / "graphene_processed.nc";
+    fs::copy_file(fs::path(NASHOST_SOURCE_DIR) / "tests/fuzz/findings/fuzz_netcdf" / finding, file);
+    const std::string msg = error_of({{"data_dir", tmp.path.string()}});
+    EXPECT_NE(msg.find("cannot open netCDF file " + file.string() + ": its header is damaged"), std::string::npos)
+        << finding << ": " << msg;
+  }
 }
 
 TEST(DatasetPlugins, GraphenePluginIsARegressionSet) {

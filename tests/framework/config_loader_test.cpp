@@ -35,6 +35,24 @@ TEST(ConfigLoader, MalformedTomlNamesLineAndColumn) {
   EXPECT_NE(msg.find("bad.toml:2:"), std::string::npos) << msg;
 }
 
+// The dotted-key bound counts a chain of key parts only: dots in strings, comments, a long
+// array of floats and a multi-line string do not add up; a long chain split over quoted parts does.
+TEST(ConfigLoader, DottedKeyBoundCountsKeyPartsOnly) {
+  std::string floats = "v = [";
+  for (int i = 0; i < 200; ++i) floats += (i ? ", " : "") + std::to_string(i) + ".5";
+  floats += "]\n";
+  const std::string dots(300, '.');
+  const Json j = parse_toml(floats + "s = \"" + dots + "\"\nm = \"\"\"\n" + dots + "\n\"\"\"\nl = '" + dots + "' # " + dots +
+                                "\n[a.b.c]\nd.e = 1979-05-27T07:32:00.999Z\n",
+                            "ok.toml");
+  EXPECT_EQ(j["v"].size(), 200u);
+  EXPECT_EQ(j["s"].get<std::string>().size(), 300u);
+  std::string quoted = "\"k\"";
+  for (int i = 0; i < 70; ++i) quoted += ".\"k\"";
+  const std::string msg = error_of([&] { parse_toml("x = 1\n" + quoted + " = 1\n", "deep.toml"); });
+  EXPECT_NE(msg.find("deep.toml:2: a dotted key or table header of more than 64 parts"), std::string::npos) << msg;
+}
+
 TEST(ConfigLoader, ProfileIsMergedOverBase) {
   Json j = parse_toml("profile = \"quick\"\n[search]\nepochs = 50\nlr = 0.1\n[profiles.quick.search]\nepochs = 2\n"
                       "[profiles.paper.search]\nepochs = 600\n", "p.toml");

@@ -43,7 +43,15 @@ deep_toml)
   ((rc == 0)) || fail "50 levels were refused (exit $rc)"
   python3 -c 'print("[" + ".".join(["a"] * 100) + "]\nx = 1")' >deep.toml
   run run "$SRC/tests/framework/lua/results.lua" --config deep.toml --runs-dir runs --no-progress
-  no_crash; ((rc == 2)) && grep -q "deep.toml: tables or arrays nested deeper than 64 levels" out.txt || fail "exit $rc"
+  no_crash; ((rc == 2)) && grep -q "deep.toml:1: a dotted key or table header of more than 64 parts" out.txt || fail "exit $rc"
+  # 50 000 parts overflowed the stack inside toml++ (a fuzzing finding).
+  python3 -c 'print(".".join(["a"] * 50000) + " = 1")' >dotted.toml
+  run run "$SRC/tests/framework/lua/results.lua" --config dotted.toml --runs-dir runs --no-progress
+  no_crash; ((rc == 2)) && grep -q "dotted.toml:1: a dotted key" out.txt || fail "50 000 dotted parts: exit $rc"
+  # Inline tables nest through the other bound (the tree's depth).
+  python3 -c 'print("x = " + "{a = " * 100 + "1" + "}" * 100)' >inline.toml
+  run run "$SRC/tests/framework/lua/results.lua" --config inline.toml --runs-dir runs --no-progress
+  no_crash; ((rc == 2)) || fail "100 nested inline tables: exit $rc"
   python3 -c 'print("x = " + "[" * 100000 + "]" * 100000)' >brackets.toml
   run run "$SRC/tests/framework/lua/results.lua" --config brackets.toml --runs-dir runs --no-progress
   no_crash; ((rc == 2)) || fail "10^5 nested arrays: exit $rc"

@@ -1,6 +1,6 @@
 #pragma once
-// One PNG or JPEG file → C×H×W uint8 pixels, decoded with stb_image and resized with
-// stb_image_resize (Debian libstb-dev).
+// One PNG or JPEG file → C×H×W uint8 pixels: PNG decoded with stb_image, JPEG with libjpeg-turbo
+// (jpeg_decode.hpp), resized with stb_image_resize (Debian libstb-dev, libjpeg-dev).
 #include <cstdint>
 #include <filesystem>
 

@@ -63,7 +63,11 @@ class HeaderReader {
   bool ok_ = true;
 };
 
-uint64_t type_size(uint64_t type) {
+// Bytes per element of a classic-format type; 0 for a type the format does not have (CDF-1/2:
+// the six types of netCDF-3; CDF-5 adds the unsigned and 64-bit ones). The library accepts
+// NC_STRING in a classic header and then divides by its size of 0 (a fuzzing finding).
+uint64_t type_size(uint64_t type, int version) {
+  if (version != 5 && type > NC_DOUBLE) return 0;
   switch (type) {
     case NC_BYTE: case NC_CHAR: case NC_UBYTE: return 1;
     case NC_SHORT: case NC_USHORT: return 2;
@@ -97,12 +101,14 @@ std::optional<ClassicEnd> classic_data_end(const fs::path& file, bool* damaged =
     dims.push_back(r.count());
     if (dims.back() == 0) record_dim = static_cast<int64_t>(d);
   }
+  bool bad_type = false;
   auto skip_attributes = [&] {
     r.u32();  // NC_ATTRIBUTE or ABSENT
     for (uint64_t n = r.count(), a = 0; a < n && r.ok(); ++a) {
       r.name();
-      const uint64_t type = r.u32();
-      r.skip(r.count() * type_size(type));
+      const uint64_t size = type_size(r.u32(), version);
+      if (size == 0 && r.ok()) bad_type = true;
+      r.skip(r.count() * size);
     }
   };
   skip_attributes();  // global attributes
@@ -124,17 +130,28 @@ std::optional<ClassicEnd> classic_data_end(const fs::path& file, bool* damaged =
         if (damaged) *damaged = whole_file;
         return std::nullopt;
       }
-      if (k == 0 && static_cast<int64_t>(id) == record_dim) var.record = true;
-      else elements *= dims[id];
+      if (static_cast<int64_t>(id) == record_dim) {
+        // Only a variable's first dimension may be the unlimited one (netCDF's own rule); the
+        // library divides by a later one's length of 0 when it meets one (a fuzzing finding).
+        if (k > 0) {
+          if (damaged) *damaged = true;
+          return std::nullopt;
+        }
+        var.record = true;
+      } else {
+        elements *= dims[id];
+      }
     }
     skip_attributes();
-    var.bytes = elements * type_size(r.u32());
+    const uint64_t size = type_size(r.u32(), version);
+    if (size == 0 && r.ok()) bad_type = true;
+    var.bytes = elements * size;
     r.count();  // vsize (clamped for huge variables; recomputed above instead)
     var.begin = r.offset();
     vars.push_back(var);
   }
-  if (!r.ok()) {
-    if (damaged) *damaged = whole_file;
+  if (!r.ok() || bad_type) {
+    if (damaged) *damaged = whole_file || bad_type;
     return std::nullopt;
   }
   ClassicEnd end;
