@@ -2,7 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
+#include <functional>
 #include <condition_variable>
 #include <cstdlib>
 #include <mutex>
@@ -14,6 +16,7 @@
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
 #include "host_context.hpp"
+#include "nashost/collectives.hpp"
 #include "nashost/error.hpp"
 
 namespace nas::host {
@@ -219,6 +222,70 @@ void Distributed::all_reduce_sum(at::Tensor& tensor) {
     throw Error("all-reduce on rank " + std::to_string(rank()) + " failed: " + (f.empty() ? e.what() : f));
   }
 }
+
+namespace {
+
+/// One flat CPU buffer per dtype, in the order of first appearance; `apply` runs the
+/// collective on each, and the results are copied back into the tensors.
+void over_flat_buffers(std::vector<at::Tensor>& tensors, const std::function<void(at::Tensor&)>& apply) {
+  std::vector<at::ScalarType> dtypes;
+  for (const auto& t : tensors)
+    if (std::find(dtypes.begin(), dtypes.end(), t.scalar_type()) == dtypes.end()) dtypes.push_back(t.scalar_type());
+  for (const auto dtype : dtypes) {
+    std::vector<at::Tensor> parts;
+    std::vector<size_t> which;
+    for (size_t i = 0; i < tensors.size(); ++i)
+      if (tensors[i].scalar_type() == dtype) {
+        parts.push_back(tensors[i].detach().reshape({-1}).to(at::kCPU));
+        which.push_back(i);
+      }
+    at::Tensor flat = at::cat(parts);
+    apply(flat);
+    int64_t offset = 0;
+    for (size_t i : which) {
+      at::Tensor& t = tensors[i];
+      const int64_t n = t.numel();
+      at::NoGradGuard no_grad;
+      t.copy_(flat.narrow(0, offset, n).view(t.sizes()));
+      offset += n;
+    }
+  }
+}
+
+}  // namespace
+
+void Distributed::all_reduce_sum(std::vector<at::Tensor>& tensors) {
+  over_flat_buffers(tensors, [&](at::Tensor& flat) { all_reduce_sum(flat); });
+}
+
+void Distributed::broadcast(std::vector<at::Tensor>& tensors, int root) {
+  over_flat_buffers(tensors, [&](at::Tensor& flat) {
+    std::vector<at::Tensor> one{flat};
+    c10d::BroadcastOptions options;
+    options.rootRank = root;
+    try {
+      state_->group->broadcast(one, options)->wait(timeout_);
+    } catch (const std::exception& e) {
+      const std::string f = fault();
+      throw Error("broadcast on rank " + std::to_string(rank()) + " failed: " + (f.empty() ? e.what() : f));
+    }
+  });
+}
+
+struct InstalledCollectives::Adapter : nas::Collectives {
+  explicit Adapter(Distributed& d) : dist(d) {}
+  int rank() const override { return dist.rank(); }
+  int world_size() const override { return dist.size(); }
+  void all_reduce_sum(std::vector<at::Tensor>& tensors) override { dist.all_reduce_sum(tensors); }
+  void broadcast(std::vector<at::Tensor>& tensors, int root) override { dist.broadcast(tensors, root); }
+  Distributed& dist;
+};
+
+InstalledCollectives::InstalledCollectives(Distributed& dist) : adapter_(std::make_unique<Adapter>(dist)) {
+  nas::set_process_collectives(adapter_.get());
+}
+
+InstalledCollectives::~InstalledCollectives() { nas::set_process_collectives(nullptr); }
 
 std::string Distributed::broadcast(const std::string& value, int root) {
   static std::atomic<int> calls{0};

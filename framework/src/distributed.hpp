@@ -57,8 +57,13 @@ class Distributed {
   void barrier();
   /// Sums `tensor` over the ranks in place (CPU tensors; Gloo).
   void all_reduce_sum(at::Tensor& tensor);
+  /// Sums each tensor over the ranks in place; any shapes and dtypes, any device (the
+  /// values travel as one flat CPU buffer per dtype: one collective per dtype).
+  void all_reduce_sum(std::vector<at::Tensor>& tensors);
   /// Rank `root`'s `value` on every rank.
   std::string broadcast(const std::string& value, int root = 0);
+  /// Rank `root`'s tensors on every rank, in place (as all_reduce_sum, one flat buffer).
+  void broadcast(std::vector<at::Tensor>& tensors, int root);
 
   /// Publishes `value` under `key` for the other ranks.
   void publish(const std::string& key, const std::string& value);
@@ -82,6 +87,20 @@ class Distributed {
   WorldInfo world_;
   std::chrono::seconds timeout_;
   std::unique_ptr<State> state_;
+};
+
+/// The SDK's view of the ranks (nashost/collectives.hpp), installed for the components
+/// while it lives: searches and trainers reach the process group through it.
+class InstalledCollectives {
+ public:
+  explicit InstalledCollectives(Distributed& dist);
+  ~InstalledCollectives();
+  InstalledCollectives(const InstalledCollectives&) = delete;
+  InstalledCollectives& operator=(const InstalledCollectives&) = delete;
+
+ private:
+  struct Adapter;
+  std::unique_ptr<Adapter> adapter_;
 };
 
 }  // namespace nas::host

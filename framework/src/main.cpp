@@ -156,9 +156,11 @@ int cmd_run(Plugins& p, RunOptions opts, const std::vector<std::string>& command
   // Several ranks (torchrun, srun, nashost launch): join them before anything is created.
   const WorldInfo world = detect_world();
   std::unique_ptr<Distributed> dist;
+  std::optional<InstalledCollectives> collectives;  // searches split their batches over the ranks
   if (world.distributed()) {
     dist = std::make_unique<Distributed>(world, std::chrono::seconds(opts.dist_timeout_seconds));
     s.dist = dist.get();
+    collectives.emplace(*dist);
   }
   const c10::Device device = pick_device(opts.device, world.local_rank);
 

@@ -51,6 +51,9 @@ const OptionList& search_options() {
       {"alpha_init_std", OptionType::Float, 1e-3, "logits are initialised as alpha_init_std * N(0,1)"},
       {"augment", OptionType::Bool, true, "apply the dataset's training augmentation to both halves"},
       {"workers", OptionType::Int, 1, "batch-assembly threads per loader"},
+      {"micro_batches", OptionType::Int, 1,
+       "split each batch into this many parts computed one after another, gradients averaged (per rank when the run "
+       "has several: each rank takes batch_size / ranks examples); the same steps as that many ranks, in less memory"},
       {"max_steps_per_epoch", OptionType::Int, 0, "cap on search steps per epoch (0 = whole split)"},
       {"max_eval_batches", OptionType::Int, 0, "cap on validation batches per epoch (0 = whole split)"},
       {"plots", OptionType::Bool, true, "write Graphviz pictures (cells, alpha heat maps) each epoch"},
@@ -82,6 +85,7 @@ DartsSearch::DartsSearch(const Config& o, std::shared_ptr<Dataset> data, HostCon
   second_order_ = order == 2;
   if (epochs_ < 1) throw ConfigError("darts: " + o.full_key("epochs") + " must be positive");
   check_input_size(info, layers, "darts");
+  parallel_ = nn::DataParallel(static_cast<int>(o.get_int_in("micro_batches", 1, 1024)));
 
   torch::manual_seed(ctx.seed());
   nn::SearchNetworkOptions so;
@@ -134,6 +138,13 @@ std::pair<double, at::Tensor> DartsSearch::step(const Batch& tb, const Batch& vb
   problem.valid_loss = [&] {
     return task_loss(task_, net_->forward(vb.input, weights_of(alpha_normal_), weights_of(alpha_reduce_)), vb.target);
   };
+  auto shard_loss = [&](const Batch& whole, int k) {
+    const Batch b = parallel_.shard(whole, k);
+    return task_loss(task_, net_->forward(b.input, weights_of(alpha_normal_), weights_of(alpha_reduce_)), b.target);
+  };
+  problem.parallel = &parallel_;
+  problem.train_shard_loss = [&](int k) { return shard_loss(tb, k); };
+  problem.valid_shard_loss = [&](int k) { return shard_loss(vb, k); };
   if (second_order_) problem.momentum = nn::sgd_momentum_buffers(*w_opt_, weights_);
   problem.buffers = net_->buffers();
   nn::BilevelOptions bo;
@@ -151,13 +162,22 @@ std::pair<double, at::Tensor> DartsSearch::step(const Batch& tb, const Batch& vb
   // 2. weight step with the updated alphas (held constant here)
   for (auto& g : w_opt_->param_groups()) static_cast<torch::optim::SGDOptions&>(g.options()).lr(lr);
   w_opt_->zero_grad();
-  const at::Tensor out = net_->forward(tb.input, weights_of(alpha_normal_.detach()), weights_of(alpha_reduce_.detach()));
-  const at::Tensor loss = task_loss(task_, out, tb.target);
-  const double lv = checked_loss(loss, "the weight step (" + where + ")");
-  loss.backward();
+  const at::Tensor wn = weights_of(alpha_normal_.detach()), wr = weights_of(alpha_reduce_.detach());
+  std::vector<at::Tensor> outs;
+  const double lv = parallel_.backward(
+      [&](int k) {
+        const Batch b = parallel_.shard(tb, k);
+        const at::Tensor out = net_->forward(b.input, wn, wr);
+        outs.push_back(out.detach());
+        return task_loss(task_, out, b.target);
+      },
+      weights_);
+  checked_loss(at::scalar_tensor(lv, at::kDouble), "the weight step (" + where + ")");
   nn::clip_grad_norm(weights_, options_.get_float("w_grad_clip"));
   nn::sgd_step(*w_opt_);
-  return {lv, out.detach()};
+  // BatchNorm running statistics: rank 0's, as DDP broadcasts them.
+  if (parallel_.world_size() > 1) parallel_.sync_from_rank0(net_->buffers());
+  return {lv, outs.size() == 1 ? outs.front() : at::cat(outs)};
 }
 
 Metrics DartsSearch::run_epoch() {
@@ -176,7 +196,7 @@ Metrics DartsSearch::run_epoch() {
     const std::string where = "epoch " + std::to_string(epoch_ + 1) + "/" + std::to_string(epochs_) + ", step " +
                               std::to_string(s + 1) + "/" + std::to_string(steps);
     const auto [loss, out] = step(*tb, *vb, lr, where);  // metrics from the weight step's forward (§2.2)
-    train_meter.add(out, tb->target, loss);
+    train_meter.add(out, parallel_.local_rows(*tb).target, loss);
     ctx_.metrics().scalar("darts/step_train_loss", loss, epoch_ * steps + s);
     progress->advance();
     if (s % 10 == 0) progress->set_status("loss " + std::to_string(loss));
@@ -185,6 +205,16 @@ Metrics DartsSearch::run_epoch() {
   progress->finish();
   Metrics m;
   train_meter.report("train_", m);
+  if (parallel_.world_size() > 1) {
+    // The ranks must hold the same search after every step; checked once per epoch (one
+    // broadcast of the parameters), so that a divergence is seen, not assumed away.
+    std::vector<at::Tensor> state = weights_;
+    state.push_back(alpha_normal_);
+    state.push_back(alpha_reduce_);
+    m["ranks_divergence"] = parallel_.max_divergence(state);
+    if (m["ranks_divergence"] > 1e-5)
+      log_->warn("darts: the ranks' parameters differ by up to {} after epoch {}", m["ranks_divergence"], epoch_ + 1);
+  }
   const Metrics v = evaluate();
   m.insert(v.begin(), v.end());
   m["lr"] = lr;
@@ -225,6 +255,7 @@ Genotype DartsSearch::current_genotype() const {
 }
 
 void DartsSearch::write_epoch_outputs(int64_t epoch, const Metrics& m) {
+  if (parallel_.rank() != 0) return;  // the ranks hold the same search; rank 0 writes it
   const auto& ops = net_->operation_set().ops();
   const Genotype g = current_genotype();
   const std::string text = to_darts_text(g);
@@ -330,7 +361,10 @@ Json DartsSearch::state_summary() const {
     }
     return rows;
   };
+  double sum_squares = 0;  // a checksum of the weights, for comparing runs and ranks
+  for (const auto& w : weights_) sum_squares += w.detach().to(at::kDouble).pow(2).sum().item<double>();
   return Json{{"epoch", epoch_},
+              {"weights_sum_squares", sum_squares},
               {"ops", net_->operation_set().ops()},
               {"alpha_normal", matrix(alpha_normal_)},
               {"alpha_reduce", matrix(alpha_reduce_)},

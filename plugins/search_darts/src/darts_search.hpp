@@ -10,6 +10,7 @@
 #include "nashost/context.hpp"
 #include "nashost/dataset.hpp"
 #include "nashost/nn/darts_search_network.hpp"
+#include "nashost/nn/data_parallel.hpp"
 #include "nashost/strategy.hpp"
 
 namespace nas::darts {
@@ -36,7 +37,10 @@ class DartsSearch : public SearchStrategy {
   /// One search iteration (architecture step, then weight step); returns the train loss
   /// and the (detached) outputs of the weight step's forward. Public for the benchmark.
   /// `where` ("epoch 3/50, step 17/390") goes into the error if a loss is not finite.
+  /// With several ranks (or micro_batches > 1) the outputs are this rank's rows only
+  /// (DataParallel::local_rows), the loss the mean over every shard.
   std::pair<double, at::Tensor> step(const Batch& train, const Batch& valid, double lr, const std::string& where);
+  const nn::DataParallel& data_parallel() const { return parallel_; }
 
  private:
   void write_epoch_outputs(int64_t epoch, const Metrics& metrics);
@@ -58,6 +62,7 @@ class DartsSearch : public SearchStrategy {
   std::unique_ptr<BatchLoader> train_loader_, valid_loader_, eval_loader_;
   std::filesystem::path out_dir_;
   bool plots_warned_ = false;
+  nn::DataParallel parallel_;  ///< the batch split over ranks and micro-batches
 };
 
 }  // namespace nas::darts

@@ -54,6 +54,7 @@ DartsCCStrategy::DartsCCStrategy(const Config& options, std::shared_ptr<Dataset>
   weights_ = model_->weight_parameters();
   arch_ = model_->arch_parameters();
   buffers_ = all_buffers(*model_);
+  parallel_ = nn::DataParallel(static_cast<int>(settings_.micro_batches));
   w_opt_ = std::make_unique<torch::optim::SGD>(
       weights_, torch::optim::SGDOptions(settings_.w_lr).momentum(settings_.w_momentum).weight_decay(settings_.w_weight_decay));
   auto adam = [&](double lr) {
@@ -112,6 +113,25 @@ DartsCCStrategy::StepStats DartsCCStrategy::step(const Batch& trn, const Batch& 
     penalty = pen.item<double>();
     return ce + pen;
   };
+  // Data-parallel: the same losses per shard (the penalty depends on the hypernetworks only,
+  // so the shard mean of CE + penalty is the mean CE + penalty).
+  double shard_ce_sum = 0;
+  int shard_ce_count = 0;
+  problem.parallel = &parallel_;
+  problem.train_shard_loss = [&](int k) {
+    const Batch b = parallel_.shard(trn, k);
+    return at::cross_entropy_loss(model_->forward(b.input, lam.lambda_tilde, t, settings_.sampling), b.target);
+  };
+  problem.valid_shard_loss = [&](int k) {
+    const Batch b = parallel_.shard(val, k);
+    const at::Tensor ce =
+        at::cross_entropy_loss(model_->forward(b.input, lam.lambda_tilde, t, settings_.sampling), b.target);
+    const at::Tensor pen = lam.lambda * model_->expected_params(lam.lambda_tilde);
+    shard_ce_sum += ce.item<double>();
+    ++shard_ce_count;
+    penalty = pen.item<double>();
+    return ce + pen;
+  };
   problem.momentum = nn::sgd_momentum_buffers(*w_opt_, weights_);
   problem.buffers = buffers_;
   nn::BilevelOptions bo;
@@ -123,23 +143,28 @@ DartsCCStrategy::StepStats DartsCCStrategy::step(const Batch& trn, const Batch& 
   const auto result = nn::architecture_gradient(problem, bo);
   for (size_t i = 0; i < arch_.size(); ++i) arch_[i].mutable_grad() = result.arch_grad[i].detach().clone();
   a_opt_->step();
+  if (shard_ce_count > 0) arch_ce = shard_ce_sum / shard_ce_count;  // this rank's shards
 
   // Weight step: train CE at the same λ, fresh Gumbel noise; α is not updated here.
   w_opt_->zero_grad();
-  at::Tensor logits;
-  {
-    at::Tensor loss;
-    logits = model_->forward(trn.input, lam.lambda_tilde, t, settings_.sampling);
-    loss = at::cross_entropy_loss(logits, trn.target);
-    const double l = loss.item<double>();
-    check_finite(l, "the training loss", epoch_, global_step_);
-    loss.backward({}, false, false);
-    nn::clip_grad_norm(weights_, settings_.w_grad_clip);
-    nn::sgd_step(*w_opt_);
-    for (auto& a : arch_) a.mutable_grad() = at::Tensor();  // the weight step's α gradients are unused
-    check_finite(arch_ce, "the validation loss", epoch_, global_step_);
-    return {l, logits.argmax(1).eq(trn.target).sum().item<double>(), arch_ce, penalty};
-  }
+  std::vector<at::Tensor> logits;
+  const double l = parallel_.backward(
+      [&](int k) {
+        const Batch b = parallel_.shard(trn, k);
+        logits.push_back(model_->forward(b.input, lam.lambda_tilde, t, settings_.sampling));
+        return at::cross_entropy_loss(logits.back(), b.target);
+      },
+      weights_);
+  check_finite(l, "the training loss", epoch_, global_step_);
+  nn::clip_grad_norm(weights_, settings_.w_grad_clip);
+  nn::sgd_step(*w_opt_);
+  for (auto& a : arch_) a.mutable_grad() = at::Tensor();  // the weight step's α gradients are unused
+  if (parallel_.world_size() > 1) parallel_.sync_from_rank0(buffers_);  // BN statistics: rank 0's, as DDP
+  check_finite(arch_ce, "the validation loss", epoch_, global_step_);
+  const at::Tensor local_target = parallel_.local_rows(trn).target;
+  const at::Tensor local_logits = logits.size() == 1 ? logits.front() : at::cat(logits);
+  return {l, local_logits.argmax(1).eq(local_target).sum().item<double>(), arch_ce, penalty,
+          static_cast<double>(local_target.size(0))};
 }
 
 double DartsCCStrategy::valid_accuracy_at_zero(double t) {
@@ -186,7 +211,7 @@ Metrics DartsCCStrategy::run_epoch() {
     const StepStats s = step(*trn, *val, lam, t, lr);
     sum_loss += s.train_loss;
     sum_correct += s.train_correct;
-    sum_seen += static_cast<double>(trn->target.size(0));
+    sum_seen += s.seen;
     sum_arch += s.arch_loss;
     sum_pen += s.penalty;
     ctx_.metrics().scalar("darts-cc/step/train_loss", s.train_loss, global_step_);
@@ -211,6 +236,14 @@ Metrics DartsCCStrategy::run_epoch() {
             {"penalty", sum_pen / n},
             {"temperature", t},
             {"lr", lr}};
+  if (parallel_.world_size() > 1) {
+    // The ranks must hold the same search after every step: checked once per epoch.
+    std::vector<at::Tensor> state = weights_;
+    state.insert(state.end(), arch_.begin(), arch_.end());
+    m["ranks_divergence"] = parallel_.max_divergence(state);
+    if (m["ranks_divergence"] > 1e-5)
+      log_->warn("darts-cc: the ranks' parameters differ by up to {} after epoch {}", m["ranks_divergence"], epoch_ + 1);
+  }
   m["valid_accuracy"] = valid_accuracy_at_zero(t);
   {
     at::NoGradGuard no_grad;
@@ -312,7 +345,10 @@ Json DartsCCStrategy::state_summary() const {
     }
     return p;
   };
+  double sum_squares = 0;  // a checksum of the weights, for comparing runs and ranks
+  for (const auto& w : weights_) sum_squares += w.detach().to(at::kDouble).pow(2).sum().item<double>();
   return Json{{"epoch", epoch_},
+              {"weights_sum_squares", sum_squares},
               {"total_epochs", settings_.epochs},
               {"temperature", temperature(std::min(epoch_, settings_.epochs - 1))},
               {"log10_lambda_min", range_.log10_min()},

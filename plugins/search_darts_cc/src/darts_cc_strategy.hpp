@@ -15,6 +15,7 @@
 #include "darts_cc_model.hpp"
 #include "nashost/context.hpp"
 #include "nashost/dataset.hpp"
+#include "nashost/nn/data_parallel.hpp"
 #include "nashost/strategy.hpp"
 #include "options.hpp"
 
@@ -40,7 +41,7 @@ class DartsCCStrategy : public SearchStrategy {
   /// One search step: architecture update, then weight update. Returns (train CE, train
   /// correct, arch CE, λ·E[params]).
   struct StepStats {
-    double train_loss, train_correct, arch_loss, penalty;
+    double train_loss, train_correct, arch_loss, penalty, seen;
   };
   StepStats step(const Batch& trn, const Batch& val, const LambdaSample& lam, double temperature, double lr);
   double valid_accuracy_at_zero(double temperature);
@@ -54,6 +55,7 @@ class DartsCCStrategy : public SearchStrategy {
   LambdaRange range_;
   DartsCCModel model_{nullptr};
   std::vector<at::Tensor> weights_, arch_, buffers_;
+  nn::DataParallel parallel_;  ///< the batch split over ranks and micro-batches
   std::unique_ptr<torch::optim::SGD> w_opt_;
   std::unique_ptr<torch::optim::Adam> a_opt_;
   std::unique_ptr<BatchLoader> train_, valid_;

@@ -87,6 +87,9 @@ OptionList search_options() {
   o.push_back({"max_steps_per_epoch", OptionType::Int, 0, "cap on steps per epoch (0 = a full pass)"});
   o.push_back({"max_eval_batches", OptionType::Int, 0, "validation batches for the end-of-epoch accuracy at lambda~=0 (0 = all)"});
   o.push_back({"workers", OptionType::Int, 1, "loader threads"});
+  o.push_back({"micro_batches", OptionType::Int, 1,
+               "split each batch into this many parts computed one after another, gradients averaged (per rank when "
+               "the run has several); the same steps as that many ranks, in less memory"});
   o.push_back({"augment", OptionType::Bool, true, "dataset training augmentation on both halves (as the authors)"});
   o.push_back({"cutout", OptionType::Int, 0, "cutout side in pixels (0 = off)"});
   o.push_back({"log10_lambda_min", OptionType::Float, -8.0, "log10 of the smallest complexity multiplier"});
@@ -126,6 +129,7 @@ SearchSettings parse_search_settings(const Config& c) {
   s.initial_temp = c.get_float("initial_temp");
   s.temp_delta = c.get_float("temp_delta");
   s.order = c.get_int("order");
+  s.micro_batches = c.get_int_in("micro_batches", 1, 1024);
   if (s.order != 1 && s.order != 2) throw ConfigError(c.full_key("order") + " must be 1 or 2, got " + std::to_string(s.order));
   s.w_lr = c.get_float("w_lr");
   s.w_lr_min = c.get_float("w_lr_min");

@@ -7,14 +7,14 @@
 #include <torch/csrc/autograd/grad_mode.h>
 
 #include "nashost/error.hpp"
+#include "nashost/nn/data_parallel.hpp"
 #include "nashost/nn/foreach_ops.hpp"
 
 namespace nas::nn {
 
 namespace {
 
-double checked(const at::Tensor& loss, const char* step, const std::string& where) {
-  const double v = loss.item<double>();
+double checked(double v, const char* step, const std::string& where) {
   if (!std::isfinite(v))
     throw NumericError(std::string("non-finite loss (") + std::to_string(v) + ") in the architecture step" +
                        (where.empty() ? "" : " (" + where + ")") + ": " + step +
@@ -22,6 +22,22 @@ double checked(const at::Tensor& loss, const char* step, const std::string& wher
   return v;
 }
 
+/// The gradients of the training (or validation) loss w.r.t. `inputs` and the loss's value,
+/// checked: in one piece, or as the mean over the data-parallel shards.
+std::vector<at::Tensor> loss_gradients(const BilevelProblem& p, bool train, const std::vector<at::Tensor>& inputs,
+                                       const char* step, const std::string& where, double* value) {
+  if (p.parallel != nullptr && p.parallel->active()) {
+    const auto& shard_loss = train ? p.train_shard_loss : p.valid_shard_loss;
+    if (!shard_loss) throw Error("architecture_gradient: a data-parallel step needs train_shard_loss and valid_shard_loss");
+    double v = 0;
+    auto g = p.parallel->gradients(shard_loss, inputs, &v);
+    *value = checked(v, step, where);
+    return g;
+  }
+  const at::Tensor loss = train ? p.train_loss() : p.valid_loss();
+  *value = checked(loss.item<double>(), step, where);
+  return gradients(loss, inputs);
+}
 
 /// Restores weights and buffers when leaving scope, also on exceptions.
 struct Restore {
@@ -49,9 +65,7 @@ BilevelResult architecture_gradient(const BilevelProblem& p, const BilevelOption
   BilevelResult result;
   const auto saved_b = clone_all(p.buffers);
   if (!o.second_order) {
-    const at::Tensor lv = p.valid_loss();
-    result.valid_loss = checked(lv, "validation loss (first order)", o.where);
-    result.arch_grad = gradients(lv, p.arch);
+    result.arch_grad = loss_gradients(p, false, p.arch, "validation loss (first order)", o.where, &result.valid_loss);
     copy_all(p.buffers, saved_b);
     return result;
   }
@@ -61,9 +75,8 @@ BilevelResult architecture_gradient(const BilevelProblem& p, const BilevelOption
 
   // 1. virtual step w' = w − ξ(μ·m + g + λw), the exact next SGD iterate without clipping.
   {
-    const at::Tensor lt = p.train_loss();
-    checked(lt, "training loss of the virtual step", o.where);
-    const auto g = gradients(lt, p.weights);
+    double lt = 0;
+    const auto g = loss_gradients(p, true, p.weights, "training loss of the virtual step", o.where, &lt);
     at::NoGradGuard guard;
     std::vector<at::Tensor> step = at::_foreach_add(g, saved_w, o.weight_decay);  // g + λw
     std::vector<at::Tensor> with_m, m;
@@ -80,9 +93,8 @@ BilevelResult architecture_gradient(const BilevelProblem& p, const BilevelOption
   // 2. d_a and d_w' of L_val at w'.
   std::vector<at::Tensor> inputs = p.arch;
   inputs.insert(inputs.end(), p.weights.begin(), p.weights.end());
-  const at::Tensor lv = p.valid_loss();
-  result.valid_loss = checked(lv, "validation loss at the unrolled weights", o.where);
-  const auto all = gradients(lv, inputs);
+  const auto all =
+      loss_gradients(p, false, inputs, "validation loss at the unrolled weights", o.where, &result.valid_loss);
   std::vector<at::Tensor> d_arch(all.begin(), all.begin() + static_cast<long>(p.arch.size()));
   std::vector<at::Tensor> d_w(all.begin() + static_cast<long>(p.arch.size()), all.end());
 
@@ -98,9 +110,8 @@ BilevelResult architecture_gradient(const BilevelProblem& p, const BilevelOption
       at::_foreach_add_(p.weights, d_w, sign * eps);
     }
     copy_all(p.buffers, saved_b);  // both evaluations see the same BN state
-    const at::Tensor lt = p.train_loss();
-    checked(lt, step, o.where);
-    return gradients(lt, p.arch);
+    double lt = 0;
+    return loss_gradients(p, true, p.arch, step, o.where, &lt);
   };
   const auto g_plus = grad_at(+1.0, "training loss at w + eps*d (Hessian-vector product)");
   const auto g_minus = grad_at(-1.0, "training loss at w - eps*d (Hessian-vector product)");

@@ -49,6 +49,32 @@ dead_rank)
   python3 -c 'import json,sys; i=json.load(open(sys.argv[1]))["invocations"][-1]; assert i["status"]=="failed" and "rank 1" in i["error"], i' \
     "$(newest_run "$WORK/runs")/run.json" || fail "run.json does not say rank 1 failed"
   ;;
+darts_data_parallel|darts_cc_data_parallel)
+  # Data-parallel search: 2 ranks x half a batch end every step with the parameters of one
+  # process that computes the same two halves one after another (micro_batches = 2): the same
+  # alphas / hypernetworks, weights, loss and genotype, to the last digit (OMP_NUM_THREADS=1
+  # in both, so every kernel adds in the same order). Order 1 and order 2 (the virtual step
+  # and the Hessian-vector product from all-reduced gradients).
+  export NASHOST_TEST_STRATEGY=$([ "$CASE" = darts_data_parallel ] && echo darts || echo darts-cc)
+  printf '[search]\nlayers = 3\nchannels = 4\nnodes = 2\nepochs = 2\nbatch_size = 16\nmax_steps_per_epoch = 3\nmax_eval_batches = 1\n' >cfg.toml
+  [ "$NASHOST_TEST_STRATEGY" = darts ] && echo "plots = false" >>cfg.toml
+  for order in 1 2; do
+    args=(run "$HERE/search_state.lua" --config cfg.toml --set search.order=$order --seed 3 --no-progress)
+    "$NASHOST" "${args[@]}" --set search.micro_batches=2 --runs-dir "$WORK/one$order" >one$order.txt 2>&1 \
+      || { cat one$order.txt; fail "1 process failed"; }
+    "$NASHOST" launch --nproc 2 -- "${args[@]}" --runs-dir "$WORK/two$order" >two$order.txt 2>&1 \
+      || { cat two$order.txt; fail "2 ranks failed"; }
+    "$NASHOST" "${args[@]}" --runs-dir "$WORK/whole$order" >whole$order.txt 2>&1 || { cat whole$order.txt; fail "whole batch failed"; }
+    grep STATE one$order.txt >one$order.state
+    grep STATE two$order.txt >two$order.state
+    (( $(wc -l <one$order.state) > 10 )) || { cat one$order.txt; fail "no state printed"; }
+    diff one$order.state two$order.state || fail "order $order: 2 ranks differ from 1 process with 2 micro-batches"
+    grep -q "^DIVERGENCE 0$" two$order.txt || fail "order $order: the ranks' parameters differ: $(grep DIVERGENCE two$order.txt)"
+    # The check can fail: the whole batch at once (other BatchNorm statistics) is another search.
+    ! diff -q one$order.state <(grep STATE whole$order.txt) >/dev/null || fail "order $order: micro-batches changed nothing"
+    grep -q "weights_sum_squares" one$order.state || fail "no weight checksum"
+  done
+  ;;
 killed_search_resumes)
   # kill -9 of rank 1 during the search; rank 0 stops within the timeout; --resume with 2
   # ranks ends with the results of a run that was never interrupted.

@@ -33,6 +33,8 @@
 
 namespace nas::nn {
 
+class DataParallel;
+
 struct BilevelProblem {
   /// Network weights w (leaves with requires_grad), updated in place temporarily.
   std::vector<at::Tensor> weights;
@@ -46,6 +48,13 @@ struct BilevelProblem {
   std::vector<at::Tensor> momentum;
   /// Optional: tensors (BN running stats) restored to their values after the step.
   std::vector<at::Tensor> buffers;
+  /// Data-parallel steps (nashost/nn/data_parallel.hpp): when set and active, every loss is
+  /// taken per shard through the *_shard_loss callables (k: the local shard) and every
+  /// gradient is the mean over all shards of all ranks, so w', ε and the Hessian-vector
+  /// product are the same on every rank. train_loss/valid_loss are then not called.
+  const DataParallel* parallel = nullptr;
+  std::function<at::Tensor(int)> train_shard_loss;
+  std::function<at::Tensor(int)> valid_shard_loss;
 };
 
 struct BilevelOptions {
