@@ -361,10 +361,8 @@ Json DartsSearch::state_summary() const {
     }
     return rows;
   };
-  double sum_squares = 0;  // a checksum of the weights, for comparing runs and ranks
-  for (const auto& w : weights_) sum_squares += w.detach().to(at::kDouble).pow(2).sum().item<double>();
   return Json{{"epoch", epoch_},
-              {"weights_sum_squares", sum_squares},
+              {"weights_sum_squares", nn::sum_of_squares(weights_)},
               {"ops", net_->operation_set().ops()},
               {"alpha_normal", matrix(alpha_normal_)},
               {"alpha_reduce", matrix(alpha_reduce_)},

@@ -345,10 +345,8 @@ Json DartsCCStrategy::state_summary() const {
     }
     return p;
   };
-  double sum_squares = 0;  // a checksum of the weights, for comparing runs and ranks
-  for (const auto& w : weights_) sum_squares += w.detach().to(at::kDouble).pow(2).sum().item<double>();
   return Json{{"epoch", epoch_},
-              {"weights_sum_squares", sum_squares},
+              {"weights_sum_squares", nn::sum_of_squares(weights_)},
               {"total_epochs", settings_.epochs},
               {"temperature", temperature(std::min(epoch_, settings_.epochs - 1))},
               {"log10_lambda_min", range_.log10_min()},

@@ -41,6 +41,7 @@ EnasCnnSearch::EnasCnnSearch(const Config& raw_options, std::shared_ptr<Dataset>
   const Config& o = options_;
   if (o.get_string("network") != "cnn") throw ConfigError(o.full_key("network") + ": EnasCnnSearch needs \"cnn\"");
   if (!data_) throw ConfigError("enas: a dataset is required");
+  parallel_ = nn::DataParallel(static_cast<int>(o.get_int_in("micro_batches", 1, 1024)));
   const std::string tt = o.get_string("train_type");
   if (tt != "orig" && tt != "random")
     throw ConfigError(o.full_key("train_type") + ": '" + tt + "' is an RNN train type; network = \"cnn\" supports orig, random");
@@ -105,24 +106,27 @@ EnasCnnSearch::StepResult EnasCnnSearch::shared_train_step(double lr) {
   Batch b = train_->next();
   for (auto& group : shared_optim_->param_groups()) group.options().set_lr(lr);
   shared_optim_->zero_grad();
-  at::Tensor loss;
-  double acc = 0;
-  for (const auto& arc : arcs) {
-    at::Tensor logits = space_->forward(b.input, arc, true);
-    // + aux_weight x the auxiliary head's loss when the space has one (macro, auxiliary = true)
-    at::Tensor l = classification_loss(logits, space_->aux_logits(), b.target, aux_weight_);
-    loss = loss.defined() ? loss + l : l;
-    acc += logits.argmax(1).eq(b.target).to(at::kDouble).mean().item<double>();
-  }
-  loss = loss / static_cast<double>(arcs.size());
-  const double value = loss.item<double>();
+  double acc = 0;  // over this rank's shards
+  const auto shard_loss = [&](int k) {
+    const Batch sb = parallel_.shard(b, k);
+    at::Tensor loss;
+    for (const auto& arc : arcs) {
+      at::Tensor logits = space_->forward(sb.input, arc, true);
+      // + aux_weight x the auxiliary head's loss when the space has one (macro, auxiliary = true)
+      at::Tensor l = classification_loss(logits, space_->aux_logits(), sb.target, aux_weight_);
+      loss = loss.defined() ? loss + l : l;
+      acc += logits.argmax(1).eq(sb.target).to(at::kDouble).mean().item<double>();
+    }
+    return loss / static_cast<double>(arcs.size());
+  };
+  const double value = parallel_.backward(shard_loss, shared().parameters());
   if (!std::isfinite(value))
     throw NumericError("ENAS shared CNN: loss is " + std::to_string(value) + " at shared step " +
                        std::to_string(shared_step_) + "; lower shared_lr");
-  loss.backward();
   if (grad_clip_ > 0) nn::clip_grad_norm(shared().parameters(), grad_clip_);
   nn::optimizer_step(*shared_optim_);
-  acc /= static_cast<double>(arcs.size());
+  if (parallel_.world_size() > 1) parallel_.sync_from_rank0(shared().buffers());  // BN statistics: rank 0's
+  acc /= static_cast<double>(arcs.size() * static_cast<size_t>(parallel_.local_shards()));
   if (shared_step_ % loop_.log_step == 0) {
     ctx_.metrics().scalar("shared/loss", value, shared_step_);
     ctx_.metrics().scalar("shared/accuracy", acc, shared_step_);
@@ -223,8 +227,10 @@ Metrics EnasCnnSearch::run_epoch() {
     m["controller_entropy"] = h / n;
     m["controller_loss"] = l / n;
     m["baseline"] = reinforce_.baseline()[0].item<double>();
+    sync_controller();
   }
   bar->finish();
+  check_ranks(m);
   Scored best = best_sample(loop_.derive_samples);
   double valid = std::numeric_limits<double>::quiet_NaN();
   if (loop_.eval_full_valid) {
@@ -266,7 +272,21 @@ std::vector<std::filesystem::path> EnasCnnSearch::draw_pictures(const ArcSeq& ar
   return written;
 }
 
+void EnasCnnSearch::sync_controller() {
+  if (parallel_.world_size() > 1) parallel_.sync_from_rank0(controller().parameters());
+}
+
+void EnasCnnSearch::check_ranks(Metrics& m) {
+  if (parallel_.world_size() == 1) return;
+  std::vector<at::Tensor> state = shared().parameters();
+  for (const auto& p : controller().parameters()) state.push_back(p);
+  m["ranks_divergence"] = parallel_.max_divergence(state);
+  if (m["ranks_divergence"] > 1e-5)
+    log_->warn("enas: the ranks' parameters differ by up to {} after epoch {}", m["ranks_divergence"], epoch_ + 1);
+}
+
 void EnasCnnSearch::write_epoch_outputs(const Scored& best, double valid_accuracy) {
+  if (parallel_.rank() != 0) return;  // the ranks hold the same search; rank 0 writes it
   const auto dir = ctx_.run_dir() / "search";
   std::filesystem::create_directories(dir);
   Genotype g = space_->genotype(best.arc);
@@ -349,6 +369,7 @@ Json EnasCnnSearch::state_summary() const {
               {"derived_arc", derived_.empty() ? Json(nullptr) : Json(derived_)},
               {"baseline", reinforce_.baseline()[0].item<double>()},
               {"shared_params", space_->shared_parameters()},
+              {"weights_sum_squares", nn::sum_of_squares(space_->shared().parameters())},
               {"shared_model_file", shared_model_file().string()}};
 }
 

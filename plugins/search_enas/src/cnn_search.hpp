@@ -26,6 +26,7 @@
 #include "controller.hpp"
 #include "nashost/context.hpp"
 #include "nashost/dataset.hpp"
+#include "nashost/nn/data_parallel.hpp"
 #include "nashost/strategy.hpp"
 #include "options.hpp"
 
@@ -88,6 +89,13 @@ class EnasCnnSearch final : public SearchStrategy {
 
   std::unique_ptr<CnnSearchSpace> space_;
   std::unique_ptr<torch::optim::Optimizer> shared_optim_, controller_optim_;
+  /// Shared-weight steps split over ranks and micro-batches; the controller steps are the
+  /// same on every rank and rank 0's controller is broadcast after each phase.
+  nn::DataParallel parallel_;
+  /// Ranks: the controller from rank 0 (after its phase); the largest difference of all
+  /// parameters between ranks (end of an epoch) into `m`.
+  void sync_controller();
+  void check_ranks(Metrics& m);
   Reinforce reinforce_;
   struct SearchCheckpointParts parts() const;
   std::unique_ptr<CyclingLoader> train_, valid_;

@@ -32,6 +32,7 @@ EnasRnnSearch::EnasRnnSearch(const Config& raw_options, std::shared_ptr<Dataset>
     throw ConfigError(options.full_key("network") + ": '" + network + "' is not the RNN search (valid here: rnn; " +
                       "the enas strategy runs network = \"cnn\" with EnasCnnSearch)");
   if (!data_) throw ConfigError("enas: a dataset is required");
+  parallel_ = nn::DataParallel(static_cast<int>(options.get_int_in("micro_batches", 1, 1024)));
 
   train_type_ = parse_train_type(options.get_string("train_type"));
   loop_ = SearchLoop::from(options);
@@ -82,7 +83,7 @@ double EnasRnnSearch::shared_train_step() {
     at::NoGradGuard no_grad;
     dags = controller_->sample(loop_.num_sample).dags;
   }
-  const double loss = shared_step(*shared_, *shared_optim_, train_, dags, train_opts_);
+  const double loss = shared_step(*shared_, *shared_optim_, train_, dags, train_opts_, &parallel_);
   if (shared_step_ % loop_.log_step == 0) {
     ctx_.metrics().scalar("shared/loss", loss, shared_step_);
     ctx_.metrics().scalar("shared/perplexity", std::exp(loss), shared_step_);
@@ -172,8 +173,10 @@ Metrics EnasRnnSearch::run_epoch() {
     m["controller_entropy"] = h / n;
     m["controller_loss"] = l / n;
     m["baseline"] = reinforce_.baseline().mean().item<double>();
+    sync_controller();
   }
   bar->finish();
+  check_ranks(m);
   Scored best = best_sample(loop_.derive_samples, false);
   double full = std::numeric_limits<double>::quiet_NaN();
   if (loop_.eval_full_valid) full = evaluate_ppl(*shared_, eval_rows_, best.dag, train_opts_.bptt);
@@ -195,7 +198,21 @@ Metrics EnasRnnSearch::run_epoch() {
   return m;
 }
 
+void EnasRnnSearch::sync_controller() {
+  if (parallel_.world_size() > 1) parallel_.sync_from_rank0(controller_->parameters());
+}
+
+void EnasRnnSearch::check_ranks(Metrics& m) {
+  if (parallel_.world_size() == 1) return;
+  std::vector<at::Tensor> state = shared_->parameters();
+  for (const auto& p : controller_->parameters()) state.push_back(p);
+  m["ranks_divergence"] = parallel_.max_divergence(state);
+  if (m["ranks_divergence"] > 1e-5)
+    log_->warn("enas: the ranks' parameters differ by up to {} after epoch {}", m["ranks_divergence"], epoch_ + 1);
+}
+
 void EnasRnnSearch::write_epoch_outputs(const Scored& best, double full_valid_ppl) {
+  if (parallel_.rank() != 0) return;  // the ranks hold the same search; rank 0 writes it
   const auto dir = ctx_.run_dir() / "search";
   std::filesystem::create_directories(dir);
   Genotype g = dag_genotype(best.dag);
@@ -248,6 +265,7 @@ Json EnasRnnSearch::state_summary() const {
               {"lr", lr_for_epoch(train_opts_, epoch_)},
               {"best_valid_ppl", best_valid_ppl_},
               {"derived_dag", derived},
+              {"weights_sum_squares", nn::sum_of_squares(shared_->parameters())},
               {"baseline", reinforce_.baseline().mean().item<double>()},
               {"shared_model_file", shared_model_file().string()}};
 }

@@ -15,6 +15,7 @@
 #include "controller.hpp"
 #include "nashost/context.hpp"
 #include "nashost/dataset.hpp"
+#include "nashost/nn/data_parallel.hpp"
 #include "nashost/operation_set.hpp"
 #include "nashost/strategy.hpp"
 #include "options.hpp"
@@ -71,6 +72,13 @@ class EnasRnnSearch final : public SearchStrategy {
   SharedRnn shared_{nullptr};
   Controller controller_{nullptr};
   std::unique_ptr<torch::optim::Optimizer> shared_optim_, controller_optim_;
+  /// Shared-weight steps split over ranks and micro-batches; the controller steps are the
+  /// same on every rank and rank 0's controller is broadcast after each phase.
+  nn::DataParallel parallel_;
+  /// Ranks: the controller from rank 0 (after its phase); the largest difference of all
+  /// parameters between ranks (end of an epoch) into `m`.
+  void sync_controller();
+  void check_ranks(Metrics& m);
   Reinforce reinforce_;
   struct SearchCheckpointParts parts() const;
   TokenStream train_;

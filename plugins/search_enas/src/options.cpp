@@ -138,6 +138,9 @@ OptionList search_options() {
       {"augment", OptionType::Bool, true, "cnn: the dataset's training augmentation (crop + flip)"},
       {"eval_batches", OptionType::Int, 0, "cnn: validation batches of the per-epoch evaluation (0 = all)"},
       {"workers", OptionType::Int, 1, "cnn: loader threads"},
+      {"micro_batches", OptionType::Int, 1,
+       "shared-weight steps: split each batch into this many parts computed one after another, gradients averaged "
+       "(per rank when the run has several); the same steps as that many ranks, in less memory"},
   };
   append(o, model_options());
   append(o, training_options(20.0, "sgd"));

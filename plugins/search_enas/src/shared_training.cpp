@@ -42,31 +42,43 @@ void set_lr(torch::optim::Optimizer& optimizer, double lr) {
 }
 
 double shared_step(SharedRnnImpl& model, torch::optim::Optimizer& optimizer, TokenStream& stream,
-                   const std::vector<Dag>& dags, const SharedTrainOptions& o) {
+                   const std::vector<Dag>& dags, const SharedTrainOptions& o, const nn::DataParallel* parallel) {
   if (stream.cursor + 1 >= stream.rows.size(0)) {
     stream.cursor = 0;
     stream.hidden = at::Tensor();
   }
   if (!stream.hidden.defined()) stream.hidden = model.init_hidden(stream.rows.size(1));
-  Chunk c = chunk_at(stream.rows, stream.cursor, o.bptt);
   optimizer.zero_grad();
-  at::Tensor loss;
-  at::Tensor next_hidden;
-  for (const auto& dag : dags) {
-    auto out = model.forward(c.input, stream.hidden, dag);
-    at::Tensor l = at::cross_entropy_loss(out.logits, c.target);
-    loss = loss.defined() ? loss + l : l;
-    next_hidden = out.hidden;
-  }
-  loss = loss / static_cast<double>(dags.size());
-  const double value = loss.item<double>();
+  const nn::DataParallel whole = nn::DataParallel::single_process();  // the plain step
+  const nn::DataParallel& split = parallel != nullptr ? *parallel : whole;
+  // Columns of the token rows are the batch: shard k takes its columns and their hidden rows.
+  std::vector<std::pair<int64_t, at::Tensor>> next_hidden;  // (first column, hidden rows)
+  const auto shard_loss = [&](int k) {
+    const auto [begin, end] = split.shard_range(stream.rows.size(1), k);
+    const Chunk c = chunk_at(stream.rows.narrow(1, begin, end - begin), stream.cursor, o.bptt);
+    const at::Tensor hidden = stream.hidden.narrow(0, begin, end - begin);
+    at::Tensor loss, last_hidden;
+    for (const auto& dag : dags) {
+      auto out = model.forward(c.input, hidden, dag);
+      at::Tensor l = at::cross_entropy_loss(out.logits, c.target);
+      loss = loss.defined() ? loss + l : l;
+      last_hidden = out.hidden;
+    }
+    next_hidden.emplace_back(begin, last_hidden.detach());
+    return loss / static_cast<double>(dags.size());
+  };
+  const double value = split.backward(shard_loss, model.parameters());
   if (!std::isfinite(value))
     throw NumericError("ENAS shared RNN: loss is " + std::to_string(value) + " at train row " +
                        std::to_string(stream.cursor) + "; lower shared_lr or shared_grad_clip");
-  loss.backward();
   if (o.grad_clip > 0) nn::clip_grad_norm(model.parameters(), o.grad_clip);
   nn::optimizer_step(optimizer);
-  stream.hidden = next_hidden.detach();
+  if (next_hidden.size() == 1 && next_hidden[0].second.size(0) == stream.hidden.size(0)) {
+    stream.hidden = next_hidden[0].second;
+  } else {
+    stream.hidden = stream.hidden.clone();  // other ranks' columns keep their (unused) values
+    for (const auto& [begin, h] : next_hidden) stream.hidden.narrow(0, begin, h.size(0)).copy_(h);
+  }
   stream.cursor += o.bptt;
   return value;
 }

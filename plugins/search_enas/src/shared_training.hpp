@@ -10,6 +10,7 @@
 
 #include "dag.hpp"
 #include "nashost/config.hpp"
+#include "nashost/nn/data_parallel.hpp"
 #include "shared_rnn.hpp"
 
 namespace nas::enas {
@@ -44,7 +45,11 @@ struct TokenStream {
 /// One step on the next chunk of `stream`: loss averaged over `dags` (the hidden state of
 /// the last DAG is carried on, detached), backward, grad-norm clip, optimiser step.
 /// Returns the loss; throws NumericError on NaN/Inf.
+/// `parallel` (optional): the batch's columns split over ranks and micro-batches, gradients
+/// averaged over all of them (nashost/nn/data_parallel.hpp); each rank carries the hidden
+/// state of its own columns.
 double shared_step(SharedRnnImpl& model, torch::optim::Optimizer& optimizer, TokenStream& stream,
-                   const std::vector<Dag>& dags, const SharedTrainOptions& o);
+                   const std::vector<Dag>& dags, const SharedTrainOptions& o,
+                   const nn::DataParallel* parallel = nullptr);
 
 }  // namespace nas::enas

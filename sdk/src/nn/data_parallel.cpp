@@ -26,6 +26,13 @@ void set_process_collectives(Collectives* collectives) { g_collectives = collect
 
 namespace nas::nn {
 
+double sum_of_squares(const std::vector<at::Tensor>& tensors) {
+  at::NoGradGuard no_grad;
+  double sum = 0;
+  for (const auto& t : tensors) sum += t.detach().to(at::kDouble).pow(2).sum().item<double>();
+  return sum;
+}
+
 DataParallel::DataParallel(int micro_batches, int batch_dim)
     : ranks_(process_collectives()), micro_(micro_batches), batch_dim_(batch_dim) {
   if (micro_batches < 1) throw ConfigError("micro_batches must be at least 1, got " + std::to_string(micro_batches));
@@ -33,6 +40,14 @@ DataParallel::DataParallel(int micro_batches, int batch_dim)
     rank_ = ranks_->rank();
     world_ = ranks_->world_size();
   }
+}
+
+DataParallel DataParallel::single_process(int micro_batches, int batch_dim) {
+  DataParallel p(micro_batches, batch_dim);
+  p.ranks_ = nullptr;
+  p.rank_ = 0;
+  p.world_ = 1;
+  return p;
 }
 
 Batch DataParallel::shard(const Batch& batch, int k) const {
@@ -50,6 +65,17 @@ Batch DataParallel::shard(const Batch& batch, int k) const {
   const int target_dim = batch.target.dim() > batch_dim_ ? batch_dim_ : 0;
   out.target = batch.target.narrow(target_dim, begin, end - begin);
   return out;
+}
+
+std::pair<int64_t, int64_t> DataParallel::shard_range(int64_t n, int k) const {
+  if (!active()) return {0, n};
+  const int64_t total = total_shards();
+  if (n < total)
+    throw Error("a batch of " + std::to_string(n) + " examples cannot be split into " + std::to_string(total) +
+                " shards (" + std::to_string(world_) + " ranks x " + std::to_string(micro_) +
+                " micro-batches); raise the batch size or use fewer ranks");
+  const int64_t g = static_cast<int64_t>(rank_) * micro_ + k;
+  return {g * n / total, (g + 1) * n / total};
 }
 
 Batch DataParallel::local_rows(const Batch& batch) const {

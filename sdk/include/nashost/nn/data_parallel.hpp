@@ -14,6 +14,7 @@
 // generator seeded by the shard's index in the batch, not by the rank that computes it.
 #include <cstdint>
 #include <functional>
+#include <utility>
 #include <vector>
 
 #include <ATen/core/Tensor.h>
@@ -27,12 +28,17 @@ class Collectives;
 
 namespace nas::nn {
 
+/// Σ x² over the tensors, in double: a checksum of parameters for comparing runs and ranks.
+NASHOST_SDK_API double sum_of_squares(const std::vector<at::Tensor>& tensors);
+
 class NASHOST_SDK_API DataParallel {
  public:
   /// `micro_batches` shards per rank (≥ 1); the ranks are process_collectives() (one
   /// process when none). `batch_dim`: the dimension of Batch::input/target that holds the
   /// examples (0 for images, 1 for language-model batches T×N).
   explicit DataParallel(int micro_batches = 1, int batch_dim = 0);
+  /// This process alone, whatever the run's world (a step that is not data-parallel).
+  static DataParallel single_process(int micro_batches = 1, int batch_dim = 0);
 
   int rank() const { return rank_; }
   int world_size() const { return world_; }
@@ -45,6 +51,10 @@ class NASHOST_SDK_API DataParallel {
   /// [g·B/S, (g+1)·B/S) with g = rank·M + k and S the total. Throws nas::Error when the
   /// batch has fewer examples than shards.
   Batch shard(const Batch& batch, int k) const;
+
+  /// [begin, end) of local shard k among `n` examples (all of them when not active); for
+  /// batches that are not a Batch (a language model's hidden state, its token columns).
+  std::pair<int64_t, int64_t> shard_range(int64_t n, int k) const;
 
   /// This rank's rows of a batch: its local shards, which are consecutive (the whole batch
   /// when not active). For metrics of the outputs the local shards produced.
