@@ -1,4 +1,4 @@
-// image-folder: PNG/JPEG class folders decoded with stb_image / libjpeg-turbo; layout, resizing, channels,
+// image-folder: PNG/JPEG class folders decoded with libpng / libjpeg-turbo; layout, resizing, channels,
 // normalisation, the split rules and every error a user can hit (files written here with
 // stb_image_write).
 #include <cmath>
@@ -250,7 +250,7 @@ TEST(ImageFolder, ErrorsNameTheFolderOrFileAndTheReason) {
   nas::test::write_file(root / "train/bee/b3.png", corrupt);
   msg = error_of({{"data_dir", root.string()}});
   EXPECT_NE(msg.find("cannot decode image " + (root / "train/bee/b3.png").string() + ": "), std::string::npos) << msg;
-  EXPECT_EQ(msg.find("unknown decoder error"), std::string::npos) << msg;  // stb's own reason
+  EXPECT_EQ(msg.find("damaged PNG data"), std::string::npos) << msg;  // libpng's own reason
   nas::test::write_file(root / "test/cat/t2.jpg", {'n', 'o', 't', ' ', 'a', ' ', 'j', 'p', 'e', 'g'});
   msg = error_of({{"data_dir", root.string()}, {"decode_threads", 3}});
   EXPECT_NE(msg.find("cannot decode image " + (root / "train/bee/b3.png").string()), std::string::npos) << msg;
@@ -267,9 +267,10 @@ TEST(ImageFolder, ErrorsNameTheFolderOrFileAndTheReason) {
 }
 
 // Found by fuzzing (tests/fuzz/findings/fuzz_image): JPEGs that made stb_image write out of
-// bounds (a Huffman table of more than 256 codes, and layouts its marker walk got wrong).
-// JPEG is decoded by libjpeg-turbo now: each is refused, naming the file; nothing crashes.
-TEST(ImageFolder, JpegsThatBrokeStbAreRefused) {
+// bounds (a Huffman table of more than 256 codes, and layouts its marker walk got wrong) and a
+// PNG that led it into undefined behaviour. libjpeg-turbo and libpng decode now: each file is
+// refused, naming it; nothing crashes (the sanitizer build runs this test too).
+TEST(ImageFolder, ImagesThatBrokeStbAreRefused) {
   const fs::path dir = fs::path(NASHOST_SOURCE_DIR) / "tests/fuzz/findings/fuzz_image";
   int seen = 0;
   for (const auto& entry : fs::directory_iterator(dir)) {
@@ -290,7 +291,7 @@ TEST(ImageFolder, JpegsThatBrokeStbAreRefused) {
 }
 
 // A JPEG cut short is refused (libjpeg would fill the missing rows with grey); a BMP, which
-// stb_image could read, is not a supported format.
+// the former decoder (stb_image) read, is not a supported format.
 TEST(ImageFolder, TruncatedJpegAndOtherFormatsAreRefused) {
   nas::test::TempDir tmp("folder-truncated");
   write_solid(tmp.path / "whole.jpg", 16, 16, 10, 220, 130, /*jpeg=*/true);

@@ -1,6 +1,7 @@
 #pragma once
-// One PNG or JPEG file → C×H×W uint8 pixels: PNG decoded with stb_image, JPEG with libjpeg-turbo
-// (jpeg_decode.hpp), resized with stb_image_resize (Debian libstb-dev, libjpeg-dev).
+// One PNG or JPEG file → C×H×W uint8 pixels: PNG decoded with libpng (png_decode.hpp), JPEG with
+// libjpeg-turbo (jpeg_decode.hpp), resized with stb_image_resize (Debian libpng-dev, libjpeg-dev,
+// libstb-dev).
 #include <cstdint>
 #include <filesystem>
 

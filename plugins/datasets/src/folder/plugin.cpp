@@ -8,7 +8,7 @@ namespace {
 void register_components(nas::Registrar& r) {
   r.add_dataset({"image-folder",
                  "Image classification from folders: <root>/{train,test[,valid]}/<class>/*.png|jpg, decoded once, "
-                 "resized to one size (stb_image)",
+                 "resized to one size (libpng, libjpeg-turbo)",
                  nas::data::image_folder_options()},
                 [](const nas::Config& cfg, nas::HostContext& ctx) -> std::shared_ptr<nas::Dataset> {
                   return nas::data::load_image_folder(cfg, &ctx);
