@@ -189,6 +189,8 @@ Metrics DartsSearch::run_epoch() {
   if (const int64_t cap = options_.get_int("max_steps_per_epoch"); cap > 0) steps = std::min(steps, cap);
   auto progress = ctx_.progress("darts epoch " + std::to_string(epoch_ + 1) + "/" + std::to_string(epochs_), steps);
   EpochMeter train_meter(task_);
+  const int64_t bytes_before = parallel_.bytes_communicated();
+  int64_t steps_done = 0;
   for (int64_t s = 0; s < steps; ++s) {
     auto tb = train_loader_->next();
     auto vb = valid_loader_->next();
@@ -197,6 +199,7 @@ Metrics DartsSearch::run_epoch() {
                               std::to_string(s + 1) + "/" + std::to_string(steps);
     const auto [loss, out] = step(*tb, *vb, lr, where);  // metrics from the weight step's forward (§2.2)
     train_meter.add(out, parallel_.local_rows(*tb).target, loss);
+    ++steps_done;
     ctx_.metrics().scalar("darts/step_train_loss", loss, epoch_ * steps + s);
     progress->advance();
     if (s % 10 == 0) progress->set_status("loss " + std::to_string(loss));
@@ -205,6 +208,9 @@ Metrics DartsSearch::run_epoch() {
   progress->finish();
   Metrics m;
   train_meter.report("train_", m);
+  if (parallel_.world_size() > 1 && steps_done > 0)
+    m["allreduce_bytes_per_step"] =
+        static_cast<double>(parallel_.bytes_communicated() - bytes_before) / static_cast<double>(steps_done);
   if (parallel_.world_size() > 1) {
     // The ranks must hold the same search after every step; checked once per epoch (one
     // broadcast of the parameters), so that a divergence is seen, not assumed away.

@@ -42,6 +42,16 @@ DataParallel::DataParallel(int micro_batches, int batch_dim)
   }
 }
 
+void DataParallel::all_reduce_sum(std::vector<at::Tensor>& tensors) const {
+  for (const auto& t : tensors) bytes_ += static_cast<int64_t>(t.numel() * t.element_size());
+  ranks_->all_reduce_sum(tensors);
+}
+
+void DataParallel::broadcast(std::vector<at::Tensor>& tensors) const {
+  for (const auto& t : tensors) bytes_ += static_cast<int64_t>(t.numel() * t.element_size());
+  ranks_->broadcast(tensors, 0);
+}
+
 DataParallel DataParallel::single_process(int micro_batches, int batch_dim) {
   DataParallel p(micro_batches, batch_dim);
   p.ranks_ = nullptr;
@@ -142,7 +152,7 @@ std::vector<at::Tensor> DataParallel::gradients(const std::function<at::Tensor(i
   });
   std::vector<at::Tensor> all = sum;
   all.push_back(loss_sum);
-  if (ranks_ != nullptr && world_ > 1) ranks_->all_reduce_sum(all);
+  if (ranks_ != nullptr && world_ > 1) all_reduce_sum(all);
   const double shards = static_cast<double>(total_shards());
   at::_foreach_div_(sum, shards);
   if (mean_loss) *mean_loss = all.back().item<double>() / shards;
@@ -171,7 +181,7 @@ double DataParallel::backward(const std::function<at::Tensor(int)>& loss, const 
   }
   if (ranks_ != nullptr && world_ > 1) {
     grads.push_back(at::full({1}, loss_sum, at::kDouble));
-    ranks_->all_reduce_sum(grads);
+    all_reduce_sum(grads);
     loss_sum = grads.back().item<double>();
     grads.pop_back();
   }
@@ -181,32 +191,32 @@ double DataParallel::backward(const std::function<at::Tensor(int)>& loss, const 
 
 void DataParallel::average(std::vector<at::Tensor>& tensors) const {
   if (ranks_ == nullptr || world_ == 1 || tensors.empty()) return;
-  ranks_->all_reduce_sum(tensors);
+  all_reduce_sum(tensors);
   at::_foreach_div_(tensors, static_cast<double>(world_));
 }
 
 double DataParallel::average(double value) const {
   if (ranks_ == nullptr || world_ == 1) return value;
   std::vector<at::Tensor> t{at::full({1}, value, at::kDouble)};
-  ranks_->all_reduce_sum(t);
+  all_reduce_sum(t);
   return t[0].item<double>() / world_;
 }
 
 void DataParallel::sync_from_rank0(std::vector<at::Tensor> tensors) const {
   if (ranks_ == nullptr || world_ == 1 || tensors.empty()) return;
-  ranks_->broadcast(tensors, 0);
+  broadcast(tensors);
 }
 
 double DataParallel::max_divergence(const std::vector<at::Tensor>& tensors) const {
   if (ranks_ == nullptr || world_ == 1 || tensors.empty()) return 0.0;
   std::vector<at::Tensor> theirs;
   for (const auto& t : tensors) theirs.push_back(t.detach().clone());
-  ranks_->broadcast(theirs, 0);
+  broadcast(theirs);
   double local = 0;
   for (size_t i = 0; i < tensors.size(); ++i)
     if (tensors[i].numel() > 0) local = std::max(local, (tensors[i].detach() - theirs[i]).abs().max().item<double>());
   std::vector<at::Tensor> all{at::full({1}, local, at::kDouble)};
-  ranks_->all_reduce_sum(all);  // every rank's largest difference, summed: 0 only when all agree
+  all_reduce_sum(all);  // every rank's largest difference, summed: 0 only when all agree
   return all[0].item<double>();
 }
 

@@ -85,8 +85,16 @@ class NASHOST_SDK_API DataParallel {
   /// sees it (0 in one process): the check that the ranks hold the same parameters.
   double max_divergence(const std::vector<at::Tensor>& tensors) const;
 
+  /// Bytes this rank has sent into collectives (all-reduce and broadcast payloads) so far:
+  /// the communication volume a step costs (benchmarks, the `allreduce_bytes_per_step` metric).
+  int64_t bytes_communicated() const { return bytes_; }
+
  private:
+  void all_reduce_sum(std::vector<at::Tensor>& tensors) const;
+  void broadcast(std::vector<at::Tensor>& tensors) const;
+
   Collectives* ranks_ = nullptr;
+  mutable int64_t bytes_ = 0;
   int rank_ = 0, world_ = 1, micro_ = 1, batch_dim_ = 0;
 };
 
