@@ -14,6 +14,12 @@
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
+// CUDA tensors go through NCCL when the torch build has it (the wheel's libtorch_cuda.so
+// exports c10d::ProcessGroupNCCL; nccl.h comes with the nvidia-nccl wheel torch installs).
+#if defined(USE_C10D_NCCL) && __has_include(<nccl.h>)
+#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
+#define NASHOST_HAVE_NCCL 1
+#endif
 
 #include "host_context.hpp"
 #include "nashost/collectives.hpp"
@@ -90,6 +96,8 @@ WorldInfo detect_world() {
 struct Distributed::State {
   c10::intrusive_ptr<c10d::Store> store;
   c10::intrusive_ptr<c10d::ProcessGroupGloo> group;
+  /// Created at the first collective on CUDA tensors (every rank reaches it at the same call).
+  c10::intrusive_ptr<c10d::Backend> nccl;
   c10::intrusive_ptr<c10d::Store> heartbeat_store;  // its own connection: used from the watcher thread
   std::thread watcher;
   std::mutex mutex;
@@ -225,18 +233,24 @@ void Distributed::all_reduce_sum(at::Tensor& tensor) {
 
 namespace {
 
-/// One flat CPU buffer per dtype, in the order of first appearance; `apply` runs the
-/// collective on each, and the results are copied back into the tensors.
-void over_flat_buffers(std::vector<at::Tensor>& tensors, const std::function<void(at::Tensor&)>& apply) {
-  std::vector<at::ScalarType> dtypes;
+/// One flat buffer per (dtype, device), in the order of first appearance: on its CUDA device
+/// when `keep_cuda` (NCCL), else on the CPU (Gloo). `apply` runs the collective on each, and
+/// the results are copied back into the tensors.
+void over_flat_buffers(std::vector<at::Tensor>& tensors, bool keep_cuda,
+                       const std::function<void(at::Tensor&)>& apply) {
+  using Key = std::pair<at::ScalarType, c10::Device>;
+  auto key_of = [&](const at::Tensor& t) {
+    return Key{t.scalar_type(), keep_cuda && t.is_cuda() ? t.device() : c10::Device(at::kCPU)};
+  };
+  std::vector<Key> keys;
   for (const auto& t : tensors)
-    if (std::find(dtypes.begin(), dtypes.end(), t.scalar_type()) == dtypes.end()) dtypes.push_back(t.scalar_type());
-  for (const auto dtype : dtypes) {
+    if (std::find(keys.begin(), keys.end(), key_of(t)) == keys.end()) keys.push_back(key_of(t));
+  for (const auto& key : keys) {
     std::vector<at::Tensor> parts;
     std::vector<size_t> which;
     for (size_t i = 0; i < tensors.size(); ++i)
-      if (tensors[i].scalar_type() == dtype) {
-        parts.push_back(tensors[i].detach().reshape({-1}).to(at::kCPU));
+      if (key_of(tensors[i]) == key) {
+        parts.push_back(tensors[i].detach().reshape({-1}).to(key.second));
         which.push_back(i);
       }
     at::Tensor flat = at::cat(parts);
@@ -254,17 +268,49 @@ void over_flat_buffers(std::vector<at::Tensor>& tensors, const std::function<voi
 
 }  // namespace
 
+c10d::Backend& Distributed::backend_for(const at::Tensor& flat) {
+#ifdef NASHOST_HAVE_NCCL
+  if (flat.is_cuda()) {
+    if (!state_->nccl) {
+      auto options = c10d::ProcessGroupNCCL::Options::create();
+      options->timeout = timeout_;
+      state_->nccl = c10::make_intrusive<c10d::ProcessGroupNCCL>(
+          c10::make_intrusive<c10d::PrefixStore>("nccl", state_->store), rank(), size(), options);
+    }
+    return *state_->nccl;
+  }
+#endif
+  return *state_->group;
+}
+
+bool Distributed::has_nccl() {
+#ifdef NASHOST_HAVE_NCCL
+  return true;
+#else
+  return false;
+#endif
+}
+
 void Distributed::all_reduce_sum(std::vector<at::Tensor>& tensors) {
-  over_flat_buffers(tensors, [&](at::Tensor& flat) { all_reduce_sum(flat); });
+  over_flat_buffers(tensors, has_nccl(), [&](at::Tensor& flat) {
+    if (!flat.is_cuda()) return all_reduce_sum(flat);
+    std::vector<at::Tensor> one{flat};
+    try {
+      backend_for(flat).allreduce(one)->wait(timeout_);
+    } catch (const std::exception& e) {
+      const std::string f = fault();
+      throw Error("all-reduce (NCCL) on rank " + std::to_string(rank()) + " failed: " + (f.empty() ? e.what() : f));
+    }
+  });
 }
 
 void Distributed::broadcast(std::vector<at::Tensor>& tensors, int root) {
-  over_flat_buffers(tensors, [&](at::Tensor& flat) {
+  over_flat_buffers(tensors, has_nccl(), [&](at::Tensor& flat) {
     std::vector<at::Tensor> one{flat};
     c10d::BroadcastOptions options;
     options.rootRank = root;
     try {
-      state_->group->broadcast(one, options)->wait(timeout_);
+      backend_for(flat).broadcast(one, options)->wait(timeout_);
     } catch (const std::exception& e) {
       const std::string f = fault();
       throw Error("broadcast on rank " + std::to_string(rank()) + " failed: " + (f.empty() ? e.what() : f));

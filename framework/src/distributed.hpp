@@ -20,6 +20,10 @@
 
 #include <ATen/core/Tensor.h>
 
+namespace c10d {
+class Backend;
+}
+
 namespace nas::host {
 
 /// Where this process stands in the run's world.
@@ -64,6 +68,9 @@ class Distributed {
   std::string broadcast(const std::string& value, int root = 0);
   /// Rank `root`'s tensors on every rank, in place (as all_reduce_sum, one flat buffer).
   void broadcast(std::vector<at::Tensor>& tensors, int root);
+  /// Whether CUDA tensors travel through NCCL (the torch build has it) rather than Gloo
+  /// through host memory.
+  static bool has_nccl();
 
   /// Publishes `value` under `key` for the other ranks.
   void publish(const std::string& key, const std::string& value);
@@ -82,6 +89,9 @@ class Distributed {
 
  private:
   void stop_watcher();
+
+  /// NCCL for CUDA tensors (created at the first such collective), Gloo otherwise.
+  c10d::Backend& backend_for(const at::Tensor& flat);
 
   struct State;
   WorldInfo world_;

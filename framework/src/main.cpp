@@ -217,7 +217,8 @@ int cmd_run(Plugins& p, RunOptions opts, const std::vector<std::string>& command
     if (o.loaded) facts.plugins.push_back(Json{{"plugin", o.plugin}, {"version", o.version}, {"library", o.library.string()}});
   facts.config = s.config;
   facts.world_size = world.world_size;
-  facts.backend = dist ? "gloo" : "";
+  // CUDA tensors go through NCCL where the build has it; everything else through Gloo.
+  facts.backend = !dist ? "" : (device.is_cuda() && Distributed::has_nccl() ? "nccl+gloo" : "gloo");
   // run.json is rank 0's; the other ranks' story is in their log.rank<k>.txt.
   std::optional<RunRecord> record;
   if (s.is_main_rank()) {
