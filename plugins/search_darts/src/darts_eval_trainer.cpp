@@ -1,5 +1,7 @@
 #include "darts_eval_trainer.hpp"
 
+#include <optional>
+
 #include <ATen/ATen.h>
 #include <torch/csrc/autograd/grad_mode.h>
 #include <torch/optim/sgd.h>
@@ -9,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common.hpp"
+#include "nashost/nn/training_loop.hpp"
 #include "nashost/archive_io.hpp"
 #include "nashost/nn/foreach_ops.hpp"
 #include "nashost/dataset.hpp"
@@ -117,33 +120,37 @@ TrainResult DartsEvalTrainer::train(const Genotype& g, Dataset& data) {
   const double aux_weight = options_.get_float("aux_weight");
   const int64_t cap = options_.get_int("max_steps_per_epoch");
 
-  for (int64_t e = 0; e < epochs; ++e) {
-    const double lr = cosine_lr(options_.get_float("lr"), options_.get_float("lr_min"), e, epochs);
+  EpochMeter meter(task);
+  double lr = 0;
+  nn::TrainingLoop loop;
+  loop.label = label;
+  loop.epochs = epochs;
+  loop.begin_epoch = [&](int64_t e) {
+    lr = cosine_lr(options_.get_float("lr"), options_.get_float("lr_min"), e, epochs);
     for (auto& group : opt.param_groups()) static_cast<torch::optim::SGDOptions&>(group.options()).lr(lr);
     // p_e = drop_path · e / epochs: 0 in the first epoch (§4).
     net->set_drop_path(options_.get_float("drop_path") * static_cast<double>(e) / static_cast<double>(epochs));
     net->train();
     train_loader->start_epoch(e);
-    int64_t steps = train_loader->batches_per_epoch();
-    if (cap > 0) steps = std::min(steps, cap);
-    auto progress = ctx_.progress(label + " epoch " + std::to_string(e + 1) + "/" + std::to_string(epochs), steps);
-    EpochMeter meter(task);
-    for (int64_t s = 0; s < steps; ++s) {
-      auto b = train_loader->next();
-      if (!b) break;
-      opt.zero_grad();
-      auto [out, aux] = net->forward(b->input);
-      at::Tensor loss = task_loss(task, out, b->target);
-      if (aux.defined()) loss = loss + aux_weight * task_loss(task, aux, b->target);
-      const double lv = checked_loss(loss, label + " training (epoch " + std::to_string(e) + ", step " + std::to_string(s) + ")");
-      loss.backward();
-      nn::clip_grad_norm(params, options_.get_float("grad_clip"));
-      nn::sgd_step(opt);
-      meter.add(out.detach(), b->target, lv);
-      progress->advance();
-      if (ctx_.stop_requested()) throw Interrupted("stopped on request");
-    }
-    progress->finish();
+    meter = EpochMeter(task);
+    const int64_t steps = train_loader->batches_per_epoch();
+    return cap > 0 ? std::min(steps, cap) : steps;
+  };
+  loop.step = [&](int64_t e, int64_t s, int64_t) -> std::optional<double> {
+    auto b = train_loader->next();
+    if (!b) return std::nullopt;
+    opt.zero_grad();
+    auto [out, aux] = net->forward(b->input);
+    at::Tensor loss = task_loss(task, out, b->target);
+    if (aux.defined()) loss = loss + aux_weight * task_loss(task, aux, b->target);
+    const double lv = checked_loss(loss, label + " training (epoch " + std::to_string(e) + ", step " + std::to_string(s) + ")");
+    loss.backward();
+    nn::clip_grad_norm(params, options_.get_float("grad_clip"));
+    nn::sgd_step(opt);
+    meter.add(out.detach(), b->target, lv);
+    return lv;
+  };
+  loop.end_epoch = [&](int64_t e, int64_t, double) {
     Metrics m;
     meter.report("train_", m);
     if (eval_loader) {
@@ -153,8 +160,8 @@ TrainResult DartsEvalTrainer::train(const Genotype& g, Dataset& data) {
     for (const auto& [k, v] : m) ctx_.metrics().scalar(label + "/" + k, v, e);
     ctx_.metrics().scalar(label + "/lr", lr, e);
     log_->info("darts-eval[{}] epoch {}/{}: train_loss {:.4f}", label, e + 1, epochs, m["train_loss"]);
-    if (ctx_.stop_requested()) throw Interrupted("stopped on request");
-  }
+  };
+  nn::run_training_loop(ctx_, loop);
 
   auto test_loader = data.loader(Split::Test, eo);
   result.metrics = run_eval(net, *test_loader, task, "test_", options_.get_int("max_test_batches"));

@@ -1,6 +1,7 @@
 #include "one_hot_trainer.hpp"
 
 #include <chrono>
+#include <optional>
 #include <sstream>
 
 #include <ATen/ATen.h>
@@ -10,6 +11,7 @@
 
 #include "darts_cc_model.hpp"
 #include "derive_rules.hpp"
+#include "nashost/nn/training_loop.hpp"
 #include "nashost/archive_io.hpp"
 #include "nashost/nn/foreach_ops.hpp"
 #include "nashost/error.hpp"
@@ -117,46 +119,50 @@ TrainResult OneHotTrainer::train(const Genotype& genotype, Dataset& data) {
   double best_acc = -1, best_loss = 0, last_acc = 0, last_train_loss = 0, last_train_acc = 0;
   int64_t best_epoch = -1;
   const auto model_file = dir / "model.pt";
-  for (int64_t epoch = 0; epoch < settings_.epochs; ++epoch) {
+  double drop_prob = 0, sum_loss = 0, correct = 0, seen = 0;
+  nn::TrainingLoop loop;
+  loop.label = label;
+  loop.epochs = settings_.epochs;
+  loop.begin_epoch = [&](int64_t epoch) {
     const double lr = cosine_lr(settings_.lr, settings_.lr_min, epoch, settings_.epochs);
-    const double drop_prob = settings_.drop_path_at(epoch);
+    drop_prob = settings_.drop_path_at(epoch);
     for (auto& g : opt.param_groups()) static_cast<torch::optim::SGDOptions&>(g.options()).lr(lr);
     net->train();
     train_loader->start_epoch(epoch);
-    int64_t steps = train_loader->batches_per_epoch();
-    if (settings_.batches_per_epoch > 0) steps = std::min(steps, settings_.batches_per_epoch);
-    auto progress = ctx_.progress(label + " epoch " + std::to_string(epoch + 1) + "/" + std::to_string(settings_.epochs), steps);
-    double sum_loss = 0, correct = 0, seen = 0;
-    int64_t done = 0;
-    for (; done < steps; ++done) {
-      if (ctx_.stop_requested()) throw Interrupted("stopped on request");
-      auto b = train_loader->next();
-      if (!b) break;
-      opt.zero_grad();
-      at::Tensor aux_logits;
-      const at::Tensor logits = net->forward_discrete(
-          b->input, choice.normal, choice.reduce, drop_prob, [&](int64_t cell, const at::Tensor& out) {
-            if (aux.head && cell == aux.after_cell) aux_logits = aux.head->forward(out);
-          });
-      at::Tensor loss = at::cross_entropy_loss(logits, b->target);
-      if (aux_logits.defined()) loss = loss + settings_.aux_weight * at::cross_entropy_loss(aux_logits, b->target);
-      const double l = loss.item<double>();
-      if (!std::isfinite(l))
-        throw NumericError("one-hot '" + label + "': training loss is " + std::to_string(l) + " at epoch " +
-                           std::to_string(epoch) + "; lower lr");
-      loss.backward();
-      nn::clip_grad_norm(weights, settings_.grad_clip);
-      nn::sgd_step(opt);
-      sum_loss += l;
-      correct += logits.argmax(1).eq(b->target).sum().item<double>();
-      seen += static_cast<double>(b->target.size(0));
-      progress->advance();
-      std::ostringstream st;
-      st.precision(3);
-      st << "loss " << sum_loss / static_cast<double>(done + 1) << " acc " << correct / seen;
-      progress->set_status(st.str());
-    }
-    progress->finish();
+    sum_loss = correct = seen = 0;
+    const int64_t steps = train_loader->batches_per_epoch();
+    return settings_.batches_per_epoch > 0 ? std::min(steps, settings_.batches_per_epoch) : steps;
+  };
+  loop.step = [&](int64_t epoch, int64_t, int64_t) -> std::optional<double> {
+    auto b = train_loader->next();
+    if (!b) return std::nullopt;
+    opt.zero_grad();
+    at::Tensor aux_logits;
+    const at::Tensor logits = net->forward_discrete(
+        b->input, choice.normal, choice.reduce, drop_prob, [&](int64_t cell, const at::Tensor& out) {
+          if (aux.head && cell == aux.after_cell) aux_logits = aux.head->forward(out);
+        });
+    at::Tensor loss = at::cross_entropy_loss(logits, b->target);
+    if (aux_logits.defined()) loss = loss + settings_.aux_weight * at::cross_entropy_loss(aux_logits, b->target);
+    const double l = loss.item<double>();
+    if (!std::isfinite(l))
+      throw NumericError("one-hot '" + label + "': training loss is " + std::to_string(l) + " at epoch " +
+                         std::to_string(epoch) + "; lower lr");
+    loss.backward();
+    nn::clip_grad_norm(weights, settings_.grad_clip);
+    nn::sgd_step(opt);
+    sum_loss += l;
+    correct += logits.argmax(1).eq(b->target).sum().item<double>();
+    seen += static_cast<double>(b->target.size(0));
+    return l;
+  };
+  loop.status = [&](double mean_loss) {
+    std::ostringstream st;
+    st.precision(3);
+    st << "loss " << mean_loss << " acc " << (seen > 0 ? correct / seen : 0.0);
+    return st.str();
+  };
+  loop.end_epoch = [&](int64_t epoch, int64_t done, double) {
     last_train_loss = done > 0 ? sum_loss / static_cast<double>(done) : 0.0;
     last_train_acc = seen > 0 ? correct / seen : 0.0;
 
@@ -189,7 +195,8 @@ TrainResult OneHotTrainer::train(const Genotype& genotype, Dataset& data) {
     }
     log_->info("{} epoch {}/{}: train loss {:.4f} acc {:.4f}, test acc {:.4f} (best {:.4f})", label, epoch + 1,
                settings_.epochs, last_train_loss, last_train_acc, last_acc, best_acc);
-  }
+  };
+  nn::run_training_loop(ctx_, loop);
   // model.pt holds the whole search-shaped network; model.json says which op of every edge
   // runs and the sizes, so that `nashost export` can keep only what the forward uses.
   if (std::filesystem::exists(model_file)) {

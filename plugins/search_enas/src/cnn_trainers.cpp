@@ -1,6 +1,7 @@
 #include "cnn_trainers.hpp"
 
 #include <cmath>
+#include <optional>
 
 #include <ATen/ATen.h>
 #include <torch/optim/sgd.h>
@@ -9,6 +10,7 @@
 #include "cnn_training.hpp"
 #include "macro_arc.hpp"
 #include "macro_cnn.hpp"
+#include "nashost/nn/training_loop.hpp"
 #include "nashost/nn/foreach_ops.hpp"
 #include "nashost/dataset.hpp"
 #include "nashost/error.hpp"
@@ -157,40 +159,44 @@ TrainResult EnasCnnScratchTrainer::train(const Genotype& genotype, Dataset& data
   const double drop = 1.0 - options_.get_float("drop_path_keep"), clip = options_.get_float("grad_clip");
   const double aux_weight = options_.get_float("aux_weight");
   const std::string label = options_.get_string("label");
-  int64_t global = 0;
-  double train_acc = 0;
-  for (int64_t e = 0; e < epochs && !ctx_.stop_requested(); ++e) {
-    const double lr = cosine_restart_lr(e, options_.get_float("lr"), options_.get_float("lr_min"),
-                                        options_.get_int("lr_t0"), options_.get_int("lr_t_mul"));
+  double train_acc = 0, lr = 0, correct = 0, seen = 0;
+  nn::TrainingLoop loop;
+  loop.label = label;
+  loop.epochs = epochs;
+  loop.step_metric = label + "/train_loss";
+  loop.step_metric_every = log_step;
+  loop.begin_epoch = [&](int64_t e) {
+    lr = cosine_restart_lr(e, options_.get_float("lr"), options_.get_float("lr_min"), options_.get_int("lr_t0"),
+                           options_.get_int("lr_t_mul"));
     for (auto& g : optimizer.param_groups()) g.options().set_lr(lr);
     model.train();
-    auto bar = ctx_.progress(label + " epoch " + std::to_string(e + 1), steps);
-    double correct = 0, seen = 0;
-    for (int64_t s = 0; s < steps; ++s, ++global) {
-      if (ctx_.stop_requested()) throw Interrupted("stopped on request");
-      Batch b = train.next();
-      // Authors: drop-path probability grows linearly with training progress.
-      const double p = drop * static_cast<double>(global) / static_cast<double>(total);
-      optimizer.zero_grad();
-      at::Tensor logits = net.train_forward(b.input, p);
-      at::Tensor loss = classification_loss(logits, net.aux_logits(), b.target, aux_weight);
-      const double value = loss.item<double>();
-      if (!std::isfinite(value))
-        throw NumericError("enas-cnn-scratch: loss is " + std::to_string(value) + " at step " + std::to_string(global) +
-                           "; lower lr");
-      loss.backward();
-      if (clip > 0) nn::clip_grad_norm(model.parameters(), clip);
-      nn::sgd_step(optimizer);
-      correct += logits.argmax(1).eq(b.target).sum().item<double>();
-      seen += static_cast<double>(b.target.size(0));
-      if (global % log_step == 0) ctx_.metrics().scalar(label + "/train_loss", value, global);
-      bar->advance();
-    }
-    bar->finish();
+    correct = seen = 0;
+    return steps;
+  };
+  loop.step = [&](int64_t, int64_t, int64_t global) -> std::optional<double> {
+    Batch b = train.next();
+    // Authors: drop-path probability grows linearly with training progress.
+    const double p = drop * static_cast<double>(global) / static_cast<double>(total);
+    optimizer.zero_grad();
+    at::Tensor logits = net.train_forward(b.input, p);
+    at::Tensor loss = classification_loss(logits, net.aux_logits(), b.target, aux_weight);
+    const double value = loss.item<double>();
+    if (!std::isfinite(value))
+      throw NumericError("enas-cnn-scratch: loss is " + std::to_string(value) + " at step " + std::to_string(global) +
+                         "; lower lr");
+    loss.backward();
+    if (clip > 0) nn::clip_grad_norm(model.parameters(), clip);
+    nn::sgd_step(optimizer);
+    correct += logits.argmax(1).eq(b.target).sum().item<double>();
+    seen += static_cast<double>(b.target.size(0));
+    return value;
+  };
+  loop.end_epoch = [&](int64_t e, int64_t, double) {
     train_acc = seen > 0 ? correct / seen : 0.0;
     ctx_.metrics().scalar(label + "/train_accuracy", train_acc, e + 1);
     log->info("{} epoch {}/{}: lr {:.5f}, train acc {:.4f}", label, e + 1, epochs, lr, train_acc);
-  }
+  };
+  nn::run_training_loop(ctx_, loop);
   model.eval();
   const Accuracy test = evaluate_accuracy(net.eval_forward, *eval, 0);
   TrainResult r;

@@ -3,11 +3,13 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <optional>
 
 #include <ATen/ATen.h>
 
 #include "lm_data.hpp"
 #include "model_file.hpp"
+#include "nashost/nn/training_loop.hpp"
 #include "nashost/error.hpp"
 #include "nashost/model_card.hpp"
 #include "nashost/operation_set.hpp"
@@ -59,23 +61,25 @@ TrainResult EnasRnnScratchTrainer::train(const Genotype& genotype, Dataset& data
   const std::string label = options_.get_string("label");
 
   double best = std::numeric_limits<double>::infinity();
-  int64_t best_epoch = -1, global = 0;
+  int64_t best_epoch = -1;
   double last_train_ppl = 0;
   std::map<std::string, at::Tensor> best_state;
-  for (int64_t e = 0; e < epochs && !ctx_.stop_requested(); ++e) {
+  nn::TrainingLoop loop;
+  loop.label = label;
+  loop.epochs = epochs;
+  loop.step_metric = label + "/train_loss";
+  loop.step_metric_every = log_step;
+  loop.begin_epoch = [&](int64_t e) {
     set_lr(*optimizer, lr_for_epoch(topts, e));
     model->train();
-    auto bar = ctx_.progress(label + " epoch " + std::to_string(e + 1), steps);
-    double sum = 0;
-    for (int64_t s = 0; s < steps; ++s, ++global) {
-      if (ctx_.stop_requested()) throw Interrupted("stopped on request");
-      const double loss = shared_step(*model, *optimizer, stream, {dag}, topts);
-      sum += loss;
-      if (global % log_step == 0) ctx_.metrics().scalar(label + "/train_loss", loss, global);
-      bar->advance();
-    }
-    bar->finish();
-    last_train_ppl = std::exp(sum / static_cast<double>(std::max<int64_t>(1, steps)));
+    return steps;
+  };
+  loop.step = [&](int64_t, int64_t, int64_t) -> std::optional<double> {
+    return shared_step(*model, *optimizer, stream, {dag}, topts);
+  };
+  loop.status = [](double mean_loss) { return "train ppl " + std::to_string(std::exp(mean_loss)); };
+  loop.end_epoch = [&](int64_t e, int64_t done, double mean_loss) {
+    last_train_ppl = std::exp(done > 0 ? mean_loss : 0.0);
     const double vppl = evaluate_ppl(*model, valid, dag, topts.bptt);
     ctx_.metrics().scalar(label + "/valid_ppl", vppl, e + 1);
     log->info("{} epoch {}/{}: train ppl {:.2f}, valid ppl {:.2f}", label, e + 1, epochs, last_train_ppl, vppl);
@@ -86,7 +90,8 @@ TrainResult EnasRnnScratchTrainer::train(const Genotype& genotype, Dataset& data
       for (const auto& p : model->named_parameters()) best_state[p.key()] = p.value().detach().clone();
       for (const auto& b : model->named_buffers()) best_state[b.key()] = b.value().detach().clone();
     }
-  }
+  };
+  nn::run_training_loop(ctx_, loop);
   if (!best_state.empty()) {
     at::NoGradGuard no_grad;
     for (auto& p : model->named_parameters()) p.value().copy_(best_state[p.key()]);
