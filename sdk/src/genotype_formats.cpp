@@ -1,4 +1,4 @@
-// The DARTS `Genotype(...)` text format (method-darts.md §3.2), the published named
+// The DARTS `Genotype(...)` text format (docs/methods.md, DARTS), the published named
 // genotypes, and Graphviz output in the DARTS plotting style (§3.3).
 // (The DARTS-CC integer JSON lives in genotype_darts_cc.cpp.)
 #include "nashost/genotype_formats.hpp"

@@ -1,4 +1,4 @@
-// DARTS search and evaluation networks: published parameter counts (method-darts.md §1.9),
+// DARTS search and evaluation networks: published parameter counts (docs/methods.md, DARTS),
 // the channel walk (§1.6), weight layouts and the discrete forward.
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// DARTS primitives: shapes at stride 1/2 and exact parameter counts (method-darts-cc.md §5.1).
+// DARTS primitives: shapes at stride 1/2 and exact parameter counts (docs/methods.md, DARTS-CC).
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// ENAS CNN macro search space (method-enas.md §1.4/§2.4; implemented from the paper's
+// ENAS CNN macro search space (docs/methods.md, ENAS; implemented from the paper's
 // description): arcs and their genotype form, the controller (shapes, constraints, the KL
 // skip penalty), the shared and fixed macro networks, the strategy with cnn_space = macro
 // (epochs, derive, pictures, exact resume) and the trainers, on tiny in-memory images.

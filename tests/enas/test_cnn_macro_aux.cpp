@@ -1,4 +1,4 @@
-// The ENAS macro space's auxiliary head (method-enas.md §2.4: the authors' macro search has
+// The ENAS macro space's auxiliary head (docs/methods.md, ENAS: the authors' macro search has
 // one): where it sits and when it runs, that reported sizes exclude it, that the search's
 // shared-weight step trains it with weight aux_weight, and the scratch/eval trainers.
 // Inputs are 24x24 so the maps after both reductions are 6x6, the head's minimum.

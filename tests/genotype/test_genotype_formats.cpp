@@ -1,4 +1,4 @@
-// DARTS text format, named genotypes and Graphviz output (method-darts.md §3.2–3.3).
+// DARTS text format, named genotypes and Graphviz output (docs/methods.md, DARTS).
 #include <filesystem>
 #include <fstream>
 

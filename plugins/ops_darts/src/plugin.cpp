@@ -1,4 +1,4 @@
-// Registers the "darts" operation set (method-darts.md §1.1, quark0 order, `none` first).
+// Registers the "darts" operation set (docs/methods.md, DARTS, quark0 order, `none` first).
 #include <nashost/nn/darts_ops.hpp>
 #include <nashost/plugin.hpp>
 

@@ -1,6 +1,6 @@
 #pragma once
 // "enas-cnn": the five operations of the ENAS micro (cell) search space, in the authors'
-// order (melodyguan/enas micro_controller/micro_child, method-enas.md §1.4):
+// order (melodyguan/enas micro_controller/micro_child, docs/methods.md, ENAS):
 //   0 sep_conv_3x3, 1 sep_conv_5x5, 2 avg_pool_3x3, 3 max_pool_3x3, 4 identity.
 // The order is the controller's op-head order and must not change.
 //

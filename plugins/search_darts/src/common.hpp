@@ -11,7 +11,7 @@
 
 namespace nas::darts {
 
-/// Rate used during epoch e (0-based) of T epochs, closed form (method-darts.md §2.6):
+/// Rate used during epoch e (0-based) of T epochs, closed form (docs/methods.md, DARTS):
 /// η_e = η_min + ½(η_max − η_min)(1 + cos(π e / T)). Avoids PyTorch's shifted scheduler.
 double cosine_lr(double lr_max, double lr_min, int64_t epoch, int64_t epochs);
 
@@ -43,7 +43,7 @@ class EpochMeter {
 /// Number of distinct reduction cells in a network of `layers` cells.
 int64_t reduction_count(int64_t layers);
 
-/// ConfigError before training if H or W is not divisible by 2^reductions (method-darts.md §1.7).
+/// ConfigError before training if H or W is not divisible by 2^reductions (docs/methods.md, DARTS).
 void check_input_size(const DatasetInfo& info, int64_t layers, const std::string& who);
 
 }  // namespace nas::darts

@@ -1,6 +1,6 @@
 #pragma once
 // The "darts-eval" trainer: trains a genotype from scratch in the DARTS evaluation network
-// and tests it (method-darts.md §4).
+// and tests it (docs/methods.md, DARTS).
 #include <memory>
 
 #include "nashost/config.hpp"

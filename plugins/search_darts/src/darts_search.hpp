@@ -1,6 +1,6 @@
 #pragma once
 // The "darts" search strategy: bilevel search over the DARTS supernet, first or second
-// order (method-darts.md §2), epoch by epoch, resumable.
+// order (docs/methods.md, DARTS), epoch by epoch, resumable.
 #include <memory>
 
 #include <torch/optim/adam.h>

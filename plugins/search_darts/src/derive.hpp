@@ -1,5 +1,5 @@
 #pragma once
-// Genotype derivation from architecture weights (method-darts.md §3.1, quark0 behaviour):
+// Genotype derivation from architecture weights (docs/methods.md, DARTS, quark0 behaviour):
 // softmax over ALL ops of an edge (including `none`), strength = the largest non-`none`
 // probability, best op = its argmax; keep the two strongest incoming edges per node
 // (stable: ties go to the lower input index), strongest first; concat = all nodes.

@@ -2,7 +2,7 @@
 // The "enas" search strategy with network = "cnn": the CNN search spaces of the ENAS
 // paper, chosen by cnn_space: "micro" (cells, following the authors' code melodyguan/enas
 // src/cifar10/micro_*.py) or "macro" (whole network, from the paper's description;
-// method-enas.md §1.4/§2.4). The space supplies controller, shared network and the
+// docs/methods.md, ENAS). The space supplies controller, shared network and the
 // written forms of an architecture (cnn_space.hpp); the loop below is the same for both.
 // Per epoch: (1) shared_steps SGD steps of the shared child network (0 = one pass over
 // the train split), each on an arc freshly sampled from the controller; (2) controller_steps

@@ -1,5 +1,5 @@
 #pragma once
-// The ENAS macro architecture (method-enas.md §1.4/§2.4, the authors' macro space; no
+// The ENAS macro architecture (docs/methods.md, ENAS, the authors' macro space; no
 // reference PyTorch code exists, this follows the paper's description): L layers in a
 // chain, layer i applies one of six ops to layer i-1 (the stem for i = 0) and adds the
 // earlier layers j < i whose skip bit is set.

@@ -1,5 +1,5 @@
 #pragma once
-// The ENAS macro-space child network (method-enas.md §2.4, the authors' macro space; no
+// The ENAS macro-space child network (docs/methods.md, ENAS, the authors' macro space; no
 // reference PyTorch code exists, this follows the paper's description), used two ways:
 //  - shared (search): every layer holds all six op branches; one forward runs the
 //    branches a sampled arc picks, so weights are shared across architectures;

@@ -1,5 +1,5 @@
 #pragma once
-// The ENAS macro-space controller (method-enas.md §1.4, the authors' macro controller; no
+// The ENAS macro-space controller (docs/methods.md, ENAS, the authors' macro controller; no
 // reference PyTorch code exists). One LSTMCell (64 units, 1 layer); per layer i:
 //   step on the current input -> op logits (linear head over the 6 ops) -> sample the op;
 //   step on the op's embedding -> for i > 0, i independent skip decisions: attention

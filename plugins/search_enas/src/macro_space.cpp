@@ -22,7 +22,7 @@ class MacroSpace final : public CnnSearchSpace {
     cc.uniform = random;
     if (skip_weight_ < 0) throw ConfigError(o.full_key("skip_weight") + " must be >= 0");
     controller_ = MacroController(cc);
-    // One width in the search network (method-enas.md §2.4); `auxiliary`: §2.4's search has
+    // One width in the search network (docs/methods.md, ENAS); `auxiliary`: the authors' macro search has
     // the authors' aux head.
     shared_ = MacroCnn(MacroCnnConfig::for_data(info, o, o.get_int_in("num_layers", 1, nn::kMaxLayers), /*grow_channels=*/false));
   }

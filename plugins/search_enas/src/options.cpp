@@ -42,7 +42,7 @@ namespace {
 // Options whose default depends on `network` (and for cnn on `cnn_space`): declared with
 // the default "auto" and resolved by resolve_network_defaults(). {key, rnn default
 // (carpedm20), cnn micro default (authors' micro search script cifar10_micro_search.sh),
-// cnn macro default (method-enas.md §1.4/§2.4: the authors' macro search)}. Keys only the
+// cnn macro default (docs/methods.md, ENAS: the authors' macro search)}. Keys only the
 // cnn uses repeat the micro value in the rnn column.
 struct NetworkDefault {
   const char* key;
@@ -117,7 +117,7 @@ OptionList search_options() {
       {"derive_samples", OptionType::Int, 100, "DAGs sampled by the per-epoch derive"},
       {"eval_full_valid", OptionType::Bool, true, "evaluate the derived DAG on the whole validation set each epoch"},
       {"log_step", OptionType::Int, 50, "per-step scalars every this many steps"},
-      // cnn only (authors' micro search script values; macro: method-enas.md §1.4/§2.4)
+      // cnn only (authors' micro search script values; macro: docs/methods.md, ENAS)
       {"cnn_space", OptionType::String, "micro",
        "cnn: search space, micro (normal + reduction cell) or macro (whole network: per layer an op and skips)"},
       {"channels", OptionType::Int, 20, "cnn: micro: channels of the first cells (doubled at each reduction); macro: width"},
@@ -127,7 +127,7 @@ OptionList search_options() {
       {"keep_prob", OptionType::Float, 0.9, "cnn: dropout keep probability before the classifier"},
       {"auxiliary", OptionType::Bool, false,
        "cnn macro: auxiliary head after the last reduction in the shared network, trained with the shared weights "
-       "(method-enas.md §2.4; needs >= 6x6 maps there)"},
+       "(docs/methods.md, ENAS; needs >= 6x6 maps there)"},
       {"aux_weight", OptionType::Float, 0.4, "cnn macro: weight of the auxiliary head's loss in the shared-weight steps"},
       {"op_tanh_reduce", OptionType::Float, 2.5, "cnn: op logits use tanh_c / op_tanh_reduce"},
       {"controller_num_aggregate", OptionType::Int, 10, "cnn: sampled arcs per controller update (gradients averaged)"},

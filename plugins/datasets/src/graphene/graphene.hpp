@@ -1,6 +1,6 @@
 #pragma once
 // "graphene": the graphene kirigami regression set of the capstone DARTS fork
-// (method-darts.md §8.2): 30×80 binary cut patterns → yield strain, from the netCDF file
+// (docs/methods.md, DARTS): 30×80 binary cut patterns → yield strain, from the netCDF file
 // graphene_processed.nc. As the capstone loader: channel axis added, one zero row padded
 // top and bottom (30×80 → 32×80, so both DARTS reductions see even sizes), target = strain
 // as N×1 float, sklearn train_test_split(test_size=0.2, random_state=42) → 23,832 train /

@@ -55,7 +55,7 @@ std::shared_ptr<InMemoryImageDataset> make_cifar(const std::string& name, const 
   t.mean = normalize ? std::move(mean) : std::vector<double>(3, 0.0);
   t.std = normalize ? std::move(std) : std::vector<double>(3, 1.0);
   t.scale = 1.0 / 255;
-  t.crop_padding = 4;  // random crop 32 with 4-px zero padding + horizontal flip (method-darts.md §5)
+  t.crop_padding = 4;  // random crop 32 with 4-px zero padding + horizontal flip (docs/methods.md, DARTS)
   t.hflip = true;
   if (ctx != nullptr)
     ctx->logger(name)->info("{}: {} training + {} test images from {}", name, train.size(), test.size(), info.source);
@@ -143,7 +143,7 @@ std::shared_ptr<InMemoryImageDataset> load_cifar100(const Config& cfg, HostConte
   });
   const int64_t classes = fine ? 100 : 20;
   auto names = names_from(files[0].parent_path() / (fine ? "fine_label_names.txt" : "coarse_label_names.txt"), classes);
-  // Record = coarse label, fine label, pixels. Constants from P-DARTS utils.py (method-darts.md §5).
+  // Record = coarse label, fine label, pixels. Constants from P-DARTS utils.py (docs/methods.md, DARTS).
   return make_cifar("cifar100", cfg, ctx, {files[0]}, files[1], 2, fine ? 1 : 0, classes,
                     {0.5071, 0.4867, 0.4408}, {0.2675, 0.2565, 0.2761}, std::move(names));
 }

@@ -15,7 +15,7 @@ namespace nas::data {
 const IdxDatasetSpec& mnist_spec() {
   static const IdxDatasetSpec spec{
       "mnist", "mnist", "http://yann.lecun.com/exdb/mnist/ (mirror: https://ossci-datasets.s3.amazonaws.com/mnist/)",
-      // pt.darts' constants (method-darts.md §5), i.e. the pixel statistics of the 60k training images.
+      // pt.darts' constants (docs/methods.md, DARTS), i.e. the pixel statistics of the 60k training images.
       0.13066051707548254, 0.30810780244715075,
       /*hflip=*/false,  // a mirrored digit is a different (or no) digit
       {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}};
@@ -26,8 +26,8 @@ const IdxDatasetSpec& fashion_mnist_spec() {
   static const IdxDatasetSpec spec{
       "fashion-mnist", "fashion-mnist",
       "https://github.com/zalandoresearch/fashion-mnist (data/fashion/*.gz)",
-      // pt.darts' constants (method-darts.md §5). The capstone fork used 0–255 constants on 0–1
-      // tensors (a bug, method-darts.md §7); not copied.
+      // pt.darts' constants (docs/methods.md, DARTS). The capstone fork used 0–255 constants on 0–1
+      // tensors (a bug, docs/methods.md, DARTS); not copied.
       0.28604063146254594, 0.35302426207299326,
       /*hflip=*/true,  // clothes are left/right symmetric
       {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"}};

@@ -1,5 +1,5 @@
 #pragma once
-// Word-level language-model corpora (PTB, WikiText-2) as in ENAS (method-enas.md §5.1):
+// Word-level language-model corpora (PTB, WikiText-2) as in ENAS (docs/methods.md, ENAS):
 // whitespace tokens plus one <eos> per line; one vocabulary grown in order of first
 // appearance over train, then valid, then test.
 #include <memory>

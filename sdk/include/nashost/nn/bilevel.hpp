@@ -1,5 +1,5 @@
 #pragma once
-// The DARTS architecture gradient (method-darts.md §2.3–2.4), written against callables so
+// The DARTS architecture gradient (docs/methods.md, DARTS), written against callables so
 // that any bilevel search can use it: DARTS (alpha = the leaves), DARTS-CC (alpha is a
 // function of the hypernetwork parameters; the validation loss adds a complexity penalty).
 //

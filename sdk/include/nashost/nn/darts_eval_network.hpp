@@ -1,5 +1,5 @@
 #pragma once
-// The DARTS evaluation ("augment") network built from a genotype (method-darts.md §4):
+// The DARTS evaluation ("augment") network built from a genotype (docs/methods.md, DARTS):
 // stem Conv3×3 + BN; `layers` cells with reductions at floor(L/3) and floor(2L/3); each
 // node sums its genotype edges; stride 2 on edges from the cell inputs inside reduction
 // cells; all BN affine; output = concat of the genotype's concat list; drop path on every

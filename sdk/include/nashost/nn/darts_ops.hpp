@@ -1,5 +1,5 @@
 #pragma once
-// The DARTS candidate operations (method-darts.md §1.1–1.2) as LibTorch modules, and the
+// The DARTS candidate operations (docs/methods.md, DARTS) as LibTorch modules, and the
 // "darts" OperationSet that builds them.
 //
 // The modules live in the SDK (not in the ops_darts plugin) so that every network built
@@ -100,7 +100,7 @@ class NASHOST_SDK_API SepConv : public Op {
 };
 
 /// ReLU → two 1×1 stride-2 convs (Cout/2 each; the second on x shifted by one pixel)
-/// → concat → BN(Cout). Needs even H and W (method-darts.md §1.7).
+/// → concat → BN(Cout). Needs even H and W (docs/methods.md, DARTS).
 class NASHOST_SDK_API FactorizedReduce : public Op {
  public:
   FactorizedReduce(int64_t c_in, int64_t c_out, bool affine);

@@ -1,5 +1,5 @@
 #pragma once
-// The DARTS search supernet (method-darts.md §1.4–1.6), shared by DARTS and DARTS-CC.
+// The DARTS search supernet (docs/methods.md, DARTS), shared by DARTS and DARTS-CC.
 //
 // Every edge of a cell is a mixed op over all candidate ops of an OperationSet. The
 // network holds no architecture parameters: callers pass the op *weights* of each edge
