@@ -28,5 +28,12 @@ end
 if nas.distributed.is_main() then
   emit("state", s:state())
   print(string.format("STATE last.train_loss %.17g", last.train_loss or 0))
+  if strategy ~= "enas" then  -- the derived cells (DARTS-CC: at three complexities)
+    for _, lambda in ipairs(strategy == "darts-cc" and {0, 0.5, 1} or {0}) do
+      local args = strategy == "darts-cc" and {lambda = lambda} or {}
+      local cells = s:derive(args)[1]:json()
+      emit("genotype." .. lambda, {normal = cells.normal, reduce = cells.reduce})
+    end
+  end
   print(string.format("DIVERGENCE %.17g", last.ranks_divergence or 0))
 end
