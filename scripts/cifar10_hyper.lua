@@ -2,6 +2,4 @@
 -- `paper` profile of configs/cifar10_hyper.toml is the full 8-cell search with top-2
 -- derivation and the 20-cell darts-eval fine-tuning). CIFAR-10 files: `nashost data fetch
 -- cifar10`; without them the script falls back to synthetic images, loudly.
-local here = debug.getinfo(1, "S").source:match("^@(.*[/\\])") or "./"
-package.path = here .. "?.lua;" .. package.path
 require("darts_cc_common").run("DARTS-CC CIFAR-10", "cifar10")

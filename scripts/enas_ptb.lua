@@ -2,6 +2,4 @@
 -- derived cell. Config: configs/enas_ptb.toml (profiles quick | paper).
 --   nashost run scripts/enas_ptb.lua --profile quick
 --   nashost run scripts/enas_ptb.lua --set search.train_type=flexible
-local here = debug.getinfo(1, "S").source:match("^@(.*[/\\])") or "./"
-package.path = here .. "?.lua;" .. package.path
 require("enas_lm_common").run("ENAS on PTB")

@@ -1,5 +1,3 @@
 -- ENAS recurrent-cell search on WikiText-2 (same pipeline as enas_ptb.lua).
 -- Config: configs/enas_wikitext2.toml (profiles quick | paper).
-local here = debug.getinfo(1, "S").source:match("^@(.*[/\\])") or "./"
-package.path = here .. "?.lua;" .. package.path
 require("enas_lm_common").run("ENAS on WikiText-2")

@@ -5,6 +5,4 @@
 --   nashost run scripts/fmnist_hyper.lua                  (quick: ~10 min on 2 CPU cores)
 --   nashost run scripts/fmnist_hyper.lua --profile paper  (the authors' settings; GPU)
 --   nashost run scripts/fmnist_hyper.lua --set finetune.trainer=darts-eval
-local here = debug.getinfo(1, "S").source:match("^@(.*[/\\])") or "./"
-package.path = here .. "?.lua;" .. package.path
 require("darts_cc_common").run("DARTS-CC mini Fashion-MNIST", "fashion-mnist")

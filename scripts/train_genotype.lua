@@ -1,8 +1,6 @@
 -- Train one genotype from scratch and test it. Config: configs/train_genotype.toml.
 -- cfg.genotype is a file path or a published name (DARTS_V1, DARTS_V2).
 --   nashost run scripts/train_genotype.lua --set genotype=runs/x/genotypes/darts_fashion-mnist.json
-local here = debug.getinfo(1, "S").source:match("^@(.*[/\\])") or "./"
-package.path = here .. "?.lua;" .. package.path
 local cfg = nas.config()
 local d, info, note = require("dataset_common").open(cfg)
 

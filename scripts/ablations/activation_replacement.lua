@@ -3,8 +3,6 @@
 -- ablation_studies/activation_replacement.py). Writes analysis_results/activation_ablation/
 -- {results.json, params.json} in the run directory.
 --   nashost run scripts/ablations/activation_replacement.lua --config configs/enas_ablation.toml
-local here = debug.getinfo(1, "S").source:match("^@(.*[/\\])") or "./"
-package.path = here .. "?.lua;" .. package.path
 local A = require("enas_ablation_common")
 
 local cfg = A.config()

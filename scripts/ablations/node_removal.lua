@@ -4,8 +4,6 @@
 -- (the next hidden state) are kept. Writes analysis_results/node_ablation/{results.json,
 -- params.json} in the run directory, keyed by the removed node's index.
 --   nashost run scripts/ablations/node_removal.lua --config configs/enas_ablation.toml
-local here = debug.getinfo(1, "S").source:match("^@(.*[/\\])") or "./"
-package.path = here .. "?.lua;" .. package.path
 local A = require("enas_ablation_common")
 
 local cfg = A.config()

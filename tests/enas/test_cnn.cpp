@@ -295,6 +295,7 @@ TEST(EnasCnnSearch, EpochsDeriveOutputsAndExactResume) {
   auto gs = b.derive(nas::Config(nas::Json{{"samples", 4}}));
   ASSERT_EQ(gs.size(), 1u);
   EXPECT_EQ(gs[0].space, "enas-cnn");
+  EXPECT_EQ(gs[0].meta.value("shared_model_file", std::string()), "search/shared_model.pt");  // relative to the run
   EXPECT_NO_THROW(genotype_arc(gs[0], kOps.ops(), "derived"));
   EXPECT_THROW(b.run_epoch(), nas::Error);  // all epochs done
 

@@ -67,6 +67,8 @@ TEST(EnasSearch, EveryTrainTypeRunsAndDerives) {
     auto gs = s.derive(nas::Config(nas::Json{{"samples", 5}}));
     ASSERT_EQ(gs.size(), 1u);
     EXPECT_EQ(gs[0].space, "enas-rnn");
+    // relative to the run directory: a run folder can be moved
+    EXPECT_EQ(gs[0].meta.value("shared_model_file", std::string()), "search/shared_model.pt");
     EXPECT_NO_THROW(validate_dag(gs[0].dag, {"tanh", "ReLU", "identity", "sigmoid"}, type));
     if (std::string(type) == "hardcoded")
       for (size_t k = 1; k < gs[0].dag.size(); ++k) EXPECT_EQ(gs[0].dag[k].parent, static_cast<int>(k - 1) / 2);

@@ -10,11 +10,6 @@
 
 namespace nas::darts {
 
-double cosine_lr(double lr_max, double lr_min, int64_t epoch, int64_t epochs) {
-  if (epochs <= 0) return lr_max;
-  return lr_min + 0.5 * (lr_max - lr_min) * (1.0 + std::cos(M_PI * static_cast<double>(epoch) / static_cast<double>(epochs)));
-}
-
 at::Tensor task_loss(Task task, const at::Tensor& output, const at::Tensor& target) {
   if (task == Task::Regression) return at::mse_loss(output, target.to(output.scalar_type()).view_as(output));
   return at::cross_entropy_loss(output, target);

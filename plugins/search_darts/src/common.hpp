@@ -7,13 +7,12 @@
 
 #include <ATen/core/Tensor.h>
 
+#include "nashost/nn/schedules.hpp"
 #include "nashost/dataset.hpp"
 
 namespace nas::darts {
 
-/// Rate used during epoch e (0-based) of T epochs, closed form (docs/methods.md, DARTS):
-/// η_e = η_min + ½(η_max − η_min)(1 + cos(π e / T)). Avoids PyTorch's shifted scheduler.
-double cosine_lr(double lr_max, double lr_min, int64_t epoch, int64_t epochs);
+using nn::cosine_lr;  // nashost/nn/schedules.hpp
 
 /// Task loss: cross-entropy for classification, MSE for regression.
 at::Tensor task_loss(Task task, const at::Tensor& output, const at::Tensor& target);

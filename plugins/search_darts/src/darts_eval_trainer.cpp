@@ -125,6 +125,7 @@ TrainResult DartsEvalTrainer::train(const Genotype& g, Dataset& data) {
   nn::TrainingLoop loop;
   loop.label = label;
   loop.epochs = epochs;
+  loop.step_metric = label + "/step_train_loss";  // TensorBoard's live curve within an epoch
   loop.begin_epoch = [&](int64_t e) {
     lr = cosine_lr(options_.get_float("lr"), options_.get_float("lr_min"), e, epochs);
     for (auto& group : opt.param_groups()) static_cast<torch::optim::SGDOptions&>(group.options()).lr(lr);

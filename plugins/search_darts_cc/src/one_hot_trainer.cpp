@@ -123,6 +123,7 @@ TrainResult OneHotTrainer::train(const Genotype& genotype, Dataset& data) {
   nn::TrainingLoop loop;
   loop.label = label;
   loop.epochs = settings_.epochs;
+  loop.step_metric = "train/" + label + "/step_train_loss";  // TensorBoard's live curve within an epoch
   loop.begin_epoch = [&](int64_t epoch) {
     const double lr = cosine_lr(settings_.lr, settings_.lr_min, epoch, settings_.epochs);
     drop_prob = settings_.drop_path_at(epoch);

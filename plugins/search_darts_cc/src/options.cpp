@@ -213,10 +213,6 @@ OptionList random_options() {
           {"nodes", OptionType::Int, 4, "intermediate nodes per cell"}};
 }
 
-double cosine_lr(double lr0, double lr_min, int64_t epoch, int64_t epochs) {
-  return lr_min + (lr0 - lr_min) * (1.0 + std::cos(M_PI * static_cast<double>(epoch) / static_cast<double>(epochs))) / 2.0;
-}
-
 void check_dataset(const DatasetInfo& info, const NetSettings& net, const std::string& component) {
   if (info.task != Task::Classification || info.input_shape.size() != 3)
     throw ConfigError(component + ": dataset '" + info.name + "' is not an image classification dataset "

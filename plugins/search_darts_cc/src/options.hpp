@@ -6,6 +6,7 @@
 
 #include "darts_cc_model.hpp"
 #include "lambda_range.hpp"
+#include "nashost/nn/schedules.hpp"
 #include "nashost/config.hpp"
 #include "nashost/dataset.hpp"
 #include "nashost/nn/darts_search_network.hpp"
@@ -59,8 +60,7 @@ OptionList one_hot_options();
 OneHotSettings parse_one_hot_settings(const Config& options);
 OptionList random_options();
 
-/// Cosine schedule in closed form at epoch e (T = epochs): lr_min + (lr0 − lr_min)(1 + cos(πe/T))/2.
-double cosine_lr(double lr0, double lr_min, int64_t epoch, int64_t epochs);
+using nn::cosine_lr;  // nashost/nn/schedules.hpp
 
 /// Checks the dataset fits the network: classification, C×H×W input with H, W divisible
 /// by 2^(number of reductions). Throws ConfigError naming the dataset.

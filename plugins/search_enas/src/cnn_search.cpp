@@ -346,7 +346,8 @@ std::vector<Genotype> EnasCnnSearch::derive(const Config& args) {
             {"samples", samples},
             {a.get_bool("full_valid") ? "valid_accuracy" : "valid_batch_accuracy", best.accuracy},
             {"seed", ctx_.seed()},
-            {"shared_model_file", shared_model_file().string()},
+            // relative to the run directory, so that a run folder can be moved or shared
+            {"shared_model_file", std::filesystem::relative(shared_model_file(), ctx_.run_dir()).generic_string()},
             {"summary", space_->summary(best.arc)}});
   // Its pictures beside the search outputs (the cell genotype form cannot show a macro
   // network's reductions; scripts point to these).

@@ -251,7 +251,8 @@ std::vector<Genotype> EnasRnnSearch::derive(const Config& args) {
             {"samples", samples},
             {a.get_bool("full_valid") ? "valid_ppl" : "valid_batch_ppl", best.ppl},
             {"seed", ctx_.seed()},
-            {"shared_model_file", shared_model_file().string()}};
+            // relative to the run directory, so that a run folder can be moved or shared
+            {"shared_model_file", std::filesystem::relative(shared_model_file(), ctx_.run_dir()).generic_string()}};
   return {g};
 }
 
