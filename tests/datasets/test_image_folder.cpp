@@ -268,8 +268,10 @@ TEST(ImageFolder, ErrorsNameTheFolderOrFileAndTheReason) {
 
 // Found by fuzzing (tests/fuzz/findings/fuzz_image): JPEGs that made stb_image write out of
 // bounds (a Huffman table of more than 256 codes, and layouts its marker walk got wrong) and a
-// PNG that led it into undefined behaviour. libjpeg-turbo and libpng decode now: each file is
-// refused, naming it; nothing crashes (the sanitizer build runs this test too).
+// PNG that led it into undefined behaviour; and a 626-byte JPEG claiming 23 megapixels that
+// libjpeg filled in for 20 s. libjpeg-turbo and libpng decode now, and a JPEG whose data ends
+// early is refused: each file is refused, naming it, at once; nothing crashes (the sanitizer
+// build runs this test too).
 TEST(ImageFolder, ImagesThatBrokeStbAreRefused) {
   const fs::path dir = fs::path(NASHOST_SOURCE_DIR) / "tests/fuzz/findings/fuzz_image";
   int seen = 0;
