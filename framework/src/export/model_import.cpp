@@ -1,8 +1,11 @@
 #include "model_import.hpp"
 
+#include <fstream>
+#include <iterator>
 #include <map>
 
 #include <ATen/ATen.h>
+#include <torch/csrc/jit/serialization/pickle.h>
 #include <torch/serialize/output-archive.h>
 
 #include "exporters.hpp"
@@ -35,6 +38,50 @@ Json card_config(const Json& c) {
               {"auxiliary", c.value("auxiliary", false)},
               {"operation_set", "darts"},
               {"ops", nn::darts_primitives()}};
+}
+
+/// A state dict saved with torch.save in Python (zip format, the default since PyTorch 1.6):
+/// names → tensors. LibTorch's unpickler reads tensors and plain dicts, but not an OrderedDict
+/// with entries (what `model.state_dict()` returns), a pickled nn.Module or the legacy format:
+/// those get a message saying how to save instead.
+std::map<std::string, at::Tensor> read_torch_state_dict(const fs::path& file) {
+  const std::string how = "; save the weights as a plain dict, `torch.save(dict(model.state_dict()), 'model.pth')`, "
+                          "or with safetensors, `safetensors.torch.save_file(model.state_dict(), 'model.safetensors')`";
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw Error("import: cannot open '" + file.string() + "'");
+  const std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  c10::IValue value;
+  try {
+    value = torch::jit::pickle_load(bytes);
+  } catch (const std::exception&) {
+    // LibTorch's own message is an internal assertion or a zip-reader error; say what it reads.
+    throw Error("import: LibTorch cannot read '" + file.string() +
+                "': it reads torch.save files in the zip format holding a plain dict of tensors, not an "
+                "OrderedDict with entries (what model.state_dict() returns), a pickled nn.Module or the "
+                "pre-1.6 format" + how);
+  }
+  if (!value.isGenericDict()) throw Error("import: '" + file.string() + "' holds a " + value.tagKind() + ", not a state dict" + how);
+  std::map<std::string, at::Tensor> out;
+  for (const auto& item : value.toGenericDict()) {
+    if (!item.key().isString() || !item.value().isTensor())
+      throw Error("import: '" + file.string() + "' is a dict, but not of names to tensors" + how);
+    out[item.key().toStringRef()] = item.value().toTensor();
+  }
+  return out;
+}
+
+/// The export's weights: model.safetensors, or a torch.save'd state dict (model.pth / model.pt).
+std::pair<fs::path, std::map<std::string, at::Tensor>> read_weights(const fs::path& export_dir) {
+  std::error_code ec;
+  if (fs::exists(export_dir / "model.safetensors", ec)) {
+    std::map<std::string, at::Tensor> file;
+    for (auto& [name, t] : read_safetensors(export_dir / "model.safetensors")) file[name] = t;
+    return {export_dir / "model.safetensors", std::move(file)};
+  }
+  for (const char* name : {"model.pth", "model.pt"})
+    if (fs::exists(export_dir / name, ec)) return {export_dir / name, read_torch_state_dict(export_dir / name)};
+  throw Error("import: '" + export_dir.string() + "' has no weights: model.safetensors, or model.pth saved with "
+              "torch.save(model.state_dict(), ...)");
 }
 
 }  // namespace
@@ -71,23 +118,22 @@ ImportResult import_model(const fs::path& export_dir, const fs::path& model_file
   const ExportedModel ex = export_darts_eval(card, w);
   w.expect_all_used();
 
-  std::map<std::string, at::Tensor> file;
-  for (auto& [name, t] : read_safetensors(export_dir / "model.safetensors")) file[name] = t;
+  auto [weights_file, file] = read_weights(export_dir);
   {
     at::NoGradGuard no_grad;
     for (const auto& [name, target] : ex.weights) {
       auto it = file.find(name);
-      if (it == file.end()) throw Error("import: '" + (export_dir / "model.safetensors").string() + "' has no tensor '" + name + "'");
+      if (it == file.end()) throw Error("import: '" + weights_file.string() + "' has no tensor '" + name + "'");
       if (it->second.sizes() != target.sizes() || it->second.scalar_type() != target.scalar_type())
         throw Error("import: tensor '" + name + "' has shape " + c10::str(it->second.sizes()) + " " +
                     c10::toString(it->second.scalar_type()) + ", the network built from config.json needs " +
                     c10::str(target.sizes()) + " " + c10::toString(target.scalar_type()));
-      target.copy_(it->second);
+      target.copy_(it->second.to(target.device()));
       file.erase(it);
     }
   }
   if (!file.empty())
-    throw Error("import: '" + (export_dir / "model.safetensors").string() + "' has tensors the network does not (" +
+    throw Error("import: '" + weights_file.string() + "' has tensors the network does not (" +
                 file.begin()->first + (file.size() > 1 ? ", ..." : "") + "): another genotype or size?");
 
   torch::serialize::OutputArchive archive;
