@@ -330,6 +330,15 @@ int main(int argc, char** argv) {
   CLI::App app{"nashost — neural architecture search host (DARTS, DARTS-CC, ENAS) with plugins and Lua scripts"};
   app.set_version_flag("--version", "nashost " + sdk_version_string() + " (SDK ABI " +
                                         std::to_string(NASHOST_ABI_VERSION) + ", " + host_build_fingerprint() + ")");
+  app.footer(
+      "Exit codes: 0 done; 1 an error (the message says what to do; run.json records it); 2 a configuration\n"
+      "  or usage error; 3 a Lua error (file:line); 130 stopped by Ctrl-C, 143 by SIGTERM (the last complete\n"
+      "  checkpoint is kept: --resume); os.exit(n) in a script: n.\n"
+      "Environment: NAS_DATA_DIR (dataset folder), NAS_PLUGIN_PATH (extra plugin folders),\n"
+      "  NASHOST_DATA_MIRROR / NASHOST_DATA_MIRROR_ONLY (where `data fetch` downloads from),\n"
+      "  NASHOST_DIST_TIMEOUT (seconds before a silent rank stops the run), NASHOST_SYSTEM_MALLOC=1 (glibc's\n"
+      "  default allocator settings); ranks: RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR, MASTER_PORT (torchrun)\n"
+      "  or SLURM_PROCID, SLURM_NTASKS, SLURM_LOCALID (srun): docs/distributed.md.");
   std::vector<std::string> plugin_paths;
   bool verbose = false, quiet = false;
   app.add_option("--plugin-path", plugin_paths, "extra plugin folder (repeatable; also NAS_PLUGIN_PATH)");
