@@ -195,6 +195,8 @@ Metrics DartsSearch::run_epoch() {
     auto tb = train_loader_->next();
     auto vb = valid_loader_->next();
     if (!tb || !vb) break;
+    // A last batch with fewer examples than shards ends the epoch on every rank alike.
+    if (!parallel_.splits(*tb) || !parallel_.splits(*vb)) break;
     const std::string where = "epoch " + std::to_string(epoch_ + 1) + "/" + std::to_string(epochs_) + ", step " +
                               std::to_string(s + 1) + "/" + std::to_string(steps);
     const auto [loss, out] = step(*tb, *vb, lr, where);  // metrics from the weight step's forward (§2.2)

@@ -104,6 +104,13 @@ EnasCnnSearch::StepResult EnasCnnSearch::shared_train_step(double lr) {
     arcs = space_->sample(loop_.num_sample).arcs;
   }
   Batch b = train_->next();
+  // A last batch with fewer examples than shards is passed over on every rank alike.
+  for (int64_t tries = 0; !parallel_.splits(b); ++tries) {
+    if (tries > train_->batches_per_epoch())
+      throw ConfigError("enas: every training batch has fewer examples than the " +
+                        std::to_string(parallel_.total_shards()) + " shards (ranks x micro_batches); raise batch_size");
+    b = train_->next();
+  }
   for (auto& group : shared_optim_->param_groups()) group.options().set_lr(lr);
   shared_optim_->zero_grad();
   double acc = 0;  // over this rank's shards

@@ -47,6 +47,10 @@ class NASHOST_SDK_API DataParallel {
   /// More than one shard: steps go through the shard loops below.
   bool active() const { return total_shards() > 1; }
 
+  /// Whether `batch` has at least one example per shard (always, when not active). A short
+  /// last batch of an epoch may not: every rank sees the same batch, so all skip it alike.
+  bool splits(const Batch& batch) const { return !active() || batch.input.size(batch_dim_) >= total_shards(); }
+
   /// Local shard k (0 ≤ k < local_shards()) of a batch: its rows
   /// [g·B/S, (g+1)·B/S) with g = rank·M + k and S the total. Throws nas::Error when the
   /// batch has fewer examples than shards.
