@@ -99,6 +99,9 @@ TEST(DataParallel, ShardsCoverTheBatchAndNoiseDependsOnTheShardOnly) {
   }
   EXPECT_EQ(next, 10);
   EXPECT_THROW(four.shard_range(3, 0), nas::Error);  // fewer examples than shards
+  EXPECT_THROW(four.check_batch_size(3, "search.batch_size"), nas::ConfigError);
+  EXPECT_NO_THROW(four.check_batch_size(4, "search.batch_size"));
+  EXPECT_FALSE(four.splits(nas::Batch{at::zeros({3, 1}), at::zeros({3})}));
   // Each shard's draws come from a generator seeded by its index: the same two shards give the
   // same noise, and the default generator continues the same way afterwards.
   auto draws = [&] {

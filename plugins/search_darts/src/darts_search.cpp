@@ -86,6 +86,7 @@ DartsSearch::DartsSearch(const Config& o, std::shared_ptr<Dataset> data, HostCon
   if (epochs_ < 1) throw ConfigError("darts: " + o.full_key("epochs") + " must be positive");
   check_input_size(info, layers, "darts");
   parallel_ = nn::DataParallel(static_cast<int>(o.get_int_in("micro_batches", 1, 1024)));
+  parallel_.check_batch_size(o.get_int("batch_size"), o.full_key("batch_size"));
 
   torch::manual_seed(ctx.seed());
   nn::SearchNetworkOptions so;

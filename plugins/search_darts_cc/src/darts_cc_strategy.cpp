@@ -55,6 +55,7 @@ DartsCCStrategy::DartsCCStrategy(const Config& options, std::shared_ptr<Dataset>
   arch_ = model_->arch_parameters();
   buffers_ = all_buffers(*model_);
   parallel_ = nn::DataParallel(static_cast<int>(settings_.micro_batches));
+  parallel_.check_batch_size(settings_.batch_size, "darts-cc: batch_size");
   w_opt_ = std::make_unique<torch::optim::SGD>(
       weights_, torch::optim::SGDOptions(settings_.w_lr).momentum(settings_.w_momentum).weight_decay(settings_.w_weight_decay));
   auto adam = [&](double lr) {

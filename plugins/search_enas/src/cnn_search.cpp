@@ -42,6 +42,7 @@ EnasCnnSearch::EnasCnnSearch(const Config& raw_options, std::shared_ptr<Dataset>
   if (o.get_string("network") != "cnn") throw ConfigError(o.full_key("network") + ": EnasCnnSearch needs \"cnn\"");
   if (!data_) throw ConfigError("enas: a dataset is required");
   parallel_ = nn::DataParallel(static_cast<int>(o.get_int_in("micro_batches", 1, 1024)));
+  parallel_.check_batch_size(o.get_int("batch_size"), o.full_key("batch_size"));
   const std::string tt = o.get_string("train_type");
   if (tt != "orig" && tt != "random")
     throw ConfigError(o.full_key("train_type") + ": '" + tt + "' is an RNN train type; network = \"cnn\" supports orig, random");

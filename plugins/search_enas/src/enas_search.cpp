@@ -33,6 +33,7 @@ EnasRnnSearch::EnasRnnSearch(const Config& raw_options, std::shared_ptr<Dataset>
                       "the enas strategy runs network = \"cnn\" with EnasCnnSearch)");
   if (!data_) throw ConfigError("enas: a dataset is required");
   parallel_ = nn::DataParallel(static_cast<int>(options.get_int_in("micro_batches", 1, 1024)));
+  parallel_.check_batch_size(options.get_int("batch_size"), options.full_key("batch_size"));
 
   train_type_ = parse_train_type(options.get_string("train_type"));
   loop_ = SearchLoop::from(options);

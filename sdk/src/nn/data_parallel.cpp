@@ -77,6 +77,13 @@ Batch DataParallel::shard(const Batch& batch, int k) const {
   return out;
 }
 
+void DataParallel::check_batch_size(int64_t batch_size, const std::string& key) const {
+  if (active() && batch_size < total_shards())
+    throw ConfigError(key + " = " + std::to_string(batch_size) + " cannot be split into " + std::to_string(total_shards()) +
+                      " shards (" + std::to_string(world_) + " ranks x " + std::to_string(micro_) +
+                      " micro-batches): batch_size is the global batch; raise it or use fewer ranks");
+}
+
 std::pair<int64_t, int64_t> DataParallel::shard_range(int64_t n, int k) const {
   if (!active()) return {0, n};
   const int64_t total = total_shards();

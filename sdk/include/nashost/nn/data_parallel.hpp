@@ -14,6 +14,7 @@
 // generator seeded by the shard's index in the batch, not by the rank that computes it.
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -46,6 +47,10 @@ class NASHOST_SDK_API DataParallel {
   int total_shards() const { return world_ * micro_; }
   /// More than one shard: steps go through the shard loops below.
   bool active() const { return total_shards() > 1; }
+
+  /// Throws nas::ConfigError naming `key` when a batch of `batch_size` cannot be split into
+  /// total_shards() parts (checked when a search is made, before any step).
+  void check_batch_size(int64_t batch_size, const std::string& key) const;
 
   /// Whether `batch` has at least one example per shard (always, when not active). A short
   /// last batch of an epoch may not: every rank sees the same batch, so all skip it alike.
