@@ -42,13 +42,17 @@ DataParallel::DataParallel(int micro_batches, int batch_dim)
   }
 }
 
-void DataParallel::all_reduce_sum(std::vector<at::Tensor>& tensors) const {
+void DataParallel::count_bytes(const std::vector<at::Tensor>& tensors) const {
   for (const auto& t : tensors) bytes_ += static_cast<int64_t>(t.numel() * t.element_size());
+}
+
+void DataParallel::all_reduce_sum(std::vector<at::Tensor>& tensors) const {
+  count_bytes(tensors);
   ranks_->all_reduce_sum(tensors);
 }
 
 void DataParallel::broadcast(std::vector<at::Tensor>& tensors) const {
-  for (const auto& t : tensors) bytes_ += static_cast<int64_t>(t.numel() * t.element_size());
+  count_bytes(tensors);
   ranks_->broadcast(tensors, 0);
 }
 
@@ -62,19 +66,8 @@ DataParallel DataParallel::single_process(int micro_batches, int batch_dim) {
 
 Batch DataParallel::shard(const Batch& batch, int k) const {
   if (!active()) return batch;
-  const int64_t n = batch.input.size(batch_dim_);
-  const int64_t total = total_shards();
-  if (n < total)
-    throw Error("a batch of " + std::to_string(n) + " examples cannot be split into " + std::to_string(total) +
-                " shards (" + std::to_string(world_) + " ranks x " + std::to_string(micro_) +
-                " micro-batches); raise batch_size or use fewer ranks");
-  const int64_t g = static_cast<int64_t>(rank_) * micro_ + k;
-  const int64_t begin = g * n / total, end = (g + 1) * n / total;
-  Batch out;
-  out.input = batch.input.narrow(batch_dim_, begin, end - begin);
-  const int target_dim = batch.target.dim() > batch_dim_ ? batch_dim_ : 0;
-  out.target = batch.target.narrow(target_dim, begin, end - begin);
-  return out;
+  const auto [begin, end] = shard_range(batch.input.size(batch_dim_), k);
+  return rows(batch, begin, end);
 }
 
 void DataParallel::check_batch_size(int64_t batch_size, const std::string& key) const {
@@ -99,8 +92,10 @@ Batch DataParallel::local_rows(const Batch& batch) const {
   if (!active()) return batch;
   const int64_t n = batch.input.size(batch_dim_);
   const int64_t total = total_shards();
-  const int64_t begin = static_cast<int64_t>(rank_) * micro_ * n / total;
-  const int64_t end = static_cast<int64_t>(rank_ + 1) * micro_ * n / total;
+  return rows(batch, static_cast<int64_t>(rank_) * micro_ * n / total, static_cast<int64_t>(rank_ + 1) * micro_ * n / total);
+}
+
+Batch DataParallel::rows(const Batch& batch, int64_t begin, int64_t end) const {
   Batch out;
   out.input = batch.input.narrow(batch_dim_, begin, end - begin);
   const int target_dim = batch.target.dim() > batch_dim_ ? batch_dim_ : 0;

@@ -101,6 +101,9 @@ class NASHOST_SDK_API DataParallel {
  private:
   void all_reduce_sum(std::vector<at::Tensor>& tensors) const;
   void broadcast(std::vector<at::Tensor>& tensors) const;
+  void count_bytes(const std::vector<at::Tensor>& tensors) const;
+  /// Rows [begin, end) of the batch's input and target.
+  Batch rows(const Batch& batch, int64_t begin, int64_t end) const;
 
   Collectives* ranks_ = nullptr;
   mutable int64_t bytes_ = 0;
