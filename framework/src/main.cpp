@@ -404,9 +404,9 @@ int main(int argc, char** argv) {
   fs::path export_what, export_out;
   export_cmd->add_option("PATH", export_what, "run directory, model file (train/<label>/model.pt) or its folder")->required();
   export_cmd->add_option("-o,--output", export_out, "folder (one model) or root of one folder per model (run directory)");
-  auto* import_cmd = app.add_subcommand("import", "a DARTS evaluation network's PyTorch weights (an export folder) into a nashost model file");
+  auto* import_cmd = app.add_subcommand("import", "PyTorch weights (an export folder: config.json + model.safetensors or model.pth) into a nashost model file");
   fs::path import_dir, import_out;
-  import_cmd->add_option("FOLDER", import_dir, "config.json + model.safetensors (quark0 NetworkCIFAR names)")->required();
+  import_cmd->add_option("FOLDER", import_dir, "config.json (as nashost export writes it) + model.safetensors or a torch.save'd plain dict")->required();
   import_cmd->add_option("-o,--output", import_out, "model file to write (default FOLDER/nashost/model.pt)");
 
   auto* bench = app.add_subcommand("bench", "run a benchmark: nashost bench darts --order 2 ...");

@@ -12,6 +12,7 @@
 #include <exception>
 #include <filesystem>
 #include <numeric>
+#include <map>
 #include <random>
 
 #include <ATen/ATen.h>
@@ -33,6 +34,8 @@
 #include "model_file.hpp"
 #include "nashost/genotype_formats.hpp"
 #include "nashost/json_text.hpp"
+#include "nashost/model_card.hpp"
+#include "nashost/nn/darts_eval_network.hpp"
 #include "nashost/io.hpp"
 #include "nashost/nn/darts_ops.hpp"
 #include "nashost/nn/darts_search_network.hpp"
@@ -112,6 +115,66 @@ at::Tensor image_input(const nas::DatasetInfo& info) {
   return at::randn(shape, gen);
 }
 
+/// What nashost computes on `input` with the model file, loaded the way nashost loads it
+/// (sizes and genotype from model.json), in eval mode.
+at::Tensor logits_of(const fs::path& model_file, const at::Tensor& input, nas::StandaloneContext& ctx) {
+  const Json card = card_of(model_file);
+  const std::string network = card.at("network");
+  const Json& c = card.at("config");
+  const nas::Genotype g = nas::genotype_from_json(card.at("genotype"));
+  at::NoGradGuard no_grad;
+  if (network == nas::kModelDartsEval) {
+    nas::nn::EvalNetworkOptions o;
+    o.in_channels = c.at("in_channels");
+    o.input_height = c.at("input_height");
+    o.input_width = c.at("input_width");
+    o.num_outputs = c.at("num_outputs");
+    o.channels = c.at("channels");
+    o.layers = c.at("layers");
+    o.stem_multiplier = c.at("stem_multiplier");
+    o.auxiliary = c.at("auxiliary");
+    nas::nn::DartsEvalNetwork net(o, g, ctx.operation_set("darts"));
+    torch::serialize::InputArchive archive;
+    archive.load_from(model_file.string());
+    net->load(archive);
+    net->eval();
+    return net->forward(input).first;
+  }
+  if (network == nas::kModelDartsCcOneHot) {
+    nas::nn::SearchNetworkOptions so;
+    so.in_channels = c.at("in_channels");
+    so.num_outputs = c.at("num_outputs");
+    so.channels = c.at("channels");
+    so.layers = c.at("layers");
+    so.nodes = c.at("nodes");
+    so.stem_multiplier = c.at("stem_multiplier");
+    auto ops = ctx.operation_set("darts");
+    nas::nn::DartsSearchNetwork net(so, ops);
+    torch::serialize::InputArchive archive;
+    archive.load_from(model_file.string());
+    net->load(archive);
+    net->eval();
+    const auto choice = nas::darts_cc::one_hot_choice(g, ops->ops(), so.nodes);
+    return net->forward_discrete(input, choice.normal, choice.reduce);
+  }
+  if (network == nas::kModelEnasRnn) {
+    auto model = nas::enas::load_shared_model(model_file, *ctx.operation_set("enas-rnn"), c10::Device(c10::kCPU));
+    model->eval();
+    return model->forward(input, model->init_hidden(input.size(1)), g.dag).logits;  // [T*B, V]
+  }
+  if (network == nas::kModelEnasCnnMicro) {
+    auto model = nas::enas::load_shared_cnn(model_file, *ctx.operation_set("enas-cnn"), c10::Device(c10::kCPU));
+    model->eval();
+    return model->forward(input, false);
+  }
+  if (network == nas::kModelEnasCnnMacro) {
+    auto model = nas::enas::load_macro_cnn(model_file, c10::Device(c10::kCPU));
+    model->eval();
+    return model->forward(input, false);
+  }
+  throw nas::Error("unknown network '" + network + "'");
+}
+
 struct Reference {
   nas::TrainResult trained;
   at::Tensor input, logits;
@@ -132,13 +195,8 @@ Reference darts_eval(nas::StandaloneContext& ctx) {
   nas::darts::DartsEvalTrainer trainer(o, ctx);
   Reference ref;
   ref.trained = trainer.train(g, data);
-  auto net = trainer.build(g, data.info());
-  torch::serialize::InputArchive archive;
-  archive.load_from(ref.trained.model_file.string());
-  net->load(archive);
-  net->eval();
   ref.input = image_input(data.info());
-  ref.logits = net->forward(ref.input).first;
+  ref.logits = logits_of(ref.trained.model_file, ref.input, ctx);
   return ref;
 }
 
@@ -154,23 +212,8 @@ Reference darts_cc_one_hot(nas::StandaloneContext& ctx) {
   nas::darts_cc::OneHotTrainer trainer(o, ctx);
   Reference ref;
   ref.trained = trainer.train(g, data);
-  const Json c = card_of(ref.trained.model_file).at("config");
-  nas::nn::SearchNetworkOptions so;
-  so.in_channels = c.at("in_channels");
-  so.num_outputs = c.at("num_outputs");
-  so.channels = c.at("channels");
-  so.layers = c.at("layers");
-  so.nodes = c.at("nodes");
-  so.stem_multiplier = c.at("stem_multiplier");
-  auto ops = ctx.operation_set("darts");
-  nas::nn::DartsSearchNetwork net(so, ops);
-  torch::serialize::InputArchive archive;
-  archive.load_from(ref.trained.model_file.string());
-  net->load(archive);
-  net->eval();
-  const auto choice = nas::darts_cc::one_hot_choice(g, ops->ops(), so.nodes);
   ref.input = image_input(data.info());
-  ref.logits = net->forward_discrete(ref.input, choice.normal, choice.reduce);
+  ref.logits = logits_of(ref.trained.model_file, ref.input, ctx);
   return ref;
 }
 
@@ -185,12 +228,9 @@ Reference enas_rnn(nas::StandaloneContext& ctx) {
   nas::enas::EnasRnnScratchTrainer trainer(o, ctx);
   Reference ref;
   ref.trained = trainer.train(g, *data);
-  auto model = nas::enas::load_shared_model(ref.trained.model_file, *ctx.operation_set("enas-rnn"), c10::Device(c10::kCPU));
-  model->eval();
   at::Generator gen = at::detail::createCPUGenerator(99);
   ref.input = at::randint(0, 20, {7, 3}, gen, at::kLong);  // [T, B]
-  at::NoGradGuard no_grad;
-  ref.logits = model->forward(ref.input, model->init_hidden(3), g.dag).logits;  // [T*B, V]
+  ref.logits = logits_of(ref.trained.model_file, ref.input, ctx);
   return ref;
 }
 
@@ -211,11 +251,8 @@ Reference enas_cnn_micro(nas::StandaloneContext& ctx) {
   nas::enas::EnasCnnScratchTrainer trainer(cnn_options("micro"), ctx);
   Reference ref;
   ref.trained = trainer.train(g, data);
-  auto model = nas::enas::load_shared_cnn(ref.trained.model_file, *ops, c10::Device(c10::kCPU));
-  model->eval();
-  at::NoGradGuard no_grad;
   ref.input = image_input(data.info());
-  ref.logits = model->forward(ref.input, false);
+  ref.logits = logits_of(ref.trained.model_file, ref.input, ctx);
   return ref;
 }
 
@@ -227,11 +264,8 @@ Reference enas_cnn_macro(nas::StandaloneContext& ctx) {
   nas::enas::EnasCnnScratchTrainer trainer(cnn_options("macro"), ctx);
   Reference ref;
   ref.trained = trainer.train(g, data);
-  auto model = nas::enas::load_macro_cnn(ref.trained.model_file, c10::Device(c10::kCPU));
-  model->eval();
-  at::NoGradGuard no_grad;
   ref.input = image_input(data.info());
-  ref.logits = model->forward(ref.input, false);
+  ref.logits = logits_of(ref.trained.model_file, ref.input, ctx);
   return ref;
 }
 
@@ -251,7 +285,35 @@ int compare(const fs::path& a, const fs::path& b) {
   return 0;
 }
 
+void add_operation_sets(nas::StandaloneContext& ctx) {
+  ctx.add_operation_set("darts", std::make_shared<nas::nn::DartsOperationSet>());
+  ctx.add_operation_set("enas-rnn", std::make_shared<nas::enas::EnasRnnOperationSet>());
+  ctx.add_operation_set("enas-cnn", std::make_shared<nas::enas::EnasCnnOperationSet>());
+}
+
+/// export_fixture check-logits MODEL EXPECTED: nashost's logits with the model file equal
+/// EXPECTED's "logits" on its "input" (what PyTorch computed with the weights imported).
+int check_logits(const fs::path& model_file, const fs::path& expected_file) {
+  std::map<std::string, at::Tensor> expected;
+  for (auto& [name, t] : nas::host::read_safetensors(expected_file)) expected[name] = t;
+  nas::StandaloneContext ctx(fs::absolute(model_file).parent_path() / "check-run", 1);
+  add_operation_sets(ctx);
+  const at::Tensor logits = logits_of(model_file, expected.at("input"), ctx).reshape(expected.at("logits").sizes());
+  const double diff = (logits - expected.at("logits")).abs().max().item<double>();
+  if (!(diff <= 1e-5)) throw nas::Error("logits differ from PyTorch's by " + std::to_string(diff));
+  std::printf("OK imported %s: max |logit difference| %.2e\n", card_of(model_file).at("network").get<std::string>().c_str(), diff);
+  return 0;
+}
+
 int main(int argc, char** argv) {
+  if (argc == 4 && std::string(argv[1]) == "check-logits") {
+    try {
+      return check_logits(argv[2], argv[3]);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "export_fixture check-logits: %s\n", e.what());
+      return 1;
+    }
+  }
   if (argc == 4 && std::string(argv[1]) == "compare") {
     try {
       return compare(argv[2], argv[3]);
@@ -271,9 +333,7 @@ int main(int argc, char** argv) {
     fs::create_directories(out);
     torch::manual_seed(1);
     nas::StandaloneContext ctx(out / "run", 1);
-    ctx.add_operation_set("darts", std::make_shared<nas::nn::DartsOperationSet>());
-    ctx.add_operation_set("enas-rnn", std::make_shared<nas::enas::EnasRnnOperationSet>());
-    ctx.add_operation_set("enas-cnn", std::make_shared<nas::enas::EnasCnnOperationSet>());
+    add_operation_sets(ctx);
     Reference ref;
     if (network == "darts-eval") ref = darts_eval(ctx);
     else if (network == "darts-cc-one-hot") ref = darts_cc_one_hot(ctx);

@@ -6,6 +6,7 @@ OUT-ordered/ with the OrderedDict `model.state_dict()` itself returns and OUT-le
 pre-1.6 format, which LibTorch cannot read (the import must say what to save instead).
 Exit 77 (a skipped test) when torch or safetensors cannot be imported."""
 import collections
+import json
 import os
 import shutil
 import sys
@@ -25,7 +26,15 @@ def main():
                                   (out + "-legacy", dict(ordered), True)):
         shutil.rmtree(folder, ignore_errors=True)
         os.makedirs(folder)
-        shutil.copy(os.path.join(export, "config.json"), folder)
+        # The plain-dict folder gets the config.json a quark0 user writes by hand (no nashost
+        # section), so import builds the network from its sizes rather than reading the list
+        # of the model file's tensors that nashost export keeps.
+        with open(os.path.join(export, "config.json")) as f:
+            config = json.load(f)
+        if folder == out:
+            del config["nashost"]
+        with open(os.path.join(folder, "config.json"), "w") as f:
+            json.dump(config, f)
         torch.save(state, os.path.join(folder, "model.pth"), _use_new_zipfile_serialization=not legacy)
     print(f"wrote {len(ordered)} tensors")
 

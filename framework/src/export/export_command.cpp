@@ -25,7 +25,7 @@ int cmd_export(const fs::path& what, const fs::path& out) {
 
 int cmd_import(const fs::path& export_dir, const fs::path& out) {
   const ImportResult r = import_model(export_dir, out.empty() ? export_dir / "nashost" / "model.pt" : out);
-  std::printf("%s  (darts-eval, %lld tensors, %lld parameters)\n", r.model_file.string().c_str(),
+  std::printf("%s  (%s, %lld tensors, %lld parameters)\n", r.model_file.string().c_str(), r.network.c_str(),
               static_cast<long long>(r.tensors), static_cast<long long>(r.params));
   return 0;
 }

@@ -20,8 +20,9 @@ int64_t pair_index(int64_t i, int64_t j, int64_t n) {
 }
 
 /// nashost stacks gate rows first ([W_c; W_h], nashost/shared_rnn.hpp); carpedm20 keeps two.
+/// Views, not copies: import fills a model file through them (model_import.cpp).
 std::pair<at::Tensor, at::Tensor> gate_and_candidate(const at::Tensor& stacked, int64_t h) {
-  return {stacked.narrow(0, 0, h).clone(), stacked.narrow(0, h, h).clone()};
+  return {stacked.narrow(0, 0, h), stacked.narrow(0, h, h)};
 }
 
 }  // namespace

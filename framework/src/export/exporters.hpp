@@ -24,4 +24,9 @@ ExportedModel export_enas_rnn(const Json& card, WeightMap& w);
 ExportedModel export_enas_cnn_micro(const Json& card, WeightMap& w);
 ExportedModel export_enas_cnn_macro(const Json& card, WeightMap& w);
 
+using Exporter = ExportedModel (*)(const Json& card, WeightMap& w);
+/// The exporter of a network kind (model.json's "network"); nas::Error naming `where` and
+/// the known kinds otherwise.
+Exporter exporter_for(const std::string& network, const std::string& where);
+
 }  // namespace nas::host

@@ -14,19 +14,17 @@
 namespace nas::host {
 namespace fs = std::filesystem;
 
-namespace {
-
-using Exporter = ExportedModel (*)(const Json&, WeightMap&);
-
-Exporter exporter_for(const std::string& network, const fs::path& card_file) {
+Exporter exporter_for(const std::string& network, const std::string& card_file) {
   if (network == kModelDartsEval) return export_darts_eval;
   if (network == kModelDartsCcOneHot) return export_darts_cc_one_hot;
   if (network == kModelEnasRnn) return export_enas_rnn;
   if (network == kModelEnasCnnMicro) return export_enas_cnn_micro;
   if (network == kModelEnasCnnMacro) return export_enas_cnn_macro;
-  throw Error("'" + card_file.string() + "': network '" + network + "' cannot be exported (known: " + kModelDartsEval +
+  throw Error("'" + card_file + "': network '" + network + "' is not one nashost exports (known: " + kModelDartsEval +
               ", " + kModelDartsCcOneHot + ", " + kModelEnasRnn + ", " + kModelEnasCnnMicro + ", " + kModelEnasCnnMacro + ")");
 }
+
+namespace {
 
 /// The ENAS authors' flat arc: micro = per node [x_in, x_op, y_in, y_op] for the normal
 /// then the reduction cell; macro = per layer the op id then its skip bits (meta.arc).
@@ -103,7 +101,7 @@ ExportResult export_model(const fs::path& given, const fs::path& out_dir) {
   if (!card.is_object() || card.value("format", "") != "nashost-model")
     throw Error("export: '" + card_file.string() + "' is not a nashost model description");
   const std::string network = card.value("network", "");
-  const Exporter exporter = exporter_for(network, card_file);
+  const Exporter exporter = exporter_for(network, card_file.string());
   WeightMap weights = WeightMap::read(model_file);
   ExportedModel ex;
   Genotype g;
@@ -126,7 +124,12 @@ ExportResult export_model(const fs::path& given, const fs::path& out_dir) {
   for (const auto& [k, v] : ex.config.items()) config[k] = v;
   config["genotype"] = to_json(g);
   config["params"] = card.value("params", int64_t{0});  // as nashost reports it (auxiliary head excluded)
-  config["nashost"] = Json{{"version", sdk_version_string()}, {"model_file", fs::absolute(model_file).string()}};
+  // What `nashost import` needs to write a model file of this network again from weights
+  // trained in Python: the nashost-side config and every tensor's name, dtype and shape.
+  Json model = weights.describe();
+  model["config"] = card.at("config");
+  config["nashost"] = Json{{"version", sdk_version_string()}, {"model_file", fs::absolute(model_file).string()},
+                           {"model", model}};
   atomic_write_text(out_dir / "config.json", config.dump(2) + "\n");
   write_genotype_texts(g, card.at("config"), out_dir);
   return {model_file, out_dir, network, static_cast<int64_t>(ex.weights.size())};

@@ -84,16 +84,28 @@ std::pair<fs::path, std::map<std::string, at::Tensor>> read_weights(const fs::pa
               "torch.save(model.state_dict(), ...)");
 }
 
-}  // namespace
+/// Copies the file's tensors into the exported tensors of a network (views of its own
+/// tensors): every name must be there with the right shape and dtype, and nothing else.
+void fill(const NamedTensors& targets, std::map<std::string, at::Tensor> file, const fs::path& weights_file) {
+  at::NoGradGuard no_grad;
+  for (const auto& [name, target] : targets) {
+    auto it = file.find(name);
+    if (it == file.end()) throw Error("import: '" + weights_file.string() + "' has no tensor '" + name + "'");
+    if (it->second.sizes() != target.sizes() || it->second.scalar_type() != target.scalar_type())
+      throw Error("import: tensor '" + name + "' has shape " + c10::str(it->second.sizes()) + " " +
+                  c10::toString(it->second.scalar_type()) + ", the network built from config.json needs " +
+                  c10::str(target.sizes()) + " " + c10::toString(target.scalar_type()));
+    target.copy_(it->second.to(target.device()));
+    file.erase(it);
+  }
+  if (!file.empty())
+    throw Error("import: '" + weights_file.string() + "' has tensors the network does not (" + file.begin()->first +
+                (file.size() > 1 ? ", ..." : "") + "): another genotype or size?");
+}
 
-ImportResult import_model(const fs::path& export_dir, const fs::path& model_file) {
-  const fs::path config_file = export_dir / "config.json";
-  const Json c = parse_json_text(read_text_file(config_file), config_file.string());
-  if (!c.is_object() || c.value("format", "") != "nashost-export")
-    throw Error("import: '" + config_file.string() + "' is not a nashost export config");
-  if (c.value("network", "") != kModelDartsEval)
-    throw Error("import: '" + config_file.string() + "' describes network '" + c.value("network", "") +
-                "'; import reads DARTS evaluation networks (darts-eval)");
+/// A darts-eval config.json written by hand (weights trained with quark0's code): the
+/// network is built from its sizes and genotype, and the exporter's mapping run on it.
+ImportResult import_darts_eval_by_building(const Json& c, const fs::path& export_dir, const fs::path& model_file) {
   Json card;
   card["config"] = card_config(c);
   const Genotype g = genotype_from_json(c.at("genotype"));
@@ -117,24 +129,8 @@ ImportResult import_model(const fs::path& export_dir, const fs::path& model_file
   WeightMap w(model_file, own, {});
   const ExportedModel ex = export_darts_eval(card, w);
   w.expect_all_used();
-
   auto [weights_file, file] = read_weights(export_dir);
-  {
-    at::NoGradGuard no_grad;
-    for (const auto& [name, target] : ex.weights) {
-      auto it = file.find(name);
-      if (it == file.end()) throw Error("import: '" + weights_file.string() + "' has no tensor '" + name + "'");
-      if (it->second.sizes() != target.sizes() || it->second.scalar_type() != target.scalar_type())
-        throw Error("import: tensor '" + name + "' has shape " + c10::str(it->second.sizes()) + " " +
-                    c10::toString(it->second.scalar_type()) + ", the network built from config.json needs " +
-                    c10::str(target.sizes()) + " " + c10::toString(target.scalar_type()));
-      target.copy_(it->second.to(target.device()));
-      file.erase(it);
-    }
-  }
-  if (!file.empty())
-    throw Error("import: '" + weights_file.string() + "' has tensors the network does not (" +
-                file.begin()->first + (file.size() > 1 ? ", ..." : "") + "): another genotype or size?");
+  fill(ex.weights, std::move(file), weights_file);
 
   torch::serialize::OutputArchive archive;
   net->save(archive);
@@ -143,7 +139,64 @@ ImportResult import_model(const fs::path& export_dir, const fs::path& model_file
   save_archive_atomically(archive, model_file);
   const int64_t params = net->param_count_without_aux();
   write_model_card(model_file, kModelDartsEval, cc, g, params);
-  return {model_file, static_cast<int64_t>(ex.weights.size()), params};
+  return {model_file, kModelDartsEval, static_cast<int64_t>(ex.weights.size()), params};
+}
+
+/// Any network nashost exported: config.json keeps the model file's tensor list
+/// (nashost.model), so the file is rebuilt from zeros of those shapes and the exporter's
+/// own mapping is run on it; its exported tensors are views of the file's tensors, so
+/// copying the weights in fills the file. Tensors the export leaves out (the candidate ops
+/// a one-hot network never runs) stay zero.
+ImportResult import_by_description(const Json& c, const fs::path& config_file, const fs::path& export_dir,
+                                   const fs::path& model_file) {
+  const std::string network = c.value("network", "");
+  const Json& model = c.at("nashost").at("model");
+  if (!model.contains("config") || !model["config"].is_object())
+    throw Error("import: '" + config_file.string() + "': nashost.model has no config object");
+  WeightMap w = WeightMap::from_description(model, config_file.string());
+  const Genotype g = genotype_from_json(c.at("genotype"));
+  const Json card{{"network", network}, {"config", model["config"]}, {"genotype", to_json(g)}};
+  const Exporter exporter = exporter_for(network, config_file.string());
+  ExportedModel ex;
+  try {
+    ex = exporter(card, w);
+  } catch (const Json::exception& e) {
+    throw Error("import: '" + config_file.string() + "' lacks what network '" + network + "' needs: " + e.what());
+  }
+  w.expect_all_used();
+  auto [weights_file, file] = read_weights(export_dir);
+  const std::map<std::string, at::Tensor> given = file;
+  fill(ex.weights, std::move(file), weights_file);
+
+  // The inverse must be exact: exporting the rebuilt file gives back every given tensor.
+  WeightMap again(model_file, w.tensors(), {});
+  for (const auto& [name, t] : exporter(card, again).weights)
+    if (!at::equal(t, given.at(name).to(t.device())))
+      throw Error("import: tensor '" + name + "' does not round-trip through network '" + network +
+                  "' (an exporter that copies instead of viewing: a nashost bug)");
+
+  fs::create_directories(fs::absolute(model_file).parent_path());
+  w.save(model_file);
+  const int64_t params = c.value("params", model.value("params", int64_t{0}));
+  write_model_card(model_file, network, model["config"], g, params);
+  return {model_file, network, static_cast<int64_t>(ex.weights.size()), params};
+}
+
+}  // namespace
+
+ImportResult import_model(const fs::path& export_dir, const fs::path& model_file) {
+  const fs::path config_file = export_dir / "config.json";
+  const Json c = parse_json_text(read_text_file(config_file), config_file.string());
+  if (!c.is_object() || c.value("format", "") != "nashost-export")
+    throw Error("import: '" + config_file.string() + "' is not a nashost export config");
+  const std::string network = c.value("network", "");
+  if (c.contains("nashost") && c["nashost"].is_object() && c["nashost"].contains("model"))
+    return import_by_description(c, config_file, export_dir, model_file);
+  if (network == kModelDartsEval) return import_darts_eval_by_building(c, export_dir, model_file);
+  exporter_for(network, config_file.string());  // an unknown network says so
+  throw Error("import: '" + config_file.string() + "' describes a '" + network +
+              "' network but has no nashost.model (the model file's tensor list that `nashost export` writes); "
+              "start from a config.json that nashost export wrote for this network");
 }
 
 }  // namespace nas::host

@@ -28,13 +28,6 @@ const std::vector<std::pair<at::ScalarType, std::string>>& dtype_names() {
   return names;
 }
 
-std::string dtype_name(at::ScalarType t, const std::string& tensor) {
-  for (const auto& [type, name] : dtype_names())
-    if (type == t) return name;
-  throw Error("safetensors: tensor '" + tensor + "' has dtype " + std::string(c10::toString(t)) +
-              ", which the format cannot hold");
-}
-
 /// Layout in the file: what the header says and the bytes it refers to.
 struct Entry {
   std::string name;
@@ -43,6 +36,19 @@ struct Entry {
 };
 
 }  // namespace
+
+std::string safetensors_dtype(at::ScalarType t, const std::string& tensor) {
+  for (const auto& [type, name] : dtype_names())
+    if (type == t) return name;
+  throw Error("safetensors: tensor '" + tensor + "' has dtype " + std::string(c10::toString(t)) +
+              ", which the format cannot hold");
+}
+
+at::ScalarType scalar_type_of_safetensors_dtype(const std::string& name, const std::string& tensor) {
+  for (const auto& [type, n] : dtype_names())
+    if (n == name) return type;
+  throw Error("tensor '" + tensor + "' has unsupported dtype \"" + name + "\"");
+}
 
 void write_safetensors(const fs::path& file, const NamedTensors& tensors, const std::map<std::string, std::string>& metadata) {
   std::vector<Entry> entries;
@@ -61,7 +67,7 @@ void write_safetensors(const fs::path& file, const NamedTensors& tensors, const 
     e.begin = offset;
     e.end = offset + static_cast<uint64_t>(e.data.nbytes());
     offset = e.end;
-    header[name] = Json{{"dtype", dtype_name(e.data.scalar_type(), name)},
+    header[name] = Json{{"dtype", safetensors_dtype(e.data.scalar_type(), name)},
                         {"shape", e.data.sizes().vec()},
                         {"data_offsets", Json::array({e.begin, e.end})}};
     entries.push_back(std::move(e));
@@ -102,11 +108,13 @@ NamedTensors read_safetensors(const fs::path& file, std::map<std::string, std::s
     }
     if (!spec.is_object() || !spec.contains("dtype") || !spec.contains("shape") || !spec.contains("data_offsets"))
       throw bad("tensor '" + name + "' lacks dtype, shape or data_offsets");
+    if (!spec["dtype"].is_string()) throw bad("tensor '" + name + "' has a dtype that is not a string");
     at::ScalarType type = at::kFloat;
-    bool known = false;
-    for (const auto& [t, dn] : dtype_names())
-      if (spec["dtype"] == dn) type = t, known = true;
-    if (!known) throw bad("tensor '" + name + "' has unsupported dtype " + spec["dtype"].dump());
+    try {
+      type = scalar_type_of_safetensors_dtype(spec["dtype"].get<std::string>(), name);
+    } catch (const Error& e) {
+      throw bad(e.what());
+    }
     std::vector<int64_t> shape;
     uint64_t count = 1;
     for (const auto& d : spec["shape"]) {

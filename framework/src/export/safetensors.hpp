@@ -26,6 +26,11 @@ void write_safetensors(const std::filesystem::path& file, const NamedTensors& te
 
 /// Reads a safetensors file (tensors in header order); nas::Error naming the file and the
 /// problem for anything malformed (sizes are checked before anything is allocated).
+/// The format's dtype names ("F32", "I64", ...), also used by config.json's tensor list.
+/// nas::Error for a dtype the format cannot hold / a name it does not define.
+std::string safetensors_dtype(at::ScalarType type, const std::string& tensor);
+at::ScalarType scalar_type_of_safetensors_dtype(const std::string& name, const std::string& tensor);
+
 NamedTensors read_safetensors(const std::filesystem::path& file, std::map<std::string, std::string>* metadata = nullptr);
 
 }  // namespace nas::host

@@ -7,6 +7,7 @@
 #include <set>
 #include <string>
 
+#include "nashost/config.hpp"
 #include "safetensors.hpp"
 
 namespace nas::host {
@@ -17,6 +18,16 @@ class WeightMap {
   /// sub-archives per child, names joined by '.'); string entries (e.g. ENAS's "meta")
   /// go to strings(). nas::Error naming the file when it is missing or corrupt.
   static WeightMap read(const std::filesystem::path& file);
+  /// The shapes of a model file without its values, as config.json keeps them
+  /// ({"tensors": {name: {"dtype", "shape"}}, "strings": {key: value}}), so that import can
+  /// rebuild the file of any network: describe() writes it, from_description() gives
+  /// zero tensors of those shapes (nas::Error naming `what` for a malformed description).
+  Json describe() const;
+  static WeightMap from_description(const Json& description, const std::string& what);
+  /// Writes the tensors and strings as a LibTorch archive that Module::load reads (names
+  /// split at '.' into sub-archives, as Module::save nests children), atomically.
+  void save(const std::filesystem::path& file) const;
+
   WeightMap(std::filesystem::path file, std::map<std::string, at::Tensor> tensors,
             std::map<std::string, std::string> strings)
       : file_(std::move(file)), tensors_(std::move(tensors)), strings_(std::move(strings)) {}
@@ -44,6 +55,7 @@ class WeightMap {
   std::map<std::string, at::Tensor> tensors_;
   std::map<std::string, std::string> strings_;
   std::set<std::string> taken_;
+  std::set<std::string> archives_;  ///< every sub-archive's name (read) or the empty ones (described)
 };
 
 }  // namespace nas::host
