@@ -21,6 +21,7 @@
 #include "nashost/error.hpp"
 #include "nashost/genotype_enas_dag.hpp"
 #include "nashost/genotype_formats.hpp"
+#include "nashost/genotype_macro.hpp"
 #include "nashost/io.hpp"
 #include "nashost/json_text.hpp"
 #include "nashost/strategy.hpp"
@@ -266,6 +267,7 @@ Genotype& check_genotype(lua_State* L, int i) { return *check_object<Genotype>(L
 /// The genotype as a person reads it: DARTS `Genotype(...)` text (nested when a node has
 /// other than two inputs, as DARTS-CC cells may), else our JSON.
 std::string readable_text(const Genotype& g) {
+  if (is_macro_genotype(g)) return macro_network_text(g);
   if (!g.is_cell()) return to_json(g).dump();
   try {
     return to_darts_text(g);
@@ -318,7 +320,7 @@ int g_save(lua_State* L) {
 }
 int g_text(lua_State* L) {
   Genotype& g = check_genotype(L, 1);
-  lua_pushstring(L, g.is_cell() ? to_darts_text(g).c_str() : to_json(g).dump().c_str());
+  lua_pushstring(L, readable_text(g).c_str());
   return 1;
 }
 int g_json(lua_State* L) {
@@ -332,7 +334,10 @@ int g_plot(lua_State* L) {
   const std::string base = out.string();
   const std::string caption = luaL_optstring(L, 3, "");
   std::vector<std::string> pictures;
-  if (g.is_cell()) {
+  if (is_macro_genotype(g)) {
+    render_dot(macro_network_to_dot(g, caption), base + ".png");
+    pictures = {base + ".png"};
+  } else if (g.is_cell()) {
     render_dot(cell_to_dot(g.normal, caption.empty() ? "normal cell" : caption + " (normal)"), base + "-normal.png");
     render_dot(cell_to_dot(g.reduce, caption.empty() ? "reduction cell" : caption + " (reduce)"), base + "-reduce.png");
     pictures = {base + "-normal.png", base + "-reduce.png"};

@@ -29,6 +29,7 @@
 #include "nashost/error.hpp"
 #include "nashost/genotype_enas_dag.hpp"
 #include "nashost/genotype_formats.hpp"
+#include "nashost/genotype_macro.hpp"
 #include "nashost/host_allocator.hpp"
 #include "nashost/io.hpp"
 #include "nashost/version.hpp"
@@ -273,12 +274,17 @@ int cmd_genotype(const std::string& action, const fs::path& file, const std::str
   const bool named = !fs::exists(file, ec) && std::find(names.begin(), names.end(), file.string()) != names.end();
   Genotype g = named ? named_genotype(file.string()) : load_genotype(file);
   if (action == "show") {
-    std::printf("%s\n", g.is_cell() ? to_darts_text(g, DartsTextLayout::Nested).c_str() : to_json(g).dump(2).c_str());
+    std::printf("%s\n", is_macro_genotype(g) ? macro_network_text(g).c_str()
+                         : g.is_cell()        ? to_darts_text(g, DartsTextLayout::Nested).c_str()
+                                              : to_json(g).dump(2).c_str());
     return 0;
   }
   if (action == "plot") {
     const std::string base = out.empty() ? (file.parent_path() / file.stem()).string() : out;
-    if (g.is_cell()) {
+    if (is_macro_genotype(g)) {
+      render_dot(macro_network_to_dot(g, file.stem().string()), base + ".png");
+      std::printf("%s.png\n", base.c_str());
+    } else if (g.is_cell()) {
       render_dot(cell_to_dot(g.normal, "normal cell"), base + "-normal.png");
       render_dot(cell_to_dot(g.reduce, "reduction cell"), base + "-reduce.png");
       std::printf("%s-normal.png\n%s-reduce.png\n", base.c_str(), base.c_str());
@@ -290,12 +296,16 @@ int cmd_genotype(const std::string& action, const fs::path& file, const std::str
   }
   if (action == "convert") {
     std::string text;
+    if (is_macro_genotype(g) && to != "json" && to != "arc")
+      throw ConfigError("an ENAS macro genotype is a chain of layers, not DARTS cells: convert it --to json or --to arc "
+                        "(the authors' flat arc), not --to " + to);
     if (to == "json") text = to_json(g).dump(2);
+    else if (to == "arc") text = macro_arc_text(g);
     else if (to == "darts") text = to_darts_text(g);
     else if (to == "darts-nested") text = to_darts_text(g, DartsTextLayout::Nested);
     else if (to == "darts-cc") text = to_darts_cc_json(g).dump();
     else if (to == "enas-dag") text = to_enas_dag_json(g);  // carpedm20's dag.json, no final newline as json.dump
-    else throw ConfigError("--to must be json, darts, darts-nested, darts-cc or enas-dag, got '" + to + "'");
+    else throw ConfigError("--to must be json, darts, darts-nested, darts-cc, enas-dag or arc, got '" + to + "'");
     if (out.empty()) std::printf("%s\n", text.c_str());
     else atomic_write_text(out, to == "enas-dag" ? text : text + "\n");
     return 0;
@@ -380,7 +390,7 @@ int main(int argc, char** argv) {
   fs::path g_file;
   genotype->add_option("ACTION", g_action, "show | plot | convert")->required()->check(CLI::IsMember({"show", "plot", "convert"}));
   genotype->add_option("FILE", g_file, "genotype: our JSON, DARTS text, DARTS-CC integer JSON, carpedm20's ENAS dag.json, or a published name (DARTS_V2)")->required();
-  genotype->add_option("--to", g_to, "convert: json | darts | darts-nested | darts-cc | enas-dag");
+  genotype->add_option("--to", g_to, "convert: json | darts | darts-nested | darts-cc | enas-dag | arc (ENAS macro)");
   genotype->add_option("-o,--output", g_out, "output file (convert) or base name (plot)");
 
   auto* data_cmd = app.add_subcommand("data", "list or fetch the datasets' official files (docs/datasets.md)");

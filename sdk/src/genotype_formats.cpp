@@ -2,6 +2,7 @@
 // genotypes, and Graphviz output in the DARTS plotting style (§3.3).
 // (The DARTS-CC integer JSON lives in genotype_darts_cc.cpp.)
 #include "nashost/genotype_formats.hpp"
+#include "nashost/genotype_macro.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -406,6 +407,98 @@ std::string dag_to_dot(const std::vector<DagNode>& dag, const std::string& capti
   for (size_t i = 0; i < dag.size(); ++i)  // ENAS averages the loose ends
     if (!has_child[i]) s << "  \"" << i << "\" -> \"h_{t}\" [fillcolor=gray];\n";
   s << "}\n";
+  return s.str();
+}
+
+std::vector<int64_t> macro_reductions_after(int64_t num_layers) {
+  const int64_t d = num_layers / 3;  // pool distance
+  std::vector<int64_t> r;
+  for (int64_t after : {d - 1, 2 * d - 1})
+    if (after >= 0 && after < num_layers && (r.empty() || r.back() != after)) r.push_back(after);
+  return r;
+}
+
+namespace {
+
+/// Layer i's op and the layers it takes skips from, checked against the macro layout.
+struct MacroLayer {
+  std::string op;
+  std::vector<int64_t> skips;
+};
+
+std::vector<MacroLayer> macro_layers(const Genotype& g) {
+  if (!is_macro_genotype(g)) throw Error("genotype space is '" + g.space + "', not " + kEnasMacroSpace);
+  std::vector<MacroLayer> layers;
+  for (size_t i = 0; i < g.normal.nodes.size(); ++i) {
+    const auto& edges = g.normal.nodes[i];
+    if (edges.empty() || edges[0].input != static_cast<int64_t>(i) + 1)
+      throw Error("macro genotype: layer " + std::to_string(i) + " must start with its op on the previous layer (input " +
+                  std::to_string(i + 1) + ")");
+    MacroLayer l{edges[0].op, {}};
+    for (size_t e = 1; e < edges.size(); ++e) {
+      if (edges[e].input < 2 || edges[e].input >= static_cast<int64_t>(i) + 2)
+        throw Error("macro genotype: layer " + std::to_string(i) + " has a skip from input " + std::to_string(edges[e].input) +
+                    ", which is not an earlier layer");
+      l.skips.push_back(edges[e].input - 2);
+    }
+    layers.push_back(std::move(l));
+  }
+  return layers;
+}
+
+}  // namespace
+
+std::string macro_network_text(const Genotype& g) {
+  const auto layers = macro_layers(g);
+  const auto reductions = macro_reductions_after(static_cast<int64_t>(layers.size()));
+  std::ostringstream s;
+  s << "ENAS macro network, " << layers.size() << " layers\n  stem      conv 3x3 + BN\n";
+  for (size_t i = 0; i < layers.size(); ++i) {
+    std::string label = "layer " + std::to_string(i);
+    s << "  " << label << std::string(label.size() < 10 ? 10 - label.size() : 1, ' ') << layers[i].op;
+    for (size_t k = 0; k < layers[i].skips.size(); ++k) s << (k ? ", " : "  + skip from layer ") << layers[i].skips[k];
+    s << "\n";
+    if (std::find(reductions.begin(), reductions.end(), static_cast<int64_t>(i)) != reductions.end())
+      s << "            factorized reduction (resolution / 2)\n";
+  }
+  s << "  output    global average pool, dropout, FC";
+  if (g.meta.contains("arc") && g.meta["arc"].is_array()) {
+    s << "\n  arc:      ";
+    for (size_t k = 0; k < g.meta["arc"].size(); ++k) s << (k ? " " : "") << g.meta["arc"][k].dump();
+  }
+  return s.str();
+}
+
+std::string macro_arc_text(const Genotype& g) {
+  macro_layers(g);
+  if (!g.meta.contains("arc") || !g.meta["arc"].is_array())
+    throw Error("this macro genotype has no meta.arc (the authors' flat form), so it cannot be written as one");
+  std::string s;
+  for (const auto& v : g.meta["arc"]) s += (s.empty() ? "" : " ") + v.dump();
+  return s;
+}
+
+std::string macro_network_to_dot(const Genotype& g, const std::string& caption) {
+  const auto layers = macro_layers(g);
+  const auto reductions = macro_reductions_after(static_cast<int64_t>(layers.size()));
+  std::ostringstream s;
+  s << "digraph macro {\n" << kDotHeader;
+  s << "  label=\"" << dot_escape(caption) << "\"; fontsize=20; fontname=\"times\";\n";
+  s << "  stem [label=\"stem\\nconv 3x3 + BN\", fillcolor=darkseagreen2];\n";
+  std::string prev = "stem";
+  for (size_t i = 0; i < layers.size(); ++i) {
+    const std::string id = "L" + std::to_string(i);
+    s << "  " << id << " [label=\"" << i << "\\n" << dot_escape(layers[i].op) << "\", fillcolor=lightblue];\n";
+    s << "  " << prev << " -> " << id << ";\n";
+    for (int64_t j : layers[i].skips) s << "  L" << j << " -> " << id << " [style=dashed, color=gray40, constraint=false];\n";
+    prev = id;
+    if (std::find(reductions.begin(), reductions.end(), static_cast<int64_t>(i)) != reductions.end()) {
+      s << "  R" << i << " [label=\"factorized\\nreduction\", shape=ellipse, fillcolor=lightpink];\n";
+      s << "  " << prev << " -> R" << i << ";\n";
+      prev = "R" + std::to_string(i);
+    }
+  }
+  s << "  out [label=\"avg pool\\ndropout\\nFC\", fillcolor=palegoldenrod];\n  " << prev << " -> out;\n}\n";
   return s.str();
 }
 

@@ -10,6 +10,7 @@
 #include <torch/optim/adam.h>
 
 #include "cnn_search.hpp"
+#include "nashost/genotype_macro.hpp"
 #include "cnn_test_util.hpp"
 #include "cnn_trainers.hpp"
 #include "macro_arc.hpp"
@@ -80,7 +81,7 @@ TEST(EnasMacroArc, FlatSequenceAndGenotypeRoundTrip) {
   EXPECT_THROW(validate_macro(wrong, "t"), nas::Error);
 
   EXPECT_EQ(macro_summary(a), "0 conv_3x3 | 1 sep_conv_3x3 skip 0 | 2 max_pool_3x3 skip 0 1");
-  const std::string dot = macro_to_dot(a, {0, 1}, "c");
+  const std::string dot = nas::macro_network_to_dot(macro_genotype(a), "c");  // reductions after 0 and 1
   EXPECT_NE(dot.find("L0 -> L1 [style=dashed"), std::string::npos);  // skips
   EXPECT_NE(dot.find("L1 -> L2 [style=dashed"), std::string::npos);
   EXPECT_NE(dot.find("L0 -> R0;"), std::string::npos);  // the chain goes through the reduction

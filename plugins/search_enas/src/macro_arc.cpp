@@ -1,7 +1,6 @@
 #include "macro_arc.hpp"
 
 #include <algorithm>
-#include <sstream>
 
 #include "nashost/error.hpp"
 
@@ -118,37 +117,6 @@ std::string macro_summary(const MacroArc& arc) {
     if (!sk.empty()) s += " skip" + sk;
   }
   return s;
-}
-
-std::string macro_to_dot(const MacroArc& arc, const std::vector<int64_t>& reductions_after, const std::string& caption) {
-  auto esc = [](const std::string& t) {
-    std::string o;
-    for (char c : t) o += c == '"' ? std::string("\\\"") : std::string(1, c);
-    return o;
-  };
-  std::ostringstream s;
-  s << "digraph macro {\n  rankdir=LR;\n"
-    << "  node [style=filled, shape=rect, fontsize=16, fontname=\"times\", penwidth=2];\n"
-    << "  edge [fontsize=14, fontname=\"times\"];\n"
-    << "  label=\"" << esc(caption) << "\"; fontsize=18; fontname=\"times\";\n"
-    << "  stem [label=\"stem\\nconv 3x3 + BN\", fillcolor=darkseagreen2];\n";
-  std::string prev = "stem";
-  for (int i = 0; i < arc.layers(); ++i) {
-    const std::string op = macro_op_names().at(static_cast<size_t>(arc.ops[static_cast<size_t>(i)]));
-    s << "  L" << i << " [label=\"" << i << "\\n" << op << "\", fillcolor=lightblue];\n";
-    s << "  " << prev << " -> L" << i << ";\n";
-    for (int j = 0; j < i; ++j)
-      if (arc.skips[static_cast<size_t>(i)][static_cast<size_t>(j)])
-        s << "  L" << j << " -> L" << i << " [style=dashed, color=gray40, constraint=false];\n";
-    prev = "L" + std::to_string(i);
-    if (std::find(reductions_after.begin(), reductions_after.end(), i) != reductions_after.end()) {
-      s << "  R" << i << " [label=\"factorized\\nreduction\", shape=ellipse, fillcolor=lightpink];\n";
-      s << "  " << prev << " -> R" << i << ";\n";
-      prev = "R" + std::to_string(i);
-    }
-  }
-  s << "  out [label=\"avg pool\\ndropout\\nFC\", fillcolor=palegoldenrod];\n  " << prev << " -> out;\n}\n";
-  return s.str();
 }
 
 }  // namespace nas::enas

@@ -47,8 +47,5 @@ MacroArc genotype_macro(const Genotype& g, const std::string& where);
 
 /// "0 conv_3x3 | 1 max_pool_3x3 skip 0 | ..." for logs.
 std::string macro_summary(const MacroArc& arc);
-/// Graphviz DOT: stem -> layers (op on the chain edges, dashed skip edges) -> classifier,
-/// with the factorized reductions after `reductions_after` marked.
-std::string macro_to_dot(const MacroArc& arc, const std::vector<int64_t>& reductions_after, const std::string& caption);
 
 }  // namespace nas::enas

@@ -3,6 +3,7 @@
 #include <ATen/ATen.h>
 
 #include "nashost/error.hpp"
+#include "nashost/genotype_macro.hpp"
 #include "nashost/nn/limits.hpp"
 #include "nashost/nn/darts_ops.hpp"
 #include "shared_cnn.hpp"
@@ -31,13 +32,7 @@ MacroCnnConfig MacroCnnConfig::for_data(const DatasetInfo& info, const Config& o
   return c;
 }
 
-std::vector<int64_t> MacroCnnConfig::reductions_after() const {
-  const int64_t d = num_layers / 3;  // pool distance
-  std::vector<int64_t> r;
-  for (int64_t after : {d - 1, 2 * d - 1})
-    if (after >= 0 && after < num_layers && (r.empty() || r.back() != after)) r.push_back(after);
-  return r;
-}
+std::vector<int64_t> MacroCnnConfig::reductions_after() const { return macro_reductions_after(num_layers); }
 
 // --- branch ----------------------------------------------------------------------------------
 

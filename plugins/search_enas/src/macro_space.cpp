@@ -1,5 +1,7 @@
 #include "macro_space.hpp"
 
+#include "nashost/genotype_macro.hpp"
+
 #include "cnn_training.hpp"
 #include "macro_cnn.hpp"
 #include "macro_controller.hpp"
@@ -45,7 +47,7 @@ class MacroSpace final : public CnnSearchSpace {
   Genotype genotype(const ArcSeq& arc) const override { return macro_genotype(layers(arc)); }
   std::string summary(const ArcSeq& arc) const override { return macro_summary(layers(arc)); }
   std::vector<std::pair<std::string, std::string>> pictures(const ArcSeq& arc, const std::string& caption) const override {
-    return {{"network", macro_to_dot(layers(arc), shared_->config().reductions_after(), caption)}};
+    return {{"network", macro_network_to_dot(macro_genotype(layers(arc)), caption)}};
   }
   void save_shared(const std::filesystem::path& file) override { save_macro_cnn(*shared_, file); }
   std::string describe() const override {
