@@ -208,6 +208,27 @@ function M.seeds(cfg)
   return seeds, #seeds > 1
 end
 
+-- Tells the host what this script will run (nas.plan), for the elapsed time and ETA of the
+-- whole script on the status line after every epoch. Epoch counts the config leaves to a
+-- component's defaults are not known here and count as 0.
+function M.plan(cfg, trainer_name, seeds)
+  local bl = cfg.baselines or {}
+  local ft = (cfg.finetune or {})[trainer_name] or {}
+  local ft_epochs = ft.epochs or 0
+  local lambdas = #((cfg.derive or {}).lambdas or {0, 0.25, 0.5, 0.75, 1})
+  local search = (cfg.search or {}).epochs or 0
+  local train = lambdas * ft_epochs
+  if bl.darts then
+    search = search + ((bl.darts_search or {}).epochs or 0)
+    train = train + ft_epochs
+  end
+  search, train = seeds * search, seeds * train
+  if bl.random then
+    train = train + ((bl.random_options or {}).count or 20) * ((bl.random_finetune or {}).epochs or ft_epochs)
+  end
+  nas.plan{search_epochs = search, train_epochs = train}
+end
+
 function M.run(title, default_dataset)
   local cfg = nas.config()
   cfg.dataset = cfg.dataset or {}
@@ -223,6 +244,7 @@ function M.run(title, default_dataset)
   local by_lambda, order = {}, {}
   local darts_points = {}
   local bl = cfg.baselines or {}
+  M.plan(cfg, trainer_name, #seeds)
   -- One seed's whole experiment (search, fine-tunes, DARTS baseline). Several seeds run
   -- side by side when several ranks do (each seed on one rank, its fine-tunes in turn);
   -- one seed spreads its fine-tunes over the ranks instead.

@@ -52,12 +52,20 @@ struct SearchHandle {
   std::string name;
   std::string label;
   bool loaded_checkpoint = false;
+  bool clock_counted = false;  ///< epochs done before this invocation told to the run clock
 };
 
 struct TrainerHandle {
   std::shared_ptr<Trainer> trainer;
   std::string name;
+  int64_t epochs = 0;  ///< its "epochs" option when given: a training reused on --resume counts them as done
 };
+
+int64_t epochs_option(const Json& options) {
+  return options.is_object() && options.contains("epochs") && options["epochs"].is_number_integer()
+             ? options["epochs"].get<int64_t>()
+             : 0;
+}
 
 std::string opt_string_field(lua_State* L, int table, const char* key, const std::string& fallback) {
   lua_getfield(L, table, key);
@@ -141,6 +149,25 @@ int l_seed(lua_State* L) {
   }
   lua_pushinteger(L, static_cast<lua_Integer>(previous));
   return 1;
+}
+
+/// nas.plan{search_epochs = S, train_epochs = T}: what the script will run, so the status
+/// line after every epoch can say how far the whole script is and its ETA (run_clock.hpp).
+int l_plan(lua_State* L) {
+  Session& s = session(L);
+  const Json plan = table_arg(L, 1);
+  if (!plan.is_object()) throw Error("nas.plan: give a table {search_epochs = n, train_epochs = n}");
+  int64_t epochs[2] = {0, 0};
+  for (const auto& [key, value] : plan.items()) {
+    const int k = key == "search_epochs" ? 0 : key == "train_epochs" ? 1 : -1;
+    if (k < 0) throw Error("nas.plan: unknown key '" + key + "' (search_epochs, train_epochs)");
+    if (!value.is_number_integer() || value.get<int64_t>() < 0)
+      throw Error("nas.plan: " + key + " must be an integer >= 0, got " + value.dump());
+    epochs[k] = value.get<int64_t>();
+  }
+  s.clock.plan(epochs[0], epochs[1]);
+  s.log->info("plan: {} search epochs, {} training epochs", epochs[0], epochs[1]);
+  return 0;
 }
 
 /// Throws unless `name` is a relative path that stays below the folder it is joined to:
@@ -438,6 +465,12 @@ int s_run(lua_State* L) {
                                   : std::string("no epoch had completed"));
     throw Interrupted("search '" + h->label + "' interrupted by " + stop_signal_name());
   };
+  if (!h->clock_counted) {  // epochs a resumed search does not run again
+    s.clock.epochs_skipped(RunClock::Kind::Search, h->strategy->completed_epochs());
+    h->clock_counted = true;
+  }
+  double search_seconds = 0;
+  int64_t timed_epochs = 0;
   while (h->strategy->completed_epochs() < std::min(until, h->strategy->total_epochs())) {
     stop_if_requested();
     const auto t0 = std::chrono::steady_clock::now();
@@ -471,7 +504,12 @@ int s_run(lua_State* L) {
     }
     epoch_on_disk = epoch;
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    s.log->info("{} epoch {}/{} ({:.1f}s): {}", h->label, epoch, h->strategy->total_epochs(), secs, metrics_line(last));
+    s.clock.epoch_done(RunClock::Kind::Search, secs);
+    search_seconds += secs;
+    ++timed_epochs;
+    const double stage_eta = static_cast<double>(h->strategy->total_epochs() - epoch) * search_seconds / timed_epochs;
+    s.log->info("{} epoch {}/{} ({:.1f}s; {}): {}", h->label, epoch, h->strategy->total_epochs(), secs,
+                s.clock.status(stage_eta), metrics_line(last));
   }
   Json m = Json::object();
   for (const auto& [k, v] : last) m[k] = v;
@@ -516,7 +554,9 @@ int l_trainer(lua_State* L) {
   Session& s = session(L);
   auto h = std::make_shared<TrainerHandle>();
   h->name = luaL_checkstring(L, 1);
-  h->trainer = s.registry->make_trainer(h->name, table_arg(L, 2), *s.context);
+  const Json options = table_arg(L, 2);
+  h->trainer = s.registry->make_trainer(h->name, options, *s.context);
+  h->epochs = epochs_option(options);
   push_object(L, h, kTrainer);
   return 1;
 }
@@ -530,11 +570,20 @@ Json train_one(Session& s, TrainerHandle& h, Genotype g, Dataset& data, std::str
     Json cached = parse_json_text(read_text_file(result_file), result_file.string());
     if (cached.value("genotype", Json()) == to_json(g)) {
       s.log->info("train '{}': already done in this run, reusing {}", label, result_file.string());
+      s.clock.epochs_skipped(RunClock::Kind::Training, h.epochs);
       return cached["result"];
     }
   }
   s.log->info("train '{}' with {}", label, h.name);
-  TrainResult r = h.trainer->train(g, data);
+  s.in_training = true;  // its epochs' progress reports are training epochs (the status line)
+  TrainResult r;
+  try {
+    r = h.trainer->train(g, data);
+  } catch (...) {
+    s.in_training = false;
+    throw;
+  }
+  s.in_training = false;
   // A trainer stops early when asked to; its result is partial and must not be cached as
   // this training's result (a --resume would reuse it).
   if (s.context->stop_requested())
@@ -581,7 +630,9 @@ int l_train(lua_State* L) {
   TrainerHandle h;
   h.name = opt_string_field(L, 1, "trainer", "");
   if (h.name.empty()) throw Error("nas.train: field 'trainer' (a trainer name such as 'darts-eval') is required");
-  h.trainer = s.registry->make_trainer(h.name, opt_json_field(L, 1, "options"), *s.context);
+  const Json options = opt_json_field(L, 1, "options");
+  h.trainer = s.registry->make_trainer(h.name, options, *s.context);
+  h.epochs = epochs_option(options);
   Genotype g = *check_field_object<Genotype>(L, 1, "genotype", kGenotype, "nas.train",
                                              "; make one with nas.genotype.named('DARTS_V2'), "
                                              "nas.genotype.load(file) or search:derive()");
@@ -741,7 +792,7 @@ void open_nas_library(lua_State* L, Session& s) {
       {"config", safe<l_config>},   {"plugins", safe<l_plugins>}, {"run_info", safe<l_run_info>},
       {"path", safe<l_path>},       {"dataset", safe<l_dataset>}, {"search", safe<l_search>},
       {"trainer", safe<l_trainer>}, {"train", safe<l_train>},     {"record", safe<l_record>},
-      {"report", safe<l_report>},   {"seed", safe<l_seed>},       {"export", safe<l_export>},
+      {"report", safe<l_report>},   {"seed", safe<l_seed>},  {"plan", safe<l_plan>},       {"export", safe<l_export>},
       {"read_toml", safe<l_read_toml>}, {nullptr, nullptr}};
   set_functions(L, nas_functions);
   lua_pushstring(L, sdk_version_string().c_str());

@@ -68,7 +68,9 @@ std::shared_ptr<spdlog::logger> RunContext::logger(const std::string& component)
 }
 
 std::unique_ptr<Progress> RunContext::progress(const std::string& label, int64_t total) {
-  return std::make_unique<ProgressBar>(label, total, progress_bars_);
+  auto bar = std::make_unique<ProgressBar>(label, total, progress_bars_);
+  if (progress_finished_) bar->on_finish(progress_finished_);
+  return bar;
 }
 
 bool RunContext::stop_requested() const { return stop_signal_received(); }

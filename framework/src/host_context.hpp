@@ -1,6 +1,7 @@
 #pragma once
 // The host's HostContext: one per run, shared by every component it creates.
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -31,6 +32,11 @@ class RunContext final : public HostContext {
   std::shared_ptr<const OperationSet> operation_set(const std::string& name) override;
 
   MetricsWriter& metrics_writer() { return *metrics_; }
+  /// Told of every progress a component finishes (an epoch of a search or a training),
+  /// with its label and seconds; the session's per-epoch status line.
+  void on_progress_finished(std::function<void(const std::string& label, double seconds)> f) {
+    progress_finished_ = std::move(f);
+  }
   /// nas.seed(n): components created (and trainings started) afterwards use the new seed,
   /// so one script can repeat an experiment over several seeds.
   void set_seed(uint64_t seed) { seed_ = seed; }
@@ -46,6 +52,7 @@ class RunContext final : public HostContext {
   std::recursive_mutex mutex_;
   std::map<std::string, std::shared_ptr<spdlog::logger>> loggers_;
   std::map<std::string, std::shared_ptr<const OperationSet>> operation_sets_;
+  std::function<void(const std::string&, double)> progress_finished_;
 };
 
 /// SIGINT (Ctrl-C) and SIGTERM (what schedulers such as Slurm send before killing a job)

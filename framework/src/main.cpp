@@ -197,6 +197,12 @@ int cmd_run(Plugins& p, RunOptions opts, const std::vector<std::string>& command
   const std::string algorithms = choose_algorithms(device, opts.deterministic);
   s.context = std::make_unique<RunContext>(p.registry, s.run_dir, opts.seed, device, sinks,
                                            opts.progress && s.is_main_rank(), world.rank);
+  // The status line after every training epoch (searches print theirs in search:run).
+  s.context->on_progress_finished([&s](const std::string& label, double seconds) {
+    if (!s.in_training) return;
+    s.clock.epoch_done(RunClock::Kind::Training, seconds);
+    s.log->info("{} ({:.1f}s): {}", label, seconds, s.clock.status());
+  });
   if (!s.resumed && s.is_main_rank()) write_resolved_config(s.run_dir, s.config);
   if (s.is_main_rank()) {  // the options in TensorBoard's HPARAMS tab, runs side by side
     Json hparams = s.config;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <exception>
 #include <sstream>
 
 namespace nas::host {
@@ -12,7 +13,12 @@ ProgressBar::ProgressBar(std::string label, int64_t total, bool enabled, Unit un
     : label_(std::move(label)), total_(total), done_(already), unit_(unit), already_(already), enabled_(enabled),
       tty_(::isatty(STDERR_FILENO) != 0), start_(std::chrono::steady_clock::now()), last_draw_(start_) {}
 
-ProgressBar::~ProgressBar() { finish(); }
+ProgressBar::~ProgressBar() {
+  // Unwinding (a stop request, an error): the work was not completed, so nobody is told
+  // it finished.
+  if (std::uncaught_exceptions() > 0) on_finish_ = nullptr;
+  finish();
+}
 
 namespace {
 // 1234567 -> "1.2 MB" style, with the unit chosen by `scale` (the larger of two numbers shown together).
@@ -97,6 +103,7 @@ void ProgressBar::set_status(const std::string& status) { status_ = status; }
 void ProgressBar::finish() {
   if (finished_) return;
   finished_ = true;
+  if (on_finish_) on_finish_(label_, std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count());
   if (!enabled_) return;
   if (tty_) {
     draw(true);

@@ -2,6 +2,7 @@
 // Terminal progress bars: redrawn in place on a terminal, a line every ~10% otherwise
 // (so logs and CI output stay readable).
 #include <chrono>
+#include <functional>
 #include <cstdint>
 #include <string>
 
@@ -19,6 +20,9 @@ class ProgressBar final : public Progress {
   void advance(int64_t steps = 1) override;
   void set_status(const std::string& status) override;
   void finish() override;
+  /// Called once when the work is finished (finish(), or the destructor outside stack
+  /// unwinding), drawn or not: the host's per-epoch status line hangs on it.
+  void on_finish(std::function<void(const std::string& label, double seconds)> f) { on_finish_ = std::move(f); }
 
   /// "[#####.....]  50/100  3.2 it/s  ETA 0:15  status" (width-independent, for tests).
   /// Bytes: "[#####.....]  12.3/25.2 MB  4.10 MB/s  ETA 0:03" (no bar when the total is unknown).
@@ -39,6 +43,7 @@ class ProgressBar final : public Progress {
   int64_t last_decile_ = -1;
   std::string status_;
   std::chrono::steady_clock::time_point start_, last_draw_;
+  std::function<void(const std::string&, double)> on_finish_;
 };
 
 }  // namespace nas::host

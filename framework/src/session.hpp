@@ -10,6 +10,7 @@
 #include "host_context.hpp"
 #include "registry.hpp"
 #include "results.hpp"
+#include "run_clock.hpp"
 
 namespace nas::host {
 
@@ -50,6 +51,10 @@ struct Session {
   /// nas.parallel collects the rows a trial records here, to replay them in item order.
   std::vector<Json>* record_capture = nullptr;
   int parallel_calls = 0;
+  /// Elapsed time and the script's ETA for the status line after every epoch (nas.plan).
+  RunClock clock;
+  /// Inside nas.train: a finished progress is a training epoch.
+  bool in_training = false;
   /// Rank 0 (or the only process) writes the run directory's shared files.
   bool is_main_rank() const;
 };
