@@ -17,9 +17,7 @@
 #include <ATen/ATen.h>
 
 #include "../src/distributed.hpp"
-#include "../src/session.hpp"
-#include "lua_object.hpp"
-#include "lua_runtime.hpp"
+#include "bind_support.hpp"
 #include "nashost/collectives.hpp"
 #include "nashost/error.hpp"
 #include "nashost/json_text.hpp"
@@ -27,15 +25,6 @@
 namespace nas::host {
 
 namespace {
-
-const char kSessionKey = 'D';
-
-Session& session(lua_State* L) {
-  lua_rawgetp(L, LUA_REGISTRYINDEX, &kSessionKey);
-  auto* s = static_cast<Session*>(lua_touserdata(L, -1));
-  lua_pop(L, 1);
-  return *s;
-}
 
 int l_rank(lua_State* L) {
   Session& s = session(L);
@@ -160,8 +149,7 @@ int l_parallel(lua_State* L) {
 }  // namespace
 
 void open_distributed_library(lua_State* L, Session& s) {
-  lua_pushlightuserdata(L, &s);
-  lua_rawsetp(L, LUA_REGISTRYINDEX, &kSessionKey);
+  bind_session(L, s);
   lua_getglobal(L, "nas");
   lua_newtable(L);
   static const luaL_Reg distributed[] = {{"rank", safe<l_rank>}, {"world_size", safe<l_world_size>},
