@@ -1,4 +1,11 @@
 // Registers the "darts" operation set (docs/methods.md, DARTS, quark0 order, `none` first).
+//
+// Where the set lives: its modules are SDK code (nashost/nn/darts_ops.hpp), because the
+// networks built from DARTS cells in the SDK (the search supernet, the evaluation network)
+// and in other plugins (DARTS-CC, the ENAS CNNs' preprocessing and reductions) share them.
+// This plugin only makes the set a component under the name "darts", so networks obtain
+// their candidate ops through the registry like any other operation set, and a plugin can
+// register a different set under another name (see sdk/examples).
 #include <nashost/nn/darts_ops.hpp>
 #include <nashost/plugin.hpp>
 

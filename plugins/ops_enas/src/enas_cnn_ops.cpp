@@ -1,7 +1,7 @@
 #include "enas_cnn_ops.hpp"
 
 #include "nashost/error.hpp"
-#include "nashost/nn/darts_ops.hpp"
+#include "nashost/nn/darts_ops.hpp"  // the SDK's cell building blocks (FactorizedReduce, ReLUConvBN, ...)
 
 namespace nas::enas {
 

@@ -5,7 +5,7 @@
 #include "nashost/error.hpp"
 #include "nashost/genotype_macro.hpp"
 #include "nashost/nn/limits.hpp"
-#include "nashost/nn/darts_ops.hpp"
+#include "nashost/nn/darts_ops.hpp"  // the SDK's cell building blocks (FactorizedReduce, ReLUConvBN, ...)
 #include "shared_cnn.hpp"
 
 namespace nas::enas {

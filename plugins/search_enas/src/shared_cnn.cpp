@@ -4,7 +4,7 @@
 
 #include "nashost/error.hpp"
 #include "nashost/nn/darts_eval_network.hpp"
-#include "nashost/nn/darts_ops.hpp"
+#include "nashost/nn/darts_ops.hpp"  // the SDK's cell building blocks (FactorizedReduce, ReLUConvBN, ...)
 #include "nashost/nn/drop_path.hpp"
 #include "nashost/nn/limits.hpp"
 
