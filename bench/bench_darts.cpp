@@ -39,19 +39,34 @@ int main(int argc, char** argv) try {
       if (i + 1 >= argc) throw nas::ConfigError("missing value after " + a);
       return argv[++i];
     };
-    if (a == "--order") order = std::stoll(value());
-    else if (a == "--batch") batch = std::stoll(value());
-    else if (a == "--size") size = std::stoll(value());
-    else if (a == "--channels") channels = std::stoll(value());
-    else if (a == "--layers") layers = std::stoll(value());
-    else if (a == "--steps") steps = std::stoll(value());
-    else if (a == "--warmup") warmup = std::stoll(value());
-    else if (a == "--device") device = value();
-    else if (a == "--per-edge") batch_edges = false;
-    else if (a == "--nchw") layout = "nchw";
-    else if (a == "--nhwc") layout = "channels_last";
-    else if (a == "--list-ops") list_ops = true;
-    else throw nas::ConfigError("unknown argument '" + a + "' (--order --batch --size --channels --layers --device --steps --warmup --per-edge --nchw --nhwc --list-ops)");
+    if (a == "--order")
+      order = std::stoll(value());
+    else if (a == "--batch")
+      batch = std::stoll(value());
+    else if (a == "--size")
+      size = std::stoll(value());
+    else if (a == "--channels")
+      channels = std::stoll(value());
+    else if (a == "--layers")
+      layers = std::stoll(value());
+    else if (a == "--steps")
+      steps = std::stoll(value());
+    else if (a == "--warmup")
+      warmup = std::stoll(value());
+    else if (a == "--device")
+      device = value();
+    else if (a == "--per-edge")
+      batch_edges = false;
+    else if (a == "--nchw")
+      layout = "nchw";
+    else if (a == "--nhwc")
+      layout = "channels_last";
+    else if (a == "--list-ops")
+      list_ops = true;
+    else
+      throw nas::ConfigError("unknown argument '" + a +
+                             "' (--order --batch --size --channels --layers --device --steps --warmup --per-edge "
+                             "--nchw --nhwc --list-ops)");
   }
   const bool cuda = device.rfind("cuda", 0) == 0;
   if (cuda && !torch::cuda::is_available()) throw nas::ConfigError("--device cuda: no CUDA device available");
@@ -61,8 +76,8 @@ int main(int argc, char** argv) try {
   nas::StandaloneContext ctx(dir, 0, dev);
   ctx.add_operation_set("darts", std::make_shared<nas::nn::DartsOperationSet>());
   auto data = nas::darts::TensorDataset::random(batch * 2, 3, size, 10, 0);
-  nas::Json opts = {{"order", order}, {"batch_size", batch}, {"channels", channels}, {"layers", layers},
-                    {"epochs", 1}, {"plots", false}, {"batch_edges", batch_edges}, {"memory_format", layout}};
+  nas::Json opts = {{"order", order}, {"batch_size", batch}, {"channels", channels},       {"layers", layers},
+                    {"epochs", 1},    {"plots", false},      {"batch_edges", batch_edges}, {"memory_format", layout}};
   nas::darts::DartsSearch search(nas::Config::validated(opts, nas::darts::search_options(), "bench"), data, ctx);
   nas::LoaderOptions lo;
   lo.batch_size = batch;
@@ -71,7 +86,9 @@ int main(int argc, char** argv) try {
   tl->start_epoch(0);
   vl->start_epoch(0);
   const nas::Batch tb = *tl->next(), vb = *vl->next();
-  auto sync = [&] { if (cuda) torch::cuda::synchronize(); };
+  auto sync = [&] {
+    if (cuda) torch::cuda::synchronize();
+  };
   for (int64_t i = 0; i < warmup; ++i) search.step(tb, vb, 0.025, "benchmark step");
   sync();
   if (cuda) c10::getDeviceAllocator(c10::kCUDA)->resetPeakStats(0);
@@ -83,13 +100,16 @@ int main(int argc, char** argv) try {
     ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
   }
   // One more step, counting the ATen ops it dispatches (--list-ops: by name).
-  const nas::AtenOpCount ops = nas::count_aten_ops([&] {
-    search.step(tb, vb, 0.025, "benchmark step");
-    sync();
-  }, list_ops);
+  const nas::AtenOpCount ops = nas::count_aten_ops(
+      [&] {
+        search.step(tb, vb, 0.025, "benchmark step");
+        sync();
+      },
+      list_ops);
   if (list_ops) ops.print_top(25);
   std::sort(ms.begin(), ms.end());
-  const double median = ms.empty() ? 0.0 : (ms.size() % 2 ? ms[ms.size() / 2] : 0.5 * (ms[ms.size() / 2 - 1] + ms[ms.size() / 2]));
+  const double median =
+      ms.empty() ? 0.0 : (ms.size() % 2 ? ms[ms.size() / 2] : 0.5 * (ms[ms.size() / 2 - 1] + ms[ms.size() / 2]));
   double peak_mib = 0;
   std::string what;
   if (cuda) {
@@ -105,11 +125,12 @@ int main(int argc, char** argv) try {
   // Named when it differs from what `auto` runs on this device.
   const bool nhwc = layout == "channels_last" || (layout == "auto" && !cuda);
   const char* variant = !batch_edges ? " (per-edge)" : nhwc == cuda ? (nhwc ? " (nhwc)" : " (nchw)") : "";
-  std::printf("darts%s order=%lld batch=%lld size=%lld C=%lld L=%lld device=%s steps=%lld: median %.1f ms/step, %s %.0f MiB, %lld aten ops/step\n",
-              variant, static_cast<long long>(order), static_cast<long long>(batch), static_cast<long long>(size),
-              static_cast<long long>(channels), static_cast<long long>(layers), device.c_str(),
-              static_cast<long long>(steps), median, what.c_str(), peak_mib,
-              static_cast<long long>(ops.total));
+  std::printf(
+      "darts%s order=%lld batch=%lld size=%lld C=%lld L=%lld device=%s steps=%lld: median %.1f ms/step, %s %.0f MiB, "
+      "%lld aten ops/step\n",
+      variant, static_cast<long long>(order), static_cast<long long>(batch), static_cast<long long>(size),
+      static_cast<long long>(channels), static_cast<long long>(layers), device.c_str(), static_cast<long long>(steps),
+      median, what.c_str(), peak_mib, static_cast<long long>(ops.total));
   return 0;
 } catch (const std::exception& e) {
   std::fprintf(stderr, "nashost-bench-darts: %s\n", e.what());

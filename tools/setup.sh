@@ -14,7 +14,7 @@ DEBS=(cmake ninja-build g++ ccache pkg-config python3-venv zlib1g-dev
       libboost-dev libboost-filesystem-dev libtomlplusplus-dev libspdlog-dev libfmt-dev
       liblua5.4-dev nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev
       graphviz gnuplot-nox libpng-dev libjpeg-dev libnetcdf-dev libstb-dev libgloo-dev
-      libcurl4-openssl-dev libarchive-dev libssl-dev ca-certificates)
+      libcurl4-openssl-dev libarchive-dev libssl-dev ca-certificates clang-format)
 for arg in "$@"; do
   case "$arg" in
     --deps-only) DEPS_ONLY=1 ;;

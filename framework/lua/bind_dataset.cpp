@@ -41,8 +41,12 @@ int l_dataset(lua_State* L) {
 int d_info(lua_State* L) {
   auto& d = check_object<Dataset>(L, 1, kDatasetType);
   const DatasetInfo& i = d->info();
-  push_json(L, Json{{"name", i.name}, {"task", task_name(i.task)}, {"input_shape", i.input_shape},
-                    {"num_outputs", i.num_outputs}, {"synthetic", i.synthetic}, {"source", i.source},
+  push_json(L, Json{{"name", i.name},
+                    {"task", task_name(i.task)},
+                    {"input_shape", i.input_shape},
+                    {"num_outputs", i.num_outputs},
+                    {"synthetic", i.synthetic},
+                    {"source", i.source},
                     {"class_names", i.class_names}});
   return 1;
 }

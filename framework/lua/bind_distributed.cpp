@@ -137,8 +137,8 @@ int l_parallel(lua_State* L) {
   for (lua_Integer i = 1; i <= n; ++i) {
     const Json& o = outcomes[static_cast<size_t>(i - 1)];
     if (!o.value("ok", false))
-      throw Error("nas.parallel: item " + std::to_string(i) + " failed on rank " +
-                  std::to_string((i - 1) % world) + ": " + o.value("error", std::string("(no message)")));
+      throw Error("nas.parallel: item " + std::to_string(i) + " failed on rank " + std::to_string((i - 1) % world) +
+                  ": " + o.value("error", std::string("(no message)")));
     for (const auto& row : o["records"]) s.results.record(row);
     push_json(L, o["result"]);
     lua_rawseti(L, -2, i);
@@ -152,10 +152,9 @@ void open_distributed_library(lua_State* L, Session& s) {
   bind_session(L, s);
   lua_getglobal(L, "nas");
   lua_newtable(L);
-  static const luaL_Reg distributed[] = {{"rank", safe<l_rank>}, {"world_size", safe<l_world_size>},
-                                         {"is_main", safe<l_is_main>}, {"barrier", safe<l_barrier>},
-                                         {"all_reduce_sum", safe<l_all_reduce_sum>},
-                                         {nullptr, nullptr}};
+  static const luaL_Reg distributed[] = {
+      {"rank", safe<l_rank>},       {"world_size", safe<l_world_size>},         {"is_main", safe<l_is_main>},
+      {"barrier", safe<l_barrier>}, {"all_reduce_sum", safe<l_all_reduce_sum>}, {nullptr, nullptr}};
   luaL_setfuncs(L, distributed, 0);
   lua_setfield(L, -2, "distributed");
   lua_pushcfunction(L, safe<l_parallel>);

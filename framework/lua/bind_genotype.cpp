@@ -43,9 +43,9 @@ int g_parse(lua_State* L) {
   const auto first = text.find_first_not_of(" \t\r\n");
   if (first != std::string::npos && (text[first] == '{' || text[first] == '[')) {
     const Json j = parse_json_text(text, "genotype text");
-    push_genotype(L, j.is_array()             ? genotype_from_darts_cc_json(j)
-                     : is_enas_dag_json(j)      ? genotype_from_enas_dag_json(j)  // carpedm20's dag.json
-                                                : genotype_from_json(j));
+    push_genotype(L, j.is_array()          ? genotype_from_darts_cc_json(j)
+                     : is_enas_dag_json(j) ? genotype_from_enas_dag_json(j)  // carpedm20's dag.json
+                                           : genotype_from_json(j));
   } else {
     push_genotype(L, parse_darts_text(text));
   }
@@ -108,7 +108,8 @@ int g_plot(lua_State* L) {
   // The pictures and the genotype's text in TensorBoard too, beside the run's curves.
   Session& s = session(L);
   const std::string name = fs::path(base).filename().string();
-  for (const auto& png : pictures) s.context->metrics_writer().image("genotypes/" + fs::path(png).stem().string(), png, 0);
+  for (const auto& png : pictures)
+    s.context->metrics_writer().image("genotypes/" + fs::path(png).stem().string(), png, 0);
   s.context->metrics().text("genotypes/" + name, readable_text(g), 0);
   return 0;
 }
@@ -156,8 +157,10 @@ void add_genotype_bindings(lua_State* L) {
   lua_pop(L, 1);
 
   lua_newtable(L);
-  static const luaL_Reg functions[] = {{"load", safe<g_load>},   {"named", safe<g_named>},
-                                       {"parse", safe<g_parse>}, {"from_table", safe<g_from_table>},
+  static const luaL_Reg functions[] = {{"load", safe<g_load>},
+                                       {"named", safe<g_named>},
+                                       {"parse", safe<g_parse>},
+                                       {"from_table", safe<g_from_table>},
                                        {nullptr, nullptr}};
   luaL_setfuncs(L, functions, 0);
   lua_setfield(L, -2, "genotype");

@@ -34,10 +34,13 @@ Json ordered_row(const Json& row) {
 int l_record(lua_State* L) {
   luaL_checktype(L, 1, LUA_TTABLE);
   const Json row = lua_to_json(L, 1);
-  if (!row.is_object()) throw Error("nas.record: expects a table of named values, e.g. nas.record{name = 'a', accuracy = 0.9}");
+  if (!row.is_object())
+    throw Error("nas.record: expects a table of named values, e.g. nas.record{name = 'a', accuracy = 0.9}");
   Session& s = session(L);
-  if (s.record_capture) s.record_capture->push_back(ordered_row(row));  // inside nas.parallel: replayed in order
-  else s.results.record(ordered_row(row));
+  if (s.record_capture)
+    s.record_capture->push_back(ordered_row(row));  // inside nas.parallel: replayed in order
+  else
+    s.results.record(ordered_row(row));
   return 0;
 }
 
@@ -125,8 +128,8 @@ int l_plot_bar(lua_State* L) {
 int l_export(lua_State* L) {
   Session& s = session(L);
   const fs::path model = luaL_checkstring(L, 1);
-  const fs::path out = lua_isnoneornil(L, 2) ? default_export_dir(model)
-                                             : output_in_run(s, luaL_checkstring(L, 2), "nas.export");
+  const fs::path out =
+      lua_isnoneornil(L, 2) ? default_export_dir(model) : output_in_run(s, luaL_checkstring(L, 2), "nas.export");
   const ExportResult r = export_model(model, out);
   s.log->info("exported {} ({}) to {}", r.model_file.string(), r.network, r.dir.string());
   lua_pushstring(L, r.dir.string().c_str());
@@ -136,11 +139,12 @@ int l_export(lua_State* L) {
 }  // namespace
 
 void add_results_bindings(lua_State* L) {
-  static const luaL_Reg functions[] = {{"record", safe<l_record>}, {"report", safe<l_report>},
-                                       {"export", safe<l_export>}, {nullptr, nullptr}};
+  static const luaL_Reg functions[] = {
+      {"record", safe<l_record>}, {"report", safe<l_report>}, {"export", safe<l_export>}, {nullptr, nullptr}};
   luaL_setfuncs(L, functions, 0);
   lua_newtable(L);
-  static const luaL_Reg plot_functions[] = {{"scatter", safe<l_plot_scatter>}, {"bar", safe<l_plot_bar>}, {nullptr, nullptr}};
+  static const luaL_Reg plot_functions[] = {
+      {"scatter", safe<l_plot_scatter>}, {"bar", safe<l_plot_bar>}, {nullptr, nullptr}};
   luaL_setfuncs(L, plot_functions, 0);
   lua_setfield(L, -2, "plot");
 }

@@ -40,9 +40,12 @@ int l_plugins(lua_State* L) {
   Session& s = session(L);
   Json list = Json::array();
   for (const ComponentEntry* e : s.registry->all())
-    list.push_back(Json{{"name", e->info.name}, {"kind", component_kind_name(e->kind)},
-                        {"plugin", e->from.plugin}, {"version", e->from.version},
-                        {"library", e->from.library.string()}, {"description", e->info.description}});
+    list.push_back(Json{{"name", e->info.name},
+                        {"kind", component_kind_name(e->kind)},
+                        {"plugin", e->from.plugin},
+                        {"version", e->from.version},
+                        {"library", e->from.library.string()},
+                        {"description", e->info.description}});
   push_json(L, list);
   return 1;
 }
@@ -50,8 +53,12 @@ int l_plugins(lua_State* L) {
 /// nas.run_info() -> {name, dir, device, seed, resumed, deterministic, profile}
 int l_run_info(lua_State* L) {
   Session& s = session(L);
-  push_json(L, Json{{"name", s.run_name}, {"dir", s.run_dir.string()}, {"device", s.context->device().str()},
-                    {"seed", s.context->seed()}, {"resumed", s.resumed}, {"deterministic", s.options.deterministic},
+  push_json(L, Json{{"name", s.run_name},
+                    {"dir", s.run_dir.string()},
+                    {"device", s.context->device().str()},
+                    {"seed", s.context->seed()},
+                    {"resumed", s.resumed},
+                    {"deterministic", s.options.deterministic},
                     {"profile", s.config.value("profile", std::string(""))}});
   return 1;
 }
@@ -132,10 +139,10 @@ int l_log(lua_State* L) {
 }  // namespace
 
 void add_run_bindings(lua_State* L) {
-  static const luaL_Reg functions[] = {{"config", safe<l_config>},     {"read_toml", safe<l_read_toml>},
-                                       {"plugins", safe<l_plugins>},   {"run_info", safe<l_run_info>},
-                                       {"seed", safe<l_seed>},         {"plan", safe<l_plan>},
-                                       {"path", safe<l_path>},         {nullptr, nullptr}};
+  static const luaL_Reg functions[] = {{"config", safe<l_config>},   {"read_toml", safe<l_read_toml>},
+                                       {"plugins", safe<l_plugins>}, {"run_info", safe<l_run_info>},
+                                       {"seed", safe<l_seed>},       {"plan", safe<l_plan>},
+                                       {"path", safe<l_path>},       {nullptr, nullptr}};
   luaL_setfuncs(L, functions, 0);
   lua_pushstring(L, sdk_version_string().c_str());
   lua_setfield(L, -2, "version");

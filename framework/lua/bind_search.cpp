@@ -67,8 +67,9 @@ int s_tostring(lua_State* L) {
 }  // namespace
 
 void add_search_bindings(lua_State* L) {
-  static const luaL_Reg methods[] = {{"run", safe<s_run>},     {"epoch", safe<s_epoch>}, {"total_epochs", safe<s_total_epochs>},
-                                     {"state", safe<s_state>}, {"derive", safe<s_derive>}, {nullptr, nullptr}};
+  static const luaL_Reg methods[] = {
+      {"run", safe<s_run>},     {"epoch", safe<s_epoch>},   {"total_epochs", safe<s_total_epochs>},
+      {"state", safe<s_state>}, {"derive", safe<s_derive>}, {nullptr, nullptr}};
   define_type<SearchRun>(L, kSearchType, methods, safe<s_tostring>);
   lua_pushcfunction(L, safe<l_search>);
   lua_setfield(L, -2, "search");

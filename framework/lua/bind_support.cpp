@@ -80,7 +80,9 @@ fs::path output_in_run(const Session& s, const std::string& name, const char* fu
   return s.run_dir / name;
 }
 
-void push_genotype(lua_State* L, Genotype g) { push_object(L, std::make_shared<Genotype>(std::move(g)), kGenotypeType); }
+void push_genotype(lua_State* L, Genotype g) {
+  push_object(L, std::make_shared<Genotype>(std::move(g)), kGenotypeType);
+}
 Genotype& check_genotype(lua_State* L, int i) { return *check_object<Genotype>(L, i, kGenotypeType); }
 
 }  // namespace nas::host

@@ -31,12 +31,15 @@ namespace {
 Json lua_to_json_at(lua_State* L, int index, int depth) {
   index = lua_absindex(L, index);
   switch (lua_type(L, index)) {
-    case LUA_TNIL: return Json();
-    case LUA_TBOOLEAN: return Json(static_cast<bool>(lua_toboolean(L, index)));
+    case LUA_TNIL:
+      return Json();
+    case LUA_TBOOLEAN:
+      return Json(static_cast<bool>(lua_toboolean(L, index)));
     case LUA_TNUMBER:
       if (lua_isinteger(L, index)) return Json(static_cast<int64_t>(lua_tointeger(L, index)));
       return Json(lua_tonumber(L, index));
-    case LUA_TSTRING: return Json(std::string(lua_tostring(L, index)));
+    case LUA_TSTRING:
+      return Json(std::string(lua_tostring(L, index)));
     case LUA_TTABLE: {
       // A self-referencing table would recurse forever; a deep one would overflow the stack.
       if (depth >= kMaxDataNesting) too_deep("a Lua table");
@@ -148,8 +151,10 @@ void stop_hook(lua_State* L, lua_Debug*) {
 /// run ended (Lua's own os.exit would end the process with run.json still "running").
 int script_exit(lua_State* L) {
   int code = EXIT_SUCCESS;
-  if (lua_isboolean(L, 1)) code = lua_toboolean(L, 1) ? EXIT_SUCCESS : EXIT_FAILURE;
-  else code = static_cast<int>(luaL_optinteger(L, 1, EXIT_SUCCESS));
+  if (lua_isboolean(L, 1))
+    code = lua_toboolean(L, 1) ? EXIT_SUCCESS : EXIT_FAILURE;
+  else
+    code = static_cast<int>(luaL_optinteger(L, 1, EXIT_SUCCESS));
   hook_session(L).exit_code = code;
   return luaL_error(L, "os.exit(%d)", code);
 }

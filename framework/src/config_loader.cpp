@@ -34,9 +34,12 @@ Json to_json(const toml::node& node, const std::string& source, int depth = 0) {
   if (auto v = node.as_floating_point()) return v->get();
   if (auto v = node.as_boolean()) return v->get();
   std::ostringstream s;  // dates and times stay text
-  if (auto v = node.as_date()) s << *v;
-  else if (auto v = node.as_time()) s << *v;
-  else if (auto v = node.as_date_time()) s << *v;
+  if (auto v = node.as_date())
+    s << *v;
+  else if (auto v = node.as_time())
+    s << *v;
+  else if (auto v = node.as_date_time())
+    s << *v;
   return s.str();
 }
 
@@ -57,7 +60,10 @@ void check_dotted_key_length(const std::string& text, const std::string& source)
       const std::string close = multi ? std::string(3, c) : std::string(1, c);
       size_t j = i + close.size();
       for (; j < text.size(); ++j) {
-        if (c == '"' && text[j] == '\\') { ++j; continue; }
+        if (c == '"' && text[j] == '\\') {
+          ++j;
+          continue;
+        }
         if (!multi && text[j] == '\n') break;  // unterminated: the parser reports it
         if (text.compare(j, close.size(), close) == 0) break;
       }
@@ -181,8 +187,8 @@ static Json typed_like(const Json& existing, const Json& value, const std::strin
   if (existing.is_string()) return value.is_string() ? value : Json(raw);  // name=123 stays a name
   const bool ok = (existing.is_boolean() && value.is_boolean()) ||
                   (existing.is_number_integer() && value.is_number_integer()) ||
-                  (existing.is_number_float() && value.is_number()) ||
-                  value.is_array() || existing.is_array() ||  // options taking a number or a list (a size: 32 or [32, 48])
+                  (existing.is_number_float() && value.is_number()) || value.is_array() ||
+                  existing.is_array() ||  // options taking a number or a list (a size: 32 or [32, 48])
                   (existing.is_object() && value.is_object());
   if (!ok)
     throw ConfigError("--set " + key + "=" + raw + ": the config has " + type_word(existing) + " at " + key + " (" +
@@ -195,7 +201,8 @@ namespace {
 /// A value for an option the TOML does not mention, in the type the component declares.
 Json typed_as_declared(const OptionSpec& spec, const Json& value, const std::string& raw, const std::string& key) {
   switch (spec.type) {
-    case OptionType::String: return value.is_string() ? value : Json(raw);
+    case OptionType::String:
+      return value.is_string() ? value : Json(raw);
     case OptionType::Float:
       if (value.is_number()) return Json(value.get<double>());
       break;
@@ -205,7 +212,8 @@ Json typed_as_declared(const OptionSpec& spec, const Json& value, const std::str
     case OptionType::Bool:
       if (value.is_boolean()) return value;
       break;
-    default: return value;  // lists, tables, any: the component checks them
+    default:
+      return value;  // lists, tables, any: the component checks them
   }
   throw ConfigError("--set " + key + "=" + raw + ": option '" + spec.key + "' takes " + option_type_name(spec.type) +
                     ", and '" + raw + "' is " + type_word(value));
@@ -238,8 +246,7 @@ void apply_override(Json& config, const std::string& assignment, bool allow_new,
   while (std::getline(parts, part, '.')) path.push_back(part);
   for (size_t i = 0; i < path.size(); ++i) {
     const bool last = i + 1 == path.size();
-    if (!node->is_object())
-      throw ConfigError("--set " + key + ": '" + walked + "' is not a table");
+    if (!node->is_object()) throw ConfigError("--set " + key + ": '" + walked + "' is not a table");
     // A key the TOML leaves at its default is still a real option when a component
     // declares it (`nashost describe` lists it): take it, typed as declared.
     const OptionSpec* spec = (last && declared && !node->contains(path[i])) ? declared(path[i]) : nullptr;

@@ -103,7 +103,8 @@ int cmd_data_fetch(const DataCommandOptions& options) {
       ++failed;
     }
   }
-  if (failed > 0 && names.size() > 1) spdlog::error("{} of {} datasets could not be fetched (see above)", failed, names.size());
+  if (failed > 0 && names.size() > 1)
+    spdlog::error("{} of {} datasets could not be fetched (see above)", failed, names.size());
   return failed == 0 ? 0 : 1;
 }
 

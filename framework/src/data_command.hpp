@@ -11,7 +11,7 @@ struct DataCommandOptions {
   std::string dir;                   ///< the data root (as the dataset option data_dir); "" = NAS_DATA_DIR or ./data
   std::vector<std::string> mirrors;  ///< tried first
   bool mirrors_only = false;
-  std::string checksums;             ///< checksum override file
+  std::string checksums;  ///< checksum override file
   bool force = false;
 };
 

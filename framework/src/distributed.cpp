@@ -34,7 +34,8 @@ std::optional<int> env_int(const char* name) {
   if (!v || !*v) return std::nullopt;
   char* end = nullptr;
   const long x = std::strtol(v, &end, 10);
-  if (*end != '\0' || x < 0 || x > 1'000'000) throw ConfigError(std::string(name) + "='" + v + "' is not a valid number");
+  if (*end != '\0' || x < 0 || x > 1'000'000)
+    throw ConfigError(std::string(name) + "='" + v + "' is not a valid number");
   return static_cast<int>(x);
 }
 

@@ -48,7 +48,11 @@ const char* stop_signal_name() {
 
 RunContext::RunContext(const Registry& registry, std::filesystem::path run_dir, uint64_t seed, c10::Device device,
                        std::vector<spdlog::sink_ptr> sinks, bool progress_bars, int rank)
-    : registry_(registry), run_dir_(std::move(run_dir)), seed_(seed), device_(device), sinks_(std::move(sinks)),
+    : registry_(registry),
+      run_dir_(std::move(run_dir)),
+      seed_(seed),
+      device_(device),
+      sinks_(std::move(sinks)),
       progress_bars_(progress_bars),
       metrics_(std::make_unique<MetricsWriter>(
           rank == 0 ? run_dir_ / "tensorboard" : run_dir_ / "tensorboard" / ("rank" + std::to_string(rank)),

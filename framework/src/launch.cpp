@@ -48,7 +48,8 @@ int parse_count(const std::string& flag, const std::string& value, int max) {
   char* end = nullptr;
   const long n = std::strtol(value.c_str(), &end, 10);
   if (value.empty() || *end != '\0' || n < 1 || n > max)
-    throw ConfigError("launch: " + flag + " must be a number from 1 to " + std::to_string(max) + ", got '" + value + "'");
+    throw ConfigError("launch: " + flag + " must be a number from 1 to " + std::to_string(max) + ", got '" + value +
+                      "'");
   return static_cast<int>(n);
 }
 
@@ -63,14 +64,21 @@ int launch_local_ranks(const std::vector<std::string>& args) {
       if (i + 1 >= args.size()) throw ConfigError("launch: " + a + " needs a value");
       return args[++i];
     };
-    if (a == "--nproc" || a == "--nproc-per-node") nproc = parse_count(a, value(), 1024);
-    else if (a == "--master-port") port = parse_count(a, value(), 65535);
-    else if (a == "--grace") grace = parse_count(a, value(), 86400);
-    else throw ConfigError("launch: unknown option '" + a + "' (usage: nashost launch --nproc N [--master-port P] -- run SCRIPT ...)");
+    if (a == "--nproc" || a == "--nproc-per-node")
+      nproc = parse_count(a, value(), 1024);
+    else if (a == "--master-port")
+      port = parse_count(a, value(), 65535);
+    else if (a == "--grace")
+      grace = parse_count(a, value(), 86400);
+    else
+      throw ConfigError("launch: unknown option '" + a +
+                        "' (usage: nashost launch --nproc N [--master-port P] -- run SCRIPT ...)");
   }
-  if (nproc == 0) throw ConfigError("launch: --nproc N is required (usage: nashost launch --nproc N -- run SCRIPT ...)");
+  if (nproc == 0)
+    throw ConfigError("launch: --nproc N is required (usage: nashost launch --nproc N -- run SCRIPT ...)");
   if (i >= args.size() || i + 1 >= args.size())
-    throw ConfigError("launch: give the nashost command after --, e.g. nashost launch --nproc 2 -- run scripts/fmnist_hyper.lua");
+    throw ConfigError(
+        "launch: give the nashost command after --, e.g. nashost launch --nproc 2 -- run scripts/fmnist_hyper.lua");
   if (port == 0) port = free_port();
 
   const std::string self = boost::dll::program_location().string();

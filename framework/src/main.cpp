@@ -86,9 +86,10 @@ void define_run(CLI::App& app, CommandLine& c) {
   c.run->add_option("--runs-dir", ro.runs_root, "where run directories go (default: runs)");
   c.run->add_flag("--no-progress", c.no_progress, "no progress bars (the status line after every epoch stays)");
   if (const char* t = std::getenv("NASHOST_DIST_TIMEOUT")) ro.dist_timeout_seconds = std::atoi(t);
-  c.run->add_option("--dist-timeout", ro.dist_timeout_seconds,
-                    "seconds a distributed run waits for a rank before failing (rendezvous, collectives, a dead rank; "
-                    "also NASHOST_DIST_TIMEOUT)")
+  c.run
+      ->add_option("--dist-timeout", ro.dist_timeout_seconds,
+                   "seconds a distributed run waits for a rank before failing (rendezvous, collectives, a dead rank; "
+                   "also NASHOST_DIST_TIMEOUT)")
       ->check(CLI::Range(1, 86400));
   c.run->add_flag("--deterministic", ro.deterministic,
                   "reproducible GPU runs: deterministic algorithms and cuDNN, no autotuning (slower; CPU runs are "
@@ -100,11 +101,13 @@ void define_genotype(CLI::App& app, CommandLine& c) {
   c.genotype->add_option("ACTION", c.genotype_action, "show | plot | convert")
       ->required()
       ->check(CLI::IsMember({"show", "plot", "convert"}));
-  c.genotype->add_option("FILE", c.genotype_file,
-                         "genotype: our JSON, DARTS text, DARTS-CC integer JSON, carpedm20's ENAS dag.json, or a "
-                         "published name (DARTS_V2)")
+  c.genotype
+      ->add_option("FILE", c.genotype_file,
+                   "genotype: our JSON, DARTS text, DARTS-CC integer JSON, carpedm20's ENAS dag.json, or a "
+                   "published name (DARTS_V2)")
       ->required();
-  c.genotype->add_option("--to", c.genotype_to, "convert: json | darts | darts-nested | darts-cc | enas-dag | arc (ENAS macro)");
+  c.genotype->add_option("--to", c.genotype_to,
+                         "convert: json | darts | darts-nested | darts-cc | enas-dag | arc (ENAS macro)");
   c.genotype->add_option("-o,--output", c.genotype_out, "output file (convert) or base name (plot)");
 }
 
@@ -117,9 +120,12 @@ void define_data(CLI::App& app, CommandLine& c) {
   c.data_fetch->add_option("NAME", o.names, "fashion-mnist mnist cifar10 cifar100 ptb wikitext2, or all")->required();
   for (auto* sub : {c.data_list, c.data_fetch}) {
     sub->add_option("--dir", o.dir, "data root (default: $NAS_DATA_DIR, else ./data)");
-    sub->add_option("--checksums", o.checksums, "checksum file overriding the official ones (also NASHOST_DATA_CHECKSUMS)");
+    sub->add_option("--checksums", o.checksums,
+                    "checksum file overriding the official ones (also NASHOST_DATA_CHECKSUMS)");
   }
-  c.data_fetch->add_option("--mirror", o.mirrors, "base URL holding <dataset>/<file>, tried first (repeatable; also NASHOST_DATA_MIRROR)")
+  c.data_fetch
+      ->add_option("--mirror", o.mirrors,
+                   "base URL holding <dataset>/<file>, tried first (repeatable; also NASHOST_DATA_MIRROR)")
       ->allow_extra_args(false);  // one URL per --mirror: `--mirror URL cifar10` names a dataset
   c.data_fetch->add_flag("--mirror-only", o.mirrors_only, "never the official sites (also NASHOST_DATA_MIRROR_ONLY=1)");
   c.data_fetch->add_flag("--force", o.force, "download again and replace files that are there (once verified)");
@@ -128,11 +134,16 @@ void define_data(CLI::App& app, CommandLine& c) {
 
 void define_models(CLI::App& app, CommandLine& c) {
   c.export_cmd = app.add_subcommand("export", "write trained models as PyTorch weights + config (docs/export.md)");
-  c.export_cmd->add_option("PATH", c.export_what, "run directory, model file (train/<label>/model.pt) or its folder")->required();
-  c.export_cmd->add_option("-o,--output", c.export_out, "folder (one model) or root of one folder per model (run directory)");
+  c.export_cmd->add_option("PATH", c.export_what, "run directory, model file (train/<label>/model.pt) or its folder")
+      ->required();
+  c.export_cmd->add_option("-o,--output", c.export_out,
+                           "folder (one model) or root of one folder per model (run directory)");
   c.import_cmd = app.add_subcommand(
-      "import", "PyTorch weights (an export folder: config.json + model.safetensors or model.pth) into a nashost model file");
-  c.import_cmd->add_option("FOLDER", c.import_dir, "config.json (as nashost export writes it) + model.safetensors or a torch.save'd plain dict")
+      "import",
+      "PyTorch weights (an export folder: config.json + model.safetensors or model.pth) into a nashost model file");
+  c.import_cmd
+      ->add_option("FOLDER", c.import_dir,
+                   "config.json (as nashost export writes it) + model.safetensors or a torch.save'd plain dict")
       ->required();
   c.import_cmd->add_option("-o,--output", c.import_out, "model file to write (default FOLDER/nashost/model.pt)");
 }
@@ -174,7 +185,8 @@ std::optional<int> run_pass_through(int argc, char** argv) {
 /// Until a run opens its log file, messages (errors included) go to stderr under the
 /// host's name, so that stdout carries only what a command prints on purpose.
 void log_to_stderr(const CommandLine& c) {
-  spdlog::set_default_logger(std::make_shared<spdlog::logger>("nashost", std::make_shared<spdlog::sinks::stderr_color_sink_mt>()));
+  spdlog::set_default_logger(
+      std::make_shared<spdlog::logger>("nashost", std::make_shared<spdlog::sinks::stderr_color_sink_mt>()));
   spdlog::set_level(c.verbose ? spdlog::level::debug : c.quiet ? spdlog::level::warn : spdlog::level::info);
   spdlog::set_pattern("[%H:%M:%S] [%n] %^%l%$ %v");
 }

@@ -20,9 +20,12 @@ std::string inert_text(const std::string& s) {
   std::string out = "'";
   for (char c : s) {
     const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) out += ' ';
-    else if (c == '\'') out += "''";
-    else out += c;
+    if (u < 0x20 || u == 0x7f)
+      out += ' ';
+    else if (c == '\'')
+      out += "''";
+    else
+      out += c;
   }
   return out + "'";
 }
@@ -56,12 +59,12 @@ void run_gnuplot(const std::string& script, const std::filesystem::path& base, c
   const auto log_file = std::filesystem::path(base.string() + ".gnuplot.log");
   atomic_write_text(script_file, script);
   // A relative name starting with '-' would read as an option.
-  const std::string script_arg = script_file.is_relative() ? (std::filesystem::path(".") / script_file).string()
-                                                           : script_file.string();
+  const std::string script_arg =
+      script_file.is_relative() ? (std::filesystem::path(".") / script_file).string() : script_file.string();
   const ProgramExit exit = run_program({"gnuplot", script_arg}, log_file);
   if (!exit.started)
-    throw Error("cannot draw '" + base.string() + ".png': gnuplot is not installed (apt install gnuplot-nox); the data is in " +
-                data_file.string());
+    throw Error("cannot draw '" + base.string() +
+                ".png': gnuplot is not installed (apt install gnuplot-nox); the data is in " + data_file.string());
   if (!exit.ok())
     throw Error("gnuplot failed to draw '" + base.string() + ".png' (" +
                 (exit.signal ? "signal " + std::to_string(exit.signal) : "exit " + std::to_string(exit.exit_code)) +
@@ -96,8 +99,8 @@ void render_scatter(const ScatterPlot& plot, const std::filesystem::path& base) 
   gp << "set format x '%.0s%c'\n";  // 20k, 1.5M: parameter counts stay readable on the axis
   std::ostringstream cmd;
   for (size_t i = 0; i < plot.series.size(); ++i)
-    cmd << (i ? ", " : "plot ") << inert_path(data_file) << " index " << i << " using 1:2 with points pt 7 ps 1.2 title "
-        << inert_text(plot.series[i].label);
+    cmd << (i ? ", " : "plot ") << inert_path(data_file) << " index " << i
+        << " using 1:2 with points pt 7 ps 1.2 title " << inert_text(plot.series[i].label);
   gp << both_terminals(base, cmd.str());
   run_gnuplot(gp.str(), base, data_file);
 }
@@ -121,8 +124,8 @@ void render_bars(const BarPlot& plot, const std::filesystem::path& base) {
         "set xtics rotate by -30\nset xzeroaxis lt -1\n";
   std::ostringstream cmd;
   for (size_t i = 0; i < plot.series.size(); ++i)
-    cmd << (i ? ", " : "plot ") << inert_path(data_file) << " using " << (i + 2) << (i ? "" : ":xtic(1)")
-        << " title " << inert_text(plot.series[i].label);
+    cmd << (i ? ", " : "plot ") << inert_path(data_file) << " using " << (i + 2) << (i ? "" : ":xtic(1)") << " title "
+        << inert_text(plot.series[i].label);
   gp << both_terminals(base, cmd.str());
   run_gnuplot(gp.str(), base, data_file);
 }

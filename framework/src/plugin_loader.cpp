@@ -23,12 +23,18 @@ namespace {
 class StagingRegistrar final : public Registrar {
  public:
   explicit StagingRegistrar(Provenance from) : from_(std::move(from)) {}
-  void add_dataset(ComponentInfo info, DatasetFactory f) override { stage(ComponentKind::Dataset, std::move(info), std::move(f)); }
+  void add_dataset(ComponentInfo info, DatasetFactory f) override {
+    stage(ComponentKind::Dataset, std::move(info), std::move(f));
+  }
   void add_operation_set(ComponentInfo info, OperationSetFactory f) override {
     stage(ComponentKind::OperationSet, std::move(info), std::move(f));
   }
-  void add_strategy(ComponentInfo info, StrategyFactory f) override { stage(ComponentKind::Strategy, std::move(info), std::move(f)); }
-  void add_trainer(ComponentInfo info, TrainerFactory f) override { stage(ComponentKind::Trainer, std::move(info), std::move(f)); }
+  void add_strategy(ComponentInfo info, StrategyFactory f) override {
+    stage(ComponentKind::Strategy, std::move(info), std::move(f));
+  }
+  void add_trainer(ComponentInfo info, TrainerFactory f) override {
+    stage(ComponentKind::Trainer, std::move(info), std::move(f));
+  }
   std::vector<ComponentEntry>& staged() { return staged_; }
 
  private:
@@ -44,7 +50,6 @@ class StagingRegistrar final : public Registrar {
   std::vector<ComponentEntry> staged_;
 };
 
-
 /// Why `file` cannot be a shared library at all, or "" if it might be one. dlopen's own
 /// report for an empty or random file is the unhelpful "Bad file descriptor".
 std::string not_a_library(const fs::path& file) {
@@ -53,7 +58,10 @@ std::string not_a_library(const fs::path& file) {
   char magic[4] = {};
   in.read(magic, sizeof magic);
   if (in.gcount() == 0) return "not a shared library: the file is empty (0 bytes)";
-  if (in.gcount() < 4 || std::memcmp(magic, "\x7f" "ELF", 4) != 0)
+  if (in.gcount() < 4 || std::memcmp(magic,
+                                     "\x7f"
+                                     "ELF",
+                                     4) != 0)
     return "not a shared library: it has no ELF header (a text file, a partial download or another format?)";
   return "";
 }
@@ -85,15 +93,20 @@ void PluginLoader::load_directory(const fs::path& dir) {
     std::error_code status_ec;
     const bool regular = fs::is_regular_file(path, status_ec);
     if (status_ec) {
-      report_.push_back(LoadOutcome{fs::absolute(path), false, "", "",
-                                    "cannot be examined: " + status_ec.message() +
-                                        (status_ec == std::errc::too_many_symbolic_link_levels ? " (a symlink loop)" : ""),
-                                    {}});
+      report_.push_back(
+          LoadOutcome{fs::absolute(path),
+                      false,
+                      "",
+                      "",
+                      "cannot be examined: " + status_ec.message() +
+                          (status_ec == std::errc::too_many_symbolic_link_levels ? " (a symlink loop)" : ""),
+                      {}});
       continue;
     }
     if (regular) files.push_back(path);
   }
-  if (ec) report_.push_back(LoadOutcome{fs::absolute(dir), false, "", "", "folder cannot be listed: " + ec.message(), {}});
+  if (ec)
+    report_.push_back(LoadOutcome{fs::absolute(dir), false, "", "", "folder cannot be listed: " + ec.message(), {}});
   std::sort(files.begin(), files.end());
   for (const auto& f : files) load_file(f);
 }
@@ -115,8 +128,10 @@ void PluginLoader::load_file(const fs::path& file) {
   if (ec) {
     // dlerror() names the missing dependency or undefined symbol; boost keeps only errno.
     std::string detail = ec.message();
-    if (void* h = ::dlopen(out.library.c_str(), RTLD_NOW | RTLD_LOCAL)) ::dlclose(h);
-    else if (const char* e = ::dlerror()) detail = e;
+    if (void* h = ::dlopen(out.library.c_str(), RTLD_NOW | RTLD_LOCAL))
+      ::dlclose(h);
+    else if (const char* e = ::dlerror())
+      detail = e;
     out.reason = "cannot be opened: " + detail;
     report_.push_back(std::move(out));
     return;
@@ -133,8 +148,9 @@ void PluginLoader::load_file(const fs::path& file) {
   const void* library = library_holding(slot);
   const auto entry = reinterpret_cast<const PluginDescriptor* (*)()>(const_cast<void*>(*slot));
   if (!library || library_holding(reinterpret_cast<const void*>(entry)) != library) {
-    out.reason = "its 'nashost_plugin_descriptor' symbol is not a nashost descriptor entry (it does not point to "
-                 "a function of the library); build the plugin with NASHOST_PLUGIN";
+    out.reason =
+        "its 'nashost_plugin_descriptor' symbol is not a nashost descriptor entry (it does not point to "
+        "a function of the library); build the plugin with NASHOST_PLUGIN";
     report_.push_back(std::move(out));
     return;
   }
@@ -147,7 +163,8 @@ void PluginLoader::load_file(const fs::path& file) {
     return;
   }
   if (!d || library_holding(d) != library) {
-    out.reason = d ? "its descriptor lies outside the library (not built with NASHOST_PLUGIN)" : "its descriptor is null";
+    out.reason =
+        d ? "its descriptor lies outside the library (not built with NASHOST_PLUGIN)" : "its descriptor is null";
     report_.push_back(std::move(out));
     return;
   }
@@ -189,8 +206,8 @@ void PluginLoader::load_file(const fs::path& file) {
   }
   const std::string fingerprint = d->fingerprint;
   if (fingerprint != host_build_fingerprint()) {
-    out.reason = "built differently from the host: plugin '" + fingerprint + "', host '" +
-                 host_build_fingerprint() + "'; rebuild it with the same compiler and LibTorch";
+    out.reason = "built differently from the host: plugin '" + fingerprint + "', host '" + host_build_fingerprint() +
+                 "'; rebuild it with the same compiler and LibTorch";
     report_.push_back(std::move(out));
     return;
   }
@@ -210,8 +227,8 @@ void PluginLoader::load_file(const fs::path& file) {
   for (const auto& e : staging.staged()) {
     if (registry_.contains(e.kind, e.info.name)) {
       const ComponentEntry& existing = registry_.find(e.kind, e.info.name);
-      out.reason = "component '" + e.info.name + "' is already registered by plugin '" +
-                   existing.from.plugin + "' (" + existing.from.library.string() + "); plugin skipped";
+      out.reason = "component '" + e.info.name + "' is already registered by plugin '" + existing.from.plugin + "' (" +
+                   existing.from.library.string() + "); plugin skipped";
       report_.push_back(std::move(out));
       return;
     }
@@ -234,7 +251,7 @@ std::vector<fs::path> plugin_search_path(const std::vector<std::string>& cli_pat
       if (!item.empty()) dirs.emplace_back(item);
   }
   const fs::path exe_dir = boost::dll::program_location().parent_path().string();
-  dirs.push_back(exe_dir.parent_path() / "plugins");                 // build tree: build/bin → build/plugins
+  dirs.push_back(exe_dir.parent_path() / "plugins");                      // build tree: build/bin → build/plugins
   dirs.push_back(exe_dir.parent_path() / "lib" / "nashost" / "plugins");  // installed layout
   return dirs;
 }

@@ -15,9 +15,9 @@ namespace nas::host {
 struct LoadOutcome {
   std::filesystem::path library;
   bool loaded = false;
-  std::string plugin;       ///< name from the descriptor, if it could be read
+  std::string plugin;  ///< name from the descriptor, if it could be read
   std::string version;
-  std::string reason;       ///< why it was skipped
+  std::string reason;  ///< why it was skipped
   std::vector<std::string> components;
 };
 

@@ -10,8 +10,15 @@
 namespace nas::host {
 
 ProgressBar::ProgressBar(std::string label, int64_t total, bool enabled, Unit unit, int64_t already)
-    : label_(std::move(label)), total_(total), done_(already), unit_(unit), already_(already), enabled_(enabled),
-      tty_(::isatty(STDERR_FILENO) != 0), start_(std::chrono::steady_clock::now()), last_draw_(start_) {}
+    : label_(std::move(label)),
+      total_(total),
+      done_(already),
+      unit_(unit),
+      already_(already),
+      enabled_(enabled),
+      tty_(::isatty(STDERR_FILENO) != 0),
+      start_(std::chrono::steady_clock::now()),
+      last_draw_(start_) {}
 
 ProgressBar::~ProgressBar() {
   // Unwinding (a stop request, an error): the work was not completed, so nobody is told
@@ -47,7 +54,8 @@ std::string render_bytes(const std::string& label, int64_t done, int64_t total, 
   if (rate > 0 && total > done) {
     const auto eta = static_cast<int64_t>((total - done) / rate);
     char buf[48];
-    std::snprintf(buf, sizeof(buf), "  ETA %lld:%02lld", static_cast<long long>(eta / 60), static_cast<long long>(eta % 60));
+    std::snprintf(buf, sizeof(buf), "  ETA %lld:%02lld", static_cast<long long>(eta / 60),
+                  static_cast<long long>(eta % 60));
     out << buf;
   }
   if (!status.empty()) out << "  " << status;
@@ -69,7 +77,8 @@ std::string ProgressBar::render(const std::string& label, int64_t done, int64_t 
   out << buf;
   if (rate > 0 && total > done) {
     const int64_t eta = static_cast<int64_t>((total - done) / rate);
-    std::snprintf(buf, sizeof(buf), "  ETA %lld:%02lld", static_cast<long long>(eta / 60), static_cast<long long>(eta % 60));
+    std::snprintf(buf, sizeof(buf), "  ETA %lld:%02lld", static_cast<long long>(eta / 60),
+                  static_cast<long long>(eta % 60));
     out << buf;
   }
   if (!status.empty()) out << "  " << status;

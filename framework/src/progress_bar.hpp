@@ -27,8 +27,7 @@ class ProgressBar final : public Progress {
   /// "[#####.....]  50/100  3.2 it/s  ETA 0:15  status" (width-independent, for tests).
   /// Bytes: "[#####.....]  12.3/25.2 MB  4.10 MB/s  ETA 0:03" (no bar when the total is unknown).
   static std::string render(const std::string& label, int64_t done, int64_t total, double seconds,
-                            const std::string& status, int width = 24, Unit unit = Unit::Items,
-                            int64_t already = 0);
+                            const std::string& status, int width = 24, Unit unit = Unit::Items, int64_t already = 0);
 
  private:
   void draw(bool force);

@@ -8,8 +8,8 @@ namespace nas::host {
 
 namespace {
 size_t kind_index(ComponentKind kind) { return static_cast<size_t>(kind); }
-constexpr ComponentKind kAllKinds[] = {ComponentKind::Strategy, ComponentKind::Dataset,
-                                       ComponentKind::OperationSet, ComponentKind::Trainer};
+constexpr ComponentKind kAllKinds[] = {ComponentKind::Strategy, ComponentKind::Dataset, ComponentKind::OperationSet,
+                                       ComponentKind::Trainer};
 
 std::string describe_origin(const Provenance& p) {
   return "plugin '" + p.plugin + "' (" + (p.library.empty() ? std::string("built in") : p.library.string()) + ")";
@@ -35,8 +35,8 @@ void Registry::add(ComponentEntry entry) {
   auto& map = entries_[kind_index(entry.kind)];
   auto it = map.find(entry.info.name);
   if (it != map.end())
-    throw Error(std::string(component_kind_name(entry.kind)) + " '" + entry.info.name +
-                "' is already registered by " + describe_origin(it->second.from) + "; rename one of them");
+    throw Error(std::string(component_kind_name(entry.kind)) + " '" + entry.info.name + "' is already registered by " +
+                describe_origin(it->second.from) + "; rename one of them");
   const std::string name = entry.info.name;
   map.emplace(name, std::move(entry));
 }
@@ -106,8 +106,7 @@ auto invoke(const ComponentEntry& e, const Json& options, Args&&... args) {
 }
 }  // namespace
 
-std::shared_ptr<Dataset> Registry::make_dataset(const std::string& name, const Json& options,
-                                                HostContext& ctx) const {
+std::shared_ptr<Dataset> Registry::make_dataset(const std::string& name, const Json& options, HostContext& ctx) const {
   return invoke<DatasetFactory>(find(ComponentKind::Dataset, name), options, ctx);
 }
 std::shared_ptr<OperationSet> Registry::make_operation_set(const std::string& name, const Json& options,
@@ -118,8 +117,7 @@ std::shared_ptr<SearchStrategy> Registry::make_strategy(const std::string& name,
                                                         std::shared_ptr<Dataset> data, HostContext& ctx) const {
   return invoke<StrategyFactory>(find(ComponentKind::Strategy, name), options, std::move(data), ctx);
 }
-std::shared_ptr<Trainer> Registry::make_trainer(const std::string& name, const Json& options,
-                                                HostContext& ctx) const {
+std::shared_ptr<Trainer> Registry::make_trainer(const std::string& name, const Json& options, HostContext& ctx) const {
   return invoke<TrainerFactory>(find(ComponentKind::Trainer, name), options, ctx);
 }
 

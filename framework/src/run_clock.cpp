@@ -18,7 +18,9 @@ void RunClock::epoch_done(Kind kind, double seconds) {
   seconds_[k] += std::max(0.0, seconds);
 }
 
-void RunClock::epochs_skipped(Kind kind, int64_t count) { done_[static_cast<int>(kind)] += std::max<int64_t>(0, count); }
+void RunClock::epochs_skipped(Kind kind, int64_t count) {
+  done_[static_cast<int>(kind)] += std::max<int64_t>(0, count);
+}
 
 double RunClock::elapsed_seconds() const {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();

@@ -38,7 +38,7 @@ class RunClock {
  private:
   std::chrono::steady_clock::time_point start_;
   int64_t planned_[2] = {0, 0};
-  int64_t done_[2] = {0, 0};   ///< timed and skipped
+  int64_t done_[2] = {0, 0};  ///< timed and skipped
   int64_t timed_[2] = {0, 0};
   double seconds_[2] = {0, 0};
 };

@@ -10,7 +10,7 @@ namespace nas::host {
 std::filesystem::path create_run_directory(const std::filesystem::path& runs_root, const std::string& name);
 /// The newest existing run directory of `name`, if any.
 std::optional<std::filesystem::path> newest_run_directory(const std::filesystem::path& runs_root,
-                                                         const std::string& name);
+                                                          const std::string& name);
 /// Lower-case letters, digits, '-', '_' and '.' only.
 std::string sanitize_run_name(const std::string& name);
 

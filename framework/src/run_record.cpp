@@ -81,7 +81,8 @@ RunRecord::RunRecord(const fs::path& run_dir, const std::string& run_name, Invoc
     } catch (const std::exception& e) {
       const fs::path aside = dir_ / (std::string(kFileName) + ".unreadable");
       fs::rename(file, aside, ec);
-      spdlog::warn("{} could not be read ({}); kept as {}, a new record starts", file.string(), e.what(), aside.string());
+      spdlog::warn("{} could not be read ({}); kept as {}, a new record starts", file.string(), e.what(),
+                   aside.string());
       doc_ = Json();
     }
   }
@@ -89,16 +90,18 @@ RunRecord::RunRecord(const fs::path& run_dir, const std::string& run_name, Invoc
   for (auto& earlier : doc_["invocations"])
     if (earlier.is_object() && earlier.value("status", "") == "running") {
       earlier["status"] = "died";
-      earlier["error"] = "the process ended without recording how (killed with SIGKILL, out of memory, a crash or "
-                         "a power loss); its last complete checkpoint is what --resume continued from";
+      earlier["error"] =
+          "the process ended without recording how (killed with SIGKILL, out of memory, a crash or "
+          "a power loss); its last complete checkpoint is what --resume continued from";
     }
   const size_t number = doc_["invocations"].size() + 1;
   if (!doc_["invocations"].empty()) {
     const Json& before = doc_["invocations"].back();
     if (before.is_object() && before.value("world_size", 1) != facts.world_size)
-      spdlog::warn("--resume with {} rank(s); the run so far used {}: parallel trials give the same results, but a "
-                   "search resumed from its checkpoint continues with the new split of the work",
-                   facts.world_size, before.value("world_size", 1));
+      spdlog::warn(
+          "--resume with {} rank(s); the run so far used {}: parallel trials give the same results, but a "
+          "search resumed from its checkpoint continues with the new split of the work",
+          facts.world_size, before.value("world_size", 1));
   }
   Json inv{{"number", number},
            {"status", "running"},
@@ -125,11 +128,16 @@ RunRecord::RunRecord(const fs::path& run_dir, const std::string& run_name, Invoc
 
 const char* run_outcome_name(RunOutcome outcome) {
   switch (outcome) {
-    case RunOutcome::Finished: return "finished";
-    case RunOutcome::Failed: return "failed";
-    case RunOutcome::Interrupted: return "interrupted";
-    case RunOutcome::Exited: return "exited";
-    case RunOutcome::Crashed: return "crashed";
+    case RunOutcome::Finished:
+      return "finished";
+    case RunOutcome::Failed:
+      return "failed";
+    case RunOutcome::Interrupted:
+      return "interrupted";
+    case RunOutcome::Exited:
+      return "exited";
+    case RunOutcome::Crashed:
+      return "crashed";
   }
   return "unknown";
 }
@@ -138,19 +146,20 @@ void RunRecord::finish(bool ok, const std::string& error, const std::vector<fs::
   finish(ok ? RunOutcome::Finished : RunOutcome::Failed, error, ok ? 0 : 1, modules);
 }
 
-void RunRecord::finish(RunOutcome outcome, const std::string& detail, int exit_code, const std::vector<fs::path>& modules) {
+void RunRecord::finish(RunOutcome outcome, const std::string& detail, int exit_code,
+                       const std::vector<fs::path>& modules) {
   Json& inv = invocation();
   inv["status"] = run_outcome_name(outcome);
   if (outcome != RunOutcome::Finished) inv["error"] = detail;
   inv["exit_code"] = exit_code;
   inv["ended"] = utc_now();
-  inv["wall_seconds"] =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  inv["wall_seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   try {
     Json copies = Json::array();
     for (const auto& m : modules)
-      copies.push_back(Json{{"file", m.string()},
-                            {"copy", copy_source(dir_, m, "lua/" + m.filename().string(), inv["number"].get<size_t>())}});
+      copies.push_back(
+          Json{{"file", m.string()},
+               {"copy", copy_source(dir_, m, "lua/" + m.filename().string(), inv["number"].get<size_t>())}});
     inv["modules"] = std::move(copies);
     write();
   } catch (const std::exception& e) {  // e.g. a full disk: the run's own outcome matters more

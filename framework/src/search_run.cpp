@@ -25,9 +25,10 @@ std::shared_ptr<SearchRun> open_search(Session& s, const std::string& name, cons
   const fs::path ckpt = checkpoint_file(s, label);
   std::error_code ec;
   if (s.resumed && !fs::exists(ckpt, ec))
-    s.log->warn("--resume: search '{}' has no checkpoint ({}): it starts again from epoch 1 (the earlier run had not "
-                "completed an epoch of it, or the file was removed)",
-                label, ckpt.string());
+    s.log->warn(
+        "--resume: search '{}' has no checkpoint ({}): it starts again from epoch 1 (the earlier run had not "
+        "completed an epoch of it, or the file was removed)",
+        label, ckpt.string());
   if (fs::exists(ckpt, ec)) {
     search->strategy->load(ckpt);
     search->loaded_checkpoint = true;
@@ -89,7 +90,8 @@ Metrics run_search(Session& s, SearchRun& h, int64_t until) {
     try {
       // Every rank holds the same search state and rank 0 keeps it, unless the search is
       // part of a nas.parallel trial, which only the rank running it has.
-      if (s.is_main_rank() || s.record_capture) atomic_write_file(ckpt, [&](const fs::path& tmp) { h.strategy->save(tmp); });
+      if (s.is_main_rank() || s.record_capture)
+        atomic_write_file(ckpt, [&](const fs::path& tmp) { h.strategy->save(tmp); });
     } catch (const Error& e) {  // a full disk, above all: say what is still good
       throw Error(std::string(e.what()) + "; search '" + h.label + "': " +
                   (epoch_on_disk > 0 ? "the checkpoint after epoch " + std::to_string(epoch_on_disk) + " is kept"

@@ -16,7 +16,7 @@ namespace nas::host {
 
 struct RunOptions {
   std::filesystem::path script;
-  std::filesystem::path config_file;  ///< empty: configs/<script stem>.toml if it exists
+  std::filesystem::path config_file;   ///< empty: configs/<script stem>.toml if it exists
   std::vector<std::string> overrides;  ///< --set
   std::string profile;                 ///< --profile
   std::string name;                    ///< --name (default: script stem)
@@ -25,8 +25,8 @@ struct RunOptions {
   uint64_t seed = 0;
   std::filesystem::path runs_root = "runs";
   bool progress = true;
-  bool deterministic = false;          ///< --deterministic (algorithm_choice.hpp)
-  int dist_timeout_seconds = 300;      ///< --dist-timeout: rendezvous, collectives, silent ranks
+  bool deterministic = false;      ///< --deterministic (algorithm_choice.hpp)
+  int dist_timeout_seconds = 300;  ///< --dist-timeout: rendezvous, collectives, silent ranks
 };
 
 struct Session {
@@ -36,7 +36,7 @@ struct Session {
   std::string run_name;
   bool resumed = false;
   std::unique_ptr<RunContext> context;
-  Json config = Json::object();     ///< resolved (profile + overrides)
+  Json config = Json::object();  ///< resolved (profile + overrides)
   bool config_loaded = false;
   Results results;
   std::shared_ptr<spdlog::logger> log;

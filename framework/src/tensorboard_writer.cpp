@@ -79,17 +79,17 @@ std::string encode_version_event(double wall_time) {
 
 std::string encode_scalar_event(double wall_time, int64_t step, const std::string& tag, float value) {
   std::string val;
-  put_bytes_field(val, 1, tag);       // Summary.Value.tag
-  put_varint(val, (2 << 3) | 5);      // Summary.Value.simple_value: float
+  put_bytes_field(val, 1, tag);   // Summary.Value.tag
+  put_varint(val, (2 << 3) | 5);  // Summary.Value.simple_value: float
   put_fixed<float>(val, value);
   std::string summary;
-  put_bytes_field(summary, 1, val);   // Summary.value
+  put_bytes_field(summary, 1, val);  // Summary.value
   std::string ev;
   put_varint(ev, (1 << 3) | 1);
   put_fixed<double>(ev, wall_time);
-  put_varint(ev, (2 << 3) | 0);       // step
+  put_varint(ev, (2 << 3) | 0);  // step
   put_varint(ev, static_cast<uint64_t>(step));
-  put_bytes_field(ev, 5, summary);    // Event.summary
+  put_bytes_field(ev, 5, summary);  // Event.summary
   return ev;
 }
 
@@ -110,24 +110,25 @@ std::string event_with_value(double wall_time, int64_t step, const std::string& 
 std::string encode_text_event(double wall_time, int64_t step, const std::string& tag, const std::string& text) {
   // TensorBoard's text plugin: a scalar DT_STRING tensor whose metadata names the plugin.
   std::string plugin;
-  put_bytes_field(plugin, 1, "text");        // PluginData.plugin_name
+  put_bytes_field(plugin, 1, "text");  // PluginData.plugin_name
   std::string metadata;
-  put_bytes_field(metadata, 1, plugin);      // SummaryMetadata.plugin_data
+  put_bytes_field(metadata, 1, plugin);  // SummaryMetadata.plugin_data
   std::string tensor;
-  put_varint(tensor, (1 << 3) | 0);          // TensorProto.dtype
-  put_varint(tensor, 7);                     // DT_STRING
-  put_bytes_field(tensor, 2, "");            // tensor_shape: scalar
-  put_bytes_field(tensor, 8, text);          // string_val
+  put_varint(tensor, (1 << 3) | 0);  // TensorProto.dtype
+  put_varint(tensor, 7);             // DT_STRING
+  put_bytes_field(tensor, 2, "");    // tensor_shape: scalar
+  put_bytes_field(tensor, 8, text);  // string_val
   std::string val;
   put_bytes_field(val, 1, tag);
-  put_bytes_field(val, 9, metadata);         // Summary.Value.metadata
-  put_bytes_field(val, 8, tensor);           // Summary.Value.tensor
+  put_bytes_field(val, 9, metadata);  // Summary.Value.metadata
+  put_bytes_field(val, 8, tensor);    // Summary.Value.tensor
   return event_with_value(wall_time, step, val);
 }
 
 std::string encode_image_event(double wall_time, int64_t step, const std::string& tag, const std::string& png) {
   // Width and height from the PNG's IHDR chunk (big-endian at bytes 16..23).
-  if (png.size() < 24 || png.compare(1, 3, "PNG") != 0) throw Error("not a PNG image for TensorBoard tag '" + tag + "'");
+  if (png.size() < 24 || png.compare(1, 3, "PNG") != 0)
+    throw Error("not a PNG image for TensorBoard tag '" + tag + "'");
   const auto be32 = [&](size_t at) {
     return (static_cast<uint32_t>(static_cast<uint8_t>(png[at])) << 24) |
            (static_cast<uint32_t>(static_cast<uint8_t>(png[at + 1])) << 16) |
@@ -135,15 +136,15 @@ std::string encode_image_event(double wall_time, int64_t step, const std::string
   };
   std::string image;
   put_varint(image, (1 << 3) | 0);
-  put_varint(image, be32(20));               // Image.height
+  put_varint(image, be32(20));  // Image.height
   put_varint(image, (2 << 3) | 0);
-  put_varint(image, be32(16));               // Image.width
+  put_varint(image, be32(16));  // Image.width
   put_varint(image, (3 << 3) | 0);
-  put_varint(image, 4);                      // colorspace RGBA (what TensorBoard shows for PNG)
-  put_bytes_field(image, 4, png);            // encoded_image_string
+  put_varint(image, 4);            // colorspace RGBA (what TensorBoard shows for PNG)
+  put_bytes_field(image, 4, png);  // encoded_image_string
   std::string val;
   put_bytes_field(val, 1, tag);
-  put_bytes_field(val, 4, image);            // Summary.Value.image
+  put_bytes_field(val, 4, image);  // Summary.Value.image
   return event_with_value(wall_time, step, val);
 }
 
@@ -152,10 +153,10 @@ namespace {
 /// summary.hparams writes them): `plugin_data_content` is an encoded HParamsPluginData.
 std::string hparams_value(const std::string& tag, const std::string& plugin_data_content) {
   std::string plugin;
-  put_bytes_field(plugin, 1, "hparams");             // PluginData.plugin_name
-  put_bytes_field(plugin, 2, plugin_data_content);   // PluginData.content
+  put_bytes_field(plugin, 1, "hparams");            // PluginData.plugin_name
+  put_bytes_field(plugin, 2, plugin_data_content);  // PluginData.content
   std::string metadata;
-  put_bytes_field(metadata, 1, plugin);              // SummaryMetadata.plugin_data
+  put_bytes_field(metadata, 1, plugin);  // SummaryMetadata.plugin_data
   std::string val;
   put_bytes_field(val, 1, tag);
   put_bytes_field(val, 9, metadata);
@@ -164,9 +165,9 @@ std::string hparams_value(const std::string& tag, const std::string& plugin_data
 }  // namespace
 
 std::string encode_hparams_start_event(double wall_time, const std::vector<std::pair<std::string, Json>>& hparams) {
-  std::string start;                                 // SessionStartInfo
+  std::string start;  // SessionStartInfo
   for (const auto& [name, value] : hparams) {
-    std::string v;                                   // google.protobuf.Value
+    std::string v;  // google.protobuf.Value
     if (value.is_boolean()) {
       put_varint(v, (4 << 3) | 0);
       put_varint(v, value.get<bool>() ? 1 : 0);
@@ -176,30 +177,30 @@ std::string encode_hparams_start_event(double wall_time, const std::vector<std::
     } else {
       put_bytes_field(v, 3, value.is_string() ? value.get<std::string>() : value.dump());
     }
-    std::string entry;                               // map<string, Value> entry
+    std::string entry;  // map<string, Value> entry
     put_bytes_field(entry, 1, name);
     put_bytes_field(entry, 2, v);
     put_bytes_field(start, 1, entry);
   }
   put_varint(start, (5 << 3) | 1);
-  put_fixed<double>(start, wall_time);               // start_time_secs
-  std::string data;                                  // HParamsPluginData
+  put_fixed<double>(start, wall_time);  // start_time_secs
+  std::string data;                     // HParamsPluginData
   put_varint(data, (1 << 3) | 0);
-  put_varint(data, 0);                               // version
-  put_bytes_field(data, 3, start);                   // session_start_info
+  put_varint(data, 0);              // version
+  put_bytes_field(data, 3, start);  // session_start_info
   return event_with_value(wall_time, 0, hparams_value("_hparams_/session_start_info", data));
 }
 
 std::string encode_hparams_end_event(double wall_time, bool success) {
-  std::string end;                                   // SessionEndInfo
+  std::string end;  // SessionEndInfo
   put_varint(end, (1 << 3) | 0);
-  put_varint(end, success ? 1 : 2);                  // STATUS_SUCCESS / STATUS_FAILURE
+  put_varint(end, success ? 1 : 2);  // STATUS_SUCCESS / STATUS_FAILURE
   put_varint(end, (2 << 3) | 1);
   put_fixed<double>(end, wall_time);
   std::string data;
   put_varint(data, (1 << 3) | 0);
   put_varint(data, 0);
-  put_bytes_field(data, 4, end);                     // session_end_info
+  put_bytes_field(data, 4, end);  // session_end_info
   return event_with_value(wall_time, 0, hparams_value("_hparams_/session_end_info", data));
 }
 
@@ -228,8 +229,15 @@ std::vector<DecodedScalar> read_scalar_events(const fs::path& file) {
     while (p < ev.size()) {
       const uint64_t key = get_varint(ev, p);
       const int field = static_cast<int>(key >> 3), wire = static_cast<int>(key & 7);
-      if (wire == 1) { p += 8; continue; }
-      if (wire == 0) { const uint64_t v = get_varint(ev, p); if (field == 2) s.step = static_cast<int64_t>(v); continue; }
+      if (wire == 1) {
+        p += 8;
+        continue;
+      }
+      if (wire == 0) {
+        const uint64_t v = get_varint(ev, p);
+        if (field == 2) s.step = static_cast<int64_t>(v);
+        continue;
+      }
       if (wire != 2) throw Error("unexpected wire type in " + file.string());
       const uint64_t n = get_varint(ev, p);
       const std::string sub = ev.substr(p, n);
@@ -305,8 +313,8 @@ void MetricsWriter::scalar(const std::string& tag, double value, int64_t step) {
   std::lock_guard lock(mutex_);
   const double t = now_seconds();
   events_ << frame_record(encode_scalar_event(t, step, tag, static_cast<float>(value)));
-  csv_ << std::fixed << std::setprecision(3) << t << "," << step << "," << tag << ","
-       << std::setprecision(8) << std::defaultfloat << value << "\n";
+  csv_ << std::fixed << std::setprecision(3) << t << "," << step << "," << tag << "," << std::setprecision(8)
+       << std::defaultfloat << value << "\n";
 }
 
 void MetricsWriter::text(const std::string& tag, const std::string& value, int64_t step) {

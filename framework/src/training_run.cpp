@@ -26,8 +26,7 @@ TrainerRun make_trainer_run(Session& s, const std::string& name, const Json& opt
 }
 
 Json train_recorded(Session& s, TrainerRun& h, Genotype g, Dataset& data, std::string label) {
-  if (label.empty())
-    label = g.meta.value("label", h.name + "-" + std::to_string(++s.unlabelled_trainings[h.name]));
+  if (label.empty()) label = g.meta.value("label", h.name + "-" + std::to_string(++s.unlabelled_trainings[h.name]));
   g.meta["label"] = label;
   const fs::path result_file = s.run_dir / "train" / label / "result.json";
   if (s.resumed && fs::exists(result_file)) {

@@ -9,7 +9,8 @@ namespace nas {
 void read_archive(const std::filesystem::path& file, c10::Device device, const std::string& what,
                   const std::function<void(torch::serialize::InputArchive&)>& read) {
   std::error_code ec;
-  if (std::filesystem::is_directory(file, ec)) throw Error(what + " '" + file.string() + "' is a directory, not a file");
+  if (std::filesystem::is_directory(file, ec))
+    throw Error(what + " '" + file.string() + "' is a directory, not a file");
   if (!std::filesystem::exists(file, ec)) throw Error(what + " '" + file.string() + "' does not exist");
   auto corrupt = [&](const std::string& reason) {
     return Error(what + " '" + file.string() + "' is corrupt or incomplete (" + reason +

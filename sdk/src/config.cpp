@@ -9,15 +9,24 @@ namespace nas {
 
 const char* option_type_name(OptionType type) {
   switch (type) {
-    case OptionType::Bool: return "bool";
-    case OptionType::Int: return "integer";
-    case OptionType::Float: return "float";
-    case OptionType::String: return "string";
-    case OptionType::IntList: return "list of integers";
-    case OptionType::FloatList: return "list of floats";
-    case OptionType::StringList: return "list of strings";
-    case OptionType::Table: return "table";
-    case OptionType::Any: return "any";
+    case OptionType::Bool:
+      return "bool";
+    case OptionType::Int:
+      return "integer";
+    case OptionType::Float:
+      return "float";
+    case OptionType::String:
+      return "string";
+    case OptionType::IntList:
+      return "list of integers";
+    case OptionType::FloatList:
+      return "list of floats";
+    case OptionType::StringList:
+      return "list of strings";
+    case OptionType::Table:
+      return "table";
+    case OptionType::Any:
+      return "any";
   }
   return "?";
 }
@@ -34,22 +43,28 @@ const char* json_type_name(const Json& v) {
   return "nothing";
 }
 
-bool all_of(const Json& v, bool (*pred)(const Json&)) {
-  return v.is_array() && std::all_of(v.begin(), v.end(), pred);
-}
+bool all_of(const Json& v, bool (*pred)(const Json&)) { return v.is_array() && std::all_of(v.begin(), v.end(), pred); }
 
 bool matches(const Json& v, OptionType type) {
   switch (type) {
-    case OptionType::Bool: return v.is_boolean();
-    case OptionType::Int: return v.is_number_integer();
-    case OptionType::Float: return v.is_number();
-    case OptionType::String: return v.is_string();
+    case OptionType::Bool:
+      return v.is_boolean();
+    case OptionType::Int:
+      return v.is_number_integer();
+    case OptionType::Float:
+      return v.is_number();
+    case OptionType::String:
+      return v.is_string();
     case OptionType::IntList:
       return all_of(v, [](const Json& e) { return e.is_number_integer(); });
-    case OptionType::FloatList: return all_of(v, [](const Json& e) { return e.is_number(); });
-    case OptionType::StringList: return all_of(v, [](const Json& e) { return e.is_string(); });
-    case OptionType::Table: return v.is_object();
-    case OptionType::Any: return true;
+    case OptionType::FloatList:
+      return all_of(v, [](const Json& e) { return e.is_number(); });
+    case OptionType::StringList:
+      return all_of(v, [](const Json& e) { return e.is_string(); });
+    case OptionType::Table:
+      return v.is_object();
+    case OptionType::Any:
+      return true;
   }
   return false;
 }
@@ -65,8 +80,8 @@ std::string join_keys(const OptionList& specs) {
 Config::Config(Json values, std::string path) : values_(std::move(values)), path_(std::move(path)) {
   if (values_.is_null()) values_ = Json::object();
   if (!values_.is_object())
-    throw ConfigError("'" + (path_.empty() ? std::string("<root>") : path_) +
-                      "' must be a table, got " + json_type_name(values_));
+    throw ConfigError("'" + (path_.empty() ? std::string("<root>") : path_) + "' must be a table, got " +
+                      json_type_name(values_));
 }
 
 Config Config::validated(const Json& values, const OptionList& specs, const std::string& path) {
@@ -79,16 +94,15 @@ Config Config::validated(const Json& values, const OptionList& specs, const std:
                         (path.empty() ? "" : " in [" + path + "]") + ": " +
                         (specs.empty() ? std::string("(none)") : join_keys(specs)));
     if (!matches(value, spec->type))
-      throw ConfigError("option '" + probe.full_key(key) + "' must be a " +
-                        option_type_name(spec->type) + ", got " + json_type_name(value) + " (" +
-                        value.dump() + ")");
+      throw ConfigError("option '" + probe.full_key(key) + "' must be a " + option_type_name(spec->type) + ", got " +
+                        json_type_name(value) + " (" + value.dump() + ")");
   }
   for (const auto& spec : specs) {
     if (probe.values_.contains(spec.key)) {
       out[spec.key] = probe.values_.at(spec.key);
     } else if (spec.default_value.is_null()) {
-      throw ConfigError("missing required option '" + probe.full_key(spec.key) + "' (" +
-                        option_type_name(spec.type) + ": " + spec.help + ")");
+      throw ConfigError("missing required option '" + probe.full_key(spec.key) + "' (" + option_type_name(spec.type) +
+                        ": " + spec.help + ")");
     } else {
       out[spec.key] = spec.default_value;
     }
@@ -96,9 +110,7 @@ Config Config::validated(const Json& values, const OptionList& specs, const std:
   return Config(std::move(out), path);
 }
 
-std::string Config::full_key(const std::string& key) const {
-  return path_.empty() ? key : path_ + "." + key;
-}
+std::string Config::full_key(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
 
 bool Config::has(const std::string& key) const { return values_.contains(key); }
 
@@ -110,8 +122,8 @@ const Json& Config::at(const std::string& key) const {
 
 namespace {
 [[noreturn]] void wrong_type(const Config& c, const std::string& key, const char* want, const Json& v) {
-  throw ConfigError("option '" + c.full_key(key) + "' must be a " + want + ", got " +
-                    json_type_name(v) + " (" + v.dump() + ")");
+  throw ConfigError("option '" + c.full_key(key) + "' must be a " + want + ", got " + json_type_name(v) + " (" +
+                    v.dump() + ")");
 }
 }  // namespace
 
@@ -157,15 +169,9 @@ std::vector<std::string> Config::get_string_list(const std::string& key) const {
   if (!matches(v, OptionType::StringList)) wrong_type(*this, key, "list of strings", v);
   return v.get<std::vector<std::string>>();
 }
-bool Config::get_bool(const std::string& key, bool fallback) const {
-  return has(key) ? get_bool(key) : fallback;
-}
-int64_t Config::get_int(const std::string& key, int64_t fallback) const {
-  return has(key) ? get_int(key) : fallback;
-}
-double Config::get_float(const std::string& key, double fallback) const {
-  return has(key) ? get_float(key) : fallback;
-}
+bool Config::get_bool(const std::string& key, bool fallback) const { return has(key) ? get_bool(key) : fallback; }
+int64_t Config::get_int(const std::string& key, int64_t fallback) const { return has(key) ? get_int(key) : fallback; }
+double Config::get_float(const std::string& key, double fallback) const { return has(key) ? get_float(key) : fallback; }
 std::string Config::get_string(const std::string& key, const std::string& fallback) const {
   return has(key) ? get_string(key) : fallback;
 }

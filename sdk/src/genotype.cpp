@@ -55,8 +55,8 @@ CellGenotype cell_from_json(const Json& j, const std::string& where) {
       if (!c.is_number_integer()) bad(where + "/concat", "expected integers, got " + c.dump());
       const int64_t s = detail::json_int64(c);
       if (s < 0 || s >= static_cast<int64_t>(cell.nodes.size()) + 2)
-        bad(where + "/concat", "state " + c.dump() + " does not exist (valid: 0.." +
-                                   std::to_string(cell.nodes.size() + 1) + ")");
+        bad(where + "/concat",
+            "state " + c.dump() + " does not exist (valid: 0.." + std::to_string(cell.nodes.size() + 1) + ")");
       // Each state once: a repeated one would widen the cell output (and its memory) for nothing.
       if (std::find(cell.concat.begin(), cell.concat.end(), s) != cell.concat.end())
         bad(where + "/concat", "state " + c.dump() + " is listed twice");
@@ -105,8 +105,8 @@ Genotype genotype_from_json(const Json& j) {
     for (size_t i = 0; i < dag.size(); ++i) {
       const std::string w = "/dag/" + std::to_string(i);
       const Json& n = dag[i];
-      if (!n.is_object() || !n.contains("activation") || !n["activation"].is_string() ||
-          !n.contains("parent") || !n["parent"].is_number_integer())
+      if (!n.is_object() || !n.contains("activation") || !n["activation"].is_string() || !n.contains("parent") ||
+          !n["parent"].is_number_integer())
         bad(w, "expected {\"activation\": name, \"parent\": index}");
       const int64_t parent = detail::json_int64(n["parent"]);  // full width: no wrap-around
       if (parent < -1 || parent >= static_cast<int64_t>(i))

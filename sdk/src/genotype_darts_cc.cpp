@@ -49,15 +49,15 @@ Json cell_to_json(const CellGenotype& cell, size_t which, const std::vector<std:
     for (const auto& edge : cell.nodes[i]) {
       const std::string where = "cell " + pos({which}) + " node " + std::to_string(i);
       if (edge.input < 0 || static_cast<size_t>(edge.input) >= i + 2)
-        throw Error("cannot write DARTS-CC JSON: " + where + " has an edge from input " +
-                    std::to_string(edge.input) + ", valid inputs are 0.." + std::to_string(i + 1));
+        throw Error("cannot write DARTS-CC JSON: " + where + " has an edge from input " + std::to_string(edge.input) +
+                    ", valid inputs are 0.." + std::to_string(i + 1));
       const int64_t op = index_in(op_names, edge.op);
       if (op < 0)
         throw Error("cannot write DARTS-CC JSON: " + where + " uses op '" + edge.op +
                     "', which is not in the op order (" + names_list(op_names) + ")");
       if (row[edge.input] != none || (none < 0 && row[edge.input] >= 0))
-        throw Error("cannot write DARTS-CC JSON: " + where + " has two edges from input " +
-                    std::to_string(edge.input) + "; the integer format holds one op per edge");
+        throw Error("cannot write DARTS-CC JSON: " + where + " has two edges from input " + std::to_string(edge.input) +
+                    "; the integer format holds one op per edge");
       row[edge.input] = op;
     }
     for (size_t j = 0; j < row.size(); ++j)
@@ -76,16 +76,16 @@ CellGenotype cell_from_json(const Json& j, size_t which, const std::vector<std::
   for (size_t i = 0; i < j.size(); ++i) {
     const Json& node = j[i];
     if (!node.is_array() || node.size() != i + 2)
-      bad(pos({which, i}), "node " + std::to_string(i) + " needs " + std::to_string(i + 2) +
-                               " op indices, got " + node.dump());
+      bad(pos({which, i}),
+          "node " + std::to_string(i) + " needs " + std::to_string(i + 2) + " op indices, got " + node.dump());
     std::vector<GenotypeEdge> edges;
     for (size_t e = 0; e < node.size(); ++e) {
       const Json& v = node[e];
       if (!v.is_number_integer()) bad(pos({which, i, e}), "expected an integer op index, got " + v.dump());
       const int64_t op = detail::json_int64(v);  // a huge unsigned value must not wrap to a valid index
       if (op < 0 || op >= static_cast<int64_t>(op_names.size()))
-        bad(pos({which, i, e}), "op index " + v.dump() + " out of range 0.." +
-                                    std::to_string(op_names.size() - 1) + " (" + names_list(op_names) + ")");
+        bad(pos({which, i, e}), "op index " + v.dump() + " out of range 0.." + std::to_string(op_names.size() - 1) +
+                                    " (" + names_list(op_names) + ")");
       if (op_names[op] == kNone) continue;  // a dropped edge
       edges.push_back({op_names[op], static_cast<int>(e)});
     }
@@ -99,9 +99,8 @@ CellGenotype cell_from_json(const Json& j, size_t which, const std::vector<std::
 
 const std::vector<std::string>& darts_cc_op_order() {
   // DARTS-CC `primitives = DARTS` (pt.darts order): `none` LAST.
-  static const std::vector<std::string> order{"max_pool_3x3", "avg_pool_3x3", "skip_connect",
-                                               "sep_conv_3x3", "sep_conv_5x5", "dil_conv_3x3",
-                                               "dil_conv_5x5", "none"};
+  static const std::vector<std::string> order{"max_pool_3x3", "avg_pool_3x3", "skip_connect", "sep_conv_3x3",
+                                              "sep_conv_5x5", "dil_conv_3x3", "dil_conv_5x5", "none"};
   return order;
 }
 

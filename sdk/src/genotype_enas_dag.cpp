@@ -53,8 +53,7 @@ std::string to_enas_dag_json(const Genotype& g) {
     if (!slot.count(i)) keys.push_back({std::to_string(i), {{n, kAvg}}});
   keys.push_back({std::to_string(n), {{n + 1, kHt}}});
   std::string s = "{";
-  for (size_t k = 0; k < keys.size(); ++k)
-    s += (k ? ", \"" : "\"") + keys[k].first + "\": " + py_list(keys[k].second);
+  for (size_t k = 0; k < keys.size(); ++k) s += (k ? ", \"" : "\"") + keys[k].first + "\": " + py_list(keys[k].second);
   return s + "}";
 }
 
@@ -112,7 +111,8 @@ Genotype genotype_from_enas_dag_json(const Json& j) {
       continue;
     }
     if (l.parent < 0 || l.parent >= n || l.child <= l.parent || l.child >= n)
-      bad(where, "child " + std::to_string(l.child) + " must come after its parent and before node " + std::to_string(n));
+      bad(where,
+          "child " + std::to_string(l.child) + " must come after its parent and before node " + std::to_string(n));
     auto& node = g.dag[static_cast<size_t>(l.child)];
     if (node.parent != -2) bad(where, "node " + std::to_string(l.child) + " has two parents");
     node = DagNode{l.name, static_cast<int>(l.parent)};

@@ -47,9 +47,8 @@ std::string genes_text(const CellGenotype& cell, DartsTextLayout layout, const c
     const auto& node = cell.nodes[i];
     if (layout == DartsTextLayout::Flat) {
       if (node.size() != 2)
-        throw Error(std::string("the flat DARTS text layout needs exactly two edges per node; ") + which +
-                    " node " + std::to_string(i) + " has " + std::to_string(node.size()) +
-                    " (use the nested layout)");
+        throw Error(std::string("the flat DARTS text layout needs exactly two edges per node; ") + which + " node " +
+                    std::to_string(i) + " has " + std::to_string(node.size()) + " (use the nested layout)");
       for (const auto& e : node) {
         s += (first ? "" : ", ") + gene_text(e);
         first = false;
@@ -85,11 +84,16 @@ class Parser {
       if (seen[key]) fail(key_pos, "field '" + key + "' given twice");
       seen[key] = true;
       expect('=');
-      if (key == "normal") normal = genes();
-      else if (key == "reduce") reduce = genes();
-      else if (key == "normal_concat") normal_concat = concat();
-      else if (key == "reduce_concat") reduce_concat = concat();
-      else fail(key_pos, "unknown field '" + key + "'; expected normal, normal_concat, reduce, reduce_concat");
+      if (key == "normal")
+        normal = genes();
+      else if (key == "reduce")
+        reduce = genes();
+      else if (key == "normal_concat")
+        normal_concat = concat();
+      else if (key == "reduce_concat")
+        reduce_concat = concat();
+      else
+        fail(key_pos, "unknown field '" + key + "'; expected normal, normal_concat, reduce, reduce_concat");
       skip_ws();
       if (peek() == ',') {
         ++pos_;
@@ -134,7 +138,8 @@ class Parser {
     const auto limit = static_cast<int64_t>(nodes) + 2;
     const std::string valid = ", but the cell has only states 0.." + std::to_string(limit - 1);
     if (c.is_range && (c.begin < 0 || c.end > limit))
-      fail(c.at, field + " = range(" + std::to_string(c.begin) + ", " + std::to_string(c.end) + ") names states" + valid);
+      fail(c.at,
+           field + " = range(" + std::to_string(c.begin) + ", " + std::to_string(c.end) + ") names states" + valid);
     std::vector<int64_t> wanted = c.list;
     for (int64_t s = c.begin; c.is_range && s < c.end; ++s) wanted.push_back(s);
     std::vector<int> out;
@@ -159,9 +164,10 @@ class Parser {
       }
     }
     std::string near;
-    if (at < text_.size()) near = " near '" + std::string(text_.substr(at, std::min<size_t>(20, text_.size() - at))) + "'";
-    throw Error("DARTS genotype text, line " + std::to_string(line) + ", column " + std::to_string(col) + ": " +
-                what + near);
+    if (at < text_.size())
+      near = " near '" + std::string(text_.substr(at, std::min<size_t>(20, text_.size() - at))) + "'";
+    throw Error("DARTS genotype text, line " + std::to_string(line) + ", column " + std::to_string(col) + ": " + what +
+                near);
   }
 
   void skip_ws() {
@@ -383,8 +389,7 @@ std::string cell_to_dot(const CellGenotype& cell, const std::string& caption) {
   };
   for (size_t i = 0; i < cell.nodes.size(); ++i)
     for (const auto& e : cell.nodes[i])
-      s << "  \"" << name(e.input) << "\" -> \"" << i << "\" [label=\"" << dot_escape(e.op)
-        << "\", fillcolor=gray];\n";
+      s << "  \"" << name(e.input) << "\" -> \"" << i << "\" [label=\"" << dot_escape(e.op) << "\", fillcolor=gray];\n";
   s << "  \"c_{k}\" [fillcolor=palegoldenrod];\n";
   for (int c : cell.concat) s << "  \"" << name(c) << "\" -> \"c_{k}\" [fillcolor=gray];\n";
   s << "}\n";
@@ -400,7 +405,8 @@ std::string dag_to_dot(const std::vector<DagNode>& dag, const std::string& capti
   for (size_t i = 0; i < dag.size(); ++i) {
     s << "  \"" << i << "\" [label=\"" << i << ": " << dot_escape(dag[i].activation) << "\", fillcolor=lightblue];\n";
     const std::string parent = dag[i].parent < 0 ? "x_{t}, h_{t-1}" : std::to_string(dag[i].parent);
-    if (dag[i].parent >= 0 && dag[i].parent < static_cast<int>(dag.size())) has_child[static_cast<size_t>(dag[i].parent)] = true;
+    if (dag[i].parent >= 0 && dag[i].parent < static_cast<int>(dag.size()))
+      has_child[static_cast<size_t>(dag[i].parent)] = true;
     s << "  \"" << parent << "\" -> \"" << i << "\" [fillcolor=gray];\n";
   }
   s << "  \"h_{t}\" [fillcolor=palegoldenrod];\n";
@@ -432,13 +438,13 @@ std::vector<MacroLayer> macro_layers(const Genotype& g) {
   for (size_t i = 0; i < g.normal.nodes.size(); ++i) {
     const auto& edges = g.normal.nodes[i];
     if (edges.empty() || edges[0].input != static_cast<int64_t>(i) + 1)
-      throw Error("macro genotype: layer " + std::to_string(i) + " must start with its op on the previous layer (input " +
-                  std::to_string(i + 1) + ")");
+      throw Error("macro genotype: layer " + std::to_string(i) +
+                  " must start with its op on the previous layer (input " + std::to_string(i + 1) + ")");
     MacroLayer l{edges[0].op, {}};
     for (size_t e = 1; e < edges.size(); ++e) {
       if (edges[e].input < 2 || edges[e].input >= static_cast<int64_t>(i) + 2)
-        throw Error("macro genotype: layer " + std::to_string(i) + " has a skip from input " + std::to_string(edges[e].input) +
-                    ", which is not an earlier layer");
+        throw Error("macro genotype: layer " + std::to_string(i) + " has a skip from input " +
+                    std::to_string(edges[e].input) + ", which is not an earlier layer");
       l.skips.push_back(edges[e].input - 2);
     }
     layers.push_back(std::move(l));
@@ -490,7 +496,8 @@ std::string macro_network_to_dot(const Genotype& g, const std::string& caption) 
     const std::string id = "L" + std::to_string(i);
     s << "  " << id << " [label=\"" << i << "\\n" << dot_escape(layers[i].op) << "\", fillcolor=lightblue];\n";
     s << "  " << prev << " -> " << id << ";\n";
-    for (int64_t j : layers[i].skips) s << "  L" << j << " -> " << id << " [style=dashed, color=gray40, constraint=false];\n";
+    for (int64_t j : layers[i].skips)
+      s << "  L" << j << " -> " << id << " [style=dashed, color=gray40, constraint=false];\n";
     prev = id;
     if (std::find(reductions.begin(), reductions.end(), static_cast<int64_t>(i)) != reductions.end()) {
       s << "  R" << i << " [label=\"factorized\\nreduction\", shape=ellipse, fillcolor=lightpink];\n";

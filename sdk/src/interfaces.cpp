@@ -30,26 +30,33 @@ Trainer::~Trainer() = default;
 Registrar::~Registrar() = default;
 
 std::string sdk_version_string() {
-  return std::to_string(NASHOST_SDK_VERSION_MAJOR) + "." + std::to_string(NASHOST_SDK_VERSION_MINOR) +
-         "." + std::to_string(NASHOST_SDK_VERSION_PATCH);
+  return std::to_string(NASHOST_SDK_VERSION_MAJOR) + "." + std::to_string(NASHOST_SDK_VERSION_MINOR) + "." +
+         std::to_string(NASHOST_SDK_VERSION_PATCH);
 }
 std::string host_build_fingerprint() { return NASHOST_BUILD_FINGERPRINT; }
 
 const char* task_name(Task task) {
   switch (task) {
-    case Task::Classification: return "classification";
-    case Task::Regression: return "regression";
-    case Task::LanguageModel: return "language-model";
+    case Task::Classification:
+      return "classification";
+    case Task::Regression:
+      return "regression";
+    case Task::LanguageModel:
+      return "language-model";
   }
   return "?";
 }
 
 const char* split_name(Split split) {
   switch (split) {
-    case Split::Train: return "train";
-    case Split::Valid: return "valid";
-    case Split::Test: return "test";
-    case Split::TrainFull: return "train_full";
+    case Split::Train:
+      return "train";
+    case Split::Valid:
+      return "valid";
+    case Split::Test:
+      return "test";
+    case Split::TrainFull:
+      return "train_full";
   }
   return "?";
 }
@@ -64,10 +71,14 @@ Split parse_split(const std::string& name) {
 
 const char* component_kind_name(ComponentKind kind) {
   switch (kind) {
-    case ComponentKind::Strategy: return "strategy";
-    case ComponentKind::Dataset: return "dataset";
-    case ComponentKind::OperationSet: return "operation-set";
-    case ComponentKind::Trainer: return "trainer";
+    case ComponentKind::Strategy:
+      return "strategy";
+    case ComponentKind::Dataset:
+      return "dataset";
+    case ComponentKind::OperationSet:
+      return "operation-set";
+    case ComponentKind::Trainer:
+      return "trainer";
   }
   return "?";
 }

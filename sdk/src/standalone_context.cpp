@@ -22,8 +22,7 @@ StandaloneContext::~StandaloneContext() = default;
 
 std::shared_ptr<spdlog::logger> StandaloneContext::logger(const std::string& component) {
   if (auto existing = spdlog::get(component)) return existing;
-  auto logger = std::make_shared<spdlog::logger>(
-      component, std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
+  auto logger = std::make_shared<spdlog::logger>(component, std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
   logger->set_level(spdlog::level::warn);
   return logger;
 }

@@ -88,8 +88,14 @@ TEST(DartsBilevel, First_order_gradient_matches_numerical_derivative) {
   o.second_order = false;
   const auto r = nas::nn::architecture_gradient(f.problem(), o);
   for (auto [row, col] : kEntries) {
-    const double nn = f.numeric(f.an, row, col, [&] { at::NoGradGuard g; return f.loss(f.xv, f.yv).item<double>(); });
-    const double nr = f.numeric(f.ar, row, col, [&] { at::NoGradGuard g; return f.loss(f.xv, f.yv).item<double>(); });
+    const double nn = f.numeric(f.an, row, col, [&] {
+      at::NoGradGuard g;
+      return f.loss(f.xv, f.yv).item<double>();
+    });
+    const double nr = f.numeric(f.ar, row, col, [&] {
+      at::NoGradGuard g;
+      return f.loss(f.xv, f.yv).item<double>();
+    });
     EXPECT_NEAR(r.arch_grad[0][row][col].item<double>(), nn, 1e-7 + 1e-5 * std::abs(nn));
     EXPECT_NEAR(r.arch_grad[1][row][col].item<double>(), nr, 1e-7 + 1e-5 * std::abs(nr));
   }

@@ -31,7 +31,7 @@ TEST(DartsSearchNetwork, Cell_layout_of_the_cifar_supernet) {
   EXPECT_EQ(net->num_edges(), 14);
   EXPECT_EQ(net->num_ops(), 8);
   EXPECT_EQ(net->feature_dim(), 256);
-  const std::vector<std::pair<bool, int64_t>> expected{{false, 16}, {false, 16}, {true, 32}, {false, 32},
+  const std::vector<std::pair<bool, int64_t>> expected{{false, 16}, {false, 16}, {true, 32},  {false, 32},
                                                        {false, 32}, {true, 64},  {false, 64}, {false, 64}};
   ASSERT_EQ(net->cells().size(), expected.size());
   for (size_t i = 0; i < expected.size(); ++i) {
@@ -105,8 +105,8 @@ TEST(DartsSearchNetwork, Discrete_forward_drops_paths_in_training_only) {
   EXPECT_FALSE(at::allclose(net->forward_discrete(x, normal, reduce, 0.5), kept, 1e-4, 1e-5))
       << "p = 0.5 changed nothing";
   net->eval();
-  EXPECT_TRUE(at::allclose(net->forward_discrete(x, normal, reduce, 0.5), net->forward_discrete(x, normal, reduce),
-                           1e-6, 1e-7))
+  EXPECT_TRUE(
+      at::allclose(net->forward_discrete(x, normal, reduce, 0.5), net->forward_discrete(x, normal, reduce), 1e-6, 1e-7))
       << "evaluation must not drop";
 }
 

@@ -18,7 +18,7 @@ nas::OpArgs args(int64_t c, int64_t stride, bool search) {
 
 TEST(DartsOps, Quark0_order_with_none_first) {
   nas::nn::DartsOperationSet set;
-  const std::vector<std::string> expected{"none", "max_pool_3x3", "avg_pool_3x3", "skip_connect",
+  const std::vector<std::string> expected{"none",         "max_pool_3x3", "avg_pool_3x3", "skip_connect",
                                           "sep_conv_3x3", "sep_conv_5x5", "dil_conv_3x3", "dil_conv_5x5"};
   EXPECT_EQ(set.ops(), expected);
   EXPECT_EQ(set.index_of("skip_connect"), 3);
@@ -28,10 +28,9 @@ TEST(DartsOps, Quark0_order_with_none_first) {
 TEST(DartsOps, Search_param_counts_match_the_published_vectors) {
   nas::nn::DartsOperationSet set;
   // ops 1..7 of the DARTS-CC order (max, avg, skip, sep3, sep5, dil3, dil5); strided skip separately.
-  const std::map<int64_t, std::vector<int64_t>> vectors{
-      {16, {0, 0, 0, 800, 1312, 400, 656, 256}},
-      {32, {0, 0, 0, 2624, 3648, 1312, 1824, 1024}},
-      {64, {0, 0, 0, 9344, 11392, 4672, 5696, 4096}}};
+  const std::map<int64_t, std::vector<int64_t>> vectors{{16, {0, 0, 0, 800, 1312, 400, 656, 256}},
+                                                        {32, {0, 0, 0, 2624, 3648, 1312, 1824, 1024}},
+                                                        {64, {0, 0, 0, 9344, 11392, 4672, 5696, 4096}}};
   const std::vector<std::string> names{"max_pool_3x3", "avg_pool_3x3", "skip_connect", "sep_conv_3x3",
                                        "sep_conv_5x5", "dil_conv_3x3", "dil_conv_5x5"};
   for (const auto& [c, v] : vectors) {

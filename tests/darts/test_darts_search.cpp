@@ -28,9 +28,9 @@ namespace {
 fs::path fresh_dir(const std::string& name) {
   // A new folder per run (no remove_all: libtorch.so exports an incompatible copy of
   // std::filesystem::remove_all that crashes when linked first).
-  const fs::path d = fs::temp_directory_path() /
-                     ("nashost_darts_" + name + "_" + std::to_string(::getpid()) + "_" +
-                      std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
+  const fs::path d =
+      fs::temp_directory_path() / ("nashost_darts_" + name + "_" + std::to_string(::getpid()) + "_" +
+                                   std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
   fs::create_directories(d);
   return d;
 }
@@ -59,8 +59,8 @@ std::shared_ptr<nas::darts::TensorDataset> tiny_data(int64_t size = 8, bool regr
 }
 
 nas::Config tiny_options(nas::Json extra = nas::Json::object()) {
-  nas::Json o = {{"epochs", 4},  {"batch_size", 8}, {"channels", 2}, {"layers", 3},
-                 {"nodes", 2},   {"order", 2},      {"plots", false}, {"alpha_lr", 0.05}};
+  nas::Json o = {{"epochs", 4}, {"batch_size", 8}, {"channels", 2},  {"layers", 3},
+                 {"nodes", 2},  {"order", 2},      {"plots", false}, {"alpha_lr", 0.05}};
   for (auto& [k, v] : extra.items()) o[k] = v;
   return nas::Config::validated(o, nas::darts::search_options(), "search");
 }
@@ -161,7 +161,8 @@ TEST(DartsSearch, Writes_per_epoch_genotype_alphas_and_pictures) {
   auto ctx = context(dir);
   nas::darts::DartsSearch s(tiny_options({{"epochs", 1}, {"plots", true}, {"order", 1}}), tiny_data(), *ctx);
   const nas::Metrics m = s.run_epoch();
-  for (const char* k : {"train_loss", "train_accuracy", "valid_loss", "valid_accuracy", "lr"}) EXPECT_TRUE(m.count(k)) << k;
+  for (const char* k : {"train_loss", "train_accuracy", "valid_loss", "valid_accuracy", "lr"})
+    EXPECT_TRUE(m.count(k)) << k;
   EXPECT_DOUBLE_EQ(m.at("lr"), 0.025);
   const fs::path out = dir / "search";
   EXPECT_TRUE(fs::exists(out / "alphas" / "normal_001.csv"));
@@ -226,7 +227,7 @@ TEST(DartsSearch, Regression_reports_whole_split_r2) {
 TEST(DartsEvalTrainer, Trains_tests_and_saves_a_genotype) {
   const fs::path dir = fresh_dir("eval");
   auto ctx = context(dir);
-  const nas::Json o = {{"epochs", 2}, {"batch_size", 8}, {"channels", 4}, {"layers", 3}, {"cutout", 0},
+  const nas::Json o = {{"epochs", 2},      {"batch_size", 8},   {"channels", 4},         {"layers", 3},  {"cutout", 0},
                        {"augment", false}, {"auxiliary", true}, {"eval_split", "valid"}, {"label", "v2"}};
   nas::darts::DartsEvalTrainer t(nas::Config::validated(o, nas::darts::eval_options(), "train"), *ctx);
   auto data = tiny_data(24);  // 6x6 at the aux head
@@ -271,13 +272,19 @@ TEST(DartsSearch, Fashion_mnist_subset_validation_accuracy_rises) {
   const char* env = std::getenv("NAS_DATA_DIR");
   const std::string root = env ? env : NASHOST_SHARED_DATA;
   const nas::Json dopts = {{"data_dir", root}, {"subset", 1600}};
-  auto data = nas::data::load_idx_dataset(
-      nas::data::fashion_mnist_spec(), nas::Config::validated(dopts, nas::data::idx_dataset_options(), "data"), nullptr);
+  auto data =
+      nas::data::load_idx_dataset(nas::data::fashion_mnist_spec(),
+                                  nas::Config::validated(dopts, nas::data::idx_dataset_options(), "data"), nullptr);
   const fs::path dir = fresh_dir("fmnist");
   auto ctx = context(dir, 2);
-  nas::darts::DartsSearch s(tiny_options({{"epochs", 3}, {"order", 1}, {"channels", 4}, {"batch_size", 32},
-                                          {"augment", false}, {"max_eval_batches", 8},
-                                          {"max_steps_per_epoch", 25}, {"alpha_lr", 3e-3}}),
+  nas::darts::DartsSearch s(tiny_options({{"epochs", 3},
+                                          {"order", 1},
+                                          {"channels", 4},
+                                          {"batch_size", 32},
+                                          {"augment", false},
+                                          {"max_eval_batches", 8},
+                                          {"max_steps_per_epoch", 25},
+                                          {"alpha_lr", 3e-3}}),
                             data, *ctx);
   std::vector<double> acc;
   for (int i = 0; i < 3; ++i) acc.push_back(s.run_epoch().at("valid_accuracy"));

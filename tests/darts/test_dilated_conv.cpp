@@ -36,9 +36,8 @@ void expect_same(const Case& c, bool channels_last) {
   const int64_t s[2] = {c.stride, c.stride}, p[2] = {c.pad, c.pad}, d[2] = {c.dilation, c.dilation};
   const at::Tensor y_ref = at::conv2d(x, w, b, s, p, d, c.groups);
   const at::Tensor dy = at::randn_like(y_ref);
-  const auto expected = run(x, w, b, dy, [&](auto& xx, auto& ww, auto& bb) {
-    return at::conv2d(xx, ww, bb, s, p, d, c.groups);
-  });
+  const auto expected =
+      run(x, w, b, dy, [&](auto& xx, auto& ww, auto& bb) { return at::conv2d(xx, ww, bb, s, p, d, c.groups); });
   const auto got = run(x, w, b, dy, [&](auto& xx, auto& ww, auto& bb) {
     return nas::nn::conv2d_dilated(xx, ww, bb, s, p, d, c.groups);
   });

@@ -48,8 +48,7 @@ void expect_same_state(DartsSearchNetwork& a, DartsSearchNetwork& b, bool grads)
   const auto ba = a->named_buffers(), bb = b->named_buffers();
   ASSERT_EQ(ba.size(), bb.size());
   for (const auto& item : ba)
-    EXPECT_TRUE(at::allclose(item.value().to(at::kDouble), bb[item.key()].to(at::kDouble), 1e-10, 1e-12))
-        << item.key();
+    EXPECT_TRUE(at::allclose(item.value().to(at::kDouble), bb[item.key()].to(at::kDouble), 1e-10, 1e-12)) << item.key();
 }
 
 at::Tensor random_weights(const DartsSearchNetwork& net, int64_t batch = 0) {

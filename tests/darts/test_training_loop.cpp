@@ -44,10 +44,10 @@ TEST(TrainingLoop, RunsEpochsStepsAndReportsMeans) {
   nas::nn::run_training_loop(ctx, counting_loop(calls));
   ASSERT_EQ(calls.size(), 3u * 2 + 4 + 2 + 4);
   EXPECT_EQ(calls[0], "begin 0");
-  EXPECT_EQ(calls[5], "end 0 4 2.500000");    // losses 1, 2, 3, 4
-  EXPECT_EQ(calls[9], "end 1 2 1.500000");    // stopped by the data after 2 steps
+  EXPECT_EQ(calls[5], "end 0 4 2.500000");  // losses 1, 2, 3, 4
+  EXPECT_EQ(calls[9], "end 1 2 1.500000");  // stopped by the data after 2 steps
   EXPECT_EQ(calls[10], "begin 2");
-  EXPECT_EQ(calls[11], "step 2.0 g6");       // the global step counts the steps done
+  EXPECT_EQ(calls[11], "step 2.0 g6");  // the global step counts the steps done
   int metrics = 0;
   for (const auto& s : ctx.scalars())
     if (s.tag == "t/loss") ++metrics;

@@ -12,7 +12,7 @@ using namespace nas::darts_cc;
 
 namespace {
 // Column order with none FIRST (like the darts op set) to prove we map by name.
-const std::vector<std::string> kOps{"none", "max_pool_3x3", "avg_pool_3x3", "skip_connect",
+const std::vector<std::string> kOps{"none",         "max_pool_3x3", "avg_pool_3x3", "skip_connect",
                                     "sep_conv_3x3", "sep_conv_5x5", "dil_conv_3x3", "dil_conv_5x5"};
 int64_t col(const std::string& op) { return std::find(kOps.begin(), kOps.end(), op) - kOps.begin(); }
 
@@ -26,8 +26,8 @@ at::Tensor alpha_with(const std::vector<std::pair<std::string, double>>& best) {
 
 TEST(Derive, SimpleKeepsArgmaxAndDropsNone) {
   std::vector<std::pair<std::string, double>> best(14, {"sep_conv_3x3", 2.0});
-  best[0] = {"none", 5.0};           // node 0, from s0 → dropped
-  best[1] = {"dil_conv_5x5", 1.0};   // node 0, from s1
+  best[0] = {"none", 5.0};                              // node 0, from s0 → dropped
+  best[1] = {"dil_conv_5x5", 1.0};                      // node 0, from s1
   for (int e = 2; e < 5; ++e) best[e] = {"none", 4.0};  // node 1 keeps no input at all
   best[13] = {"skip_connect", 3.0};
   const auto cell = derive_cell(alpha_with(best), kOps, 4, DeriveRule::Simple);

@@ -10,8 +10,7 @@
 #include "random_genotypes.hpp"
 
 namespace {
-const char* kPublished =
-    "[[[4,3],[3,4,4],[7,3,2,7],[2,1,1,1,2]],[[3,4],[1,6,2],[4,6,6,2],[0,1,6,6,4]]]";
+const char* kPublished = "[[[4,3],[3,4,4],[7,3,2,7],[2,1,1,1,2]],[[3,4],[1,6,2],[4,6,6,2],[0,1,6,6,4]]]";
 
 std::string error_of(const std::string& text) {
   try {

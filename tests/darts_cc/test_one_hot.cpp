@@ -20,8 +20,7 @@ struct Fixture {
   darts_cc_test::TempDir tmp;
   std::filesystem::path dir = tmp.path;
   nas::StandaloneContext ctx;
-  explicit Fixture(const std::string& name)
-      : tmp("darts_cc_one_hot_" + name), ctx(tmp.path, 3) {
+  explicit Fixture(const std::string& name) : tmp("darts_cc_one_hot_" + name), ctx(tmp.path, 3) {
     ctx.add_operation_set("darts", std::make_shared<nas::nn::DartsOperationSet>());
   }
 };
@@ -89,8 +88,13 @@ TEST(OneHot, DropPathScheduleIsCheckedForEveryEpoch) {
 
 TEST(OneHot, TrainsAndReportsBestEpochTestAccuracy) {
   Fixture f("train");
-  OneHotTrainer trainer(cfg({{"layers", 3}, {"channels", 4}, {"epochs", 3}, {"batch_size", 8}, {"cutout", 0},
-                             {"augment", false}, {"lr", 0.05}}),
+  OneHotTrainer trainer(cfg({{"layers", 3},
+                             {"channels", 4},
+                             {"epochs", 3},
+                             {"batch_size", 8},
+                             {"cutout", 0},
+                             {"augment", false},
+                             {"lr", 0.05}}),
                         f.ctx);
   darts_cc_test::TinyImages data(1, 8);
   auto g = nas::genotype_from_darts_cc_json(
@@ -113,8 +117,14 @@ TEST(OneHot, AuxiliaryHeadAddsItsLossButNotItsParameters) {
   auto g = nas::genotype_from_darts_cc_json(
       nas::Json::parse("[[[4,3],[3,4,4],[7,3,2,7],[2,1,1,1,2]],[[3,4],[1,6,2],[4,6,6,2],[0,1,6,6,4]]]"));
   auto run = [&](bool aux) {
-    OneHotTrainer trainer(cfg({{"layers", 3}, {"channels", 4}, {"epochs", 1}, {"batch_size", 8}, {"cutout", 0},
-                               {"augment", false}, {"auxiliary", aux}, {"aux_weight", 0.4}}),
+    OneHotTrainer trainer(cfg({{"layers", 3},
+                               {"channels", 4},
+                               {"epochs", 1},
+                               {"batch_size", 8},
+                               {"cutout", 0},
+                               {"augment", false},
+                               {"auxiliary", aux},
+                               {"aux_weight", 0.4}}),
                           f.ctx);
     g.meta["label"] = aux ? "with_aux" : "without_aux";
     return trainer.train(g, data);

@@ -25,15 +25,14 @@ struct Fixture {
   std::filesystem::path dir = tmp.path;
   nas::StandaloneContext ctx;
   std::shared_ptr<darts_cc_test::TinyImages> data = std::make_shared<darts_cc_test::TinyImages>(1, 8);
-  explicit Fixture(const std::string& name)
-      : tmp("darts_cc_strategy_" + name), ctx(tmp.path, 11) {
+  explicit Fixture(const std::string& name) : tmp("darts_cc_strategy_" + name), ctx(tmp.path, 11) {
     ctx.add_operation_set("darts", std::make_shared<nas::nn::DartsOperationSet>());
   }
 };
 
 // A tiny search: 3 cells of width 4 on 8×8 images, 3 steps per epoch.
 nas::Json tiny(nas::Json extra = nas::Json::object()) {
-  nas::Json j{{"layers", 3}, {"channels", 4}, {"epochs", 3}, {"batch_size", 8}, {"max_steps_per_epoch", 3},
+  nas::Json j{{"layers", 3},           {"channels", 4},   {"epochs", 3}, {"batch_size", 8}, {"max_steps_per_epoch", 3},
               {"max_eval_batches", 2}, {"augment", false}};
   for (auto& [k, v] : extra.items()) j[k] = v;
   return j;
@@ -72,7 +71,7 @@ TEST(DartsCCStrategy, BadConfigurationsFailAtConstruction) {
   EXPECT_NE(config_error(f, tiny({{"sampling", "igr"}})).find("search.sampling"), std::string::npos);
   EXPECT_NE(config_error(f, tiny({{"lambda_samples", 2}})).find("lambda_samples"), std::string::npos);
   EXPECT_NE(config_error(f, tiny({{"epochs", 100}})).find("temp_delta"), std::string::npos);  // t < 0 by epoch 63
-  EXPECT_NE(config_error(f, tiny({{"batch_size", 64}})).find("batch"), std::string::npos);     // 48 examples
+  EXPECT_NE(config_error(f, tiny({{"batch_size", 64}})).find("batch"), std::string::npos);    // 48 examples
   EXPECT_THROW(make(f, tiny({{"no_such_option", 1}})), nas::ConfigError);
 }
 
@@ -138,8 +137,12 @@ TEST(DartsCCStrategy, SecondOrderEpochRunsAndResumeIsExact) {
 TEST(DartsCCStrategy, PenaltyPushesHighLambdaTowardsParameterFreeCells) {
   Fixture f("effect");
   // λ from 1e-4 (no pressure at this tiny scale) to 1e0 (penalty dominates); fast Adam.
-  auto s = make(f, tiny({{"order", 1}, {"log10_lambda_min", -4.0}, {"log10_lambda_max", 0.0}, {"alpha_lr", 0.05},
-                         {"max_steps_per_epoch", 6}, {"epochs", 4}}));
+  auto s = make(f, tiny({{"order", 1},
+                         {"log10_lambda_min", -4.0},
+                         {"log10_lambda_max", 0.0},
+                         {"alpha_lr", 0.05},
+                         {"max_steps_per_epoch", 6},
+                         {"epochs", 4}}));
   const double start0 = s->model()->expected_params(0.0).item<double>();
   const double start1 = s->model()->expected_params(1.0).item<double>();
   {
@@ -168,9 +171,9 @@ TEST(DartsCCStrategy, PivotLearningRateScale) {
   const auto pivots = s->model()->arch_pivots()[0].detach().clone();
   const auto knots = s->model()->arch_knots()[0].detach().clone();
   s->run_epoch();
-  EXPECT_TRUE(at::equal(pivots, s->model()->arch_pivots()[0]));   // frozen
-  EXPECT_FALSE(at::equal(knots, s->model()->arch_knots()[0]));    // trained
-  auto t = make(f, tiny({{"order", 1}, {"epochs", 1}}));           // default: pivots train too
+  EXPECT_TRUE(at::equal(pivots, s->model()->arch_pivots()[0]));  // frozen
+  EXPECT_FALSE(at::equal(knots, s->model()->arch_knots()[0]));   // trained
+  auto t = make(f, tiny({{"order", 1}, {"epochs", 1}}));         // default: pivots train too
   const auto p0 = t->model()->arch_pivots()[0].detach().clone();
   t->run_epoch();
   EXPECT_FALSE(at::equal(p0, t->model()->arch_pivots()[0]));

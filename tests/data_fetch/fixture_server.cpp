@@ -43,7 +43,7 @@ int run(const std::vector<std::string>& args) {
 }  // namespace
 
 FixtureServer* FixtureServer::get() {
-  static FixtureServer* server = [] () -> FixtureServer* {
+  static FixtureServer* server = []() -> FixtureServer* {
     if (!fs::exists(NASHOST_PYTHON)) return nullptr;
     auto* s = new FixtureServer;
     s->dir_ = fs::path(NASHOST_BINARY_DIR) / "test-tmp" / ("data-fetch-server-" + std::to_string(::getpid()));

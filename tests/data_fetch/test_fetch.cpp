@@ -26,7 +26,8 @@ using nas::test::TempDir;
 
 namespace {
 
-const char* const kEnv[] = {"NAS_DATA_DIR", "NASHOST_DATA_MIRROR", "NASHOST_DATA_MIRROR_ONLY", "NASHOST_DATA_CHECKSUMS"};
+const char* const kEnv[] = {"NAS_DATA_DIR", "NASHOST_DATA_MIRROR", "NASHOST_DATA_MIRROR_ONLY",
+                            "NASHOST_DATA_CHECKSUMS"};
 
 class DataFetch : public ::testing::Test {
  protected:
@@ -109,7 +110,8 @@ TEST_F(DataFetch, CifarArchivesAreUnpackedVerifiedAndLoad) {
   const auto bad = data::dataset_status(data::catalog_entry("cifar10"), root.path.string());
   EXPECT_FALSE(bad.verified());
   bool mismatch = false;
-  for (const auto& f : bad.files) mismatch = mismatch || (f.name == "test_batch.bin" && f.state == data::FileState::Mismatch);
+  for (const auto& f : bad.files)
+    mismatch = mismatch || (f.name == "test_batch.bin" && f.state == data::FileState::Mismatch);
   EXPECT_TRUE(mismatch);
 }
 
@@ -157,9 +159,10 @@ TEST_F(DataFetch, AConnectionCutMidFileResumes) {
   data::fetch_dataset("fashion-mnist", root.path.string(), options({"cut-100"}));
   const std::string log = server->log();
   EXPECT_NE(log.find("/cut-100/fashion-mnist/train-images-idx3-ubyte.gz bytes=100- 206"), std::string::npos) << log;
-  EXPECT_TRUE(data::dataset_status(data::with_checksum_overrides(data::catalog_entry("fashion-mnist"), server->checksums()),
-                                   root.path.string())
-                  .verified());
+  EXPECT_TRUE(
+      data::dataset_status(data::with_checksum_overrides(data::catalog_entry("fashion-mnist"), server->checksums()),
+                           root.path.string())
+          .verified());
 }
 
 TEST_F(DataFetch, AnInterruptedDownloadResumesInTheNextFetch) {
@@ -173,8 +176,8 @@ TEST_F(DataFetch, AnInterruptedDownloadResumesInTheNextFetch) {
   data::fetch_dataset("mnist", root.path.string(), options());
   EXPECT_NE(server->log().find("/files/mnist/t10k-images-idx3-ubyte.gz bytes=200- 206"), std::string::npos);
   EXPECT_TRUE(leftovers(root.path).empty());
-  auto d = nas::data::load_idx_dataset(nas::data::mnist_spec(), image_config(nas::data::idx_dataset_options(), root.path),
-                                       nullptr);
+  auto d = nas::data::load_idx_dataset(nas::data::mnist_spec(),
+                                       image_config(nas::data::idx_dataset_options(), root.path), nullptr);
   EXPECT_EQ(d->size(Split::Test), 10);
 }
 
@@ -203,7 +206,8 @@ TEST_F(DataFetch, OfflineTheMessageSaysWhatToDoAndWhereFilesGo) {
     // The exact file to place by hand, its official URL and checksum.
     EXPECT_NE(m.find((root.path / "fashion-mnist" / "t10k-labels-idx1-ubyte.gz").string()), std::string::npos) << m;
     EXPECT_NE(m.find("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/t10k-labels-idx1-ubyte.gz"),
-              std::string::npos) << m;
+              std::string::npos)
+        << m;
     EXPECT_NE(m.find("md5 bb300cfdad3c16e7a12a480ee83cd310"), std::string::npos) << m;
     EXPECT_NE(m.find("NASHOST_DATA_MIRROR"), std::string::npos) << m;
   }
@@ -217,7 +221,8 @@ TEST_F(DataFetch, OfflineTheMessageSaysWhatToDoAndWhereFilesGo) {
   } catch (const data::DownloadError& e) {
     EXPECT_NE(std::string(e.what()).find("no URL to try"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("unpack https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz"),
-              std::string::npos) << e.what();
+              std::string::npos)
+        << e.what();
   }
 }
 

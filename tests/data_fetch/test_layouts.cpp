@@ -67,7 +67,8 @@ std::shared_ptr<Dataset> load(const std::string& name) {
   if (name == "mnist" || name == "fashion-mnist")
     return nas::data::load_idx_dataset(name == "mnist" ? nas::data::mnist_spec() : nas::data::fashion_mnist_spec(),
                                        Config::validated(none, nas::data::idx_dataset_options(), name), nullptr);
-  if (name == "cifar10") return nas::data::load_cifar10(Config::validated(none, nas::data::cifar10_options(), name), nullptr);
+  if (name == "cifar10")
+    return nas::data::load_cifar10(Config::validated(none, nas::data::cifar10_options(), name), nullptr);
   if (name == "cifar100")
     return nas::data::load_cifar100(Config::validated(none, nas::data::cifar100_options(), name), nullptr);
   return nas::data::load_corpus(name == "ptb" ? nas::data::ptb_spec() : nas::data::wikitext2_spec(),
@@ -80,8 +81,10 @@ class DataLayouts : public ::testing::Test {
     if (const char* d = std::getenv("NAS_DATA_DIR")) saved_ = d;
   }
   void TearDown() override {
-    if (saved_.empty()) ::unsetenv("NAS_DATA_DIR");
-    else ::setenv("NAS_DATA_DIR", saved_.c_str(), 1);
+    if (saved_.empty())
+      ::unsetenv("NAS_DATA_DIR");
+    else
+      ::setenv("NAS_DATA_DIR", saved_.c_str(), 1);
   }
   std::string saved_;
 };
@@ -140,8 +143,10 @@ TEST_F(DataLayouts, TheDocsListExactlyTheseLayouts) {
   const std::regex row(R"(^\| `([a-z0-9-]+)` \|(.*)$)"), folder("`([A-Za-z0-9._/-]+)/`");
   bool in_table = false;
   for (std::string line; std::getline(in, line);) {
-    if (line.find("<!-- layouts: checked by tests/data_fetch -->") != std::string::npos) in_table = true;
-    else if (in_table && line.empty()) break;
+    if (line.find("<!-- layouts: checked by tests/data_fetch -->") != std::string::npos)
+      in_table = true;
+    else if (in_table && line.empty())
+      break;
     std::smatch m;
     if (!in_table || !std::regex_match(line, m, row)) continue;
     // Columns 2 and 3: where fetch puts it, and the other folders read.

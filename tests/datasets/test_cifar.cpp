@@ -24,9 +24,7 @@ std::vector<uint8_t> records(int n, int label_bytes, int first = 0) {
   }
   return b;
 }
-nas::Config cfg(const nas::OptionList& opts, nas::Json j) {
-  return nas::Config::validated(j, opts, "dataset");
-}
+nas::Config cfg(const nas::OptionList& opts, nas::Json j) { return nas::Config::validated(j, opts, "dataset"); }
 }  // namespace
 
 TEST(Cifar, Cifar10BatchesInTheArchiveFolder) {
@@ -87,11 +85,12 @@ TEST(Cifar, Cifar100FineAndCoarseLabels) {
   auto fine = nas::data::load_cifar100(cfg(nas::data::cifar100_options(), {{"data_dir", root}}), nullptr);
   EXPECT_EQ(fine->info().num_outputs, 100);
   EXPECT_EQ(fine->train_arrays().targets[27].item<int64_t>(), 27);
-  auto coarse = nas::data::load_cifar100(cfg(nas::data::cifar100_options(), {{"data_dir", root}, {"label", "coarse"}}),
-                                         nullptr);
+  auto coarse =
+      nas::data::load_cifar100(cfg(nas::data::cifar100_options(), {{"data_dir", root}, {"label", "coarse"}}), nullptr);
   EXPECT_EQ(coarse->info().num_outputs, 20);
   EXPECT_EQ(coarse->train_arrays().targets[27].item<int64_t>(), 7);
   EXPECT_TRUE(at::equal(fine->train_arrays().images, coarse->train_arrays().images));
-  EXPECT_THROW(nas::data::load_cifar100(cfg(nas::data::cifar100_options(), {{"data_dir", root}, {"label", "x"}}), nullptr),
-               nas::ConfigError);
+  EXPECT_THROW(
+      nas::data::load_cifar100(cfg(nas::data::cifar100_options(), {{"data_dir", root}, {"label", "x"}}), nullptr),
+      nas::ConfigError);
 }

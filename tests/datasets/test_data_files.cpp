@@ -135,8 +135,8 @@ TEST(DataFiles, MissingFilesListEveryPathTriedAndTheSource) {
   TempDir tmp("missing");
   // One file present, three missing: the message lists the three with all their candidates.
   nas::test::write_file(tmp.path / "train-labels-idx1-ubyte.gz", nas::test::gzip_bytes(nas::test::idx_labels(10)));
-  const auto msg = data_error(
-      [&] { nas::data::load_idx_dataset(nas::data::fashion_mnist_spec(), idx_config(tmp.path), nullptr); });
+  const auto msg =
+      data_error([&] { nas::data::load_idx_dataset(nas::data::fashion_mnist_spec(), idx_config(tmp.path), nullptr); });
   for (const std::string stem : {"train-images-idx3-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"}) {
     for (const fs::path& dir : {tmp.path, tmp.path / "fashion-mnist"}) {
       EXPECT_NE(msg.find((fs::absolute(dir) / (stem + ".gz")).string()), std::string::npos) << stem << "\n" << msg;
@@ -170,9 +170,8 @@ TEST(DataFiles, UncompressedIdxDatasetLoadsWithSplitsAndPlainPixels) {
   nas::test::write_file(dir / "train-labels-idx1-ubyte", nas::test::idx_labels(40));
   nas::test::write_file(dir / "t10k-images.idx3-ubyte", nas::test::idx_images(20, 28, 28));  // dotted mirror name
   nas::test::write_file(dir / "t10k-labels-idx1-ubyte.gz", nas::test::gzip_bytes(nas::test::idx_labels(20)));
-  auto data = nas::data::load_idx_dataset(nas::data::mnist_spec(),
-                                          idx_config(tmp.path, {{"normalize", false}, {"valid_fraction", 0.25}}),
-                                          nullptr);
+  auto data = nas::data::load_idx_dataset(
+      nas::data::mnist_spec(), idx_config(tmp.path, {{"normalize", false}, {"valid_fraction", 0.25}}), nullptr);
   EXPECT_EQ(data->info().input_shape, (std::vector<int64_t>{1, 28, 28}));
   EXPECT_EQ(data->size(nas::Split::Train), 30);
   EXPECT_EQ(data->size(nas::Split::Valid), 10);

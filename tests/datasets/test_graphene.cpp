@@ -33,12 +33,12 @@ float strain(int64_t i) { return 0.01f * static_cast<float>(i) + 0.5f; }
 
 struct NcSpec {
   int n = 20, h = 6, w = 8;
-  int format = NC_NETCDF4;            // or NC_64BIT_OFFSET (classic)
+  int format = NC_NETCDF4;  // or NC_64BIT_OFFSET (classic)
   bool with_strain = true;
-  bool channel_axis = false;          // fine_image(sample, 1, y, x)
-  float image_offset = 0.0f;          // 0.25 → non-integer pixels (kept as float)
+  bool channel_axis = false;  // fine_image(sample, 1, y, x)
+  float image_offset = 0.0f;  // 0.25 → non-integer pixels (kept as float)
   int nan_strain_at = -1;
-  int strain_samples = -1;            // != n: a strain dimension of another length
+  int strain_samples = -1;  // != n: a strain dimension of another length
 };
 
 void write_nc(const fs::path& file, const NcSpec& s) {
@@ -155,8 +155,12 @@ TEST(Graphene, ReadsPaddedImagesAndStrainInSklearnOrder) {
   check(nas::test::whole_split(*d, Split::Valid), std::vector<int64_t>(split.train.begin() + 8, split.train.end()));
 
   // The other target of the file, another padding, another test split.
-  auto stress = load_graphene(options({{"data_dir", tmp.path.string()}, {"target_variable", "stress"}, {"pad_rows", 0},
-                                       {"pad_cols", 2}, {"test_fraction", 0.5}, {"test_seed", 7}}),
+  auto stress = load_graphene(options({{"data_dir", tmp.path.string()},
+                                       {"target_variable", "stress"},
+                                       {"pad_rows", 0},
+                                       {"pad_cols", 2},
+                                       {"test_fraction", 0.5},
+                                       {"test_seed", 7}}),
                               nullptr);
   EXPECT_EQ(stress->info().input_shape, (std::vector<int64_t>{1, 6, 12}));
   EXPECT_EQ(stress->size(Split::Test), 10);
@@ -174,9 +178,9 @@ TEST(Graphene, ClassicFormatChannelAxisAndFloatPixels) {
   spec.channel_axis = true;
   spec.image_offset = 0.25f;  // not integers: kept as float32
   write_nc(tmp.path / "g.nc", spec);
-  auto d = load_graphene(options({{"data_dir", tmp.path.string()}, {"file", "g.nc"}, {"split_shuffle", true},
-                                  {"valid_fraction", 0.25}}),
-                         nullptr);
+  auto d = load_graphene(
+      options({{"data_dir", tmp.path.string()}, {"file", "g.nc"}, {"split_shuffle", true}, {"valid_fraction", 0.25}}),
+      nullptr);
   EXPECT_EQ(d->info().input_shape, (std::vector<int64_t>{1, 8, 8}));
   EXPECT_EQ(d->train_arrays().images.scalar_type(), at::kFloat);
   EXPECT_EQ(d->size(Split::Train), 12);
@@ -257,7 +261,8 @@ TEST(Graphene, ErrorsNameTheFileVariableAndSample) {
   EXPECT_NE(msg.find("cannot open netCDF file " + file.string()), std::string::npos) << msg;
 
   write_nc(file, NcSpec{});
-  EXPECT_THROW(load_graphene(options({{"data_dir", tmp.path.string()}, {"test_fraction", 1.0}}), nullptr), nas::ConfigError);
+  EXPECT_THROW(load_graphene(options({{"data_dir", tmp.path.string()}, {"test_fraction", 1.0}}), nullptr),
+               nas::ConfigError);
   EXPECT_THROW(load_graphene(options({{"data_dir", tmp.path.string()}, {"pad_rows", -1}}), nullptr), nas::ConfigError);
 }
 

@@ -21,9 +21,7 @@ TempDir::TempDir(const std::string& tag) {
   remove_tree(path);
   fs::create_directories(path);
 }
-TempDir::~TempDir() {
-  remove_tree(path);
-}
+TempDir::~TempDir() { remove_tree(path); }
 
 void write_file(const fs::path& file, const std::vector<uint8_t>& bytes) {
   fs::create_directories(file.parent_path());

@@ -124,8 +124,8 @@ TEST(ImageFolder, ResizesMixedSizesAndConvertsChannels) {
   write_png(tmp.path / "train/b/grey.png", std::vector<uint8_t>(7 * 9, 77), 7, 9, 1);
   write_solid(tmp.path / "test/a/x.png", 4, 4, 1, 2, 3);
 
-  auto rgb = load_image_folder(options({{"data_dir", tmp.path.string()}, {"size", {4, 6}}, {"normalize", false}}),
-                               nullptr);
+  auto rgb =
+      load_image_folder(options({{"data_dir", tmp.path.string()}, {"size", {4, 6}}, {"normalize", false}}), nullptr);
   EXPECT_EQ(rgb->info().input_shape, (std::vector<int64_t>{3, 4, 6}));
   const auto& px = rgb->train_arrays().images;  // a/big, b/grey, b/small
   ASSERT_EQ(px.sizes(), (std::vector<int64_t>{3, 3, 4, 6}));
@@ -135,18 +135,19 @@ TEST(ImageFolder, ResizesMixedSizesAndConvertsChannels) {
   // JPEG at quality 100: lossy, but a solid colour stays within a few levels.
   EXPECT_TRUE(near(px[2][0], 10, 4) && near(px[2][1], 220, 4) && near(px[2][2], 130, 4));
 
-  auto grey = load_image_folder(options({{"data_dir", tmp.path.string()}, {"size", 5}, {"channels", 1},
-                                         {"normalize", false}}),
-                                nullptr);
+  auto grey = load_image_folder(
+      options({{"data_dir", tmp.path.string()}, {"size", 5}, {"channels", 1}, {"normalize", false}}), nullptr);
   EXPECT_EQ(grey->info().input_shape, (std::vector<int64_t>{1, 5, 5}));
   // stb's luminance: (77 r + 150 g + 29 b) >> 8.
   EXPECT_TRUE(near(grey->train_arrays().images[0][0], (77 * 200 + 150 * 100 + 29 * 50) >> 8, 1));
   EXPECT_TRUE(near(grey->train_arrays().images[1][0], 77, 1));
 
   for (const nas::Json& bad : {nas::Json("big"), nas::Json({4, 5, 6}), nas::Json({0, 4}), nas::Json(-3)})
-    EXPECT_THROW(load_image_folder(options({{"data_dir", tmp.path.string()}, {"size", bad}}), nullptr), nas::ConfigError)
+    EXPECT_THROW(load_image_folder(options({{"data_dir", tmp.path.string()}, {"size", bad}}), nullptr),
+                 nas::ConfigError)
         << bad.dump();
-  EXPECT_THROW(load_image_folder(options({{"data_dir", tmp.path.string()}, {"channels", 2}}), nullptr), nas::ConfigError);
+  EXPECT_THROW(load_image_folder(options({{"data_dir", tmp.path.string()}, {"channels", 2}}), nullptr),
+               nas::ConfigError);
 }
 
 TEST(ImageFolder, NormalisationAndAugmentationOptions) {
@@ -163,8 +164,12 @@ TEST(ImageFolder, NormalisationAndAugmentationOptions) {
   EXPECT_TRUE(d->transform().hflip);
   EXPECT_FALSE(d->transform().vflip);
 
-  auto fixed = load_image_folder(options({{"data_dir", tmp.path.string()}, {"mean", {0.5}}, {"std", {0.25}},
-                                          {"crop_padding", 2}, {"hflip", false}, {"vflip", true}}),
+  auto fixed = load_image_folder(options({{"data_dir", tmp.path.string()},
+                                          {"mean", {0.5}},
+                                          {"std", {0.25}},
+                                          {"crop_padding", 2},
+                                          {"hflip", false},
+                                          {"vflip", true}}),
                                  nullptr);
   const nas::Batch b = nas::test::whole_split(*fixed, Split::TrainFull);
   EXPECT_NEAR(b.input[0][1][2][3].item<float>(), (pixel(0, 2, 3, 1) / 255.0 - 0.5) / 0.25, 1e-5);
@@ -187,10 +192,11 @@ TEST(ImageFolder, NormalisationAndAugmentationOptions) {
 
   EXPECT_THROW(load_image_folder(options({{"data_dir", tmp.path.string()}, {"mean", {0.1, 0.2}}}), nullptr),
                nas::ConfigError);  // 3 channels
-  EXPECT_THROW(load_image_folder(options({{"data_dir", tmp.path.string()}, {"std", {0.0}}}), nullptr), nas::ConfigError);
-  EXPECT_THROW(load_image_folder(options({{"data_dir", tmp.path.string()}, {"normalize", false}, {"mean", {0.5}}}),
-                                 nullptr),
+  EXPECT_THROW(load_image_folder(options({{"data_dir", tmp.path.string()}, {"std", {0.0}}}), nullptr),
                nas::ConfigError);
+  EXPECT_THROW(
+      load_image_folder(options({{"data_dir", tmp.path.string()}, {"normalize", false}, {"mean", {0.5}}}), nullptr),
+      nas::ConfigError);
 }
 
 TEST(ImageFolder, ValidFolderIsTheValidSplitAndSubsetTrimsEverySplit) {
@@ -246,7 +252,8 @@ TEST(ImageFolder, ErrorsNameTheFolderOrFileAndTheReason) {
   ::remove((root / "train/dog").c_str());
 
   // A PNG signature followed by garbage, and text named .jpg: file and the decoder's reason.
-  const std::vector<uint8_t> corrupt = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'X', 'X', 'X', 'X', 1, 2};
+  const std::vector<uint8_t> corrupt = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0,
+                                        0,    0,   13,  'X', 'X',  'X',  'X',  1,    2};
   nas::test::write_file(root / "train/bee/b3.png", corrupt);
   msg = error_of({{"data_dir", root.string()}});
   EXPECT_NE(msg.find("cannot decode image " + (root / "train/bee/b3.png").string() + ": "), std::string::npos) << msg;

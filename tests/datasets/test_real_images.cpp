@@ -12,8 +12,7 @@ namespace {
 std::shared_ptr<nas::data::InMemoryImageDataset> load(const nas::data::IdxDatasetSpec& spec) {
   const auto dir = nas::test::shared_data_root() / spec.dir;
   return nas::data::load_idx_dataset(
-      spec, nas::Config::validated({{"data_dir", dir.string()}}, nas::data::idx_dataset_options(), "dataset"),
-      nullptr);
+      spec, nas::Config::validated({{"data_dir", dir.string()}}, nas::data::idx_dataset_options(), "dataset"), nullptr);
 }
 
 const std::shared_ptr<nas::data::InMemoryImageDataset>& fmnist() {
@@ -105,11 +104,10 @@ TEST(RealFashionMnist, AugmentedBatchesAreDeterministic) {
 TEST(RealMnist, CountsStatsAndSubset) {
   const auto spec = nas::data::mnist_spec();
   const auto dir = nas::test::shared_data_root() / spec.dir;
-  auto d = nas::data::load_idx_dataset(
-      spec,
-      nas::Config::validated({{"data_dir", dir.string()}, {"subset", 6000}}, nas::data::idx_dataset_options(),
-                             "dataset"),
-      nullptr);
+  auto d = nas::data::load_idx_dataset(spec,
+                                       nas::Config::validated({{"data_dir", dir.string()}, {"subset", 6000}},
+                                                              nas::data::idx_dataset_options(), "dataset"),
+                                       nullptr);
   EXPECT_EQ(d->train_arrays().size(), 60000);
   EXPECT_EQ(d->test_arrays().size(), 10000);
   EXPECT_EQ(d->size(Split::TrainFull), 6000);

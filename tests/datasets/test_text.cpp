@@ -15,8 +15,7 @@ std::shared_ptr<nas::data::CorpusDataset> corpus(const nas::data::CorpusSpec& sp
                                                  int64_t subset = 0) {
   return nas::data::load_corpus(
       spec,
-      nas::Config::validated({{"data_dir", dir.string()}, {"subset", subset}}, nas::data::corpus_options(),
-                             "dataset"),
+      nas::Config::validated({{"data_dir", dir.string()}, {"subset", subset}}, nas::data::corpus_options(), "dataset"),
       nullptr);
 }
 std::vector<uint8_t> text(const std::string& s) { return {s.begin(), s.end()}; }
@@ -59,8 +58,7 @@ TEST(Text, VocabularyGrowsTrainValidTestAndBpttBatchesShiftByOne) {
   nas::test::write_file(tmp.path / "valid.txt", text(" x a\n"));
   nas::test::write_file(tmp.path / "test.txt", text("y\n"));
   auto d = corpus(nas::data::ptb_spec(), tmp.path);
-  EXPECT_EQ(d->vocabulary(),
-            (std::vector<std::string>{"a", "b", "c", "<eos>", "d", "e", "f", "g", "h", "x", "y"}));
+  EXPECT_EQ(d->vocabulary(), (std::vector<std::string>{"a", "b", "c", "<eos>", "d", "e", "f", "g", "h", "x", "y"}));
   // train: a b c <eos> d a <eos> <eos> b e f g h <eos> = 14 tokens
   const at::Tensor train = d->tokens(Split::Train);
   ASSERT_EQ(train.numel(), 14);

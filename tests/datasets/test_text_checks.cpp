@@ -81,8 +81,8 @@ TEST(TextChecks, ControlCharactersAndBadUtf8NameLineAndOffset) {
   EXPECT_TRUE(has(check_error("x\x7F"), "control character 0x7F"));
   EXPECT_TRUE(has(check_error("\n\nab\xC2\x85"), "control character U+0085 at line 3 (byte offset 4)"));
   EXPECT_TRUE(has(check_error("ab\xFF"), "invalid UTF-8 (byte 0xFF) at line 1 (byte offset 2)"));
-  EXPECT_TRUE(has(check_error("\xC0\x80"), "invalid UTF-8"));           // overlong NUL
-  EXPECT_TRUE(has(check_error("\xED\xA0\x80"), "invalid UTF-8"));       // a surrogate
+  EXPECT_TRUE(has(check_error("\xC0\x80"), "invalid UTF-8"));      // overlong NUL
+  EXPECT_TRUE(has(check_error("\xED\xA0\x80"), "invalid UTF-8"));  // a surrogate
   EXPECT_TRUE(has(check_error("\xC3 x"), "invalid UTF-8 (byte 0x20 after 0xC3)"));
   EXPECT_TRUE(has(check_error("ab\xE2\x82"), "cut off by the end of the file"));
 }

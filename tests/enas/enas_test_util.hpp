@@ -13,8 +13,7 @@
 namespace enas_test {
 
 inline std::filesystem::path temp_dir(const std::string& name) {
-  auto dir = std::filesystem::temp_directory_path() /
-             ("nashost-enas-" + name + "-" + std::to_string(::getpid()));
+  auto dir = std::filesystem::temp_directory_path() / ("nashost-enas-" + name + "-" + std::to_string(::getpid()));
   nas::remove_tree(dir);  // not std::filesystem::remove_all: see nashost/remove_tree.hpp
   std::filesystem::create_directories(dir);
   return dir;

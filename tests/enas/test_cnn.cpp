@@ -33,17 +33,28 @@ CnnArc example_arc() {
 }
 
 nas::Json tiny_search() {
-  return {{"network", "cnn"}, {"channels", 4},          {"num_layers", 1},         {"num_blocks", 3},
-          {"epochs", 2},      {"shared_steps", 3},      {"controller_steps", 2},   {"controller_num_aggregate", 3},
-          {"batch_size", 16}, {"eval_batch_size", 16},  {"derive_samples", 3},     {"controller_hid", 16},
-          {"log_step", 1},    {"augment", false},       {"lr_t0", 1}};
+  return {{"network", "cnn"},
+          {"channels", 4},
+          {"num_layers", 1},
+          {"num_blocks", 3},
+          {"epochs", 2},
+          {"shared_steps", 3},
+          {"controller_steps", 2},
+          {"controller_num_aggregate", 3},
+          {"batch_size", 16},
+          {"eval_batch_size", 16},
+          {"derive_samples", 3},
+          {"controller_hid", 16},
+          {"log_step", 1},
+          {"augment", false},
+          {"lr_t0", 1}};
 }
 nas::Config search_cfg(const nas::Json& j) { return nas::Config::validated(j, search_options(), "search"); }
 }  // namespace
 
 TEST(EnasCnnOps, OrderAndParameterCounts) {
-  EXPECT_EQ(kOps.ops(), (std::vector<std::string>{"sep_conv_3x3", "sep_conv_5x5", "avg_pool_3x3", "max_pool_3x3",
-                                                   "identity"}));
+  EXPECT_EQ(kOps.ops(),
+            (std::vector<std::string>{"sep_conv_3x3", "sep_conv_5x5", "avg_pool_3x3", "max_pool_3x3", "identity"}));
   nas::OpArgs a;
   a.channels = 16;
   // sep 3x3 at C=16: 2 x (depthwise 9*16 + pointwise 16*16 + BN 2*16) = 2 x 432
@@ -257,7 +268,7 @@ TEST(EnasCnnNetwork, NetworkLayoutAndOutputs) {
   cfg.height = cfg.width = 30;  // 30 -> 15 -> cannot halve again
   EXPECT_THROW(SharedCnn(cfg, kOps), nas::ConfigError);
   EXPECT_NEAR(cosine_restart_lr(0, 0.05, 0.0005, 10, 2), 0.05, 1e-12);
-  EXPECT_NEAR(cosine_restart_lr(10, 0.05, 0.0005, 10, 2), 0.05, 1e-12);  // restart
+  EXPECT_NEAR(cosine_restart_lr(10, 0.05, 0.0005, 10, 2), 0.05, 1e-12);                   // restart
   EXPECT_NEAR(cosine_restart_lr(20, 0.05, 0.0005, 10, 2), 0.0005 + 0.5 * 0.0495, 1e-12);  // half of T=20
 }
 
@@ -338,9 +349,9 @@ TEST(EnasCnnTrainers, ScratchAndSharedWeightEvaluation) {
   auto data = std::make_shared<enas_cnn_test::TinyImages>(3, 8, 4);
   auto ctx = enas_cnn_test::context("trainers");
   const nas::Genotype g = arc_genotype(example_arc(), kOps.ops());
-  nas::Json o = {{"epochs", 3}, {"channels", 4}, {"num_layers", 1}, {"batch_size", 16}, {"eval_batch_size", 16},
-                 {"augment", false}, {"lr_t0", 3}, {"log_step", 1}, {"drop_path_keep", 0.8},
-                 {"auxiliary", false}};  // 8x8 inputs are 2x2 after both reductions
+  nas::Json o = {{"epochs", 3},           {"channels", 4},     {"num_layers", 1}, {"batch_size", 16},
+                 {"eval_batch_size", 16}, {"augment", false},  {"lr_t0", 3},      {"log_step", 1},
+                 {"drop_path_keep", 0.8}, {"auxiliary", false}};  // 8x8 inputs are 2x2 after both reductions
   EnasCnnScratchTrainer t(nas::Config::validated(o, cnn_scratch_options(), "train"), *ctx);
   const int64_t expected = t.count_params(g, *data);
   auto r = t.train(g, *data);
@@ -355,13 +366,14 @@ TEST(EnasCnnTrainers, ScratchAndSharedWeightEvaluation) {
   so["epochs"] = 1;
   EnasCnnSearch s(search_cfg(so), data, *ctx);
   s.run_epoch();
-  EnasCnnEvalTrainer ev(nas::Config::validated({{"model_file", s.shared_model_file().string()}}, cnn_eval_options(), "t"),
-                        *ctx);
+  EnasCnnEvalTrainer ev(
+      nas::Config::validated({{"model_file", s.shared_model_file().string()}}, cnn_eval_options(), "t"), *ctx);
   auto re = ev.train(g, *data);
   EXPECT_GE(re.metrics["test_accuracy"], 0.0);
   EXPECT_LE(re.metrics["test_accuracy"], 1.0);
   EXPECT_GT(re.params, 0);
-  EnasCnnEvalTrainer missing(nas::Config::validated({{"model_file", "/nonexistent/m.pt"}}, cnn_eval_options(), "t"), *ctx);
+  EnasCnnEvalTrainer missing(nas::Config::validated({{"model_file", "/nonexistent/m.pt"}}, cnn_eval_options(), "t"),
+                             *ctx);
   EXPECT_THROW(missing.train(g, *data), nas::Error);
 }
 
@@ -392,8 +404,8 @@ TEST(EnasCnnTrainers, AuxiliaryHeadTrainsButIsNotCounted) {
   // the trainer adds 0.4 x the auxiliary loss and reports the size without the head
   auto data = std::make_shared<enas_cnn_test::TinyImages>(3, 24, 4);
   const nas::Genotype g = arc_genotype(arc, kOps.ops());
-  nas::Json o = {{"epochs", 1}, {"steps_per_epoch", 2}, {"channels", 4}, {"num_layers", 1}, {"batch_size", 8},
-                 {"eval_batch_size", 16}, {"augment", false}, {"log_step", 1}};
+  nas::Json o = {{"epochs", 1},     {"steps_per_epoch", 2},  {"channels", 4},    {"num_layers", 1},
+                 {"batch_size", 8}, {"eval_batch_size", 16}, {"augment", false}, {"log_step", 1}};
   EnasCnnScratchTrainer t(nas::Config::validated(o, cnn_scratch_options(), "train"), *ctx);
   auto r = t.train(g, *data);
   EXPECT_EQ(r.params, nas::count_parameters(*plain));

@@ -26,10 +26,21 @@ namespace {
 using enas_cnn_test::example_macro;
 
 nas::Json tiny_macro_search() {
-  return {{"network", "cnn"}, {"cnn_space", "macro"}, {"channels", 4},        {"num_layers", 3},
-          {"epochs", 2},      {"shared_steps", 3},    {"controller_steps", 2}, {"controller_num_aggregate", 3},
-          {"batch_size", 16}, {"eval_batch_size", 16}, {"derive_samples", 3},   {"controller_hid", 16},
-          {"log_step", 1},    {"augment", false},      {"lr_t0", 1}};
+  return {{"network", "cnn"},
+          {"cnn_space", "macro"},
+          {"channels", 4},
+          {"num_layers", 3},
+          {"epochs", 2},
+          {"shared_steps", 3},
+          {"controller_steps", 2},
+          {"controller_num_aggregate", 3},
+          {"batch_size", 16},
+          {"eval_batch_size", 16},
+          {"derive_samples", 3},
+          {"controller_hid", 16},
+          {"log_step", 1},
+          {"augment", false},
+          {"lr_t0", 1}};
 }
 nas::Config search_cfg(const nas::Json& j) { return nas::Config::validated(j, search_options(), "search"); }
 
@@ -82,7 +93,7 @@ TEST(EnasMacroArc, FlatSequenceAndGenotypeRoundTrip) {
 
   EXPECT_EQ(macro_summary(a), "0 conv_3x3 | 1 sep_conv_3x3 skip 0 | 2 max_pool_3x3 skip 0 1");
   const std::string dot = nas::macro_network_to_dot(macro_genotype(a), "c");  // reductions after 0 and 1
-  EXPECT_NE(dot.find("L0 -> L1 [style=dashed"), std::string::npos);  // skips
+  EXPECT_NE(dot.find("L0 -> L1 [style=dashed"), std::string::npos);           // skips
   EXPECT_NE(dot.find("L1 -> L2 [style=dashed"), std::string::npos);
   EXPECT_NE(dot.find("L0 -> R0;"), std::string::npos);  // the chain goes through the reduction
   EXPECT_NE(dot.find("R1 -> L2;"), std::string::npos);
@@ -144,7 +155,8 @@ TEST(EnasMacroController, SkipPenaltyIsTheBernoulliKl) {
   // KL(0.4 || 0.4) = 0; KL(0.8 || 0.4) = 0.8 ln 2 + 0.2 ln(1/3) = 0.334795...; KL(0.1 || 0.4) =
   // 0.1 ln(0.25) + 0.9 ln(1.5) = 0.226282...
   EXPECT_NEAR(skip_kl_penalty(at::tensor({0.4}, at::kDouble), 0.4).item<double>(), 0.0, 1e-12);
-  EXPECT_NEAR(skip_kl_penalty(at::tensor({0.8}, at::kDouble), 0.4).item<double>(), 0.8 * std::log(2.0) + 0.2 * std::log(1.0 / 3.0), 1e-9);
+  EXPECT_NEAR(skip_kl_penalty(at::tensor({0.8}, at::kDouble), 0.4).item<double>(),
+              0.8 * std::log(2.0) + 0.2 * std::log(1.0 / 3.0), 1e-9);
   EXPECT_NEAR(skip_kl_penalty(at::tensor({0.8, 0.1, 0.4}, at::kDouble), 0.4).item<double>(), 0.334795 + 0.226282, 1e-5);
   EXPECT_TRUE(std::isfinite(skip_kl_penalty(at::tensor({0.0, 1.0}, at::kDouble), 0.4).item<double>()));
 
@@ -346,9 +358,10 @@ TEST(EnasMacroTrainers, ScratchAndSharedWeightEvaluation) {
   auto data = std::make_shared<enas_cnn_test::TinyImages>(3, 8, 4);
   auto ctx = enas_cnn_test::context("macro-trainers");
   const nas::Genotype g = macro_genotype(example_macro());
-  nas::Json o = {{"epochs", 3}, {"channels", 4}, {"num_layers", 3}, {"batch_size", 16}, {"eval_batch_size", 16},
-                 {"augment", false}, {"lr_t0", 3}, {"log_step", 1}, {"keep_prob", 0.9},
-                 {"auxiliary", false}};  // 8x8 inputs are 2x2 after both reductions (test_cnn_macro_aux.cpp has it on)
+  nas::Json o = {{"epochs", 3},           {"channels", 4},     {"num_layers", 3}, {"batch_size", 16},
+                 {"eval_batch_size", 16}, {"augment", false},  {"lr_t0", 3},      {"log_step", 1},
+                 {"keep_prob", 0.9},      {"auxiliary", false}};  // 8x8 inputs are 2x2 after both reductions
+                                                                  // (test_cnn_macro_aux.cpp has it on)
   EnasCnnScratchTrainer t(nas::Config::validated(o, cnn_scratch_options(), "train"), *ctx);
   EXPECT_EQ(t.count_params(g, *data), 1398 - (16 * 10 + 10) + (16 * 4 + 4));  // the hand count, with 4 classes
   auto r = t.train(g, *data);
@@ -362,8 +375,8 @@ TEST(EnasMacroTrainers, ScratchAndSharedWeightEvaluation) {
   so["epochs"] = 1;
   EnasCnnSearch s(search_cfg(so), data, *ctx);
   s.run_epoch();
-  EnasCnnEvalTrainer ev(nas::Config::validated({{"model_file", s.shared_model_file().string()}}, cnn_eval_options(), "t"),
-                        *ctx);
+  EnasCnnEvalTrainer ev(
+      nas::Config::validated({{"model_file", s.shared_model_file().string()}}, cnn_eval_options(), "t"), *ctx);
   auto re = ev.train(g, *data);
   EXPECT_GE(re.metrics["test_accuracy"], 0.0);
   EXPECT_LE(re.metrics["test_accuracy"], 1.0);

@@ -34,11 +34,14 @@ MacroCnnConfig aux_config() {
 int64_t aux_head_params(int64_t c, int64_t k) { return c * 128 + 256 + 393216 + 1536 + 768 * k + k; }
 
 nas::Json aux_search(bool aux) {
-  return {{"network", "cnn"},  {"cnn_space", "macro"},  {"channels", 4},         {"num_layers", 3},
-          {"epochs", 1},       {"shared_steps", 1},     {"controller_steps", 1}, {"controller_num_aggregate", 2},
-          {"batch_size", 8},   {"eval_batch_size", 16}, {"derive_samples", 2},   {"controller_hid", 16},
-          {"augment", false},  {"lr_t0", 1},            {"auxiliary", aux},
-          {"shared_l2", 0.0}};  // no weight decay: a weight that moves had a gradient
+  return {{"network", "cnn"},      {"cnn_space", "macro"},
+          {"channels", 4},         {"num_layers", 3},
+          {"epochs", 1},           {"shared_steps", 1},
+          {"controller_steps", 1}, {"controller_num_aggregate", 2},
+          {"batch_size", 8},       {"eval_batch_size", 16},
+          {"derive_samples", 2},   {"controller_hid", 16},
+          {"augment", false},      {"lr_t0", 1},
+          {"auxiliary", aux},      {"shared_l2", 0.0}};  // no weight decay: a weight that moves had a gradient
 }
 nas::Config search_cfg(const nas::Json& j) { return nas::Config::validated(j, search_options(), "search"); }
 
@@ -106,8 +109,8 @@ TEST(EnasMacroAux, ReportedSizesExcludeTheHead) {
   auto ctx = enas_cnn_test::context("macro-aux-trainers");
   const nas::Genotype g = macro_genotype(example_macro());
   const int64_t hand = 1398 - (16 * 10 + 10) + (16 * 4 + 4);
-  nas::Json o = {{"epochs", 1},          {"steps_per_epoch", 2}, {"channels", 4},    {"num_layers", 3},
-                 {"batch_size", 8},      {"eval_batch_size", 16}, {"augment", false}, {"auxiliary", true}};
+  nas::Json o = {{"epochs", 1},     {"steps_per_epoch", 2},  {"channels", 4},    {"num_layers", 3},
+                 {"batch_size", 8}, {"eval_batch_size", 16}, {"augment", false}, {"auxiliary", true}};
   EnasCnnScratchTrainer t(nas::Config::validated(o, cnn_scratch_options(), "train"), *ctx);
   EXPECT_EQ(t.count_params(g, *data), hand);
   auto r = t.train(g, *data);
@@ -126,8 +129,8 @@ TEST(EnasMacroAux, ReportedSizesExcludeTheHead) {
   MacroCnnConfig shared = load_macro_cnn(s.shared_model_file(), c10::Device(c10::kCPU))->config();
   EXPECT_TRUE(shared.aux_head);
   shared.aux_head = false;
-  EnasCnnEvalTrainer ev(nas::Config::validated({{"model_file", s.shared_model_file().string()}}, cnn_eval_options(), "t"),
-                        *sctx);
+  EnasCnnEvalTrainer ev(
+      nas::Config::validated({{"model_file", s.shared_model_file().string()}}, cnn_eval_options(), "t"), *sctx);
   EXPECT_EQ(ev.count_params(g, *data), nas::count_parameters(*MacroCnn(shared, example_macro())));
   EXPECT_EQ(ev.train(g, *data).params, ev.count_params(g, *data));
 }

@@ -11,9 +11,7 @@ namespace {
 const std::vector<std::string> kActs = {"tanh", "ReLU", "identity", "sigmoid"};
 
 // 0 -> 1 -> {2, 3}; 2 -> 4; 3 leaf; 4 -> 5 (last)
-Dag sample_dag() {
-  return {{"tanh", -1}, {"ReLU", 0}, {"identity", 1}, {"sigmoid", 1}, {"tanh", 2}, {"ReLU", 4}};
-}
+Dag sample_dag() { return {{"tanh", -1}, {"ReLU", 0}, {"identity", 1}, {"sigmoid", 1}, {"tanh", 2}, {"ReLU", 4}}; }
 }  // namespace
 
 TEST(EnasDag, LeavesAndChildren) {

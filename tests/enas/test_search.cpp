@@ -30,17 +30,17 @@ std::shared_ptr<TokenDataset> toy_corpus(int64_t vocab = 30) {
     }
     return at::tensor(v, at::TensorOptions().dtype(at::kLong));
   };
-  return std::make_shared<TokenDataset>("toy", vocab,
-                                        std::map<nas::Split, at::Tensor>{{nas::Split::Train, make(3000, 1)},
-                                                                         {nas::Split::Valid, make(800, 2)},
-                                                                         {nas::Split::Test, make(800, 3)}},
-                                        true, "synthetic");
+  return std::make_shared<TokenDataset>(
+      "toy", vocab,
+      std::map<nas::Split, at::Tensor>{
+          {nas::Split::Train, make(3000, 1)}, {nas::Split::Valid, make(800, 2)}, {nas::Split::Test, make(800, 3)}},
+      true, "synthetic");
 }
 
 nas::Json tiny(const std::string& train_type) {
-  return {{"train_type", train_type}, {"num_blocks", 5},   {"embed", 12},           {"hidden", 12},
-          {"batch_size", 8},          {"eval_batch_size", 8}, {"bptt", 6},          {"epochs", 3},
-          {"shared_steps", 12},       {"controller_steps", 6}, {"derive_samples", 4}, {"controller_hid", 16},
+  return {{"train_type", train_type}, {"num_blocks", 5},         {"embed", 12},         {"hidden", 12},
+          {"batch_size", 8},          {"eval_batch_size", 8},    {"bptt", 6},           {"epochs", 3},
+          {"shared_steps", 12},       {"controller_steps", 6},   {"derive_samples", 4}, {"controller_hid", 16},
           {"shared_lr", 5.0},         {"shared_decay_after", 1}, {"log_step", 1}};
 }
 
@@ -169,9 +169,9 @@ TEST(EnasTrainers, ScratchTrainsTheDagAlone) {
   auto data = toy_corpus();
   auto ctx = enas_test::context("scratch");
   nas::Genotype g = dag_genotype({{"tanh", -1}, {"ReLU", 0}, {"identity", 0}, {"tanh", 1}});
-  nas::Json o = {{"epochs", 2}, {"steps_per_epoch", 40}, {"embed", 12}, {"hidden", 12}, {"batch_size", 8},
-                 {"eval_batch_size", 8}, {"bptt", 6}, {"shared_lr", 5.0}, {"dropoute", 0.0},
-                 {"dropouti", 0.0}, {"dropout", 0.0}, {"wdrop", 0.0}};
+  nas::Json o = {{"epochs", 2},     {"steps_per_epoch", 40}, {"embed", 12},    {"hidden", 12},
+                 {"batch_size", 8}, {"eval_batch_size", 8},  {"bptt", 6},      {"shared_lr", 5.0},
+                 {"dropoute", 0.0}, {"dropouti", 0.0},       {"dropout", 0.0}, {"wdrop", 0.0}};
   EnasRnnScratchTrainer t(nas::Config::validated(o, scratch_options(), "train"), *ctx);
   const int64_t params = t.count_params(g, *data);
   auto r = t.train(g, *data);

@@ -83,7 +83,8 @@ class Images final : public nas::Dataset {
     void start_epoch(int64_t epoch) override {
       order_.resize(static_cast<size_t>(x_.size(0)));
       std::iota(order_.begin(), order_.end(), 0);
-      if (o_.shuffle) std::shuffle(order_.begin(), order_.end(), std::mt19937_64(o_.seed * 7919 + static_cast<uint64_t>(epoch)));
+      if (o_.shuffle)
+        std::shuffle(order_.begin(), order_.end(), std::mt19937_64(o_.seed * 7919 + static_cast<uint64_t>(epoch)));
       pos_ = 0;
     }
     std::optional<nas::Batch> next() override {
@@ -188,10 +189,17 @@ Reference darts_eval(nas::StandaloneContext& ctx) {
       "('sep_conv_3x3', 1), ('none', 0), ('dil_conv_3x3', 3), ('max_pool_3x3', 2)], normal_concat=[2, 3, 4, 5], "
       "reduce=[('skip_connect', 0), ('sep_conv_3x3', 1), ('dil_conv_5x5', 0), ('avg_pool_3x3', 2), "
       "('max_pool_3x3', 1), ('sep_conv_5x5', 3), ('none', 1), ('dil_conv_3x3', 0)], reduce_concat=[2, 3, 4, 5])");
-  const nas::Config o = nas::Config::validated(
-      Json{{"epochs", 1}, {"batch_size", 8}, {"channels", 4}, {"layers", 3}, {"auxiliary", true}, {"cutout", 0},
-           {"augment", false}, {"max_steps_per_epoch", 2}, {"train_split", "train"}, {"label", "searched"}},
-      nas::darts::eval_options(), "train");
+  const nas::Config o = nas::Config::validated(Json{{"epochs", 1},
+                                                    {"batch_size", 8},
+                                                    {"channels", 4},
+                                                    {"layers", 3},
+                                                    {"auxiliary", true},
+                                                    {"cutout", 0},
+                                                    {"augment", false},
+                                                    {"max_steps_per_epoch", 2},
+                                                    {"train_split", "train"},
+                                                    {"label", "searched"}},
+                                               nas::darts::eval_options(), "train");
   nas::darts::DartsEvalTrainer trainer(o, ctx);
   Reference ref;
   ref.trained = trainer.train(g, data);
@@ -205,10 +213,14 @@ Reference darts_cc_one_hot(nas::StandaloneContext& ctx) {
   auto g = nas::genotype_from_darts_cc_json(
       Json::parse("[[[4,3],[3,4,4],[7,3,2,7],[2,1,1,1,2]],[[3,4],[1,6,2],[4,6,6,2],[0,1,6,6,4]]]"));
   g.meta["label"] = "lambda0";
-  const nas::Config o = nas::Config::validated(
-      Json{{"layers", 3}, {"channels", 4}, {"epochs", 1}, {"batch_size", 8}, {"cutout", 0}, {"augment", false},
-           {"max_steps_per_epoch", 2}},
-      nas::darts_cc::one_hot_options(), "train");
+  const nas::Config o = nas::Config::validated(Json{{"layers", 3},
+                                                    {"channels", 4},
+                                                    {"epochs", 1},
+                                                    {"batch_size", 8},
+                                                    {"cutout", 0},
+                                                    {"augment", false},
+                                                    {"max_steps_per_epoch", 2}},
+                                               nas::darts_cc::one_hot_options(), "train");
   nas::darts_cc::OneHotTrainer trainer(o, ctx);
   Reference ref;
   ref.trained = trainer.train(g, data);
@@ -219,12 +231,17 @@ Reference darts_cc_one_hot(nas::StandaloneContext& ctx) {
 
 Reference enas_rnn(nas::StandaloneContext& ctx) {
   auto data = nas::enas::TokenDataset::random(20, 600, 200, 200, 5);
-  const nas::Genotype g = nas::enas::dag_genotype(
-      {{"tanh", -1}, {"ReLU", 0}, {"identity", 0}, {"sigmoid", 1}, {"tanh", 3}, {"ReLU", 1}});
-  const nas::Config o = nas::Config::validated(
-      Json{{"epochs", 1}, {"steps_per_epoch", 3}, {"embed", 8}, {"hidden", 8}, {"batch_size", 4},
-           {"eval_batch_size", 4}, {"bptt", 5}, {"label", "cell"}},
-      nas::enas::scratch_options(), "train");
+  const nas::Genotype g =
+      nas::enas::dag_genotype({{"tanh", -1}, {"ReLU", 0}, {"identity", 0}, {"sigmoid", 1}, {"tanh", 3}, {"ReLU", 1}});
+  const nas::Config o = nas::Config::validated(Json{{"epochs", 1},
+                                                    {"steps_per_epoch", 3},
+                                                    {"embed", 8},
+                                                    {"hidden", 8},
+                                                    {"batch_size", 4},
+                                                    {"eval_batch_size", 4},
+                                                    {"bptt", 5},
+                                                    {"label", "cell"}},
+                                               nas::enas::scratch_options(), "train");
   nas::enas::EnasRnnScratchTrainer trainer(o, ctx);
   Reference ref;
   ref.trained = trainer.train(g, *data);
@@ -235,10 +252,17 @@ Reference enas_rnn(nas::StandaloneContext& ctx) {
 }
 
 nas::Config cnn_options(const std::string& label) {
-  return nas::Config::validated(
-      Json{{"epochs", 1}, {"steps_per_epoch", 2}, {"channels", 4}, {"num_layers", 3}, {"batch_size", 8},
-           {"eval_batch_size", 8}, {"augment", false}, {"auxiliary", true}, {"train_split", "train"}, {"label", label}},
-      nas::enas::cnn_scratch_options(), "train");
+  return nas::Config::validated(Json{{"epochs", 1},
+                                     {"steps_per_epoch", 2},
+                                     {"channels", 4},
+                                     {"num_layers", 3},
+                                     {"batch_size", 8},
+                                     {"eval_batch_size", 8},
+                                     {"augment", false},
+                                     {"auxiliary", true},
+                                     {"train_split", "train"},
+                                     {"label", label}},
+                                nas::enas::cnn_scratch_options(), "train");
 }
 
 Reference enas_cnn_micro(nas::StandaloneContext& ctx) {
@@ -301,7 +325,8 @@ int check_logits(const fs::path& model_file, const fs::path& expected_file) {
   const at::Tensor logits = logits_of(model_file, expected.at("input"), ctx).reshape(expected.at("logits").sizes());
   const double diff = (logits - expected.at("logits")).abs().max().item<double>();
   if (!(diff <= 1e-5)) throw nas::Error("logits differ from PyTorch's by " + std::to_string(diff));
-  std::printf("OK imported %s: max |logit difference| %.2e\n", card_of(model_file).at("network").get<std::string>().c_str(), diff);
+  std::printf("OK imported %s: max |logit difference| %.2e\n",
+              card_of(model_file).at("network").get<std::string>().c_str(), diff);
   return 0;
 }
 
@@ -323,7 +348,8 @@ int main(int argc, char** argv) {
     }
   }
   if (argc != 3) {
-    std::fprintf(stderr, "usage: export_fixture darts-eval|darts-cc-one-hot|enas-rnn|enas-cnn-micro|enas-cnn-macro OUT\n");
+    std::fprintf(stderr,
+                 "usage: export_fixture darts-eval|darts-cc-one-hot|enas-rnn|enas-cnn-micro|enas-cnn-macro OUT\n");
     return 2;
   }
   try {
@@ -335,16 +361,23 @@ int main(int argc, char** argv) {
     nas::StandaloneContext ctx(out / "run", 1);
     add_operation_sets(ctx);
     Reference ref;
-    if (network == "darts-eval") ref = darts_eval(ctx);
-    else if (network == "darts-cc-one-hot") ref = darts_cc_one_hot(ctx);
-    else if (network == "enas-rnn") ref = enas_rnn(ctx);
-    else if (network == "enas-cnn-micro") ref = enas_cnn_micro(ctx);
-    else if (network == "enas-cnn-macro") ref = enas_cnn_macro(ctx);
-    else throw nas::Error("unknown network '" + network + "'");
+    if (network == "darts-eval")
+      ref = darts_eval(ctx);
+    else if (network == "darts-cc-one-hot")
+      ref = darts_cc_one_hot(ctx);
+    else if (network == "enas-rnn")
+      ref = enas_rnn(ctx);
+    else if (network == "enas-cnn-micro")
+      ref = enas_cnn_micro(ctx);
+    else if (network == "enas-cnn-macro")
+      ref = enas_cnn_macro(ctx);
+    else
+      throw nas::Error("unknown network '" + network + "'");
     const auto exported = nas::host::export_model(ref.trained.model_file, out / "export");
     nas::host::write_safetensors(out / "reference.safetensors",
                                  {{"input", ref.input}, {"logits", ref.logits.detach().contiguous()}},
-                                 {{"network", network}, {"params", std::to_string(ref.trained.params)},
+                                 {{"network", network},
+                                  {"params", std::to_string(ref.trained.params)},
                                   {"model_dir", ref.trained.model_file.parent_path().string()}});
     std::printf("%s: %lld parameters, exported %lld tensors to %s\n", network.c_str(),
                 static_cast<long long>(ref.trained.params), static_cast<long long>(exported.tensors),

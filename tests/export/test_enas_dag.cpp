@@ -26,7 +26,8 @@ TEST(EnasDagJson, ReadsCarpedm20sFileAndWritesItBackByteForByte) {
 TEST(EnasDagJson, ChainOfOneNode) {
   const nas::Genotype g = parse(R"({"-1": [[0, "ReLU"]], "-2": [[0, "ReLU"]], "0": [[1, "avg"]], "1": [[2, "h[t]"]]})");
   ASSERT_EQ(g.dag.size(), 1u);
-  EXPECT_EQ(nas::to_enas_dag_json(g), R"({"-1": [[0, "ReLU"]], "-2": [[0, "ReLU"]], "0": [[1, "avg"]], "1": [[2, "h[t]"]]})");
+  EXPECT_EQ(nas::to_enas_dag_json(g),
+            R"({"-1": [[0, "ReLU"]], "-2": [[0, "ReLU"]], "0": [[1, "avg"]], "1": [[2, "h[t]"]]})");
 }
 
 TEST(EnasDagJson, RefusesWhatIsNotACell) {
@@ -42,8 +43,9 @@ TEST(EnasDagJson, RefusesWhatIsNotACell) {
   refused(R"({"-1": [[0, "tanh"]], "0": [[1, "tanh"]], "1": [[5, "avg"]], "2": [[3, "h[t]"]]})", "\"avg\" must lead");
   refused(R"({"-1": [[0, "tanh"]], "0": [[1, "tanh"]], "1": [[1, "tanh"], [2, "avg"]], "2": [[3, "h[t]"]]})",
           "must come after its parent");
-  refused(R"({"-1": [[0, "tanh"]], "0": [[2, "tanh"], [1, "tanh"]], "1": [[2, "tanh"]], "2": [[3, "avg"]], "3": [[4, "h[t]"]]})",
-          "two parents");
+  refused(
+      R"({"-1": [[0, "tanh"]], "0": [[2, "tanh"], [1, "tanh"]], "1": [[2, "tanh"]], "2": [[3, "avg"]], "3": [[4, "h[t]"]]})",
+      "two parents");
   refused(R"({"-1": [[0, "tanh"]], "0": [[1, "tanh"], [2, "avg"]], "1": [[2, "avg"]], "2": [[3, "h[t]"]]})",
           "cannot be an \"avg\" leaf");
   refused(R"({"-1": [[0, "tanh"]], "x": [], "0": [[1, "avg"]], "1": [[2, "h[t]"]]})", "is not a node id");

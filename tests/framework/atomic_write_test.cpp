@@ -46,10 +46,11 @@ TEST(AtomicWrite, FailedWriteKeepsThePreviousFile) {
   EXPECT_EQ(nas::read_text_file(file), "good\n");
 
   // the writer itself throws
-  EXPECT_THROW(nas::atomic_write(file, [](std::ostream& out) {
-                 out << "half";
-                 throw std::runtime_error("NaN loss");
-               }),
+  EXPECT_THROW(nas::atomic_write(file,
+                                 [](std::ostream& out) {
+                                   out << "half";
+                                   throw std::runtime_error("NaN loss");
+                                 }),
                nas::Error);
   EXPECT_EQ(nas::read_text_file(file), "good\n");
   EXPECT_EQ(entries(dir), 1u) << "a temporary file was left behind";

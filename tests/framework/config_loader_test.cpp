@@ -42,8 +42,8 @@ TEST(ConfigLoader, DottedKeyBoundCountsKeyPartsOnly) {
   for (int i = 0; i < 200; ++i) floats += (i ? ", " : "") + std::to_string(i) + ".5";
   floats += "]\n";
   const std::string dots(300, '.');
-  const Json j = parse_toml(floats + "s = \"" + dots + "\"\nm = \"\"\"\n" + dots + "\n\"\"\"\nl = '" + dots + "' # " + dots +
-                                "\n[a.b.c]\nd.e = 1979-05-27T07:32:00.999Z\n",
+  const Json j = parse_toml(floats + "s = \"" + dots + "\"\nm = \"\"\"\n" + dots + "\n\"\"\"\nl = '" + dots + "' # " +
+                                dots + "\n[a.b.c]\nd.e = 1979-05-27T07:32:00.999Z\n",
                             "ok.toml");
   EXPECT_EQ(j["v"].size(), 200u);
   EXPECT_EQ(j["s"].get<std::string>().size(), 300u);
@@ -54,8 +54,10 @@ TEST(ConfigLoader, DottedKeyBoundCountsKeyPartsOnly) {
 }
 
 TEST(ConfigLoader, ProfileIsMergedOverBase) {
-  Json j = parse_toml("profile = \"quick\"\n[search]\nepochs = 50\nlr = 0.1\n[profiles.quick.search]\nepochs = 2\n"
-                      "[profiles.paper.search]\nepochs = 600\n", "p.toml");
+  Json j = parse_toml(
+      "profile = \"quick\"\n[search]\nepochs = 50\nlr = 0.1\n[profiles.quick.search]\nepochs = 2\n"
+      "[profiles.paper.search]\nepochs = 600\n",
+      "p.toml");
   Json quick = j;
   apply_profile(quick, "");
   EXPECT_EQ(quick["search"]["epochs"], 2);
@@ -81,7 +83,8 @@ TEST(ConfigLoader, OverridesAreTypedAndChecked) {
   EXPECT_TRUE(j["search"]["epochs"].is_array());
   apply_override(j, "search.epochs=4");
   const std::string typo = error_of([&] { apply_override(j, "search.epochs=5O"); });
-  EXPECT_NE(typo.find("the config has an integer at search.epochs (4), and '5O' is a string"), std::string::npos) << typo;
+  EXPECT_NE(typo.find("the config has an integer at search.epochs (4), and '5O' is a string"), std::string::npos)
+      << typo;
   const std::string msg = error_of([&] { apply_override(j, "search.epoch=1"); });
   EXPECT_NE(msg.find("unknown key 'search.epoch'"), std::string::npos) << msg;
   EXPECT_NE(msg.find("epochs"), std::string::npos) << msg;

@@ -107,7 +107,8 @@ TEST(ReadErrors, CorruptRngTensorInACheckpointNamesTheFile) {
   EXPECT_TRUE(has(error_of([&] { nas::read_archive(tmp.path, c10::kCPU, "x", {}); }), "is a directory"));
   // The caller's own errors pass through unchanged.
   EXPECT_EQ(error_of([&] {
-              nas::read_archive(file, c10::kCPU, "x", [](torch::serialize::InputArchive&) { throw nas::Error("mine"); });
+              nas::read_archive(file, c10::kCPU, "x",
+                                [](torch::serialize::InputArchive&) { throw nas::Error("mine"); });
             }),
             "mine");
 }

@@ -9,9 +9,10 @@ using namespace nas::host;
 
 namespace {
 ComponentEntry trainer_entry(const std::string& name, const std::string& plugin) {
-  return ComponentEntry{ComponentKind::Trainer, ComponentInfo{name, "d", {{"epochs", OptionType::Int, 1, "e"}}},
-                        Provenance{plugin, "1", "/x/" + plugin + ".so", nullptr},
-                        TrainerFactory([](const Config&, HostContext&) -> std::shared_ptr<Trainer> { return nullptr; })};
+  return ComponentEntry{
+      ComponentKind::Trainer, ComponentInfo{name, "d", {{"epochs", OptionType::Int, 1, "e"}}},
+      Provenance{plugin, "1", "/x/" + plugin + ".so", nullptr},
+      TrainerFactory([](const Config&, HostContext&) -> std::shared_ptr<Trainer> { return nullptr; })};
 }
 }  // namespace
 
@@ -27,7 +28,8 @@ TEST(Registry, DuplicateNamesOfOneKindAreRefusedNamingBothPlugins) {
   // Another kind may use the same name (the "darts" strategy and the "darts" operation set).
   ComponentEntry other = trainer_entry("one-hot", "c");
   other.kind = ComponentKind::Strategy;
-  other.factory = StrategyFactory([](const Config&, std::shared_ptr<Dataset>, HostContext&) -> std::shared_ptr<SearchStrategy> { return nullptr; });
+  other.factory = StrategyFactory(
+      [](const Config&, std::shared_ptr<Dataset>, HostContext&) -> std::shared_ptr<SearchStrategy> { return nullptr; });
   EXPECT_NO_THROW(r.add(std::move(other)));
 }
 

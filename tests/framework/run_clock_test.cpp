@@ -18,7 +18,8 @@ TEST(RunClock, EtaWeighsEachKindByItsOwnMeanEpoch) {
   c.epoch_done(RunClock::Kind::Search, 60);
   c.epoch_done(RunClock::Kind::Search, 40);
   EXPECT_FALSE(c.eta_seconds());  // trainings to come, none timed
-  EXPECT_NE(c.status().find("script 14% of 14 epochs, ETA after the first training epoch"), std::string::npos) << c.status();
+  EXPECT_NE(c.status().find("script 14% of 14 epochs, ETA after the first training epoch"), std::string::npos)
+      << c.status();
   c.epoch_done(RunClock::Kind::Training, 5);
   // 2 search epochs x 50 s + 9 training epochs x 5 s
   ASSERT_TRUE(c.eta_seconds());

@@ -15,7 +15,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::vector<int64_t> again = vocab.tokenize(text.substr(text.size() / 2), "fuzz-valid.txt");
     ids.insert(ids.end(), again.begin(), again.end());
     for (int64_t id : ids)
-      if (id < 0 || id >= static_cast<int64_t>(vocab.words().size())) nas::fuzz::finding("token id outside the vocabulary");
+      if (id < 0 || id >= static_cast<int64_t>(vocab.words().size()))
+        nas::fuzz::finding("token id outside the vocabulary");
     const at::Tensor stream = at::tensor(ids, at::kLong);
     nas::LoaderOptions options;
     options.batch_size = 1 + static_cast<int64_t>(size % 5);

@@ -83,8 +83,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     } catch (const nas::Error& e) {
       finding(std::string("to_json wrote JSON genotype_from_json rejects: ") + e.what());
     }
-    if (g.is_cell()) use_cells(g);
-    else use_dag(g);
+    if (g.is_cell())
+      use_cells(g);
+    else
+      use_dag(g);
   });
   return 0;
 }

@@ -37,7 +37,8 @@ inline void finding(const std::string& what) {
     std::fprintf(stderr, "fuzz: FINDING: %s\n", what.c_str());
     std::abort();
   }
-  if (seen.insert(what.substr(0, 60)).second) std::fprintf(stderr, "fuzz: note (fatal with NASHOST_FUZZ_STRICT=1): %s\n", what.c_str());
+  if (seen.insert(what.substr(0, 60)).second)
+    std::fprintf(stderr, "fuzz: note (fatal with NASHOST_FUZZ_STRICT=1): %s\n", what.c_str());
 }
 
 /// Runs one parser call: nas::Error is expected, other exceptions are findings.
@@ -47,7 +48,8 @@ void guarded(F&& call) {
     call();
   } catch (const nas::Error&) {
   } catch (const std::exception& e) {
-    finding(std::string("exception ") + typeid(e).name() + " instead of nas::Error: " + std::string(e.what()).substr(0, 200));
+    finding(std::string("exception ") + typeid(e).name() +
+            " instead of nas::Error: " + std::string(e.what()).substr(0, 200));
   }
 }
 

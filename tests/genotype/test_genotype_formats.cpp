@@ -13,8 +13,10 @@ namespace {
 
 std::string error_of(const std::string& text, const std::vector<std::string>* ops = nullptr) {
   try {
-    if (ops) nas::parse_darts_text(text, *ops);
-    else nas::parse_darts_text(text);
+    if (ops)
+      nas::parse_darts_text(text, *ops);
+    else
+      nas::parse_darts_text(text);
   } catch (const nas::Error& e) {
     return e.what();
   }

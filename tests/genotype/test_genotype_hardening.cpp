@@ -69,7 +69,8 @@ TEST(GenotypeLimits, Json_input_index_beyond_32_bits_does_not_wrap) {
   const std::string e = error_of([] { nas::genotype_from_json(cell_json(4294967297LL, nas::Json::array({2}))); });
   EXPECT_TRUE(has(e, "input 4294967297 is not an earlier state")) << e;
   EXPECT_TRUE(has(e, "/normal/nodes/0/0")) << e;
-  const std::string u = error_of([] { nas::genotype_from_json(cell_json(18446744073709551615ULL, nas::Json::array({2}))); });
+  const std::string u =
+      error_of([] { nas::genotype_from_json(cell_json(18446744073709551615ULL, nas::Json::array({2}))); });
   EXPECT_TRUE(has(u, "input 18446744073709551615")) << u;
 }
 
@@ -82,8 +83,9 @@ TEST(GenotypeLimits, Json_concat_beyond_32_bits_and_repeated_states_are_refused)
 
 TEST(GenotypeLimits, Json_dag_parent_beyond_32_bits_does_not_wrap) {
   // 2^32 would become parent 0 of node 1: a valid DAG.
-  const nas::Json j{{"space", "enas-rnn"},
-                    {"dag", {{{"activation", "tanh"}, {"parent", -1}}, {{"activation", "relu"}, {"parent", 4294967296LL}}}}};
+  const nas::Json j{
+      {"space", "enas-rnn"},
+      {"dag", {{{"activation", "tanh"}, {"parent", -1}}, {{"activation", "relu"}, {"parent", 4294967296LL}}}}};
   const std::string e = error_of([&] { nas::genotype_from_json(j); });
   EXPECT_TRUE(has(e, "parent 4294967296 must be an earlier node")) << e;
 }

@@ -70,8 +70,8 @@ int cmd_genotype(const std::string& action, const fs::path& file, const std::str
   Genotype g = named ? named_genotype(file.string()) : load_genotype(file);
   if (action == "show") {
     std::printf("%s\n", is_macro_genotype(g) ? macro_network_text(g).c_str()
-                         : g.is_cell()        ? to_darts_text(g, DartsTextLayout::Nested).c_str()
-                                              : to_json(g).dump(2).c_str());
+                        : g.is_cell()        ? to_darts_text(g, DartsTextLayout::Nested).c_str()
+                                             : to_json(g).dump(2).c_str());
     return 0;
   }
   if (action == "plot") {
@@ -92,17 +92,28 @@ int cmd_genotype(const std::string& action, const fs::path& file, const std::str
   if (action == "convert") {
     std::string text;
     if (is_macro_genotype(g) && to != "json" && to != "arc")
-      throw ConfigError("an ENAS macro genotype is a chain of layers, not DARTS cells: convert it --to json or --to arc "
-                        "(the authors' flat arc), not --to " + to);
-    if (to == "json") text = to_json(g).dump(2);
-    else if (to == "arc") text = macro_arc_text(g);
-    else if (to == "darts") text = to_darts_text(g);
-    else if (to == "darts-nested") text = to_darts_text(g, DartsTextLayout::Nested);
-    else if (to == "darts-cc") text = to_darts_cc_json(g).dump();
-    else if (to == "enas-dag") text = to_enas_dag_json(g);  // carpedm20's dag.json, no final newline as json.dump
-    else throw ConfigError("--to must be json, darts, darts-nested, darts-cc, enas-dag or arc, got '" + to + "'");
-    if (out.empty()) std::printf("%s\n", text.c_str());
-    else atomic_write_text(out, to == "enas-dag" ? text : text + "\n");
+      throw ConfigError(
+          "an ENAS macro genotype is a chain of layers, not DARTS cells: convert it --to json or --to arc "
+          "(the authors' flat arc), not --to " +
+          to);
+    if (to == "json")
+      text = to_json(g).dump(2);
+    else if (to == "arc")
+      text = macro_arc_text(g);
+    else if (to == "darts")
+      text = to_darts_text(g);
+    else if (to == "darts-nested")
+      text = to_darts_text(g, DartsTextLayout::Nested);
+    else if (to == "darts-cc")
+      text = to_darts_cc_json(g).dump();
+    else if (to == "enas-dag")
+      text = to_enas_dag_json(g);  // carpedm20's dag.json, no final newline as json.dump
+    else
+      throw ConfigError("--to must be json, darts, darts-nested, darts-cc, enas-dag or arc, got '" + to + "'");
+    if (out.empty())
+      std::printf("%s\n", text.c_str());
+    else
+      atomic_write_text(out, to == "enas-dag" ? text : text + "\n");
     return 0;
   }
   throw ConfigError("genotype action must be show, plot or convert");

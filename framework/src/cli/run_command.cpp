@@ -148,17 +148,19 @@ int cmd_run(Plugins& p, RunOptions opts, const std::vector<std::string>& command
     s.context->metrics_writer().hparams_start(hparams);
   }
   s.log->info("nashost {} run '{}' in {} (device {}, seed {}{}{})", sdk_version_string(), s.run_name,
-              s.run_dir.string(), device.str(), opts.seed, config_file.empty() ? "" : ", config " + config_file.string(),
-              s.resumed ? ", resumed" : "");
+              s.run_dir.string(), device.str(), opts.seed,
+              config_file.empty() ? "" : ", config " + config_file.string(), s.resumed ? ", resumed" : "");
   s.log->info("kernels: {}", algorithms);
   if (dist)
     s.log->info("distributed: rank {} of {} (local rank {}, {} launcher, Gloo over {}:{}, timeout {} s)", world.rank,
                 world.world_size, world.local_rank, world.launcher, world.master_addr, world.master_port,
                 opts.dist_timeout_seconds);
-  InvocationFacts facts{command, opts.script, config_file, s.config.value("profile", std::string("")), device.str(),
-                        algorithms, opts.seed, opts.deterministic, s.resumed};
+  InvocationFacts facts{command,      opts.script, config_file, s.config.value("profile", std::string("")),
+                        device.str(), algorithms,  opts.seed,   opts.deterministic,
+                        s.resumed};
   for (const auto& o : p.loader->report())
-    if (o.loaded) facts.plugins.push_back(Json{{"plugin", o.plugin}, {"version", o.version}, {"library", o.library.string()}});
+    if (o.loaded)
+      facts.plugins.push_back(Json{{"plugin", o.plugin}, {"version", o.version}, {"library", o.library.string()}});
   facts.config = s.config;
   facts.world_size = world.world_size;
   // CUDA tensors go through NCCL where the build has it; everything else through Gloo.

@@ -47,7 +47,8 @@ void darts_op(WeightMap& w, const std::string& op, int64_t stride, const std::st
   } else if (op == "max_pool_3x3" || op == "avg_pool_3x3") {
     if (pool_bn) w.move_prefix(from + ".bn", to + ".1", out);
   } else if (op != "none") {
-    throw Error("export: op '" + op + "' is not a DARTS op; only networks of the 'darts' operation set can be exported");
+    throw Error("export: op '" + op +
+                "' is not a DARTS op; only networks of the 'darts' operation set can be exported");
   }
 }
 
@@ -89,8 +90,10 @@ ExportedModel export_darts_eval(const Json& card, WeightMap& w) {
     const bool reduction = i == layers / 3 || i == 2 * layers / 3;
     if (reduction) h = (h + 1) / 2, wd = (wd + 1) / 2;
     const std::string from = "cell" + str(i), to = "cells." + str(i);
-    if (reduction_prev) factorized_reduce(w, from + ".preprocess0", to + ".preprocess0", out);
-    else relu_conv_bn(w, from + ".preprocess0", to + ".preprocess0", out);
+    if (reduction_prev)
+      factorized_reduce(w, from + ".preprocess0", to + ".preprocess0", out);
+    else
+      relu_conv_bn(w, from + ".preprocess0", to + ".preprocess0", out);
     relu_conv_bn(w, from + ".preprocess1", to + ".preprocess1", out);
     // quark0 keeps a cell's ops in one list, node by node (two per node in DARTS genotypes).
     const CellGenotype& cell = reduction ? g.reduce : g.normal;
@@ -99,7 +102,8 @@ ExportedModel export_darts_eval(const Json& card, WeightMap& w) {
       for (size_t e = 0; e < cell.nodes[n].size(); ++e, ++k) {
         const GenotypeEdge& edge = cell.nodes[n][e];
         const int64_t stride = reduction && edge.input < 2 ? 2 : 1;
-        darts_op(w, edge.op, stride, from + ".node" + str(static_cast<int64_t>(n)) + "_" + str(static_cast<int64_t>(e)) + "_" + edge.op,
+        darts_op(w, edge.op, stride,
+                 from + ".node" + str(static_cast<int64_t>(n)) + "_" + str(static_cast<int64_t>(e)) + "_" + edge.op,
                  to + "._ops." + str(k), false, out);
       }
     reduction_prev = reduction;
@@ -139,8 +143,10 @@ ExportedModel export_darts_cc_one_hot(const Json& card, WeightMap& w) {
   for (int64_t i = 0; i < layers; ++i) {
     const bool reduction = i == layers / 3 || i == 2 * layers / 3;
     const std::string from = "cell" + str(i), to = "cells." + str(i);
-    if (reduction_prev) factorized_reduce(w, from + ".preprocess0", to + ".preprocess0", out);
-    else relu_conv_bn(w, from + ".preprocess0", to + ".preprocess0", out);
+    if (reduction_prev)
+      factorized_reduce(w, from + ".preprocess0", to + ".preprocess0", out);
+    else
+      relu_conv_bn(w, from + ".preprocess0", to + ".preprocess0", out);
     relu_conv_bn(w, from + ".preprocess1", to + ".preprocess1", out);
     const auto& choice = reduction ? reduce : normal;
     int64_t e = 0;

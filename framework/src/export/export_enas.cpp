@@ -33,13 +33,17 @@ ExportedModel export_enas_rnn(const Json& card, WeightMap& w) {
   const int64_t h = c.at("hidden").get<int64_t>(), n = c.at("num_blocks").get<int64_t>();
   ExportedModel ex;
   ex.names = "carpedm20/ENAS-pytorch RNN (models/shared_rnn.py), only the edges of the cell";
-  ex.config = Json{{"num_tokens", c.at("vocab")},          {"shared_embed", c.at("embed")},
-                   {"shared_hid", h},                      {"num_blocks", n},
-                   {"tie_weights", c.at("tie_weights")},   {"max_hidden_norm", c.at("max_hidden_norm")},
-                   {"activations", c.at("activations")},   {"dropout", Json{{"dropoute", c.at("dropoute")},
-                                                                            {"dropouti", c.at("dropouti")},
-                                                                            {"dropout", c.at("dropout")},
-                                                                            {"wdrop", c.at("wdrop")}}}};
+  ex.config = Json{{"num_tokens", c.at("vocab")},
+                   {"shared_embed", c.at("embed")},
+                   {"shared_hid", h},
+                   {"num_blocks", n},
+                   {"tie_weights", c.at("tie_weights")},
+                   {"max_hidden_norm", c.at("max_hidden_norm")},
+                   {"activations", c.at("activations")},
+                   {"dropout", Json{{"dropoute", c.at("dropoute")},
+                                    {"dropouti", c.at("dropouti")},
+                                    {"dropout", c.at("dropout")},
+                                    {"wdrop", c.at("wdrop")}}}};
   NamedTensors& out = ex.weights;
   out.emplace_back("encoder.weight", w.take("model.encoder"));
   const auto [xc, xh] = gate_and_candidate(w.take("model.w_x"), h);

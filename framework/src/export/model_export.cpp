@@ -21,7 +21,8 @@ Exporter exporter_for(const std::string& network, const std::string& card_file) 
   if (network == kModelEnasCnnMicro) return export_enas_cnn_micro;
   if (network == kModelEnasCnnMacro) return export_enas_cnn_macro;
   throw Error("'" + card_file + "': network '" + network + "' is not one nashost exports (known: " + kModelDartsEval +
-              ", " + kModelDartsCcOneHot + ", " + kModelEnasRnn + ", " + kModelEnasCnnMicro + ", " + kModelEnasCnnMacro + ")");
+              ", " + kModelDartsCcOneHot + ", " + kModelEnasRnn + ", " + kModelEnasCnnMicro + ", " +
+              kModelEnasCnnMacro + ")");
 }
 
 namespace {
@@ -128,8 +129,8 @@ ExportResult export_model(const fs::path& given, const fs::path& out_dir) {
   // trained in Python: the nashost-side config and every tensor's name, dtype and shape.
   Json model = weights.describe();
   model["config"] = card.at("config");
-  config["nashost"] = Json{{"version", sdk_version_string()}, {"model_file", fs::absolute(model_file).string()},
-                           {"model", model}};
+  config["nashost"] =
+      Json{{"version", sdk_version_string()}, {"model_file", fs::absolute(model_file).string()}, {"model", model}};
   atomic_write_text(out_dir / "config.json", config.dump(2) + "\n");
   write_genotype_texts(g, card.at("config"), out_dir);
   return {model_file, out_dir, network, static_cast<int64_t>(ex.weights.size())};
@@ -146,7 +147,8 @@ std::vector<ExportResult> export_run(const fs::path& run_dir, const fs::path& ou
       models.push_back(entry.path() / "model.pt");
   std::sort(models.begin(), models.end());
   if (models.empty())
-    throw Error("export: no model under '" + train.string() + "' has a model.json (trained before nashost exported models?)");
+    throw Error("export: no model under '" + train.string() +
+                "' has a model.json (trained before nashost exported models?)");
   std::vector<ExportResult> out;
   const fs::path root = out_root.empty() ? run_dir / "export" : out_root;
   for (const auto& m : models) out.push_back(export_model(m, root / m.parent_path().filename()));

@@ -45,8 +45,9 @@ Json card_config(const Json& c) {
 /// with entries (what `model.state_dict()` returns), a pickled nn.Module or the legacy format:
 /// those get a message saying how to save instead.
 std::map<std::string, at::Tensor> read_torch_state_dict(const fs::path& file) {
-  const std::string how = "; save the weights as a plain dict, `torch.save(dict(model.state_dict()), 'model.pth')`, "
-                          "or with safetensors, `safetensors.torch.save_file(model.state_dict(), 'model.safetensors')`";
+  const std::string how =
+      "; save the weights as a plain dict, `torch.save(dict(model.state_dict()), 'model.pth')`, "
+      "or with safetensors, `safetensors.torch.save_file(model.state_dict(), 'model.safetensors')`";
   std::ifstream in(file, std::ios::binary);
   if (!in) throw Error("import: cannot open '" + file.string() + "'");
   const std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -58,9 +59,11 @@ std::map<std::string, at::Tensor> read_torch_state_dict(const fs::path& file) {
     throw Error("import: LibTorch cannot read '" + file.string() +
                 "': it reads torch.save files in the zip format holding a plain dict of tensors, not an "
                 "OrderedDict with entries (what model.state_dict() returns), a pickled nn.Module or the "
-                "pre-1.6 format" + how);
+                "pre-1.6 format" +
+                how);
   }
-  if (!value.isGenericDict()) throw Error("import: '" + file.string() + "' holds a " + value.tagKind() + ", not a state dict" + how);
+  if (!value.isGenericDict())
+    throw Error("import: '" + file.string() + "' holds a " + value.tagKind() + ", not a state dict" + how);
   std::map<std::string, at::Tensor> out;
   for (const auto& item : value.toGenericDict()) {
     if (!item.key().isString() || !item.value().isTensor())
@@ -80,7 +83,8 @@ std::pair<fs::path, std::map<std::string, at::Tensor>> read_weights(const fs::pa
   }
   for (const char* name : {"model.pth", "model.pt"})
     if (fs::exists(export_dir / name, ec)) return {export_dir / name, read_torch_state_dict(export_dir / name)};
-  throw Error("import: '" + export_dir.string() + "' has no weights: model.safetensors, or model.pth saved with "
+  throw Error("import: '" + export_dir.string() +
+              "' has no weights: model.safetensors, or model.pth saved with "
               "torch.save(model.state_dict(), ...)");
 }
 

@@ -22,9 +22,8 @@ namespace {
 
 const std::vector<std::pair<at::ScalarType, std::string>>& dtype_names() {
   static const std::vector<std::pair<at::ScalarType, std::string>> names{
-      {at::kDouble, "F64"}, {at::kFloat, "F32"}, {at::kHalf, "F16"}, {at::kBFloat16, "BF16"},
-      {at::kLong, "I64"},   {at::kInt, "I32"},   {at::kShort, "I16"}, {at::kChar, "I8"},
-      {at::kByte, "U8"},    {at::kBool, "BOOL"}};
+      {at::kDouble, "F64"}, {at::kFloat, "F32"}, {at::kHalf, "F16"}, {at::kBFloat16, "BF16"}, {at::kLong, "I64"},
+      {at::kInt, "I32"},    {at::kShort, "I16"}, {at::kChar, "I8"},  {at::kByte, "U8"},       {at::kBool, "BOOL"}};
   return names;
 }
 
@@ -50,7 +49,8 @@ at::ScalarType scalar_type_of_safetensors_dtype(const std::string& name, const s
   throw Error("tensor '" + tensor + "' has unsupported dtype \"" + name + "\"");
 }
 
-void write_safetensors(const fs::path& file, const NamedTensors& tensors, const std::map<std::string, std::string>& metadata) {
+void write_safetensors(const fs::path& file, const NamedTensors& tensors,
+                       const std::map<std::string, std::string>& metadata) {
   std::vector<Entry> entries;
   std::set<std::string> seen;
   uint64_t offset = 0;
@@ -94,7 +94,8 @@ NamedTensors read_safetensors(const fs::path& file, std::map<std::string, std::s
   uint64_t n = 0;
   std::memcpy(&n, bytes.data(), 8);
   if (n > bytes.size() - 8) throw bad("header length " + std::to_string(n) + " exceeds the file");
-  const Json header = parse_json_text(std::string_view(bytes).substr(8, n), "safetensors header of '" + file.string() + "'");
+  const Json header =
+      parse_json_text(std::string_view(bytes).substr(8, n), "safetensors header of '" + file.string() + "'");
   if (!header.is_object()) throw bad("the header is not a JSON object");
   const uint64_t data_size = bytes.size() - 8 - n;
   const char* data = bytes.data() + 8 + n;

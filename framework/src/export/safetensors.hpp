@@ -31,6 +31,7 @@ void write_safetensors(const std::filesystem::path& file, const NamedTensors& te
 std::string safetensors_dtype(at::ScalarType type, const std::string& tensor);
 at::ScalarType scalar_type_of_safetensors_dtype(const std::string& name, const std::string& tensor);
 
-NamedTensors read_safetensors(const std::filesystem::path& file, std::map<std::string, std::string>* metadata = nullptr);
+NamedTensors read_safetensors(const std::filesystem::path& file,
+                              std::map<std::string, std::string>* metadata = nullptr);
 
 }  // namespace nas::host

@@ -90,7 +90,8 @@ WeightMap WeightMap::from_description(const Json& d, const std::string& what) {
     std::vector<int64_t> shape;
     int64_t count = 1;
     for (const auto& n : spec["shape"]) {
-      if (!n.is_number_unsigned() || n.get<uint64_t>() > (uint64_t{1} << 31)) throw bad("tensor '" + name + "' has a bad shape");
+      if (!n.is_number_unsigned() || n.get<uint64_t>() > (uint64_t{1} << 31))
+        throw bad("tensor '" + name + "' has a bad shape");
       shape.push_back(n.get<int64_t>());
       count *= std::max<int64_t>(1, shape.back());
       if (count > (int64_t{1} << 33)) throw bad("tensor '" + name + "' is implausibly large");

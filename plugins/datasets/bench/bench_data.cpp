@@ -48,10 +48,11 @@ int main(int argc, char** argv) {
       examples += batch->input.size(0);
     }
     const double iter_s = std::chrono::duration<double>(clock::now() - t1).count();
-    std::printf("%s: load %.3f s (%lld train examples), loader batch 64 augment workers %lld: %.1f batches/s "
-                "(%.0f images/s over %lld batches)\n",
-                name.c_str(), load_s, static_cast<long long>(data->size(nas::Split::Train)),
-                static_cast<long long>(workers), batches / iter_s, examples / iter_s, static_cast<long long>(batches));
+    std::printf(
+        "%s: load %.3f s (%lld train examples), loader batch 64 augment workers %lld: %.1f batches/s "
+        "(%.0f images/s over %lld batches)\n",
+        name.c_str(), load_s, static_cast<long long>(data->size(nas::Split::Train)), static_cast<long long>(workers),
+        batches / iter_s, examples / iter_s, static_cast<long long>(batches));
   } catch (const std::exception& e) {
     std::fprintf(stderr, "nashost-bench-data: %s\n", e.what());
     return 1;

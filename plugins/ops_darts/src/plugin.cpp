@@ -13,9 +13,7 @@ namespace {
 
 void register_components(nas::Registrar& r) {
   r.add_operation_set(
-      {"darts",
-       "DARTS primitives: none, max/avg pool 3x3, skip, sep conv 3x3/5x5, dil conv 3x3/5x5",
-       {}},
+      {"darts", "DARTS primitives: none, max/avg pool 3x3, skip, sep conv 3x3/5x5, dil conv 3x3/5x5", {}},
       [](const nas::Config&, nas::HostContext&) { return std::make_shared<nas::nn::DartsOperationSet>(); });
 }
 

@@ -27,10 +27,14 @@ std::shared_ptr<Op> EnasCnnOperationSet::make(const std::string& op, const OpArg
   check_args(op, a);
   const int64_t c = a.channels;
   switch (index) {
-    case 0: return std::make_shared<nn::SepConv>(c, c, 3, a.stride, 1, a.affine);
-    case 1: return std::make_shared<nn::SepConv>(c, c, 5, a.stride, 2, a.affine);
-    case 2: return std::make_shared<nn::PoolOp>(nn::PoolOp::Kind::Avg, c, a.stride, false, a.affine);
-    case 3: return std::make_shared<nn::PoolOp>(nn::PoolOp::Kind::Max, c, a.stride, false, a.affine);
+    case 0:
+      return std::make_shared<nn::SepConv>(c, c, 3, a.stride, 1, a.affine);
+    case 1:
+      return std::make_shared<nn::SepConv>(c, c, 5, a.stride, 2, a.affine);
+    case 2:
+      return std::make_shared<nn::PoolOp>(nn::PoolOp::Kind::Avg, c, a.stride, false, a.affine);
+    case 3:
+      return std::make_shared<nn::PoolOp>(nn::PoolOp::Kind::Max, c, a.stride, false, a.affine);
     default:
       if (a.stride == 1) return std::make_shared<nn::IdentityOp>();
       return std::make_shared<nn::FactorizedReduce>(c, c, a.affine);
@@ -43,11 +47,15 @@ int64_t EnasCnnOperationSet::param_count(const std::string& op, const OpArgs& a)
   const int64_t c = a.channels, bn = a.affine ? 2 * c : 0;
   auto sep = [&](int64_t k) { return 2 * (k * k * c + c * c + bn); };  // two (dw, pw, BN) units
   switch (index) {
-    case 0: return sep(3);
-    case 1: return sep(5);
+    case 0:
+      return sep(3);
+    case 1:
+      return sep(5);
     case 2:
-    case 3: return 0;
-    default: return a.stride == 1 ? 0 : 2 * (c * (c / 2)) + bn;  // two 1x1 convs to C/2 each + BN
+    case 3:
+      return 0;
+    default:
+      return a.stride == 1 ? 0 : 2 * (c * (c / 2)) + bn;  // two 1x1 convs to C/2 each + BN
   }
 }
 

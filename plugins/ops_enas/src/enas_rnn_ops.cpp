@@ -14,19 +14,28 @@ const std::vector<std::string>& rnn_op_names() {
 }  // namespace
 
 ActivationOp::ActivationOp(std::string name) : name_(std::move(name)) {
-  if (name_ == "tanh") kind_ = Kind::Tanh;
-  else if (name_ == "ReLU") kind_ = Kind::Relu;
-  else if (name_ == "identity") kind_ = Kind::Identity;
-  else if (name_ == "sigmoid") kind_ = Kind::Sigmoid;
-  else throw ConfigError("enas-rnn: unknown activation '" + name_ + "'; valid: tanh, ReLU, identity, sigmoid");
+  if (name_ == "tanh")
+    kind_ = Kind::Tanh;
+  else if (name_ == "ReLU")
+    kind_ = Kind::Relu;
+  else if (name_ == "identity")
+    kind_ = Kind::Identity;
+  else if (name_ == "sigmoid")
+    kind_ = Kind::Sigmoid;
+  else
+    throw ConfigError("enas-rnn: unknown activation '" + name_ + "'; valid: tanh, ReLU, identity, sigmoid");
 }
 
 at::Tensor ActivationOp::forward(const at::Tensor& x) {
   switch (kind_) {
-    case Kind::Tanh: return at::tanh(x);
-    case Kind::Relu: return at::relu(x);
-    case Kind::Identity: return x;
-    case Kind::Sigmoid: return at::sigmoid(x);
+    case Kind::Tanh:
+      return at::tanh(x);
+    case Kind::Relu:
+      return at::relu(x);
+    case Kind::Identity:
+      return x;
+    case Kind::Sigmoid:
+      return at::sigmoid(x);
   }
   return x;
 }

@@ -7,15 +7,12 @@
 static void register_components(nas::Registrar& r) {
   r.add_operation_set(
       {"enas-rnn", "ENAS recurrent-cell activations: tanh, ReLU, identity, sigmoid", {}},
-      [](const nas::Config&, nas::HostContext&) {
-        return std::make_shared<nas::enas::EnasRnnOperationSet>();
-      });
+      [](const nas::Config&, nas::HostContext&) { return std::make_shared<nas::enas::EnasRnnOperationSet>(); });
   r.add_operation_set(
-      {"enas-cnn", "ENAS micro (cell) search space ops: sep_conv_3x3, sep_conv_5x5, avg_pool_3x3, max_pool_3x3, identity",
+      {"enas-cnn",
+       "ENAS micro (cell) search space ops: sep_conv_3x3, sep_conv_5x5, avg_pool_3x3, max_pool_3x3, identity",
        {}},
-      [](const nas::Config&, nas::HostContext&) {
-        return std::make_shared<nas::enas::EnasCnnOperationSet>();
-      });
+      [](const nas::Config&, nas::HostContext&) { return std::make_shared<nas::enas::EnasCnnOperationSet>(); });
 }
 
 NASHOST_PLUGIN("ops_enas", "0.1.0", register_components)

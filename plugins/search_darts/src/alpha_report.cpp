@@ -12,10 +12,15 @@ std::vector<std::string> row_names(int64_t nodes) {
   std::vector<std::string> names;
   for (int64_t i = 0; i < nodes; ++i)
     for (int64_t j = 0; j < 2 + i; ++j)
-      names.push_back("n" + std::to_string(i) + " <- " + (j == 0 ? "c_{k-2}" : j == 1 ? "c_{k-1}" : "n" + std::to_string(j - 2)));
+      names.push_back("n" + std::to_string(i) + " <- " +
+                      (j == 0   ? "c_{k-2}"
+                       : j == 1 ? "c_{k-1}"
+                                : "n" + std::to_string(j - 2)));
   return names;
 }
-at::Tensor probs(const at::Tensor& alpha) { return at::softmax(alpha.detach().to(at::kCPU, at::kDouble), -1).contiguous(); }
+at::Tensor probs(const at::Tensor& alpha) {
+  return at::softmax(alpha.detach().to(at::kCPU, at::kDouble), -1).contiguous();
+}
 }  // namespace
 
 std::string alpha_table(const at::Tensor& alpha, const std::vector<std::string>& ops, int64_t nodes,

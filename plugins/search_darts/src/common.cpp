@@ -48,8 +48,10 @@ double EpochMeter::r2() const {
 
 void EpochMeter::report(const std::string& prefix, std::map<std::string, double>& out) const {
   out[prefix + "loss"] = loss();
-  if (task_ == Task::Regression) out[prefix + "r2"] = r2();
-  else out[prefix + "accuracy"] = accuracy();
+  if (task_ == Task::Regression)
+    out[prefix + "r2"] = r2();
+  else
+    out[prefix + "accuracy"] = accuracy();
 }
 
 int64_t reduction_count(int64_t layers) {

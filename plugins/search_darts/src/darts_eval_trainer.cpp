@@ -43,7 +43,8 @@ const OptionList& eval_options() {
       {"cutout", OptionType::Int, 16, "cutout square side (0 = off)"},
       {"augment", OptionType::Bool, true, "the dataset's training augmentation"},
       {"train_split", OptionType::String, "train_full", "split to train on"},
-      {"eval_split", OptionType::String, "", "split evaluated after every epoch ('' = none; never 'test' for selection)"},
+      {"eval_split", OptionType::String, "",
+       "split evaluated after every epoch ('' = none; never 'test' for selection)"},
       {"workers", OptionType::Int, 1, "batch-assembly threads"},
       {"max_steps_per_epoch", OptionType::Int, 0, "cap on steps per epoch (0 = whole split)"},
       {"max_test_batches", OptionType::Int, 0, "cap on test batches (0 = whole split)"},
@@ -116,7 +117,8 @@ TrainResult DartsEvalTrainer::train(const Genotype& g, Dataset& data) {
   auto train_loader = data.loader(parse_split(options_.get_string("train_split")), lo);
   const LoaderOptions eo = lo.for_evaluation();
   std::unique_ptr<BatchLoader> eval_loader;
-  if (const std::string s = options_.get_string("eval_split"); !s.empty()) eval_loader = data.loader(parse_split(s), eo);
+  if (const std::string s = options_.get_string("eval_split"); !s.empty())
+    eval_loader = data.loader(parse_split(s), eo);
   const double aux_weight = options_.get_float("aux_weight");
   const int64_t cap = options_.get_int("max_steps_per_epoch");
 
@@ -144,7 +146,8 @@ TrainResult DartsEvalTrainer::train(const Genotype& g, Dataset& data) {
     auto [out, aux] = net->forward(b->input);
     at::Tensor loss = task_loss(task, out, b->target);
     if (aux.defined()) loss = loss + aux_weight * task_loss(task, aux, b->target);
-    const double lv = checked_loss(loss, label + " training (epoch " + std::to_string(e) + ", step " + std::to_string(s) + ")");
+    const double lv =
+        checked_loss(loss, label + " training (epoch " + std::to_string(e) + ", step " + std::to_string(s) + ")");
     loss.backward();
     nn::clip_grad_norm(params, options_.get_float("grad_clip"));
     nn::sgd_step(opt);
@@ -155,7 +158,8 @@ TrainResult DartsEvalTrainer::train(const Genotype& g, Dataset& data) {
     Metrics m;
     meter.report("train_", m);
     if (eval_loader) {
-      const Metrics v = run_eval(net, *eval_loader, task, std::string(split_name(parse_split(options_.get_string("eval_split")))) + "_", 0);
+      const Metrics v = run_eval(net, *eval_loader, task,
+                                 std::string(split_name(parse_split(options_.get_string("eval_split")))) + "_", 0);
       m.insert(v.begin(), v.end());
     }
     for (const auto& [k, v] : m) ctx_.metrics().scalar(label + "/" + k, v, e);

@@ -36,7 +36,8 @@ const OptionList& search_options() {
       {"nodes", OptionType::Int, 4, "intermediate nodes per cell"},
       {"stem_multiplier", OptionType::Int, 3, "stem width = stem_multiplier * channels"},
       {"batch_edges", OptionType::Bool, true,
-       "run the edges that share an input as grouped kernels (same arithmetic up to rounding, fewer kernels); false = edge by edge"},
+       "run the edges that share an input as grouped kernels (same arithmetic up to rounding, fewer kernels); false = "
+       "edge by edge"},
       {"memory_format", OptionType::String, "auto", nn::kLayoutOptionHelp},
       {"operation_set", OptionType::String, "darts", "operation set providing the candidate ops"},
       {"w_lr", OptionType::Float, 0.025, "weight learning rate (cosine-annealed)"},
@@ -75,13 +76,15 @@ DartsSearch::DartsSearch(const Config& o, std::shared_ptr<Dataset> data, HostCon
   if (!data_) throw ConfigError("darts: no dataset given");
   const auto& info = data_->info();
   task_ = info.task;
-  if (task_ == Task::LanguageModel) throw ConfigError("darts: the CNN search needs an image dataset, not '" + info.name + "'");
+  if (task_ == Task::LanguageModel)
+    throw ConfigError("darts: the CNN search needs an image dataset, not '" + info.name + "'");
   epochs_ = o.get_int("epochs");
   // Sizes within nashost/nn/limits.hpp, checked before the supernet is allocated.
   nodes_ = o.get_int_in("nodes", 1, nn::kMaxNodes);
   const int64_t layers = o.get_int_in("layers", 1, nn::kMaxLayers);
   const int64_t order = o.get_int("order");
-  if (order != 1 && order != 2) throw ConfigError("darts: " + o.full_key("order") + " must be 1 or 2, got " + std::to_string(order));
+  if (order != 1 && order != 2)
+    throw ConfigError("darts: " + o.full_key("order") + " must be 1 or 2, got " + std::to_string(order));
   second_order_ = order == 2;
   if (epochs_ < 1) throw ConfigError("darts: " + o.full_key("epochs") + " must be positive");
   check_input_size(info, layers, "darts");
@@ -106,15 +109,13 @@ DartsSearch::DartsSearch(const Config& o, std::shared_ptr<Dataset> data, HostCon
   alpha_reduce_ = (std * at::randn({e, ops})).to(device_).requires_grad_(true);
   // Alphas are not module parameters: they never reach the weight optimiser or its decay.
   weights_ = net_->parameters();
-  w_opt_ = std::make_unique<torch::optim::SGD>(
-      weights_, torch::optim::SGDOptions(o.get_float("w_lr"))
-                    .momentum(o.get_float("w_momentum"))
-                    .weight_decay(o.get_float("w_weight_decay")));
-  a_opt_ = std::make_unique<torch::optim::Adam>(
-      std::vector<at::Tensor>{alpha_normal_, alpha_reduce_},
-      torch::optim::AdamOptions(o.get_float("alpha_lr"))
-          .betas({o.get_float("alpha_beta1"), o.get_float("alpha_beta2")})
-          .weight_decay(o.get_float("alpha_weight_decay")));
+  w_opt_ = std::make_unique<torch::optim::SGD>(weights_, torch::optim::SGDOptions(o.get_float("w_lr"))
+                                                             .momentum(o.get_float("w_momentum"))
+                                                             .weight_decay(o.get_float("w_weight_decay")));
+  a_opt_ = std::make_unique<torch::optim::Adam>(std::vector<at::Tensor>{alpha_normal_, alpha_reduce_},
+                                                torch::optim::AdamOptions(o.get_float("alpha_lr"))
+                                                    .betas({o.get_float("alpha_beta1"), o.get_float("alpha_beta2")})
+                                                    .weight_decay(o.get_float("alpha_weight_decay")));
 
   LoaderOptions lo = LoaderOptions::for_training(o, ctx.seed(), device_);
   train_loader_ = data_->loader(Split::Train, lo);
@@ -242,8 +243,9 @@ Metrics DartsSearch::evaluate() {
   int64_t n = 0;
   while (auto b = eval_loader_->next()) {
     const at::Tensor out = net_->forward(b->input, wn, wr);
-    meter.add(out, b->target, checked_loss(task_loss(task_, out, b->target),
-                                           "search validation after epoch " + std::to_string(epoch_ + 1)));
+    meter.add(
+        out, b->target,
+        checked_loss(task_loss(task_, out, b->target), "search validation after epoch " + std::to_string(epoch_ + 1)));
     if (cap > 0 && ++n >= cap) break;
   }
   net_->train();
@@ -258,8 +260,11 @@ Genotype DartsSearch::current_genotype() const {
   g.space = "darts";
   g.normal = derive_cell(alpha_normal_, ops, nodes_);
   g.reduce = derive_cell(alpha_reduce_, ops, nodes_);
-  g.meta = Json{{"strategy", "darts"}, {"order", second_order_ ? 2 : 1}, {"epoch", epoch_},
-                {"seed", ctx_.seed()}, {"dataset", data_->info().name}};
+  g.meta = Json{{"strategy", "darts"},
+                {"order", second_order_ ? 2 : 1},
+                {"epoch", epoch_},
+                {"seed", ctx_.seed()},
+                {"dataset", data_->info().name}};
   return g;
 }
 
@@ -271,7 +276,8 @@ void DartsSearch::write_epoch_outputs(int64_t epoch, const Metrics& m) {
   std::string summary = "epoch " + std::to_string(epoch) + ":";
   for (const auto& [k, v] : m) summary += " " + k + "=" + std::to_string(v);
   log_->info("{}", summary);
-  log_->info("\n{}{}", alpha_table(alpha_normal_, ops, nodes_, "alpha normal (softmax), epoch " + std::to_string(epoch)),
+  log_->info("\n{}{}",
+             alpha_table(alpha_normal_, ops, nodes_, "alpha normal (softmax), epoch " + std::to_string(epoch)),
              alpha_table(alpha_reduce_, ops, nodes_, "alpha reduce (softmax), epoch " + std::to_string(epoch)));
   log_->info("genotype = {}", text);
   ctx_.metrics().text("darts/genotype", text, epoch);
@@ -280,8 +286,9 @@ void DartsSearch::write_epoch_outputs(int64_t epoch, const Metrics& m) {
   std::filesystem::create_directories(out_dir_ / "genotypes");
   atomic_write_text(out_dir_ / "alphas" / ("normal_" + tag + ".csv"), alpha_csv(alpha_normal_, ops, nodes_));
   atomic_write_text(out_dir_ / "alphas" / ("reduce_" + tag + ".csv"), alpha_csv(alpha_reduce_, ops, nodes_));
-  atomic_write_text(out_dir_ / "alphas" / ("table_" + tag + ".txt"),
-                    alpha_table(alpha_normal_, ops, nodes_, "normal") + "\n" + alpha_table(alpha_reduce_, ops, nodes_, "reduce"));
+  atomic_write_text(
+      out_dir_ / "alphas" / ("table_" + tag + ".txt"),
+      alpha_table(alpha_normal_, ops, nodes_, "normal") + "\n" + alpha_table(alpha_reduce_, ops, nodes_, "reduce"));
   atomic_write_text(out_dir_ / "genotypes" / ("EP" + tag + ".txt"), text + "\n");
   save_genotype(g, out_dir_ / "genotypes" / ("EP" + tag + ".json"));
   if (!options_.get_bool("plots")) return;
@@ -329,8 +336,8 @@ void DartsSearch::load(const std::filesystem::path& file) {
     const Json saved = Json::parse(options.toStringRef());
     for (const char* key : {"channels", "layers", "nodes", "stem_multiplier", "operation_set", "order"})
       if (saved.contains(key) && saved[key] != options_.json()[key])
-        throw ConfigError("darts: checkpoint '" + file.string() + "' was made with " + key + " = " +
-                          saved[key].dump() + ", but this run has " + options_.json()[key].dump());
+        throw ConfigError("darts: checkpoint '" + file.string() + "' was made with " + key + " = " + saved[key].dump() +
+                          ", but this run has " + options_.json()[key].dump());
     at::Tensor epoch, an, ar, rng;
     a.read("epoch", epoch);
     torch::serialize::InputArchive net, w_opt, a_opt;

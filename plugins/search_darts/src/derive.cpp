@@ -13,7 +13,8 @@ CellGenotype derive_cell(const at::Tensor& alpha, const std::vector<std::string>
                          int64_t edges_per_node) {
   const at::Tensor p = at::softmax(alpha.detach().to(at::kCPU, at::kDouble), -1).contiguous();
   const int64_t num_ops = p.size(1);
-  if (num_ops != static_cast<int64_t>(ops.size())) throw Error("derive: alpha has a different number of ops than the set");
+  if (num_ops != static_cast<int64_t>(ops.size()))
+    throw Error("derive: alpha has a different number of ops than the set");
   const auto none_it = std::find(ops.begin(), ops.end(), "none");
   const int64_t none = none_it == ops.end() ? -1 : none_it - ops.begin();
   const double* data = p.data_ptr<double>();
@@ -34,8 +35,9 @@ CellGenotype derive_cell(const at::Tensor& alpha, const std::vector<std::string>
       }
     std::vector<int64_t> order(static_cast<size_t>(inputs));
     std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(),
-                     [&](int64_t a, int64_t b) { return strength[static_cast<size_t>(a)] > strength[static_cast<size_t>(b)]; });
+    std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
+      return strength[static_cast<size_t>(a)] > strength[static_cast<size_t>(b)];
+    });
     std::vector<GenotypeEdge> edges;
     for (int64_t k = 0; k < std::min(edges_per_node, inputs); ++k) {
       const int64_t j = order[static_cast<size_t>(k)];

@@ -7,11 +7,11 @@
 namespace {
 
 void register_components(nas::Registrar& r) {
-  r.add_strategy({"darts", "DARTS bilevel cell search (first or second order, Liu et al. 2019)",
-                  nas::darts::search_options()},
-                 [](const nas::Config& o, std::shared_ptr<nas::Dataset> data, nas::HostContext& ctx) {
-                   return std::make_shared<nas::darts::DartsSearch>(o, std::move(data), ctx);
-                 });
+  r.add_strategy(
+      {"darts", "DARTS bilevel cell search (first or second order, Liu et al. 2019)", nas::darts::search_options()},
+      [](const nas::Config& o, std::shared_ptr<nas::Dataset> data, nas::HostContext& ctx) {
+        return std::make_shared<nas::darts::DartsSearch>(o, std::move(data), ctx);
+      });
   r.add_trainer({"darts-eval", "train a DARTS cell genotype from scratch (C36 L20, aux head, cutout, drop path)",
                  nas::darts::eval_options()},
                 [](const nas::Config& o, nas::HostContext& ctx) {

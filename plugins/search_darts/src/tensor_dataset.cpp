@@ -43,7 +43,9 @@ class TensorLoader : public BatchLoader {
 std::shared_ptr<TensorDataset> TensorDataset::random(int64_t n, int64_t channels, int64_t size, int64_t classes,
                                                      uint64_t seed) {
   auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
-  auto make = [&] { return Part{at::randn({n, channels, size, size}, gen), at::randint(classes, {n}, gen, at::kLong)}; };
+  auto make = [&] {
+    return Part{at::randn({n, channels, size, size}, gen), at::randint(classes, {n}, gen, at::kLong)};
+  };
   DatasetInfo info;
   info.name = "random";
   info.task = Task::Classification;
@@ -57,10 +59,14 @@ std::shared_ptr<TensorDataset> TensorDataset::random(int64_t n, int64_t channels
 
 TensorDataset::Part TensorDataset::part(Split s) const {
   switch (s) {
-    case Split::Train: return train_;
-    case Split::Valid: return valid_;
-    case Split::Test: return test_;
-    case Split::TrainFull: return {at::cat({train_.x, valid_.x}), at::cat({train_.y, valid_.y})};
+    case Split::Train:
+      return train_;
+    case Split::Valid:
+      return valid_;
+    case Split::Test:
+      return test_;
+    case Split::TrainFull:
+      return {at::cat({train_.x, valid_.x}), at::cat({train_.y, valid_.y})};
   }
   return train_;
 }

@@ -19,7 +19,8 @@ class TensorDataset : public Dataset {
   TensorDataset(DatasetInfo info, Part train, Part valid, Part test)
       : info_(std::move(info)), train_(std::move(train)), valid_(std::move(valid)), test_(std::move(test)) {}
   /// Random images with labels, for the benchmark.
-  static std::shared_ptr<TensorDataset> random(int64_t n, int64_t channels, int64_t size, int64_t classes, uint64_t seed);
+  static std::shared_ptr<TensorDataset> random(int64_t n, int64_t channels, int64_t size, int64_t classes,
+                                               uint64_t seed);
 
   const DatasetInfo& info() const override { return info_; }
   int64_t size(Split s) const override { return part(s).x.size(0); }

@@ -32,8 +32,7 @@ std::pair<at::Tensor, at::Tensor> DartsCCModelImpl::alphas(double lambda_tilde) 
   return {hyper_normal->forward(lambda_tilde), hyper_reduce->forward(lambda_tilde)};
 }
 
-at::Tensor DartsCCModelImpl::forward(const at::Tensor& x, double lambda_tilde, double temperature,
-                                     Sampling sampling) {
+at::Tensor DartsCCModelImpl::forward(const at::Tensor& x, double lambda_tilde, double temperature, Sampling sampling) {
   auto [a_normal, a_reduce] = alphas(lambda_tilde);
   at::Tensor w_normal, w_reduce;
   if (sampling == Sampling::GumbelSoftmax) {

@@ -57,12 +57,12 @@ DartsCCStrategy::DartsCCStrategy(const Config& options, std::shared_ptr<Dataset>
   parallel_ = nn::DataParallel(static_cast<int>(settings_.micro_batches));
   parallel_.check_batch_size(settings_.batch_size, "darts-cc: batch_size");
   w_opt_ = std::make_unique<torch::optim::SGD>(
-      weights_, torch::optim::SGDOptions(settings_.w_lr).momentum(settings_.w_momentum).weight_decay(settings_.w_weight_decay));
+      weights_,
+      torch::optim::SGDOptions(settings_.w_lr).momentum(settings_.w_momentum).weight_decay(settings_.w_weight_decay));
   auto adam = [&](double lr) {
-    return std::make_unique<torch::optim::AdamOptions>(
-        torch::optim::AdamOptions(lr)
-            .betas({settings_.alpha_beta1, settings_.alpha_beta2})
-            .weight_decay(settings_.alpha_weight_decay));
+    return std::make_unique<torch::optim::AdamOptions>(torch::optim::AdamOptions(lr)
+                                                           .betas({settings_.alpha_beta1, settings_.alpha_beta2})
+                                                           .weight_decay(settings_.alpha_weight_decay));
   };
   // Knots and pivots: one Adam, two groups (same lr unless pivot_lr_scale ≠ 1).
   std::vector<torch::optim::OptimizerParamGroup> groups;
@@ -83,20 +83,22 @@ DartsCCStrategy::DartsCCStrategy(const Config& options, std::shared_ptr<Dataset>
   lo.seed = ctx.seed() + 1;  // the validation half gets its own order
   valid_ = data_->loader(Split::Valid, lo);
   if (std::min(train_->batches_per_epoch(), valid_->batches_per_epoch()) < 1)
-    throw ConfigError("darts-cc: dataset '" + data_->info().name + "' has fewer train or valid examples than one batch (" +
-                      std::to_string(settings_.batch_size) + "); lower batch_size or use more data");
-  log_->info("darts-cc: {} parameters in the supernet + head, {} in the hypernetworks, lambda 1e{}..1e{} ({} knots), "
-             "{} order",
-             count_parameters(*model_->net) + count_parameters(*model_->head), count_parameters(*model_->hyper_normal) * 2,
-             range_.log10_min(), range_.log10_max(), range_.knots(), settings_.order == 2 ? "second" : "first");
+    throw ConfigError("darts-cc: dataset '" + data_->info().name +
+                      "' has fewer train or valid examples than one batch (" + std::to_string(settings_.batch_size) +
+                      "); lower batch_size or use more data");
+  log_->info(
+      "darts-cc: {} parameters in the supernet + head, {} in the hypernetworks, lambda 1e{}..1e{} ({} knots), "
+      "{} order",
+      count_parameters(*model_->net) + count_parameters(*model_->head), count_parameters(*model_->hyper_normal) * 2,
+      range_.log10_min(), range_.log10_max(), range_.knots(), settings_.order == 2 ? "second" : "first");
 }
 
 double DartsCCStrategy::temperature(int64_t epoch) const {
   return temperature_at(settings_.initial_temp, settings_.temp_delta, epoch);
 }
 
-DartsCCStrategy::StepStats DartsCCStrategy::step(const Batch& trn, const Batch& val, const LambdaSample& lam,
-                                                 double t, double lr) {
+DartsCCStrategy::StepStats DartsCCStrategy::step(const Batch& trn, const Batch& val, const LambdaSample& lam, double t,
+                                                 double lr) {
   model_->train();
   // Architecture step (first, as in pt.darts): validation CE + λ · expected #params.
   nn::BilevelProblem problem;
@@ -159,7 +161,7 @@ DartsCCStrategy::StepStats DartsCCStrategy::step(const Batch& trn, const Batch& 
   check_finite(l, "the training loss", epoch_, global_step_);
   nn::clip_grad_norm(weights_, settings_.w_grad_clip);
   nn::sgd_step(*w_opt_);
-  for (auto& a : arch_) a.mutable_grad() = at::Tensor();  // the weight step's α gradients are unused
+  for (auto& a : arch_) a.mutable_grad() = at::Tensor();                // the weight step's α gradients are unused
   if (parallel_.world_size() > 1) parallel_.sync_from_rank0(buffers_);  // BN statistics: rank 0's, as DDP
   check_finite(arch_ce, "the validation loss", epoch_, global_step_);
   const at::Tensor local_target = parallel_.local_rows(trn).target;
@@ -200,7 +202,8 @@ Metrics DartsCCStrategy::run_epoch() {
   valid_->start_epoch(epoch_);
   int64_t steps = std::min(train_->batches_per_epoch(), valid_->batches_per_epoch());
   if (settings_.batches_per_epoch > 0) steps = std::min(steps, settings_.batches_per_epoch);
-  auto progress = ctx_.progress("darts-cc epoch " + std::to_string(epoch_ + 1) + "/" + std::to_string(settings_.epochs), steps);
+  auto progress =
+      ctx_.progress("darts-cc epoch " + std::to_string(epoch_ + 1) + "/" + std::to_string(settings_.epochs), steps);
   double sum_loss = 0, sum_correct = 0, sum_seen = 0, sum_arch = 0, sum_pen = 0;
   int64_t done = 0;
   for (; done < steps; ++done) {
@@ -231,19 +234,17 @@ Metrics DartsCCStrategy::run_epoch() {
     return {{"interrupted", 1.0}};
   }
   const double n = static_cast<double>(std::max<int64_t>(done, 1));
-  Metrics m{{"train_loss", sum_loss / n},
-            {"train_accuracy", sum_seen > 0 ? sum_correct / sum_seen : 0.0},
-            {"arch_loss", sum_arch / n},
-            {"penalty", sum_pen / n},
-            {"temperature", t},
-            {"lr", lr}};
+  Metrics m{{"train_loss", sum_loss / n}, {"train_accuracy", sum_seen > 0 ? sum_correct / sum_seen : 0.0},
+            {"arch_loss", sum_arch / n},  {"penalty", sum_pen / n},
+            {"temperature", t},           {"lr", lr}};
   if (parallel_.world_size() > 1) {
     // The ranks must hold the same search after every step: checked once per epoch.
     std::vector<at::Tensor> state = weights_;
     state.insert(state.end(), arch_.begin(), arch_.end());
     m["ranks_divergence"] = parallel_.max_divergence(state);
     if (m["ranks_divergence"] > 1e-5)
-      log_->warn("darts-cc: the ranks' parameters differ by up to {} after epoch {}", m["ranks_divergence"], epoch_ + 1);
+      log_->warn("darts-cc: the ranks' parameters differ by up to {} after epoch {}", m["ranks_divergence"],
+                 epoch_ + 1);
   }
   m["valid_accuracy"] = valid_accuracy_at_zero(t);
   {
@@ -254,10 +255,11 @@ Metrics DartsCCStrategy::run_epoch() {
   }
   m["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   ++epoch_;
-  log_->info("darts-cc epoch {}/{}: train loss {:.4f} acc {:.4f}, valid acc (lambda~=0) {:.4f}, E[params] "
-             "{:.0f} / {:.0f} / {:.0f} at lambda~ 0 / 0.5 / 1, {:.1f} s",
-             epoch_, settings_.epochs, m["train_loss"], m["train_accuracy"], m["valid_accuracy"],
-             m["expected_params_l0"], m["expected_params_l05"], m["expected_params_l1"], m["seconds"]);
+  log_->info(
+      "darts-cc epoch {}/{}: train loss {:.4f} acc {:.4f}, valid acc (lambda~=0) {:.4f}, E[params] "
+      "{:.0f} / {:.0f} / {:.0f} at lambda~ 0 / 0.5 / 1, {:.1f} s",
+      epoch_, settings_.epochs, m["train_loss"], m["train_accuracy"], m["valid_accuracy"], m["expected_params_l0"],
+      m["expected_params_l05"], m["expected_params_l1"], m["seconds"]);
   return m;
 }
 
@@ -337,7 +339,8 @@ std::vector<Genotype> DartsCCStrategy::derive(const Config& args) {
 Json DartsCCStrategy::state_summary() const {
   at::NoGradGuard no_grad;
   Json expected = Json::object();
-  for (double lt : {0.0, 0.25, 0.5, 0.75, 1.0}) expected[std::to_string(lt).substr(0, 4)] = model_->expected_params(lt).item<double>();
+  for (double lt : {0.0, 0.25, 0.5, 0.75, 1.0})
+    expected[std::to_string(lt).substr(0, 4)] = model_->expected_params(lt).item<double>();
   auto pivots = [](const CellHypernet& h) {
     Json p = Json::array();
     for (int64_t i = 0; i < h->nodes(); ++i) {

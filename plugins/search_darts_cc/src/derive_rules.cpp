@@ -21,7 +21,8 @@ int64_t none_index(const std::vector<std::string>& op_names) {
 DeriveRule parse_derive_rule(const std::string& name, const std::string& key) {
   if (name == "simple") return DeriveRule::Simple;
   if (name == "darts") return DeriveRule::Darts;
-  throw ConfigError(key + " = '" + name + "' is not a derivation rule; valid: simple (argmax per edge, "
+  throw ConfigError(key + " = '" + name +
+                    "' is not a derivation rule; valid: simple (argmax per edge, "
                     "none included), darts (top-2 non-none edges per node)");
 }
 
@@ -72,11 +73,11 @@ CellGenotype derive_cell(const at::Tensor& alpha, const std::vector<std::string>
   return cell;
 }
 
-std::vector<int64_t> cell_op_indices(const CellGenotype& cell, const std::vector<std::string>& op_names,
-                                     int64_t nodes, const std::string& which) {
+std::vector<int64_t> cell_op_indices(const CellGenotype& cell, const std::vector<std::string>& op_names, int64_t nodes,
+                                     const std::string& which) {
   if (static_cast<int64_t>(cell.nodes.size()) != nodes)
-    throw Error("genotype " + which + " cell has " + std::to_string(cell.nodes.size()) +
-                " nodes but the network has " + std::to_string(nodes) + " (option nodes)");
+    throw Error("genotype " + which + " cell has " + std::to_string(cell.nodes.size()) + " nodes but the network has " +
+                std::to_string(nodes) + " (option nodes)");
   const int64_t none = none_index(op_names);
   std::vector<int64_t> idx(num_edges(nodes), -1);
   for (int64_t node = 0; node < nodes; ++node) {

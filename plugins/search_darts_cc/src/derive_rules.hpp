@@ -25,7 +25,7 @@ CellGenotype derive_cell(const at::Tensor& alpha, const std::vector<std::string>
 /// Per-edge op index (in `op_names` order) of a cell genotype; missing edges get `none`.
 /// Throws Error naming the cell/node if an op is unknown, an input is out of range, an
 /// edge is given twice, or the genotype has a different number of nodes.
-std::vector<int64_t> cell_op_indices(const CellGenotype& cell, const std::vector<std::string>& op_names,
-                                     int64_t nodes, const std::string& which);
+std::vector<int64_t> cell_op_indices(const CellGenotype& cell, const std::vector<std::string>& op_names, int64_t nodes,
+                                     const std::string& which);
 
 }  // namespace nas::darts_cc

@@ -9,8 +9,7 @@ namespace nas::darts_cc {
 CellHypernetImpl::CellHypernetImpl(int64_t nodes, int64_t num_ops, int64_t knots) : num_ops_(num_ops) {
   for (int64_t i = 0; i < nodes; ++i) {
     const int64_t width = (i + 2) * num_ops;
-    auto block = register_module("node" + std::to_string(i),
-                                 PiecewiseLinear(knots, std::vector<int64_t>{1, width}));
+    auto block = register_module("node" + std::to_string(i), PiecewiseLinear(knots, std::vector<int64_t>{1, width}));
     // PyTorch's fan_in of a 1 × width knot is width: bounds ±0.25, ±0.204, ±0.177, ±0.158.
     block->init_kaiming_uniform(width);
     blocks_.push_back(block);

@@ -10,9 +10,8 @@ namespace nas::darts_cc {
 LambdaRange::LambdaRange(double log10_min, double log10_max, const std::string& key_prefix)
     : min_(log10_min), max_(log10_max) {
   if (!std::isfinite(min_) || !std::isfinite(max_) || !(min_ < max_))
-    throw ConfigError(key_prefix + "log10_lambda_min (" + std::to_string(min_) + ") must be below " +
-                      key_prefix + "log10_lambda_max (" + std::to_string(max_) +
-                      "); e.g. -8 and -4 for the mini networks");
+    throw ConfigError(key_prefix + "log10_lambda_min (" + std::to_string(min_) + ") must be below " + key_prefix +
+                      "log10_lambda_max (" + std::to_string(max_) + "); e.g. -8 and -4 for the mini networks");
 }
 
 int64_t LambdaRange::knots() const {
@@ -21,9 +20,7 @@ int64_t LambdaRange::knots() const {
   return std::max<int64_t>(2, static_cast<int64_t>(max_ - min_) + 1);
 }
 
-double LambdaRange::lambda_at(double lambda_tilde) const {
-  return std::pow(10.0, min_ + lambda_tilde * (max_ - min_));
-}
+double LambdaRange::lambda_at(double lambda_tilde) const { return std::pow(10.0, min_ + lambda_tilde * (max_ - min_)); }
 
 LambdaSample LambdaRange::sample(std::mt19937_64& rng) const {
   std::uniform_real_distribution<double> u(min_, max_);

@@ -54,7 +54,8 @@ OneHotTrainer::OneHotTrainer(const Config& options, HostContext& ctx)
   if (!ops_) throw ConfigError("one-hot: operation set '" + settings_.net.ops + "' is not available");
 }
 
-OneHotTrainer::AuxTap OneHotTrainer::make_aux_head(const nn::DartsSearchNetworkImpl& net, const DatasetInfo& info) const {
+OneHotTrainer::AuxTap OneHotTrainer::make_aux_head(const nn::DartsSearchNetworkImpl& net,
+                                                   const DatasetInfo& info) const {
   AuxTap tap;
   if (!settings_.auxiliary) return tap;
   // Where the evaluation network puts it.
@@ -101,9 +102,9 @@ TrainResult OneHotTrainer::train(const Genotype& genotype, Dataset& data) {
     for (const auto& p : aux.head->parameters()) weights.push_back(p);  // optimised and clipped with the net
   }
   std::filesystem::create_directories(dir);  // only once the networks could be built
-  torch::optim::SGD opt(weights, torch::optim::SGDOptions(settings_.lr)
-                                     .momentum(settings_.momentum)
-                                     .weight_decay(settings_.weight_decay));
+  torch::optim::SGD opt(
+      weights,
+      torch::optim::SGDOptions(settings_.lr).momentum(settings_.momentum).weight_decay(settings_.weight_decay));
 
   LoaderOptions lo;
   lo.batch_size = settings_.batch_size;
@@ -139,10 +140,11 @@ TrainResult OneHotTrainer::train(const Genotype& genotype, Dataset& data) {
     if (!b) return std::nullopt;
     opt.zero_grad();
     at::Tensor aux_logits;
-    const at::Tensor logits = net->forward_discrete(
-        b->input, choice.normal, choice.reduce, drop_prob, [&](int64_t cell, const at::Tensor& out) {
-          if (aux.head && cell == aux.after_cell) aux_logits = aux.head->forward(out);
-        });
+    const at::Tensor logits = net->forward_discrete(b->input, choice.normal, choice.reduce, drop_prob,
+                                                    [&](int64_t cell, const at::Tensor& out) {
+                                                      if (aux.head && cell == aux.after_cell)
+                                                        aux_logits = aux.head->forward(out);
+                                                    });
     at::Tensor loss = at::cross_entropy_loss(logits, b->target);
     if (aux_logits.defined()) loss = loss + settings_.aux_weight * at::cross_entropy_loss(aux_logits, b->target);
     const double l = loss.item<double>();

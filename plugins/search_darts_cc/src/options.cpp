@@ -16,7 +16,8 @@ void net_options(OptionList& o) {
   o.push_back({"nodes", OptionType::Int, 4, "intermediate nodes per cell"});
   o.push_back({"stem_multiplier", OptionType::Int, 3, "stem width = stem_multiplier * channels"});
   o.push_back({"batch_edges", OptionType::Bool, true,
-               "run the edges that share an input as grouped kernels (same arithmetic up to rounding, fewer kernels); false = edge by edge"});
+               "run the edges that share an input as grouped kernels (same arithmetic up to rounding, fewer kernels); "
+               "false = edge by edge"});
   o.push_back({"memory_format", OptionType::String, "auto", nn::kLayoutOptionHelp});
 }
 
@@ -85,7 +86,8 @@ OptionList search_options() {
   o.push_back({"epochs", OptionType::Int, 50, "search epochs"});
   o.push_back({"batch_size", OptionType::Int, 64, "batch size of both the train and the validation half"});
   o.push_back({"max_steps_per_epoch", OptionType::Int, 0, "cap on steps per epoch (0 = a full pass)"});
-  o.push_back({"max_eval_batches", OptionType::Int, 0, "validation batches for the end-of-epoch accuracy at lambda~=0 (0 = all)"});
+  o.push_back({"max_eval_batches", OptionType::Int, 0,
+               "validation batches for the end-of-epoch accuracy at lambda~=0 (0 = all)"});
   o.push_back({"workers", OptionType::Int, 1, "loader threads"});
   o.push_back({"micro_batches", OptionType::Int, 1,
                "split each batch into this many parts computed one after another, gradients averaged (per rank when "
@@ -123,14 +125,18 @@ SearchSettings parse_search_settings(const Config& c) {
     throw ConfigError(c.full_key("lambda_samples") + " = " + std::to_string(c.get_int("lambda_samples")) +
                       ": only 1 is supported (the authors' code silently reuses the first λ otherwise)");
   const std::string sampling = c.get_string("sampling");
-  if (sampling == "gumbel-softmax") s.sampling = Sampling::GumbelSoftmax;
-  else if (sampling == "softmax") s.sampling = Sampling::Softmax;
-  else throw ConfigError(c.full_key("sampling") + " = '" + sampling + "'; valid: gumbel-softmax, softmax");
+  if (sampling == "gumbel-softmax")
+    s.sampling = Sampling::GumbelSoftmax;
+  else if (sampling == "softmax")
+    s.sampling = Sampling::Softmax;
+  else
+    throw ConfigError(c.full_key("sampling") + " = '" + sampling + "'; valid: gumbel-softmax, softmax");
   s.initial_temp = c.get_float("initial_temp");
   s.temp_delta = c.get_float("temp_delta");
   s.order = c.get_int("order");
   s.micro_batches = c.get_int_in("micro_batches", 1, 1024);
-  if (s.order != 1 && s.order != 2) throw ConfigError(c.full_key("order") + " must be 1 or 2, got " + std::to_string(s.order));
+  if (s.order != 1 && s.order != 2)
+    throw ConfigError(c.full_key("order") + " must be 1 or 2, got " + std::to_string(s.order));
   s.w_lr = c.get_float("w_lr");
   s.w_lr_min = c.get_float("w_lr_min");
   s.w_momentum = c.get_float("w_momentum");
@@ -150,7 +156,8 @@ SearchSettings parse_search_settings(const Config& c) {
   const double last_t = s.initial_temp + s.temp_delta * static_cast<double>(s.epochs - 1);
   if (!(last_t > 0))
     throw ConfigError(c.full_key("temp_delta") + " = " + std::to_string(s.temp_delta) + " makes the temperature " +
-                      std::to_string(last_t) + " at the last epoch; it must stay positive (lower epochs or |temp_delta|)");
+                      std::to_string(last_t) +
+                      " at the last epoch; it must stay positive (lower epochs or |temp_delta|)");
   return s;
 }
 
@@ -201,21 +208,23 @@ OneHotSettings parse_one_hot_settings(const Config& c) {
   s.drop_path_delta = c.get_float("drop_path_delta");
   for (const int64_t e : {int64_t{0}, s.epochs - 1})
     if (const double p = s.drop_path_at(e); !(p >= 0.0 && p < 1.0))
-      throw ConfigError(c.full_key("drop_path_initial") + " + " + c.full_key("drop_path_delta") + " x epoch = " +
-                        std::to_string(p) + " at epoch " + std::to_string(e + 1) + " of " +
+      throw ConfigError(c.full_key("drop_path_initial") + " + " + c.full_key("drop_path_delta") +
+                        " x epoch = " + std::to_string(p) + " at epoch " + std::to_string(e + 1) + " of " +
                         std::to_string(s.epochs) + "; a drop-path probability must be in [0, 1)");
   return s;
 }
 
 OptionList random_options() {
-  return {{"count", OptionType::Int, 20, "number of genotypes; genotype k replaces each edge by a parameter-free op with probability k/(count-1)"},
+  return {{"count", OptionType::Int, 20,
+           "number of genotypes; genotype k replaces each edge by a parameter-free op with probability k/(count-1)"},
           {"seed", OptionType::Int, 42, "generator seed (the authors used numpy seed 42)"},
           {"nodes", OptionType::Int, 4, "intermediate nodes per cell"}};
 }
 
 void check_dataset(const DatasetInfo& info, const NetSettings& net, const std::string& component) {
   if (info.task != Task::Classification || info.input_shape.size() != 3)
-    throw ConfigError(component + ": dataset '" + info.name + "' is not an image classification dataset "
+    throw ConfigError(component + ": dataset '" + info.name +
+                      "' is not an image classification dataset "
                       "(needs C×H×W inputs and class labels)");
   int64_t reductions = 0;
   for (const auto& c : macro_cells(net.layers, net.channels)) reductions += c.reduction;

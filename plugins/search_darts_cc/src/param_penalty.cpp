@@ -7,8 +7,7 @@ namespace nas::darts_cc {
 at::Tensor cell_param_costs(const OperationSet& ops, const CellSpec& cell, int64_t nodes) {
   const auto& names = ops.ops();
   const auto edges = edge_list(nodes);
-  at::Tensor table = at::zeros({static_cast<int64_t>(edges.size()), static_cast<int64_t>(names.size())},
-                               at::kDouble);
+  at::Tensor table = at::zeros({static_cast<int64_t>(edges.size()), static_cast<int64_t>(names.size())}, at::kDouble);
   auto acc = table.accessor<double, 2>();
   // Counts depend only on (channels, stride): compute each op twice at most.
   for (int64_t stride : {1, 2}) {

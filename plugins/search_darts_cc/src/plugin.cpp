@@ -16,14 +16,16 @@ void register_components(nas::Registrar& r) {
                  [](const nas::Config& o, std::shared_ptr<nas::Dataset> d, nas::HostContext& ctx) {
                    return std::make_shared<DartsCCStrategy>(o, std::move(d), ctx);
                  });
-  r.add_strategy({"darts-cc-random", "DARTS-CC random baseline: genotype k has a share k/(count-1) of parameter-free ops",
-                  random_options()},
-                 [](const nas::Config& o, std::shared_ptr<nas::Dataset>, nas::HostContext&) {
-                   return std::make_shared<RandomShareStrategy>(o);
-                 });
-  r.add_trainer({"one-hot", "DARTS-CC fine-tuning: the search-shaped net with one op per edge, best-epoch test accuracy",
-                 one_hot_options()},
-                [](const nas::Config& o, nas::HostContext& ctx) { return std::make_shared<OneHotTrainer>(o, ctx); });
+  r.add_strategy(
+      {"darts-cc-random", "DARTS-CC random baseline: genotype k has a share k/(count-1) of parameter-free ops",
+       random_options()},
+      [](const nas::Config& o, std::shared_ptr<nas::Dataset>, nas::HostContext&) {
+        return std::make_shared<RandomShareStrategy>(o);
+      });
+  r.add_trainer(
+      {"one-hot", "DARTS-CC fine-tuning: the search-shaped net with one op per edge, best-epoch test accuracy",
+       one_hot_options()},
+      [](const nas::Config& o, nas::HostContext& ctx) { return std::make_shared<OneHotTrainer>(o, ctx); });
 }
 
 }  // namespace

@@ -9,8 +9,7 @@
 
 namespace nas::darts_cc {
 
-PiecewiseLinearImpl::PiecewiseLinearImpl(int64_t knots, std::vector<int64_t> shape)
-    : shape_(std::move(shape)) {
+PiecewiseLinearImpl::PiecewiseLinearImpl(int64_t knots, std::vector<int64_t> shape) : shape_(std::move(shape)) {
   if (knots < 2) throw Error("a piecewise-linear block needs at least 2 knots, got " + std::to_string(knots));
   std::vector<int64_t> full{knots};
   full.insert(full.end(), shape_.begin(), shape_.end());

@@ -30,14 +30,16 @@ std::vector<Genotype> random_share_genotypes(int64_t count, uint64_t seed, int64
       Json cj = Json::array();
       for (int64_t node = 0; node < nodes; ++node) {
         Json row = Json::array();
-        for (int64_t input = 0; input < node + 2; ++input)
-          row.push_back(ops[cell * edges + first_edge(node) + input]);
+        for (int64_t input = 0; input < node + 2; ++input) row.push_back(ops[cell * edges + first_edge(node) + input]);
         cj.push_back(row);
       }
       file.push_back(cj);
     }
     Genotype g = genotype_from_darts_cc_json(file);
-    g.meta = Json{{"strategy", "darts-cc-random"}, {"k", k}, {"parameter_free_share", p}, {"seed", seed},
+    g.meta = Json{{"strategy", "darts-cc-random"},
+                  {"k", k},
+                  {"parameter_free_share", p},
+                  {"seed", seed},
                   {"darts_cc_json", file}};
     out.push_back(std::move(g));
   }

@@ -27,10 +27,10 @@ void RandomShareStrategy::save(const std::filesystem::path& file) const {
 void RandomShareStrategy::load(const std::filesystem::path&) {}  // stateless: the options say everything
 
 std::vector<Genotype> RandomShareStrategy::derive(const Config& args) {
-  const Config a = Config::validated(args.json(),
-                                     {{"count", OptionType::Int, count_, "number of genotypes"},
-                                      {"seed", OptionType::Int, seed_, "generator seed"}},
-                                     args.path().empty() ? "derive" : args.path());
+  const Config a = Config::validated(
+      args.json(),
+      {{"count", OptionType::Int, count_, "number of genotypes"}, {"seed", OptionType::Int, seed_, "generator seed"}},
+      args.path().empty() ? "derive" : args.path());
   return random_share_genotypes(a.get_int_in("count", 2, kMaxCount), static_cast<uint64_t>(a.get_int("seed")), nodes_);
 }
 

@@ -42,19 +42,29 @@ Args parse(int argc, char** argv) {
       if (i + 1 >= argc) throw nas::ConfigError("missing value after " + k);
       return argv[++i];
     };
-    if (k == "--device") a.device = next();
-    else if (k == "--hidden") a.hidden = std::stoll(next());
-    else if (k == "--num-blocks") a.blocks = std::stoll(next());
-    else if (k == "--vocab") a.vocab = std::stoll(next());
-    else if (k == "--batch") a.batch = std::stoll(next());
-    else if (k == "--bptt") a.bptt = std::stoll(next());
-    else if (k == "--steps") a.steps = std::stoll(next());
-    else if (k == "--list-ops") a.list_ops = true;
+    if (k == "--device")
+      a.device = next();
+    else if (k == "--hidden")
+      a.hidden = std::stoll(next());
+    else if (k == "--num-blocks")
+      a.blocks = std::stoll(next());
+    else if (k == "--vocab")
+      a.vocab = std::stoll(next());
+    else if (k == "--batch")
+      a.batch = std::stoll(next());
+    else if (k == "--bptt")
+      a.bptt = std::stoll(next());
+    else if (k == "--steps")
+      a.steps = std::stoll(next());
+    else if (k == "--list-ops")
+      a.list_ops = true;
     else if (k == "--help" || k == "-h") {
-      std::printf("nashost-bench-enas [--device cpu|cuda] [--hidden N] [--num-blocks N] [--vocab N] [--batch N] "
-                  "[--bptt N] [--steps N] [--list-ops]\n");
+      std::printf(
+          "nashost-bench-enas [--device cpu|cuda] [--hidden N] [--num-blocks N] [--vocab N] [--batch N] "
+          "[--bptt N] [--steps N] [--list-ops]\n");
       std::exit(0);
-    } else throw nas::ConfigError("unknown argument '" + k + "' (see --help)");
+    } else
+      throw nas::ConfigError("unknown argument '" + k + "' (see --help)");
   }
   if (a.device != "cpu" && a.device != "cuda") throw nas::ConfigError("--device must be cpu or cuda");
   return a;
@@ -68,7 +78,9 @@ double peak_mib(const c10::Device& dev) {
 }
 
 void measure(const char* name, const Args& a, const c10::Device& dev, const std::function<void()>& step) {
-  auto sync = [&] { if (dev.is_cuda()) at::accelerator::synchronizeDevice(dev.index()); };
+  auto sync = [&] {
+    if (dev.is_cuda()) at::accelerator::synchronizeDevice(dev.index());
+  };
   step();  // warm-up
   sync();
   if (dev.is_cuda()) at::accelerator::resetPeakStats(dev.index());
@@ -81,13 +93,19 @@ void measure(const char* name, const Args& a, const c10::Device& dev, const std:
   }
   std::sort(ms.begin(), ms.end());
   const double peak = peak_mib(dev);
-  const nas::AtenOpCount ops = nas::count_aten_ops([&] { step(); sync(); }, a.list_ops);
+  const nas::AtenOpCount ops = nas::count_aten_ops(
+      [&] {
+        step();
+        sync();
+      },
+      a.list_ops);
   if (a.list_ops) ops.print_top(25);
-  std::printf("enas-rnn %-16s device=%s hidden=%lld blocks=%lld batch=%lld bptt=%lld median_ms=%.2f min_ms=%.2f "
-              "peak_%s_mib=%.1f steps=%lld aten_ops=%lld\n",
-              name, a.device.c_str(), (long long)a.hidden, (long long)a.blocks, (long long)a.batch,
-              (long long)a.bptt, ms[ms.size() / 2], ms.front(), dev.is_cuda() ? "gpu_alloc" : "rss", peak,
-              (long long)a.steps, (long long)ops.total);
+  std::printf(
+      "enas-rnn %-16s device=%s hidden=%lld blocks=%lld batch=%lld bptt=%lld median_ms=%.2f min_ms=%.2f "
+      "peak_%s_mib=%.1f steps=%lld aten_ops=%lld\n",
+      name, a.device.c_str(), (long long)a.hidden, (long long)a.blocks, (long long)a.batch, (long long)a.bptt,
+      ms[ms.size() / 2], ms.front(), dev.is_cuda() ? "gpu_alloc" : "rss", peak, (long long)a.steps,
+      (long long)ops.total);
   std::fflush(stdout);
 }
 
@@ -103,8 +121,13 @@ int main(int argc, char** argv) {
     ctx.add_operation_set("enas-rnn", std::make_shared<nas::enas::EnasRnnOperationSet>());
     const int64_t need = a.batch * (a.bptt + 1) * (a.steps + 2);
     auto data = nas::enas::TokenDataset::random(a.vocab, need, need, need, 1);
-    nas::Json o = {{"embed", a.hidden}, {"hidden", a.hidden}, {"num_blocks", a.blocks}, {"batch_size", a.batch},
-                   {"eval_batch_size", a.batch}, {"bptt", a.bptt}, {"epochs", 1}};
+    nas::Json o = {{"embed", a.hidden},
+                   {"hidden", a.hidden},
+                   {"num_blocks", a.blocks},
+                   {"batch_size", a.batch},
+                   {"eval_batch_size", a.batch},
+                   {"bptt", a.bptt},
+                   {"epochs", 1}};
     nas::Config cfg = nas::Config::validated(o, nas::enas::search_options(), "search");
     nas::enas::EnasRnnSearch search(cfg, data, ctx);
     measure("shared_step", a, dev, [&] { search.shared_train_step(); });

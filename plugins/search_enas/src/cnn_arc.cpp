@@ -18,7 +18,8 @@ std::vector<int> unused_states(const CellArc& cell) {
 
 void validate_cell(const CellArc& cell, int num_ops, const std::string& where) {
   auto bad = [&](const std::string& what) { throw Error(where + ": invalid ENAS cell: " + what); };
-  if (cell.seq.empty() || cell.seq.size() % 4 != 0) bad("expected 4 entries per node, got " + std::to_string(cell.seq.size()));
+  if (cell.seq.empty() || cell.seq.size() % 4 != 0)
+    bad("expected 4 entries per node, got " + std::to_string(cell.seq.size()));
   for (int i = 0; i < cell.nodes(); ++i)
     for (int s = 0; s < 2; ++s) {
       const int in = cell.input(i, s), op = cell.op(i, s);
@@ -26,7 +27,8 @@ void validate_cell(const CellArc& cell, int num_ops, const std::string& where) {
         bad("node " + std::to_string(i) + " input " + std::to_string(in) + " is not an earlier state (valid 0.." +
             std::to_string(i + 1) + ")");
       if (op < 0 || op >= num_ops)
-        bad("node " + std::to_string(i) + " op id " + std::to_string(op) + " out of range 0.." + std::to_string(num_ops - 1));
+        bad("node " + std::to_string(i) + " op id " + std::to_string(op) + " out of range 0.." +
+            std::to_string(num_ops - 1));
     }
 }
 
@@ -76,8 +78,7 @@ Genotype arc_genotype(const CnnArc& arc, const std::vector<std::string>& op_name
 }
 
 CnnArc genotype_arc(const Genotype& g, const std::vector<std::string>& op_names, const std::string& where) {
-  if (g.space != kCnnSpace)
-    throw Error(where + ": genotype space is '" + g.space + "', expected '" + kCnnSpace + "'");
+  if (g.space != kCnnSpace) throw Error(where + ": genotype space is '" + g.space + "', expected '" + kCnnSpace + "'");
   CnnArc a;
   a.normal = genotype_cell(g.normal, op_names, where + " (normal cell)");
   a.reduce = genotype_cell(g.reduce, op_names, where + " (reduction cell)");
@@ -99,7 +100,9 @@ std::string arc_summary(const CnnArc& arc, const std::vector<std::string>& names
   return "normal [" + cell(arc.normal) + "] reduce [" + cell(arc.reduce) + "]";
 }
 
-Json arc_to_json(const CnnArc& arc) { return Json{{"normal", cell_json(arc.normal)}, {"reduce", cell_json(arc.reduce)}}; }
+Json arc_to_json(const CnnArc& arc) {
+  return Json{{"normal", cell_json(arc.normal)}, {"reduce", cell_json(arc.reduce)}};
+}
 
 CnnArc arc_from_json(const Json& j) {
   CnnArc a;

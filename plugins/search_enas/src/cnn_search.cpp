@@ -45,7 +45,8 @@ EnasCnnSearch::EnasCnnSearch(const Config& raw_options, std::shared_ptr<Dataset>
   parallel_.check_batch_size(o.get_int("batch_size"), o.full_key("batch_size"));
   const std::string tt = o.get_string("train_type");
   if (tt != "orig" && tt != "random")
-    throw ConfigError(o.full_key("train_type") + ": '" + tt + "' is an RNN train type; network = \"cnn\" supports orig, random");
+    throw ConfigError(o.full_key("train_type") + ": '" + tt +
+                      "' is an RNN train type; network = \"cnn\" supports orig, random");
   random_ = tt == "random";
   loop_ = SearchLoop::from(o);
   aggregate_ = o.get_int("controller_num_aggregate");
@@ -60,7 +61,8 @@ EnasCnnSearch::EnasCnnSearch(const Config& raw_options, std::shared_ptr<Dataset>
   if (aggregate_ < 1 || lr_t0_ < 1 || lr_t_mul_ < 1)
     throw ConfigError("enas: controller_num_aggregate, lr_t0, lr_t_mul must be >= 1");
   if (o.get_string("shared_optim") != "sgd")
-    throw ConfigError(o.full_key("shared_optim") + ": network = \"cnn\" trains the shared weights with SGD (Nesterov), "
+    throw ConfigError(o.full_key("shared_optim") +
+                      ": network = \"cnn\" trains the shared weights with SGD (Nesterov), "
                       "as the authors do; set \"sgd\"");
 
   at::manual_seed(ctx.seed());
@@ -72,11 +74,11 @@ EnasCnnSearch::EnasCnnSearch(const Config& raw_options, std::shared_ptr<Dataset>
   shared().to(device);
   controller().to(device);
   shared().train();  // batch statistics throughout (see the header)
-  shared_optim_ = std::make_unique<torch::optim::SGD>(
-      shared().parameters(), torch::optim::SGDOptions(lr_max_)
-                                 .momentum(o.get_float("shared_momentum"))
-                                 .nesterov(o.get_float("shared_momentum") > 0)
-                                 .weight_decay(o.get_float("shared_l2")));
+  shared_optim_ =
+      std::make_unique<torch::optim::SGD>(shared().parameters(), torch::optim::SGDOptions(lr_max_)
+                                                                     .momentum(o.get_float("shared_momentum"))
+                                                                     .nesterov(o.get_float("shared_momentum") > 0)
+                                                                     .weight_decay(o.get_float("shared_l2")));
   controller_optim_ = std::make_unique<torch::optim::Adam>(controller().parameters(),
                                                            torch::optim::AdamOptions(o.get_float("controller_lr")));
 
@@ -95,7 +97,9 @@ EnasCnnSearch::EnasCnnSearch(const Config& raw_options, std::shared_ptr<Dataset>
 
 std::filesystem::path EnasCnnSearch::shared_model_file() const { return ctx_.run_dir() / "search" / "shared_model.pt"; }
 
-double EnasCnnSearch::lr_for(int64_t epoch) const { return cosine_restart_lr(epoch, lr_max_, lr_min_, lr_t0_, lr_t_mul_); }
+double EnasCnnSearch::lr_for(int64_t epoch) const {
+  return cosine_restart_lr(epoch, lr_max_, lr_min_, lr_t0_, lr_t_mul_);
+}
 
 EnasCnnSearch::StepResult EnasCnnSearch::shared_train_step(double lr) {
   shared().train();
@@ -193,7 +197,8 @@ EnasCnnSearch::Scored EnasCnnSearch::best_sample(int64_t samples) {
   if (!b) throw DataError("enas: the validation split is empty");
   Scored best{{}, -1.0};
   for (auto& arc : arcs) {
-    const double acc = space_->forward(b->input, arc, false).argmax(1).eq(b->target).to(at::kDouble).mean().item<double>();
+    const double acc =
+        space_->forward(b->input, arc, false).argmax(1).eq(b->target).to(at::kDouble).mean().item<double>();
     if (acc > best.accuracy) best = {std::move(arc), acc};
   }
   return best;
@@ -273,7 +278,8 @@ std::vector<std::filesystem::path> EnasCnnSearch::draw_pictures(const ArcSeq& ar
       render_dot(dot, png);
       written.push_back(png);
     } catch (const std::exception& e) {
-      if (!warned_render_) log_->warn("enas: cannot draw the derived architecture ({}); continuing without pictures", e.what());
+      if (!warned_render_)
+        log_->warn("enas: cannot draw the derived architecture ({}); continuing without pictures", e.what());
       warned_render_ = true;
     }
   }
@@ -346,21 +352,23 @@ std::vector<Genotype> EnasCnnSearch::derive(const Config& args) {
     best = best_sample(samples);
   }
   Genotype g = space_->genotype(best.arc);
-  g.meta.update(Json{{"strategy", "enas"},
-            {"network", "cnn"},
-            {"cnn_space", space_->name()},
-            {"train_type", random_ ? "random" : "orig"},
-            {"epoch", epoch_},
-            {"samples", samples},
-            {a.get_bool("full_valid") ? "valid_accuracy" : "valid_batch_accuracy", best.accuracy},
-            {"seed", ctx_.seed()},
-            // relative to the run directory, so that a run folder can be moved or shared
-            {"shared_model_file", std::filesystem::relative(shared_model_file(), ctx_.run_dir()).generic_string()},
-            {"summary", space_->summary(best.arc)}});
+  g.meta.update(
+      Json{{"strategy", "enas"},
+           {"network", "cnn"},
+           {"cnn_space", space_->name()},
+           {"train_type", random_ ? "random" : "orig"},
+           {"epoch", epoch_},
+           {"samples", samples},
+           {a.get_bool("full_valid") ? "valid_accuracy" : "valid_batch_accuracy", best.accuracy},
+           {"seed", ctx_.seed()},
+           // relative to the run directory, so that a run folder can be moved or shared
+           {"shared_model_file", std::filesystem::relative(shared_model_file(), ctx_.run_dir()).generic_string()},
+           {"summary", space_->summary(best.arc)}});
   // Its pictures beside the search outputs (the cell genotype form cannot show a macro
   // network's reductions; scripts point to these).
   Json pictures = Json::array();
-  for (const auto& png : draw_pictures(best.arc, ctx_.run_dir() / "search" / "derived", "derived, epoch " + std::to_string(epoch_)))
+  for (const auto& png :
+       draw_pictures(best.arc, ctx_.run_dir() / "search" / "derived", "derived, epoch " + std::to_string(epoch_)))
     pictures.push_back(png.string());
   g.meta["pictures"] = pictures;
   return {g};
@@ -390,12 +398,16 @@ SearchCheckpointParts EnasCnnSearch::parts() const {
 
 void EnasCnnSearch::save(const std::filesystem::path& file) const {
   torch::serialize::OutputArchive archive;
-  Json state{{"format", "nashost-enas-cnn-search"}, {"version", 2},
-             {"epoch", epoch_},                       {"shared_step", shared_step_},
-             {"controller_step", controller_step_},   {"best_valid_accuracy", best_valid_accuracy_},
+  Json state{{"format", "nashost-enas-cnn-search"},
+             {"version", 2},
+             {"epoch", epoch_},
+             {"shared_step", shared_step_},
+             {"controller_step", controller_step_},
+             {"best_valid_accuracy", best_valid_accuracy_},
              {"train_pos", {train_->epoch(), train_->position()}},
              {"valid_pos", {valid_->epoch(), valid_->position()}},
-             {"frames", frames_},                     {"options", checkpoint_options(options_)},
+             {"frames", frames_},
+             {"options", checkpoint_options(options_)},
              {"derived", derived_.empty() ? Json(nullptr) : Json(derived_)}};
   write_search_checkpoint(archive, state, parts(), ctx_.device());
   save_archive(archive, file);
@@ -403,11 +415,11 @@ void EnasCnnSearch::save(const std::filesystem::path& file) const {
 
 void EnasCnnSearch::load(const std::filesystem::path& file) {
   read_archive(file, ctx_.device(), "ENAS CNN search checkpoint", [&](torch::serialize::InputArchive& archive) {
-    const Json state = read_search_checkpoint(
-        archive, file, "nashost-enas-cnn-search", "ENAS CNN search checkpoint", checkpoint_options(options_),
-        {"cnn_space", "train_type", "num_blocks", "channels", "num_layers", "controller_hid", "operation_set",
-         "auxiliary"},
-        parts(), ctx_.device());
+    const Json state = read_search_checkpoint(archive, file, "nashost-enas-cnn-search", "ENAS CNN search checkpoint",
+                                              checkpoint_options(options_),
+                                              {"cnn_space", "train_type", "num_blocks", "channels", "num_layers",
+                                               "controller_hid", "operation_set", "auxiliary"},
+                                              parts(), ctx_.device());
     if (state.value("version", 1) < 2)  // version 1 stored micro arcs as cells, not flat sequences
       throw Error("'" + file.string() + "' is an ENAS CNN checkpoint of an older nashost; start the search again");
     epoch_ = state["epoch"].get<int64_t>();

@@ -8,9 +8,8 @@
 // the train split), each on an arc freshly sampled from the controller; (2) controller_steps
 // REINFORCE updates, each averaging controller_num_aggregate sampled arcs; reward =
 // accuracy of the arc on one shuffled validation minibatch (+ entropy_coeff * entropy of
-// the sample; the macro space adds its skip penalty to the loss); (3) derive the best of derive_samples arcs on the first validation
-// minibatch, evaluate it on the validation split, save genotype, pictures and the
-// shared-model file.
+// the sample; the macro space adds its skip penalty to the loss); (3) derive the best of derive_samples arcs on the
+// first validation minibatch, evaluate it on the validation split, save genotype, pictures and the shared-model file.
 // The shared network always normalises with batch statistics (the authors' search child
 // runs its BNs with is_training=True even when evaluating), so it stays in train mode;
 // only the classifier dropout distinguishes training/reward from evaluation.

@@ -50,7 +50,8 @@ class CnnSearchSpace {
   virtual std::string summary(const ArcSeq& arc) const = 0;
   /// Graphviz DOT pictures of an architecture, each with a file-name suffix
   /// (micro: "normal" and "reduce" cells; macro: "network").
-  virtual std::vector<std::pair<std::string, std::string>> pictures(const ArcSeq& arc, const std::string& caption) const = 0;
+  virtual std::vector<std::pair<std::string, std::string>> pictures(const ArcSeq& arc,
+                                                                    const std::string& caption) const = 0;
   /// The shared-model file enas-cnn-eval loads (written atomically).
   virtual void save_shared(const std::filesystem::path& file) = 0;
   /// What the search log says about the space at the start.

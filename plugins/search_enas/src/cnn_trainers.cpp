@@ -31,8 +31,9 @@ OptionList cnn_scratch_options() {
       {"batch_size", OptionType::Int, 144, "training batch size"},
       {"eval_batch_size", OptionType::Int, 100, "evaluation batch size"},
       {"keep_prob", OptionType::Float, 0.8, "dropout keep probability before the classifier"},
-      {"drop_path_keep", OptionType::Float, 0.6, "drop-path keep probability of the last cell at the end of training "
-                                                 "(scaled by depth and progress, as the authors do; 1 = off)"},
+      {"drop_path_keep", OptionType::Float, 0.6,
+       "drop-path keep probability of the last cell at the end of training "
+       "(scaled by depth and progress, as the authors do; 1 = off)"},
       {"lr", OptionType::Float, 0.05, "cosine schedule maximum lr"},
       {"lr_min", OptionType::Float, 0.0001, "cosine schedule minimum lr"},
       {"lr_t0", OptionType::Int, 10, "first cosine restart period, epochs"},
@@ -41,8 +42,9 @@ OptionList cnn_scratch_options() {
       {"l2", OptionType::Float, 2e-4, "weight decay"},
       {"grad_clip", OptionType::Float, 5.0, "gradient-norm clip (0 = off)"},
       {"augment", OptionType::Bool, true, "the dataset's training augmentation (crop + flip)"},
-      {"auxiliary", OptionType::Bool, true, "auxiliary head after the last reduction (the authors' final micro "
-                                            "training; macro: on the layer after the last factorized reduction)"},
+      {"auxiliary", OptionType::Bool, true,
+       "auxiliary head after the last reduction (the authors' final micro "
+       "training; macro: on the layer after the last factorized reduction)"},
       {"aux_weight", OptionType::Float, 0.4, "weight of the auxiliary loss"},
       {"cutout", OptionType::Int, 0, "cutout square side in pixels (0 = off; the 2.89% model uses CutOut)"},
       {"train_split", OptionType::String, "train_full", "split to train on"},
@@ -64,9 +66,11 @@ OptionList cnn_eval_options() {
 
 namespace {
 
-void check_inputs(const std::filesystem::path& file, int64_t c, int64_t h, int64_t w, int64_t classes, const DatasetInfo& info) {
+void check_inputs(const std::filesystem::path& file, int64_t c, int64_t h, int64_t w, int64_t classes,
+                  const DatasetInfo& info) {
   if (info.input_shape != std::vector<int64_t>{c, h, w} || info.num_outputs != classes)
-    throw Error("enas-cnn-eval: '" + file.string() + "' was trained on other inputs/classes than dataset '" + info.name + "'");
+    throw Error("enas-cnn-eval: '" + file.string() + "' was trained on other inputs/classes than dataset '" +
+                info.name + "'");
 }
 
 bool is_macro(const Genotype& g) { return g.space == kMacroSpace; }
@@ -94,7 +98,8 @@ FixedNetwork build_fixed(const Genotype& g, const Config& o, const DatasetInfo& 
   FixedNetwork f;
   if (is_macro(g)) {
     const MacroArc arc = genotype_macro(g, "enas-cnn-scratch");
-    auto m = MacroCnn(MacroCnnConfig::for_data(info, o, arc.layers(), /*grow_channels=*/true), arc).ptr();  // shared_ptr: non-const in lambdas
+    auto m = MacroCnn(MacroCnnConfig::for_data(info, o, arc.layers(), /*grow_channels=*/true), arc)
+                 .ptr();  // shared_ptr: non-const in lambdas
     f.module = m;
     f.train_forward = [m](const at::Tensor& x, double) { return m->forward(x, true); };  // no drop path in this space
     f.aux_logits = [m] { return m->aux_logits(); };
@@ -143,9 +148,9 @@ TrainResult EnasCnnScratchTrainer::train(const Genotype& genotype, Dataset& data
   model.to(device);
   const double momentum = options_.get_float("momentum");
   torch::optim::SGD optimizer(model.parameters(), torch::optim::SGDOptions(options_.get_float("lr"))
-                                                       .momentum(momentum)
-                                                       .nesterov(momentum > 0)
-                                                       .weight_decay(options_.get_float("l2")));
+                                                      .momentum(momentum)
+                                                      .nesterov(momentum > 0)
+                                                      .weight_decay(options_.get_float("l2")));
   const LoaderOptions lo = LoaderOptions::for_training(options_, ctx_.seed(), device);
   CyclingLoader train(data.loader(parse_split(options_.get_string("train_split")), lo));
   LoaderOptions eo = lo.for_evaluation();
@@ -155,7 +160,8 @@ TrainResult EnasCnnScratchTrainer::train(const Genotype& genotype, Dataset& data
   const int64_t epochs = options_.get_int("epochs");
   int64_t steps = options_.get_int("steps_per_epoch");
   if (steps <= 0) steps = train.batches_per_epoch();
-  const int64_t total = std::max<int64_t>(1, epochs * steps), log_step = std::max<int64_t>(1, options_.get_int("log_step"));
+  const int64_t total = std::max<int64_t>(1, epochs * steps),
+                log_step = std::max<int64_t>(1, options_.get_int("log_step"));
   const double drop = 1.0 - options_.get_float("drop_path_keep"), clip = options_.get_float("grad_clip");
   const double aux_weight = options_.get_float("aux_weight");
   const std::string label = options_.get_string("label");
@@ -239,8 +245,8 @@ TrainResult EnasCnnEvalTrainer::train(const Genotype& genotype, Dataset& data) {
   const auto& c = model->config();
   check_inputs(file, c.in_channels, c.height, c.width, c.num_classes, data.info());
   if (arc.normal.nodes() != c.num_nodes)
-    throw Error("enas-cnn-eval: the genotype has " + std::to_string(arc.normal.nodes()) + " nodes per cell, the model " +
-                std::to_string(c.num_nodes));
+    throw Error("enas-cnn-eval: the genotype has " + std::to_string(arc.normal.nodes()) +
+                " nodes per cell, the model " + std::to_string(c.num_nodes));
   model->train();  // the search normalises with batch statistics; so does its evaluation
   const ImageForward forward = [&](const at::Tensor& x) { return model->forward(x, arc, false); };
   // the weights this arc uses (the file is already loaded)
@@ -272,7 +278,8 @@ TrainResult EnasCnnEvalTrainer::evaluate_loaded(const ImageForward& forward, int
   auto test = data.loader(Split::Test, eo);
   TrainResult r;
   r.params = params;
-  const Accuracy v = evaluate_accuracy(forward, *valid, max_batches), t = evaluate_accuracy(forward, *test, max_batches);
+  const Accuracy v = evaluate_accuracy(forward, *valid, max_batches),
+                 t = evaluate_accuracy(forward, *test, max_batches);
   r.metrics["valid_accuracy"] = v.accuracy;
   r.metrics["test_accuracy"] = t.accuracy;
   r.metrics["test_loss"] = t.loss;

@@ -85,8 +85,10 @@ Accuracy evaluate_accuracy(const ImageForward& forward, BatchLoader& loader, int
   return a;
 }
 
-void save_shared_cnn(SharedCnnImpl& model, const std::vector<std::string>& op_names, const std::filesystem::path& file) {
-  Json meta{{"format", "nashost-enas-shared-cnn"}, {"version", 1}, {"config", model.config().to_json()}, {"ops", op_names}};
+void save_shared_cnn(SharedCnnImpl& model, const std::vector<std::string>& op_names,
+                     const std::filesystem::path& file) {
+  Json meta{
+      {"format", "nashost-enas-shared-cnn"}, {"version", 1}, {"config", model.config().to_json()}, {"ops", op_names}};
   if (model.fixed_arc()) meta["arc"] = arc_to_json(*model.fixed_arc());
   write_model_archive(model, meta, file);
 }
@@ -109,7 +111,8 @@ SharedCnn load_shared_cnn(const std::filesystem::path& file, const OperationSet&
 
 namespace {
 constexpr const char* kMacroFormat = "nashost-enas-macro-cnn";
-constexpr const char* kWrittenBy = "the enas strategy with network = \"cnn\" writes search/shared_model.pt in its run directory";
+constexpr const char* kWrittenBy =
+    "the enas strategy with network = \"cnn\" writes search/shared_model.pt in its run directory";
 }  // namespace
 
 void save_macro_cnn(MacroCnnImpl& model, const std::filesystem::path& file) {

@@ -17,10 +17,14 @@ TrainType parse_train_type(const std::string& name) {
 
 const char* train_type_name(TrainType type) {
   switch (type) {
-    case TrainType::Orig: return "orig";
-    case TrainType::Flexible: return "flexible";
-    case TrainType::Hardcoded: return "hardcoded";
-    case TrainType::Random: return "random";
+    case TrainType::Orig:
+      return "orig";
+    case TrainType::Flexible:
+      return "flexible";
+    case TrainType::Hardcoded:
+      return "hardcoded";
+    case TrainType::Random:
+      return "random";
   }
   return "?";
 }
@@ -65,9 +69,12 @@ ControllerImpl::ControllerImpl(ControllerConfig config) : config_(std::move(conf
 
 at::Tensor ControllerImpl::input_rows(Kind kind, const at::Tensor& action) const {
   switch (kind) {
-    case Kind::Activation: return action;
-    case Kind::Parent: return action + parent_row0_;
-    case Kind::Count: return action + count_row0_;
+    case Kind::Activation:
+      return action;
+    case Kind::Parent:
+      return action + parent_row0_;
+    case Kind::Count:
+      return action + count_row0_;
   }
   return action;
 }
@@ -110,8 +117,8 @@ ControllerSample ControllerImpl::sample(int64_t batch) {
     a = a.to(at::kCPU);
     acts.emplace_back(a.data_ptr<int64_t>(), a.data_ptr<int64_t>() + batch);
   }
-  const auto fixed = config_.train_type == TrainType::Hardcoded ? fixed_parents(config_.architecture, n)
-                                                                : std::vector<int>();
+  const auto fixed =
+      config_.train_type == TrainType::Hardcoded ? fixed_parents(config_.architecture, n) : std::vector<int>();
   at::Tensor mask_cpu = at::ones({batch, static_cast<int64_t>(steps_.size())});
   for (int64_t b = 0; b < batch; ++b) {
     int count = n;
@@ -119,9 +126,12 @@ ControllerSample ControllerImpl::sample(int64_t batch) {
     for (size_t t = 0; t < steps_.size(); ++t) {
       const int64_t v = acts[t][b];
       const auto& s = steps_[t];
-      if (s.kind == Kind::Count) count = 3 + static_cast<int>(v);
-      else if (s.kind == Kind::Parent) dag[s.node].parent = static_cast<int>(v);
-      else dag[s.node].activation = config_.activations[v];
+      if (s.kind == Kind::Count)
+        count = 3 + static_cast<int>(v);
+      else if (s.kind == Kind::Parent)
+        dag[s.node].parent = static_cast<int>(v);
+      else
+        dag[s.node].activation = config_.activations[v];
       if (s.node >= count) mask_cpu[b][t] = 0.0;
     }
     dag[0].parent = -1;
@@ -152,8 +162,7 @@ void Reinforce::set_state(at::Tensor baseline, at::Tensor initialised) {
   initialised_ = initialised.to(at::kCPU, at::kFloat);
 }
 
-at::Tensor decision_rewards(double reward, const at::Tensor& entropies, double entropy_coeff,
-                            bool entropy_in_reward) {
+at::Tensor decision_rewards(double reward, const at::Tensor& entropies, double entropy_coeff, bool entropy_in_reward) {
   at::Tensor h = entropies.detach();
   if (entropy_in_reward) return reward + entropy_coeff * h;
   return at::full_like(h, reward);

@@ -92,8 +92,7 @@ class Reinforce {
 };
 
 /// Per-decision rewards: R + entropy_coeff * H_t ("reward" mode) or R ("regularizer" mode).
-at::Tensor decision_rewards(double reward, const at::Tensor& entropies, double entropy_coeff,
-                            bool entropy_in_reward);
+at::Tensor decision_rewards(double reward, const at::Tensor& entropies, double entropy_coeff, bool entropy_in_reward);
 /// -sum_t log pi_t * A_t (A constant), minus entropy_coeff * sum H_t in regularizer mode.
 at::Tensor reinforce_loss(const ControllerSample& sample, int64_t index, const at::Tensor& advantage,
                           double entropy_coeff, bool entropy_in_reward);

@@ -55,9 +55,12 @@ void validate_dag(const Dag& dag, const std::vector<std::string>& activations, c
 std::vector<int> fixed_parents(const std::string& architecture, int num_nodes) {
   std::vector<int> parents(num_nodes, -1);
   for (int k = 1; k < num_nodes; ++k) {
-    if (architecture == "chain") parents[k] = k - 1;
-    else if (architecture == "tree") parents[k] = (k - 1) / 2;
-    else throw ConfigError("architecture: unknown '" + architecture + "'; valid: tree, chain");
+    if (architecture == "chain")
+      parents[k] = k - 1;
+    else if (architecture == "tree")
+      parents[k] = (k - 1) / 2;
+    else
+      throw ConfigError("architecture: unknown '" + architecture + "'; valid: tree, chain");
   }
   return parents;
 }
@@ -65,8 +68,8 @@ std::vector<int> fixed_parents(const std::string& architecture, int num_nodes) {
 Dag remove_node(const Dag& dag, int node) {
   const int n = static_cast<int>(dag.size());
   if (node <= 0 || node >= n - 1)
-    throw Error("remove_node: node " + std::to_string(node) + " cannot be removed (valid: 1.." +
-                std::to_string(n - 2) + "; node 0 and the last node are kept)");
+    throw Error("remove_node: node " + std::to_string(node) + " cannot be removed (valid: 1.." + std::to_string(n - 2) +
+                "; node 0 and the last node are kept)");
   if (is_removed(dag[node])) throw Error("remove_node: node " + std::to_string(node) + " is already removed");
   Dag out = dag;
   for (int c : children_of(dag, node)) out[c].parent = dag[node].parent;
@@ -89,8 +92,7 @@ Genotype dag_genotype(const Dag& dag) {
 }
 
 const Dag& genotype_dag(const Genotype& g, const std::string& where) {
-  if (g.space != kRnnSpace)
-    throw Error(where + ": genotype space is '" + g.space + "', expected '" + kRnnSpace + "'");
+  if (g.space != kRnnSpace) throw Error(where + ": genotype space is '" + g.space + "', expected '" + kRnnSpace + "'");
   return g.dag;
 }
 

@@ -8,8 +8,8 @@
 
 namespace nas::enas {
 
-std::string draw_dag(const Dag& dag, const std::string& caption, const std::filesystem::path& png,
-                     spdlog::logger& log, bool& warned) {
+std::string draw_dag(const Dag& dag, const std::string& caption, const std::filesystem::path& png, spdlog::logger& log,
+                     bool& warned) {
   try {
     std::filesystem::create_directories(png.parent_path());
     render_dot(dag_to_dot(dag, caption), png);
@@ -25,11 +25,16 @@ namespace {
 std::string escape(const std::string& s) {
   std::string out;
   for (char c : s) {
-    if (c == '<') out += "&lt;";
-    else if (c == '>') out += "&gt;";
-    else if (c == '&') out += "&amp;";
-    else if (c == '"') out += "&quot;";
-    else out += c;
+    if (c == '<')
+      out += "&lt;";
+    else if (c == '>')
+      out += "&gt;";
+    else if (c == '&')
+      out += "&amp;";
+    else if (c == '"')
+      out += "&quot;";
+    else
+      out += c;
   }
   return out;
 }

@@ -14,8 +14,8 @@ namespace nas::enas {
 
 /// Renders `dag` to `png`; returns the file name (relative to png's folder) or "" when
 /// rendering failed (warned once through `warned`).
-std::string draw_dag(const Dag& dag, const std::string& caption, const std::filesystem::path& png,
-                     spdlog::logger& log, bool& warned);
+std::string draw_dag(const Dag& dag, const std::string& caption, const std::filesystem::path& png, spdlog::logger& log,
+                     bool& warned);
 
 /// frames: [{epoch, controller_step, batch_ppl, valid_ppl, image, dag}, ...]; written atomically.
 void write_frames_html(const Json& frames, const std::filesystem::path& file, const std::string& title);

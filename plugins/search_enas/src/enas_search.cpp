@@ -25,7 +25,11 @@
 namespace nas::enas {
 
 EnasRnnSearch::EnasRnnSearch(const Config& raw_options, std::shared_ptr<Dataset> data, HostContext& ctx)
-    : options_(resolve_network_defaults(raw_options)), data_(std::move(data)), ctx_(ctx), log_(ctx.logger("enas")), reinforce_(1, 0.95) {
+    : options_(resolve_network_defaults(raw_options)),
+      data_(std::move(data)),
+      ctx_(ctx),
+      log_(ctx.logger("enas")),
+      reinforce_(1, 0.95) {
   const Config& options = options_;
   const std::string network = options.get_string("network");
   if (network != "rnn")
@@ -217,7 +221,9 @@ void EnasRnnSearch::write_epoch_outputs(const Scored& best, double full_valid_pp
   const auto dir = ctx_.run_dir() / "search";
   std::filesystem::create_directories(dir);
   Genotype g = dag_genotype(best.dag);
-  g.meta = {{"strategy", "enas"}, {"train_type", train_type_name(train_type_)}, {"epoch", epoch_},
+  g.meta = {{"strategy", "enas"},
+            {"train_type", train_type_name(train_type_)},
+            {"epoch", epoch_},
             {"valid_batch_ppl", best.ppl}};
   save_genotype(g, dir / "derived_architecture.json");
   save_shared_model(*shared_, std::nullopt, shared_model_file());
@@ -230,12 +236,16 @@ void EnasRnnSearch::write_epoch_outputs(const Scored& best, double full_valid_pp
                   best.ppl, full_valid_ppl);
   else
     std::snprintf(caption, sizeof caption, "epoch %lld, batch ppl %.2f", static_cast<long long>(epoch_), best.ppl);
-  const std::string png = draw_dag(best.dag, caption, dir / "networks" / (std::string(name) + ".png"), *log_,
-                                   warned_render_);
-  frames_.push_back(Json{{"epoch", epoch_}, {"controller_step", controller_step_}, {"batch_ppl", best.ppl},
+  const std::string png =
+      draw_dag(best.dag, caption, dir / "networks" / (std::string(name) + ".png"), *log_, warned_render_);
+  frames_.push_back(Json{{"epoch", epoch_},
+                         {"controller_step", controller_step_},
+                         {"batch_ppl", best.ppl},
                          {"valid_ppl", std::isfinite(full_valid_ppl) ? Json(full_valid_ppl) : Json(nullptr)},
-                         {"image", png}, {"dag", dag_summary(best.dag)},
-                         {"caption", caption}, {"images", png.empty() ? Json::array() : Json::array({png})},
+                         {"image", png},
+                         {"dag", dag_summary(best.dag)},
+                         {"caption", caption},
+                         {"images", png.empty() ? Json::array() : Json::array({png})},
                          {"text", "node:activation<parent  " + dag_summary(best.dag)}});
   write_frames_html(frames_, dir / "networks" / "index.html", "ENAS search: derived cell per epoch");
 }
@@ -280,10 +290,15 @@ SearchCheckpointParts EnasRnnSearch::parts() const {
 
 void EnasRnnSearch::save(const std::filesystem::path& file) const {
   torch::serialize::OutputArchive archive;
-  Json state{{"format", "nashost-enas-search"}, {"version", 1}, {"epoch", epoch_},
-             {"shared_step", shared_step_}, {"controller_step", controller_step_},
-             {"train_cursor", train_.cursor}, {"best_valid_ppl", best_valid_ppl_},
-             {"frames", frames_}, {"options", options_.json()}};
+  Json state{{"format", "nashost-enas-search"},
+             {"version", 1},
+             {"epoch", epoch_},
+             {"shared_step", shared_step_},
+             {"controller_step", controller_step_},
+             {"train_cursor", train_.cursor},
+             {"best_valid_ppl", best_valid_ppl_},
+             {"frames", frames_},
+             {"options", options_.json()}};
   Json derived = Json::array();
   for (const auto& n : derived_) derived.push_back(Json{{"activation", n.activation}, {"parent", n.parent}});
   state["derived"] = derived;

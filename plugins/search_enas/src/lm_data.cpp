@@ -11,13 +11,12 @@ namespace nas::enas {
 at::Tensor lm_tokens(const Dataset& data, Split split, int64_t min_tokens) {
   const auto& info = data.info();
   if (info.task != Task::LanguageModel)
-    throw ConfigError("ENAS RNN needs a language-model dataset; '" + info.name + "' is a " +
-                      task_name(info.task) + " dataset");
+    throw ConfigError("ENAS RNN needs a language-model dataset; '" + info.name + "' is a " + task_name(info.task) +
+                      " dataset");
   at::Tensor t = data.tokens(split).to(at::kLong).reshape({-1});
   if (t.numel() < min_tokens)
-    throw DataError("dataset '" + info.name + "' split '" + split_name(split) + "' has " +
-                    std::to_string(t.numel()) + " tokens; at least " + std::to_string(min_tokens) +
-                    " are needed (batch size x 2)");
+    throw DataError("dataset '" + info.name + "' split '" + split_name(split) + "' has " + std::to_string(t.numel()) +
+                    " tokens; at least " + std::to_string(min_tokens) + " are needed (batch size x 2)");
   return t;
 }
 

@@ -28,7 +28,6 @@ Chunk chunk_at(const at::Tensor& rows, int64_t i, int64_t bptt);
 /// Full-set perplexity of `dag` (eval mode, zero initial hidden carried across chunks,
 /// no grad): exp(sum of token CE / number of targets). The model's mode is restored.
 /// `max_chunks` > 0 stops early (derive's single-minibatch score uses 1).
-double evaluate_ppl(SharedRnnImpl& model, const at::Tensor& rows, const Dag& dag, int64_t bptt,
-                    int64_t max_chunks = 0);
+double evaluate_ppl(SharedRnnImpl& model, const at::Tensor& rows, const Dag& dag, int64_t bptt, int64_t max_chunks = 0);
 
 }  // namespace nas::enas

@@ -24,7 +24,8 @@ void validate_macro(const MacroArc& arc, const std::string& where) {
       bad("layer " + std::to_string(i) + " op id " + std::to_string(op) + " out of range 0.." + std::to_string(n - 1));
     const auto& s = arc.skips[static_cast<size_t>(i)];
     if (static_cast<int>(s.size()) != i)
-      bad("layer " + std::to_string(i) + " has " + std::to_string(s.size()) + " skip bits, expected " + std::to_string(i));
+      bad("layer " + std::to_string(i) + " has " + std::to_string(s.size()) + " skip bits, expected " +
+          std::to_string(i));
     for (int b : s)
       if (b != 0 && b != 1) bad("layer " + std::to_string(i) + " skip bit " + std::to_string(b) + " is not 0 or 1");
   }
@@ -50,7 +51,8 @@ MacroArc macro_from_seq(const std::vector<int>& seq, int layers) {
   size_t k = 0;
   for (int i = 0; i < layers; ++i) {
     a.ops.push_back(seq[k++]);
-    a.skips.emplace_back(seq.begin() + static_cast<std::ptrdiff_t>(k), seq.begin() + static_cast<std::ptrdiff_t>(k + i));
+    a.skips.emplace_back(seq.begin() + static_cast<std::ptrdiff_t>(k),
+                         seq.begin() + static_cast<std::ptrdiff_t>(k + i));
     k += static_cast<size_t>(i);
   }
   return a;
@@ -74,7 +76,8 @@ Genotype macro_genotype(const MacroArc& arc) {
 MacroArc genotype_macro(const Genotype& g, const std::string& where) {
   if (g.space != kMacroSpace)
     throw Error(where + ": genotype space is '" + g.space + "', expected '" + kMacroSpace + "'");
-  if (!g.reduce.nodes.empty()) throw Error(where + ": a macro genotype has no reduction cell (its 'reduce' must be empty)");
+  if (!g.reduce.nodes.empty())
+    throw Error(where + ": a macro genotype has no reduction cell (its 'reduce' must be empty)");
   const auto& names = macro_op_names();
   MacroArc a;
   const int layers = static_cast<int>(g.normal.nodes.size());
@@ -82,7 +85,8 @@ MacroArc genotype_macro(const Genotype& g, const std::string& where) {
     const auto& edges = g.normal.nodes[static_cast<size_t>(i)];
     const std::string at = where + ": layer " + std::to_string(i);
     if (edges.empty() || edges[0].input != i + 1)
-      throw Error(at + ": the first edge must be the op applied to state " + std::to_string(i + 1) + " (the previous layer)");
+      throw Error(at + ": the first edge must be the op applied to state " + std::to_string(i + 1) +
+                  " (the previous layer)");
     auto it = std::find(names.begin(), names.end(), edges[0].op);
     if (it == names.end()) {
       std::string valid;

@@ -43,7 +43,8 @@ MacroBranchImpl::MacroBranchImpl(int op, int64_t c_in, int64_t c) : op_(op) {
   if (op >= 4) return;  // pools: no weights after the 1x1 conv
   const int64_t k = op < 2 ? 3 : 5;
   const bool separable = op % 2 == 1;
-  conv_ = register_module("conv", torch::nn::Conv2d(Conv2dOptions(c, c, k).padding(k / 2).groups(separable ? c : 1).bias(false)));
+  conv_ = register_module(
+      "conv", torch::nn::Conv2d(Conv2dOptions(c, c, k).padding(k / 2).groups(separable ? c : 1).bias(false)));
   if (separable) point_ = register_module("point", torch::nn::Conv2d(Conv2dOptions(c, c, 1).bias(false)));
   bn_ = register_module("bn", torch::nn::BatchNorm2d(c));
 }
@@ -68,8 +69,8 @@ MacroCnnImpl::MacroCnnImpl(MacroCnnConfig config, std::optional<MacroArc> fixed)
   // Configs also come from model files and genotypes: bound them before allocating.
   if (c.channels > nn::kMaxChannels || c.num_layers > nn::kMaxLayers)
     throw ConfigError("enas macro cnn: channels " + std::to_string(c.channels) + " and num_layers " +
-                      std::to_string(c.num_layers) + " must be at most " + std::to_string(nn::kMaxChannels) +
-                      " and " + std::to_string(nn::kMaxLayers));
+                      std::to_string(c.num_layers) + " must be at most " + std::to_string(nn::kMaxChannels) + " and " +
+                      std::to_string(nn::kMaxLayers));
   if (c.keep_prob <= 0 || c.keep_prob > 1) throw ConfigError("enas macro cnn: keep_prob must be in (0, 1]");
   if (fixed_) {
     validate_macro(*fixed_, "enas macro cnn");
@@ -96,9 +97,11 @@ MacroCnnImpl::MacroCnnImpl(MacroCnnConfig config, std::optional<MacroArc> fixed)
     std::map<int, MacroBranch> ops;
     for (int op = 0; op < num_ops; ++op)
       if (!fixed_ || fixed_->ops[static_cast<size_t>(i)] == op)
-        ops.emplace(op, register_module(layer + "_" + macro_op_names()[static_cast<size_t>(op)], MacroBranch(op, width, width)));
+        ops.emplace(op, register_module(layer + "_" + macro_op_names()[static_cast<size_t>(op)],
+                                        MacroBranch(op, width, width)));
     branches_.push_back(std::move(ops));
-    sum_bn_.push_back(i > 0 ? register_module(layer + "_bn", torch::nn::BatchNorm2d(width)) : torch::nn::BatchNorm2d(nullptr));
+    sum_bn_.push_back(i > 0 ? register_module(layer + "_bn", torch::nn::BatchNorm2d(width))
+                            : torch::nn::BatchNorm2d(nullptr));
     widths_.push_back(width);
     if (std::find(red.begin(), red.end(), i) != red.end()) {
       const int64_t next = c.grow_channels ? 2 * width : width;
@@ -112,11 +115,13 @@ MacroCnnImpl::MacroCnnImpl(MacroCnnConfig config, std::optional<MacroArc> fixed)
   if (c.aux_head) {
     if (red.empty())
       throw ConfigError("enas macro cnn: the auxiliary head sits after the last reduction; " +
-                        std::to_string(c.num_layers) + " layers have none (needs num_layers >= 3); set auxiliary = false");
+                        std::to_string(c.num_layers) +
+                        " layers have none (needs num_layers >= 3); set auxiliary = false");
     // Registered last so the other parameters keep their order with or without it. h x w
     // is the size after both reductions (checked >= 6x6 by AuxiliaryHead).
     aux_layer_ = red.back() + 1;  // < num_layers: the last reduction is after layer 2L/3 - 1
-    aux_ = register_module("aux_head", nas::nn::AuxiliaryHead(widths_[static_cast<size_t>(aux_layer_)], h, w, c.num_classes));
+    aux_ = register_module("aux_head",
+                           nas::nn::AuxiliaryHead(widths_[static_cast<size_t>(aux_layer_)], h, w, c.num_classes));
   }
 }
 
@@ -131,8 +136,8 @@ MacroBranch& MacroCnnImpl::branch(int layer, int op) {
   auto& ops = branches_.at(static_cast<size_t>(layer));
   auto it = ops.find(op);
   if (it == ops.end())
-    throw Error("enas macro cnn: layer " + std::to_string(layer) + " has no " + macro_op_names().at(static_cast<size_t>(op)) +
-                " branch (a fixed network runs only its own arc)");
+    throw Error("enas macro cnn: layer " + std::to_string(layer) + " has no " +
+                macro_op_names().at(static_cast<size_t>(op)) + " branch (a fixed network runs only its own arc)");
   return it->second;
 }
 

@@ -90,8 +90,8 @@ class MacroCnnImpl : public torch::nn::Module {
   std::vector<int64_t> widths_;
   torch::nn::Conv2d stem_conv_{nullptr};
   torch::nn::BatchNorm2d stem_bn_{nullptr};
-  std::vector<std::map<int, MacroBranch>> branches_;  ///< [layer][op]
-  std::vector<torch::nn::BatchNorm2d> sum_bn_;        ///< [layer]; null for layer 0
+  std::vector<std::map<int, MacroBranch>> branches_;            ///< [layer][op]
+  std::vector<torch::nn::BatchNorm2d> sum_bn_;                  ///< [layer]; null for layer 0
   std::map<int64_t, std::vector<std::shared_ptr<Op>>> reduce_;  ///< after layer r: one reduction per layer 0..r
   torch::nn::Linear classifier_{nullptr};
   nas::nn::AuxiliaryHead aux_{nullptr};

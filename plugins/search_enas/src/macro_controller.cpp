@@ -48,7 +48,7 @@ MacroControllerSample MacroControllerImpl::sample(int64_t batch) {
   const int64_t num_ops = static_cast<int64_t>(macro_op_names().size());
 
   std::vector<at::Tensor> logps, ents, penalties, anchors, keys;  // anchors/keys: [B, H]
-  std::vector<at::Tensor> op_ids, skip_ids;                         // [B], [B, i]
+  std::vector<at::Tensor> op_ids, skip_ids;                       // [B], [B, i]
   at::Tensor x = g;
   for (int i = 0; i < config_.num_layers; ++i) {
     at::Tensor op_logits;
@@ -104,7 +104,8 @@ MacroControllerSample MacroControllerImpl::sample(int64_t batch) {
       a.ops.push_back(static_cast<int>(ops_cpu[b][i].item<int64_t>()));
       std::vector<int> bits;
       if (i > 0)
-        for (int j = 0; j < i; ++j) bits.push_back(static_cast<int>(skips_cpu[static_cast<size_t>(i - 1)][b][j].item<int64_t>()));
+        for (int j = 0; j < i; ++j)
+          bits.push_back(static_cast<int>(skips_cpu[static_cast<size_t>(i - 1)][b][j].item<int64_t>()));
       a.skips.push_back(std::move(bits));
     }
     out.arcs.push_back(std::move(a));

@@ -26,7 +26,8 @@ class MacroSpace final : public CnnSearchSpace {
     controller_ = MacroController(cc);
     // One width in the search network (docs/methods.md, ENAS); `auxiliary`: the authors' macro search has
     // the authors' aux head.
-    shared_ = MacroCnn(MacroCnnConfig::for_data(info, o, o.get_int_in("num_layers", 1, nn::kMaxLayers), /*grow_channels=*/false));
+    shared_ = MacroCnn(
+        MacroCnnConfig::for_data(info, o, o.get_int_in("num_layers", 1, nn::kMaxLayers), /*grow_channels=*/false));
   }
   const char* name() const override { return "macro"; }
   torch::nn::Module& shared() override { return *shared_; }
@@ -46,7 +47,8 @@ class MacroSpace final : public CnnSearchSpace {
   int64_t shared_parameters() const override { return count_parameters(*shared_) - shared_->aux_parameter_count(); }
   Genotype genotype(const ArcSeq& arc) const override { return macro_genotype(layers(arc)); }
   std::string summary(const ArcSeq& arc) const override { return macro_summary(layers(arc)); }
-  std::vector<std::pair<std::string, std::string>> pictures(const ArcSeq& arc, const std::string& caption) const override {
+  std::vector<std::pair<std::string, std::string>> pictures(const ArcSeq& arc,
+                                                            const std::string& caption) const override {
     return {{"network", macro_network_to_dot(macro_genotype(layers(arc)), caption)}};
   }
   void save_shared(const std::filesystem::path& file) override { save_macro_cnn(*shared_, file); }
@@ -55,11 +57,11 @@ class MacroSpace final : public CnnSearchSpace {
     const int64_t aux = shared_->aux_parameter_count();
     return "macro space: shared CNN " + std::to_string(shared_parameters()) + " parameters (" +
            std::to_string(c.num_layers) + " layers, C=" + std::to_string(c.channels) + ")" +
-           (aux > 0 ? " + auxiliary head " + std::to_string(aux) + " after layer " + std::to_string(shared_->aux_layer())
-                    : std::string()) +
-           ", controller " +
-           std::to_string(num_decisions()) + " decisions, skip penalty " + std::to_string(skip_weight_) + " x KL(p || " +
-           std::to_string(controller_->config().skip_target) + ")";
+           (aux > 0
+                ? " + auxiliary head " + std::to_string(aux) + " after layer " + std::to_string(shared_->aux_layer())
+                : std::string()) +
+           ", controller " + std::to_string(num_decisions()) + " decisions, skip penalty " +
+           std::to_string(skip_weight_) + " x KL(p || " + std::to_string(controller_->config().skip_target) + ")";
   }
 
  private:

@@ -17,7 +17,8 @@ namespace {
 class MicroSpace final : public CnnSearchSpace {
  public:
   MicroSpace(const Config& o, const DatasetInfo& info, HostContext& ctx, bool random)
-      : ops_(ctx.operation_set(o.get_string("operation_set"))), nodes_(static_cast<int>(o.get_int_in("num_blocks", 1, nn::kMaxNodes))) {
+      : ops_(ctx.operation_set(o.get_string("operation_set"))),
+        nodes_(static_cast<int>(o.get_int_in("num_blocks", 1, nn::kMaxNodes))) {
     CnnControllerConfig cc;
     cc.num_nodes = nodes_;
     cc.num_ops = static_cast<int>(ops_->ops().size());
@@ -30,7 +31,8 @@ class MicroSpace final : public CnnSearchSpace {
     // The micro search network has no auxiliary head (the authors' micro search has none;
     // only its final network does): refuse the option rather than ignore it.
     if (o.get_bool("auxiliary"))
-      throw ConfigError(o.full_key("auxiliary") + ": the micro search has no auxiliary head (cnn_space = \"macro\" only)");
+      throw ConfigError(o.full_key("auxiliary") +
+                        ": the micro search has no auxiliary head (cnn_space = \"macro\" only)");
     shared_ = SharedCnn(SharedCnnConfig::for_data(info, o, nodes_), *ops_);
   }
   const char* name() const override { return "micro"; }
@@ -55,7 +57,8 @@ class MicroSpace final : public CnnSearchSpace {
   int64_t shared_parameters() const override { return count_parameters(*shared_); }
   Genotype genotype(const ArcSeq& arc) const override { return arc_genotype(cells(arc), ops_->ops()); }
   std::string summary(const ArcSeq& arc) const override { return arc_summary(cells(arc), ops_->ops()); }
-  std::vector<std::pair<std::string, std::string>> pictures(const ArcSeq& arc, const std::string& caption) const override {
+  std::vector<std::pair<std::string, std::string>> pictures(const ArcSeq& arc,
+                                                            const std::string& caption) const override {
     const Genotype g = genotype(arc);
     return {{"normal", cell_to_dot(g.normal, "normal cell, " + caption)},
             {"reduce", cell_to_dot(g.reduce, "reduce cell, " + caption)}};
@@ -64,8 +67,9 @@ class MicroSpace final : public CnnSearchSpace {
   std::string describe() const override {
     const auto& c = shared_->config();
     return "micro space: shared CNN " + std::to_string(count_parameters(*shared_)) + " parameters (" +
-           std::to_string(c.num_layers + 2) + " cells of " + std::to_string(c.num_nodes) + " nodes, C=" +
-           std::to_string(c.channels) + "), controller " + std::to_string(num_decisions()) + " decisions";
+           std::to_string(c.num_layers + 2) + " cells of " + std::to_string(c.num_nodes) +
+           " nodes, C=" + std::to_string(c.channels) + "), controller " + std::to_string(num_decisions()) +
+           " decisions";
   }
 
  private:
@@ -92,7 +96,8 @@ const std::vector<std::string>& cnn_space_names() {
   return names;
 }
 
-std::unique_ptr<CnnSearchSpace> make_cnn_space(const Config& o, const DatasetInfo& info, HostContext& ctx, bool random) {
+std::unique_ptr<CnnSearchSpace> make_cnn_space(const Config& o, const DatasetInfo& info, HostContext& ctx,
+                                               bool random) {
   if (info.task != Task::Classification || info.input_shape.size() != 3)
     throw ConfigError("enas (network = \"cnn\"): dataset '" + info.name +
                       "' is not an image classification dataset (needs C,H,W inputs and classes)");

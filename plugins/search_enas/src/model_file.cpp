@@ -61,22 +61,21 @@ void save_shared_model(SharedRnnImpl& model, const std::optional<std::vector<Edg
 
 SharedRnn load_shared_model(const std::filesystem::path& file, const OperationSet& ops, c10::Device device) {
   SharedRnn model(nullptr);
-  read_model_archive(
-      file, device, "nashost-enas-shared-rnn", "ENAS shared-model file",
-      "the enas strategy writes search/shared_model.pt in its run directory",
-      [&](torch::serialize::InputArchive& archive, const Json& meta) {
-        std::vector<std::string> acts = meta.at("activations").get<std::vector<std::string>>();
-        if (acts != ops.ops())
-          throw Error("'" + file.string() + "' was written with activations " + meta.at("activations").dump() +
-                      ", the operation set has others");
-        std::optional<std::vector<Edge>> edges;
-        if (meta.contains("edges")) {
-          edges.emplace();
-          for (const auto& e : meta["edges"]) edges->emplace_back(e[0].get<int>(), e[1].get<int>());
-        }
-        model = SharedRnn(SharedRnnConfig::from_json(meta.at("config")), ops, edges);
-        read_model_weights(archive, *model, device);
-      });
+  read_model_archive(file, device, "nashost-enas-shared-rnn", "ENAS shared-model file",
+                     "the enas strategy writes search/shared_model.pt in its run directory",
+                     [&](torch::serialize::InputArchive& archive, const Json& meta) {
+                       std::vector<std::string> acts = meta.at("activations").get<std::vector<std::string>>();
+                       if (acts != ops.ops())
+                         throw Error("'" + file.string() + "' was written with activations " +
+                                     meta.at("activations").dump() + ", the operation set has others");
+                       std::optional<std::vector<Edge>> edges;
+                       if (meta.contains("edges")) {
+                         edges.emplace();
+                         for (const auto& e : meta["edges"]) edges->emplace_back(e[0].get<int>(), e[1].get<int>());
+                       }
+                       model = SharedRnn(SharedRnnConfig::from_json(meta.at("config")), ops, edges);
+                       read_model_weights(archive, *model, device);
+                     });
   return model;
 }
 

@@ -76,7 +76,8 @@ void set_auto(OptionList& o) {
     for (auto& spec : o)
       if (spec.key == nd.key) {
         spec.default_value = "auto";
-        spec.help += " [auto: rnn " + nd.rnn.dump() + ", cnn micro " + nd.cnn.dump() + ", cnn macro " + nd.macro.dump() + "]";
+        spec.help +=
+            " [auto: rnn " + nd.rnn.dump() + ", cnn micro " + nd.cnn.dump() + ", cnn macro " + nd.macro.dump() + "]";
       }
 }
 }  // namespace
@@ -95,7 +96,8 @@ Config resolve_network_defaults(const Config& options) {
 
 OptionList search_options() {
   OptionList o = {
-      {"network", OptionType::String, "rnn", "rnn (recurrent cell, PTB-style LM) or cnn (image classification; space chosen by cnn_space)"},
+      {"network", OptionType::String, "rnn",
+       "rnn (recurrent cell, PTB-style LM) or cnn (image classification; space chosen by cnn_space)"},
       {"train_type", OptionType::String, "orig", "orig, flexible, hardcoded or random (cnn: orig or random)"},
       {"architecture", OptionType::String, "tree", "hardcoded: fixed topology, tree or chain"},
       {"num_blocks", OptionType::Int, 12, "nodes per cell (flexible: the maximum)"},
@@ -120,7 +122,8 @@ OptionList search_options() {
       // cnn only (authors' micro search script values; macro: docs/methods.md, ENAS)
       {"cnn_space", OptionType::String, "micro",
        "cnn: search space, micro (normal + reduction cell) or macro (whole network: per layer an op and skips)"},
-      {"channels", OptionType::Int, 20, "cnn: micro: channels of the first cells (doubled at each reduction); macro: width"},
+      {"channels", OptionType::Int, 20,
+       "cnn: micro: channels of the first cells (doubled at each reduction); macro: width"},
       {"num_layers", OptionType::Int, 6, "cnn: micro: normal cells, two reduction cells come on top; macro: layers"},
       {"skip_target", OptionType::Float, 0.4, "cnn macro: skip probability the KL skip penalty pulls towards"},
       {"skip_weight", OptionType::Float, 0.8, "cnn macro: weight of the KL skip penalty in the controller loss"},
@@ -128,7 +131,8 @@ OptionList search_options() {
       {"auxiliary", OptionType::Bool, false,
        "cnn macro: auxiliary head after the last reduction in the shared network, trained with the shared weights "
        "(docs/methods.md, ENAS; needs >= 6x6 maps there)"},
-      {"aux_weight", OptionType::Float, 0.4, "cnn macro: weight of the auxiliary head's loss in the shared-weight steps"},
+      {"aux_weight", OptionType::Float, 0.4,
+       "cnn macro: weight of the auxiliary head's loss in the shared-weight steps"},
       {"op_tanh_reduce", OptionType::Float, 2.5, "cnn: op logits use tanh_c / op_tanh_reduce"},
       {"controller_num_aggregate", OptionType::Int, 10, "cnn: sampled arcs per controller update (gradients averaged)"},
       {"shared_momentum", OptionType::Float, 0.9, "cnn: SGD (Nesterov) momentum of the shared weights"},
@@ -192,8 +196,9 @@ SearchLoop SearchLoop::from(const Config& o) {
     throw ConfigError(o.full_key("entropy_mode") + ": unknown '" + entropy_mode + "'; valid: reward, regularizer");
   l.entropy_in_reward = entropy_mode == "reward";
   if (l.epochs < 0 || l.shared_steps < 0 || l.controller_steps < 0 || l.num_sample < 1 || l.derive_samples < 1)
-    throw ConfigError("enas: epochs, shared_steps, controller_steps must be >= 0 and shared_num_sample, "
-                      "derive_samples >= 1");
+    throw ConfigError(
+        "enas: epochs, shared_steps, controller_steps must be >= 0 and shared_num_sample, "
+        "derive_samples >= 1");
   return l;
 }
 

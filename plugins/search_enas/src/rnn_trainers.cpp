@@ -105,7 +105,8 @@ TrainResult EnasRnnScratchTrainer::train(const Genotype& genotype, Dataset& data
   r.metrics["best_epoch"] = static_cast<double>(best_epoch);
   // One folder per training: a script may train several cells with the same label.
   auto dir = ctx_.run_dir() / "train" / label;
-  for (int k = 2; std::filesystem::exists(dir / "model.pt"); ++k) dir = ctx_.run_dir() / "train" / (label + "-" + std::to_string(k));
+  for (int k = 2; std::filesystem::exists(dir / "model.pt"); ++k)
+    dir = ctx_.run_dir() / "train" / (label + "-" + std::to_string(k));
   r.model_file = dir / "model.pt";
   save_shared_model(*model, edges, r.model_file);
   // The archive has the sizes and edges but not the DAG's activations: `nashost export` reads these.
@@ -133,8 +134,8 @@ TrainResult EnasRnnEvalTrainer::train(const Genotype& genotype, Dataset& data) {
     throw Error("enas-rnn-eval: '" + file.string() + "' has a vocabulary of " + std::to_string(model->config().vocab) +
                 " words, dataset '" + data.info().name + "' has " + std::to_string(data.info().num_outputs));
   if (static_cast<int>(dag.size()) > model->config().num_blocks)
-    throw Error("enas-rnn-eval: the DAG has " + std::to_string(dag.size()) + " nodes, the model in '" +
-                file.string() + "' only " + std::to_string(model->config().num_blocks));
+    throw Error("enas-rnn-eval: the DAG has " + std::to_string(dag.size()) + " nodes, the model in '" + file.string() +
+                "' only " + std::to_string(model->config().num_blocks));
   const int64_t eval_batch = options_.get_int("eval_batch_size"), bptt = options_.get_int("bptt");
   const at::Tensor valid = batchify(lm_tokens(data, Split::Valid, 2 * eval_batch), eval_batch, ctx_.device());
   const at::Tensor test = batchify(lm_tokens(data, Split::Test, 2 * eval_batch), eval_batch, ctx_.device());

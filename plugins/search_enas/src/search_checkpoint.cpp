@@ -35,12 +35,13 @@ Json read_search_checkpoint(torch::serialize::InputArchive& archive, const std::
   c10::IValue v;
   archive.read("state", v);
   const Json state = Json::parse(v.toStringRef());
-  if (!state.is_object() || state.value("format", "") != format) throw Error("enas: '" + file.string() + "' is not an " + what);
+  if (!state.is_object() || state.value("format", "") != format)
+    throw Error("enas: '" + file.string() + "' is not an " + what);
   for (const char* key : keys)
     if (state["options"].value(key, Json()) != options.value(key, Json()))
       throw Error("enas: checkpoint '" + file.string() + "' was made with " + key + " = " +
-                  state["options"].value(key, Json()).dump() + ", this run has " +
-                  options.value(key, Json()).dump() + "; start a new run or use the same options");
+                  state["options"].value(key, Json()).dump() + ", this run has " + options.value(key, Json()).dump() +
+                  "; start a new run or use the same options");
   torch::serialize::InputArchive shared, controller, so, co;
   archive.read("shared", shared);
   archive.read("controller", controller);

@@ -53,8 +53,10 @@ EnasCnnCellImpl::EnasCnnCellImpl(const OperationSet& ops, int num_nodes, int64_t
     : num_nodes_(num_nodes), c_(c), reduction_(reduction), op_names_(ops.ops()) {
   if (fixed) fixed_ = *fixed;
   // Calibration of the two inputs to C channels (authors' _maybe_calibrate_size).
-  if (reduction_prev) pre0_ = std::make_shared<nn::FactorizedReduce>(c_pp, c, true);
-  else if (c_pp != c) pre0_ = std::make_shared<nn::ReLUConvBN>(c_pp, c, 1, 1, 0, true);
+  if (reduction_prev)
+    pre0_ = std::make_shared<nn::FactorizedReduce>(c_pp, c, true);
+  else if (c_pp != c)
+    pre0_ = std::make_shared<nn::ReLUConvBN>(c_pp, c, 1, 1, 0, true);
   if (c_p != c) pre1_ = std::make_shared<nn::ReLUConvBN>(c_p, c, 1, 1, 0, true);
   if (pre0_) register_module("pre0", pre0_);
   if (pre1_) register_module("pre1", pre1_);
@@ -65,7 +67,8 @@ EnasCnnCellImpl::EnasCnnCellImpl(const OperationSet& ops, int num_nodes, int64_t
   };
   for (int j = 0; j < 2; ++j)
     if (needs_reduce_in(j))
-      reduce_in_[j] = register_module("reduce_in" + std::to_string(j), std::make_shared<nn::FactorizedReduce>(c, c, true));
+      reduce_in_[j] =
+          register_module("reduce_in" + std::to_string(j), std::make_shared<nn::FactorizedReduce>(c, c, true));
 
   auto add = [&](int node, int slot, int input, int op) {
     OpArgs a;
@@ -108,7 +111,8 @@ std::shared_ptr<Op> EnasCnnCellImpl::edge(int node, int slot, int input, int op)
 at::Tensor EnasCnnCellImpl::forward(const at::Tensor& s0, const at::Tensor& s1, const CellArc& arc, double drop_prob,
                                     bool nhwc) {
   if (arc.nodes() != num_nodes_)
-    throw Error("enas cell: the arc has " + std::to_string(arc.nodes()) + " nodes, the cell " + std::to_string(num_nodes_));
+    throw Error("enas cell: the arc has " + std::to_string(arc.nodes()) + " nodes, the cell " +
+                std::to_string(num_nodes_));
   std::vector<at::Tensor> states{pre0_ ? pre0_->forward(s0) : s0, pre1_ ? pre1_->forward(s1) : s1};
   if (nhwc)
     for (auto& s : states) s = nn::to_channels_last(s);
@@ -170,7 +174,8 @@ SharedCnnImpl::SharedCnnImpl(SharedCnnConfig config, const OperationSet& ops, st
     w /= 2;
   }
   stem_conv_ = register_module(
-      "stem_conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(c.in_channels, 3 * c.channels, 3).padding(1).bias(false)));
+      "stem_conv",
+      torch::nn::Conv2d(torch::nn::Conv2dOptions(c.in_channels, 3 * c.channels, 3).padding(1).bias(false)));
   stem_bn_ = register_module("stem_bn", torch::nn::BatchNorm2d(3 * c.channels));
   const auto red = c.reduction_layers();
   int64_t c_pp = 3 * c.channels, c_p = 3 * c.channels, cc = c.channels;

@@ -56,8 +56,8 @@ void set_common_sizes(CnnConfig& c, const DatasetInfo& info, const Config& o) {
 
 template <class CnnConfig>
 Json common_config_json(const CnnConfig& c) {
-  return Json{{"in_channels", c.in_channels}, {"height", c.height},         {"width", c.width},
-              {"num_classes", c.num_classes}, {"channels", c.channels},     {"num_layers", c.num_layers},
+  return Json{{"in_channels", c.in_channels}, {"height", c.height},     {"width", c.width},
+              {"num_classes", c.num_classes}, {"channels", c.channels}, {"num_layers", c.num_layers},
               {"keep_prob", c.keep_prob},     {"aux_head", c.aux_head}};
 }
 

@@ -11,10 +11,17 @@
 namespace nas::enas {
 
 Json SharedRnnConfig::to_json() const {
-  return Json{{"vocab", vocab},       {"embed", embed},       {"hidden", hidden},
-              {"num_blocks", num_blocks}, {"tie_weights", tie_weights}, {"dropoute", dropoute},
-              {"dropouti", dropouti}, {"dropout", dropout},   {"wdrop", wdrop},
-              {"init_range", init_range}, {"max_hidden_norm", max_hidden_norm}};
+  return Json{{"vocab", vocab},
+              {"embed", embed},
+              {"hidden", hidden},
+              {"num_blocks", num_blocks},
+              {"tie_weights", tie_weights},
+              {"dropoute", dropoute},
+              {"dropouti", dropouti},
+              {"dropout", dropout},
+              {"wdrop", wdrop},
+              {"init_range", init_range},
+              {"max_hidden_norm", max_hidden_norm}};
 }
 
 SharedRnnConfig SharedRnnConfig::from_json(const Json& j) {
@@ -120,10 +127,10 @@ at::Tensor locked_dropout(const at::Tensor& x, double p, bool training) {
 }
 }  // namespace
 
-std::pair<at::Tensor, at::Tensor> SharedRnnImpl::cell_step(const at::Tensor& x_proj, const at::Tensor& h_rec, const at::Tensor& h_prev,
-                                    const Dag& dag, const std::vector<int>& leaf_ids,
-                                    const std::vector<Op*>& node_ops,
-                                    const std::vector<std::optional<nn::RecurrentWeight>>& node_weights) {
+std::pair<at::Tensor, at::Tensor> SharedRnnImpl::cell_step(
+    const at::Tensor& x_proj, const at::Tensor& h_rec, const at::Tensor& h_prev, const Dag& dag,
+    const std::vector<int>& leaf_ids, const std::vector<Op*>& node_ops,
+    const std::vector<std::optional<nn::RecurrentWeight>>& node_weights) {
   const int64_t h = config_.hidden;
   const int n = static_cast<int>(dag.size());
   std::vector<at::Tensor> states(n);
@@ -162,8 +169,8 @@ SharedRnnImpl::Output SharedRnnImpl::forward(const at::Tensor& input, const at::
   const int64_t steps = input.size(0), h = config_.hidden;
   at::Tensor enc = encoder_;
   if (train && config_.dropoute > 0) {  // drop whole vocabulary rows
-    at::Tensor mask = at::empty({enc.size(0), 1}, enc.options()).bernoulli_(1 - config_.dropoute) /
-                      (1 - config_.dropoute);
+    at::Tensor mask =
+        at::empty({enc.size(0), 1}, enc.options()).bernoulli_(1 - config_.dropoute) / (1 - config_.dropoute);
     enc = enc * mask;
   }
   at::Tensor emb = at::embedding(enc, input);  // [T, B, E]

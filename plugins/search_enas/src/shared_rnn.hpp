@@ -70,9 +70,10 @@ class SharedRnnImpl : public torch::nn::Module {
 
  private:
   /// One timestep: (mean of the leaf states = the output, the last node = the next hidden).
-  std::pair<at::Tensor, at::Tensor> cell_step(const at::Tensor& x_proj, const at::Tensor& h_rec, const at::Tensor& h_prev,
-                       const Dag& dag, const std::vector<int>& leaf_ids, const std::vector<Op*>& node_ops,
-                       const std::vector<std::optional<nn::RecurrentWeight>>& node_weights);
+  std::pair<at::Tensor, at::Tensor> cell_step(const at::Tensor& x_proj, const at::Tensor& h_rec,
+                                              const at::Tensor& h_prev, const Dag& dag,
+                                              const std::vector<int>& leaf_ids, const std::vector<Op*>& node_ops,
+                                              const std::vector<std::optional<nn::RecurrentWeight>>& node_weights);
 
   SharedRnnConfig config_;
   std::vector<std::shared_ptr<Op>> activations_;

@@ -37,7 +37,7 @@ void set_lr(torch::optim::Optimizer& optimizer, double lr);
 /// stopped and wraps (then the hidden state restarts at zero). The reference resets the
 /// cursor every epoch, so on WikiText-2 it only ever trains on the first ~43% of the data.
 struct TokenStream {
-  at::Tensor rows;    ///< [rows, B]
+  at::Tensor rows;  ///< [rows, B]
   int64_t cursor = 0;
   at::Tensor hidden;  ///< undefined = zero at the next step
 };

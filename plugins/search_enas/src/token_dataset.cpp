@@ -18,7 +18,8 @@ TokenDataset::TokenDataset(std::string name, int64_t vocab, std::map<Split, at::
   info_.num_outputs = vocab;
   info_.synthetic = synthetic;
   info_.source = std::move(source);
-  if (!splits_.count(Split::TrainFull) && splits_.count(Split::Train)) splits_[Split::TrainFull] = splits_[Split::Train];
+  if (!splits_.count(Split::TrainFull) && splits_.count(Split::Train))
+    splits_[Split::TrainFull] = splits_[Split::Train];
 }
 
 std::shared_ptr<TokenDataset> TokenDataset::random(int64_t vocab, int64_t train, int64_t valid, int64_t test,
@@ -26,8 +27,8 @@ std::shared_ptr<TokenDataset> TokenDataset::random(int64_t vocab, int64_t train,
   at::Generator gen = at::detail::createCPUGenerator(seed);
   auto draw = [&](int64_t n) { return at::randint(vocab, {n}, gen, at::TensorOptions().dtype(at::kLong)); };
   return std::make_shared<TokenDataset>(
-      "random-tokens", vocab, std::map<Split, at::Tensor>{{Split::Train, draw(train)}, {Split::Valid, draw(valid)},
-                                                          {Split::Test, draw(test)}},
+      "random-tokens", vocab,
+      std::map<Split, at::Tensor>{{Split::Train, draw(train)}, {Split::Valid, draw(valid)}, {Split::Test, draw(test)}},
       true, "synthetic");
 }
 

@@ -10,8 +10,7 @@ namespace nas::enas {
 class TokenDataset final : public Dataset {
  public:
   /// `synthetic` marks generated data; `source` says where the tokens came from.
-  TokenDataset(std::string name, int64_t vocab, std::map<Split, at::Tensor> splits, bool synthetic,
-               std::string source);
+  TokenDataset(std::string name, int64_t vocab, std::map<Split, at::Tensor> splits, bool synthetic, std::string source);
   /// Uniform random tokens (for timings only: nothing to learn).
   static std::shared_ptr<TokenDataset> random(int64_t vocab, int64_t train, int64_t valid, int64_t test, uint64_t seed);
   /// The first `max_train_tokens` of <dir>/ptb.train.txt plus the first `max_eval_tokens` of valid

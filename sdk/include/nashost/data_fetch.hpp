@@ -50,9 +50,9 @@ struct FetchOptions {
   std::filesystem::path checksum_file;
   /// Download again even when files are there (they are replaced only once the new ones verify).
   bool force = false;
-  long connect_timeout_s = 15;  ///< per connection attempt
-  long stall_timeout_s = 60;    ///< a transfer slower than 1 kB/s for this long is cut (and resumed)
-  int attempts = 3;             ///< per URL, for interrupted transfers (each one resumes)
+  long connect_timeout_s = 15;             ///< per connection attempt
+  long stall_timeout_s = 60;               ///< a transfer slower than 1 kB/s for this long is cut (and resumed)
+  int attempts = 3;                        ///< per URL, for interrupted transfers (each one resumes)
   std::shared_ptr<spdlog::logger> logger;  ///< null: spdlog's default logger
   TransferProgressFactory progress;        ///< null: the default (set_default_transfer_progress)
   std::function<bool()> stop_requested;    ///< true: abort with nas::Interrupted (the .part is kept)

@@ -32,7 +32,7 @@ NASHOST_SDK_API const char* split_name(Split split);
 NASHOST_SDK_API Split parse_split(const std::string& name);
 
 struct DatasetInfo {
-  std::string name;                  ///< registry name, e.g. "fashion-mnist"
+  std::string name;  ///< registry name, e.g. "fashion-mnist"
   Task task = Task::Classification;
   std::vector<int64_t> input_shape;  ///< C,H,W for images; empty for language models
   int64_t num_outputs = 0;           ///< classes, 1 for scalar regression, vocabulary size for LMs
@@ -49,13 +49,13 @@ struct Batch {
 struct LoaderOptions {
   int64_t batch_size = 64;
   bool shuffle = true;
-  bool augment = false;   ///< the dataset's training augmentation (crop/flip/affine)
-  int64_t cutout = 0;     ///< cutout square side in pixels, 0 = off
+  bool augment = false;  ///< the dataset's training augmentation (crop/flip/affine)
+  int64_t cutout = 0;    ///< cutout square side in pixels, 0 = off
   bool drop_last = false;
   uint64_t seed = 0;
   c10::Device device = c10::Device(c10::kCPU);
-  int64_t workers = 1;    ///< background threads assembling batches ahead of the step
-  int64_t bptt = 35;      ///< language models: sequence length of one batch
+  int64_t workers = 1;  ///< background threads assembling batches ahead of the step
+  int64_t bptt = 35;    ///< language models: sequence length of one batch
 
   /// Training settings from a component's options: batch_size, augment, workers and, where
   /// the component has the option, cutout; shuffled, seeded with `seed`, batches on `device`.

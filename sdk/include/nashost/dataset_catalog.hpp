@@ -56,10 +56,10 @@ struct UnreadableLayout {
 };
 
 struct CatalogEntry {
-  std::string name;      ///< dataset name, as the plugin registers it: "fashion-mnist", "cifar10"
-  std::string title;     ///< "Fashion-MNIST"
+  std::string name;   ///< dataset name, as the plugin registers it: "fashion-mnist", "cifar10"
+  std::string title;  ///< "Fashion-MNIST"
   std::string homepage;
-  std::string folder;    ///< where `fetch` puts the files, relative to the data root
+  std::string folder;  ///< where `fetch` puts the files, relative to the data root
   /// Folders searched, relative to the data root, in order; `folder` first.
   std::vector<std::string> layouts;
   std::vector<CatalogFile> files;

@@ -45,7 +45,7 @@ struct Genotype {
   CellGenotype normal;
   CellGenotype reduce;
   std::vector<DagNode> dag;
-  Json meta = Json::object();   ///< provenance: strategy, epoch, lambda, seed, ...
+  Json meta = Json::object();  ///< provenance: strategy, epoch, lambda, seed, ...
 
   bool is_cell() const { return space != "enas-rnn"; }
   bool operator==(const Genotype& o) const {

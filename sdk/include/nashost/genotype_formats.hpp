@@ -11,8 +11,7 @@ namespace nas {
 enum class DartsTextLayout { Flat, Nested };
 
 /// `Genotype(normal=[('sep_conv_3x3', 0), ...], normal_concat=[2, 3, 4, 5], ...)`.
-NASHOST_SDK_API std::string to_darts_text(const Genotype& genotype,
-                                          DartsTextLayout layout = DartsTextLayout::Flat);
+NASHOST_SDK_API std::string to_darts_text(const Genotype& genotype, DartsTextLayout layout = DartsTextLayout::Flat);
 /// Accepts flat and nested gene lists, `range(a, b)` and explicit concat lists, any
 /// whitespace. Throws nas::Error with line and column of the first problem.
 NASHOST_SDK_API Genotype parse_darts_text(std::string_view text);
@@ -24,8 +23,8 @@ NASHOST_SDK_API const std::vector<std::string>& darts_cc_op_order();
 /// DARTS-CC integer JSON `[reduce, normal]`; node i lists i+2 op indices, `none` edges included.
 NASHOST_SDK_API Json to_darts_cc_json(const Genotype& genotype,
                                       const std::vector<std::string>& op_names = darts_cc_op_order());
-NASHOST_SDK_API Genotype genotype_from_darts_cc_json(
-    const Json& json, const std::vector<std::string>& op_names = darts_cc_op_order());
+NASHOST_SDK_API Genotype genotype_from_darts_cc_json(const Json& json,
+                                                     const std::vector<std::string>& op_names = darts_cc_op_order());
 
 /// Published genotypes by name: DARTS_V1, DARTS_V2 (and others the SDK knows).
 NASHOST_SDK_API Genotype named_genotype(const std::string& name);

@@ -12,8 +12,7 @@ namespace nas {
 /// Writes through `write` into `<file>.tmp-<pid>`, flushes, fsyncs, then renames over
 /// `file`. On any failure (full disk, exception in `write`) the temporary is removed,
 /// `file` is untouched, and nas::Error names the file and the cause.
-NASHOST_SDK_API void atomic_write(const std::filesystem::path& file,
-                                  const std::function<void(std::ostream&)>& write);
+NASHOST_SDK_API void atomic_write(const std::filesystem::path& file, const std::function<void(std::ostream&)>& write);
 NASHOST_SDK_API void atomic_write_text(const std::filesystem::path& file, const std::string& text);
 
 /// Like atomic_write, but `write` receives a temporary path to create (for writers

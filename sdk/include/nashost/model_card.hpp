@@ -17,11 +17,11 @@
 namespace nas {
 
 /// Network kinds the exporter knows (framework/src/export/).
-inline constexpr const char* kModelDartsEval = "darts-eval";        ///< nn::DartsEvalNetwork
+inline constexpr const char* kModelDartsEval = "darts-eval";            ///< nn::DartsEvalNetwork
 inline constexpr const char* kModelDartsCcOneHot = "darts-cc-one-hot";  ///< DartsSearchNetwork::forward_discrete
-inline constexpr const char* kModelEnasRnn = "enas-rnn";            ///< the ENAS shared RNN with one DAG
-inline constexpr const char* kModelEnasCnnMicro = "enas-cnn-micro";  ///< the ENAS micro CNN with one arc
-inline constexpr const char* kModelEnasCnnMacro = "enas-cnn-macro";  ///< the ENAS macro CNN with one arc
+inline constexpr const char* kModelEnasRnn = "enas-rnn";                ///< the ENAS shared RNN with one DAG
+inline constexpr const char* kModelEnasCnnMicro = "enas-cnn-micro";     ///< the ENAS micro CNN with one arc
+inline constexpr const char* kModelEnasCnnMacro = "enas-cnn-macro";     ///< the ENAS macro CNN with one arc
 
 /// The file name beside the model file.
 inline std::filesystem::path model_card_file(const std::filesystem::path& model_file) {

@@ -42,14 +42,11 @@ struct ComponentInfo {
   OptionList options;
 };
 
-using DatasetFactory =
-    std::function<std::shared_ptr<Dataset>(const Config& options, HostContext& ctx)>;
-using OperationSetFactory =
-    std::function<std::shared_ptr<OperationSet>(const Config& options, HostContext& ctx)>;
-using StrategyFactory = std::function<std::shared_ptr<SearchStrategy>(
-    const Config& options, std::shared_ptr<Dataset> data, HostContext& ctx)>;
-using TrainerFactory =
-    std::function<std::shared_ptr<Trainer>(const Config& options, HostContext& ctx)>;
+using DatasetFactory = std::function<std::shared_ptr<Dataset>(const Config& options, HostContext& ctx)>;
+using OperationSetFactory = std::function<std::shared_ptr<OperationSet>(const Config& options, HostContext& ctx)>;
+using StrategyFactory = std::function<std::shared_ptr<SearchStrategy>(const Config& options,
+                                                                      std::shared_ptr<Dataset> data, HostContext& ctx)>;
+using TrainerFactory = std::function<std::shared_ptr<Trainer>(const Config& options, HostContext& ctx)>;
 
 /// Handed to a plugin's register function; scoped to that plugin.
 class NASHOST_SDK_API Registrar {
@@ -87,14 +84,19 @@ struct PluginDescriptor {
 #define NASHOST_PLUGIN_ENTRY_ALIAS nashost_plugin_descriptor
 
 /// Declares this library's plugin descriptor. Use once per plugin library.
-#define NASHOST_PLUGIN(NAME, VERSION, REGISTER_FN)                                       \
-  namespace {                                                                            \
-  const ::nas::PluginDescriptor* nashost_plugin_descriptor_fn() {                        \
-    static const ::nas::PluginDescriptor descriptor{                                     \
-        ::nas::kPluginDescriptorMagic, sizeof(::nas::PluginDescriptor),                  \
-        NASHOST_ABI_VERSION, NASHOST_SDK_VERSION_MAJOR,  NASHOST_SDK_VERSION_MINOR,      \
-        NASHOST_BUILD_FINGERPRINT, NAME, VERSION, &REGISTER_FN};                         \
-    return &descriptor;                                                                  \
-  }                                                                                      \
-  }                                                                                      \
+#define NASHOST_PLUGIN(NAME, VERSION, REGISTER_FN)                                   \
+  namespace {                                                                        \
+  const ::nas::PluginDescriptor* nashost_plugin_descriptor_fn() {                    \
+    static const ::nas::PluginDescriptor descriptor{::nas::kPluginDescriptorMagic,   \
+                                                    sizeof(::nas::PluginDescriptor), \
+                                                    NASHOST_ABI_VERSION,             \
+                                                    NASHOST_SDK_VERSION_MAJOR,       \
+                                                    NASHOST_SDK_VERSION_MINOR,       \
+                                                    NASHOST_BUILD_FINGERPRINT,       \
+                                                    NAME,                            \
+                                                    VERSION,                         \
+                                                    &REGISTER_FN};                   \
+    return &descriptor;                                                              \
+  }                                                                                  \
+  }                                                                                  \
   BOOST_DLL_ALIAS(nashost_plugin_descriptor_fn, nashost_plugin_descriptor)

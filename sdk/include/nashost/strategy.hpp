@@ -42,8 +42,8 @@ class NASHOST_SDK_API SearchStrategy {
 };
 
 struct TrainResult {
-  int64_t params = 0;       ///< trainable parameters of the trained model (aux heads excluded)
-  Metrics metrics;          ///< e.g. test_accuracy, test_loss, best_test_accuracy, test_r2
+  int64_t params = 0;  ///< trainable parameters of the trained model (aux heads excluded)
+  Metrics metrics;     ///< e.g. test_accuracy, test_loss, best_test_accuracy, test_r2
   std::filesystem::path model_file;
 };
 

@@ -23,10 +23,9 @@
 #define NASHOST_STRINGIFY(x) NASHOST_STRINGIFY_(x)
 
 /// Compiler id/version, C++ ABI flag and LibTorch version, as one string literal.
-#define NASHOST_BUILD_FINGERPRINT                                                   \
-  "gcc-" NASHOST_STRINGIFY(__GNUC__) "." NASHOST_STRINGIFY(__GNUC_MINOR__)          \
-  " cxx11abi=" NASHOST_STRINGIFY(_GLIBCXX_USE_CXX11_ABI)                            \
-  " torch=" TORCH_VERSION
+#define NASHOST_BUILD_FINGERPRINT                                                                          \
+  "gcc-" NASHOST_STRINGIFY(__GNUC__) "." NASHOST_STRINGIFY(__GNUC_MINOR__) " cxx11abi=" NASHOST_STRINGIFY( \
+      _GLIBCXX_USE_CXX11_ABI) " torch=" TORCH_VERSION
 
 namespace nas {
 

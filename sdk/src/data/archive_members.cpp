@@ -46,7 +46,8 @@ void copy_entry(archive* a, const fs::path& file, const std::string& what, int64
     if (n == 0) break;
     if (n < 0) content(what + ": " + archive_error_string(a) + " (the archive is damaged)");
     total += n;
-    if (total > max_bytes) content(what + ": larger than " + std::to_string(max_bytes) + " bytes; not the expected file");
+    if (total > max_bytes)
+      content(what + ": larger than " + std::to_string(max_bytes) + " bytes; not the expected file");
     for (la_ssize_t done = 0; done < n;) {
       const ssize_t w = ::write(fd, buffer + done, static_cast<size_t>(n - done));
       if (w < 0) {
@@ -101,7 +102,8 @@ void extract_members(const fs::path& archive_file, const std::vector<MemberTarge
   }
   for (const auto& m : members)
     if (!m.optional && done.count(normalised(m.path)) == 0)
-      throw ArchiveProblem("the archive " + name + " has no member " + normalised(m.path) + "; it is not the expected archive");
+      throw ArchiveProblem("the archive " + name + " has no member " + normalised(m.path) +
+                           "; it is not the expected archive");
 }
 
 }  // namespace nas::data::detail

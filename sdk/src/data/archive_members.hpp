@@ -20,10 +20,10 @@ class ArchiveProblem : public Error {
 };
 
 struct MemberTarget {
-  std::string path;                  ///< in the archive ("./" prefixes ignored)
-  std::filesystem::path destination; ///< final file; written atomically, only once verified
-  Checksum checksum;                 ///< empty: not checked here (the archive was)
-  bool optional = false;             ///< absent from the archive: no error
+  std::string path;                   ///< in the archive ("./" prefixes ignored)
+  std::filesystem::path destination;  ///< final file; written atomically, only once verified
+  Checksum checksum;                  ///< empty: not checked here (the archive was)
+  bool optional = false;              ///< absent from the archive: no error
 };
 
 /// Extracts the members; each appears under its destination only complete and, when it has a

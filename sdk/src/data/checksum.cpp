@@ -23,7 +23,8 @@ std::string file_digest(const std::filesystem::path& file, const std::string& al
     ~Closer() { ::close(fd); }
   } closer{fd};
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
-  if (!ctx || EVP_DigestInit_ex(ctx.get(), md, nullptr) != 1) throw Error("OpenSSL could not start a " + algorithm + " digest");
+  if (!ctx || EVP_DigestInit_ex(ctx.get(), md, nullptr) != 1)
+    throw Error("OpenSSL could not start a " + algorithm + " digest");
   static thread_local char buffer[1 << 16];
   while (true) {
     const ssize_t n = ::read(fd, buffer, sizeof buffer);

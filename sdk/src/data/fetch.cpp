@@ -87,7 +87,9 @@ class FolderLock {
 class Fetcher {
  public:
   Fetcher(CatalogEntry entry, std::string option, const FetchOptions& options)
-      : e_(std::move(entry)), option_(std::move(option)), o_(options),
+      : e_(std::move(entry)),
+        option_(std::move(option)),
+        o_(options),
         log_(options.logger ? options.logger : spdlog::default_logger()) {
     root_ = data_root(option_);
     target_ = root_ / e_.folder;
@@ -115,7 +117,9 @@ class Fetcher {
     }
     std::error_code ec;
     fs::create_directories(target_, ec);
-    if (ec) throw DownloadError("cannot create the folder " + abs(target_) + " for dataset '" + e_.name + "': " + ec.message());
+    if (ec)
+      throw DownloadError("cannot create the folder " + abs(target_) + " for dataset '" + e_.name +
+                          "': " + ec.message());
     FolderLock lock(target_, *log_);
     if (!o_.force) {
       if (auto done = already_there()) return *done;  // another process fetched it meanwhile
@@ -230,7 +234,8 @@ class Fetcher {
                               "nothing was kept.");
         }
         if (r.outcome == detail::Outcome::RangeRefused && !started_over) {
-          log_->warn("{}: {} does not resume from {} ({}); downloading it from the start", e_.name, d.name, url, r.message);
+          log_->warn("{}: {} does not resume from {} ({}); downloading it from the start", e_.name, d.name, url,
+                     r.message);
           fs::remove(part, ec);
           started_over = true;
           continue;
@@ -310,9 +315,8 @@ class Fetcher {
     if (mismatch_seen_)
       out << "\n  - A copy that differs from the official file was refused (deleted): the site may serve "
              "another version, or the transfer was damaged; try again, or a mirror.";
-    out << "\n  - Or use a mirror that holds " << e_.name
-        << "/<file> under the names below: `nashost data fetch " << e_.name
-        << " --mirror URL` or the environment variable NASHOST_DATA_MIRROR."
+    out << "\n  - Or use a mirror that holds " << e_.name << "/<file> under the names below: `nashost data fetch "
+        << e_.name << " --mirror URL` or the environment variable NASHOST_DATA_MIRROR."
         << "\n  - Or download the files yourself and place them exactly as follows (" << e_.homepage << "):";
     const Source& official = e_.sources.front();
     for (const auto& d : official.downloads) {
@@ -340,7 +344,9 @@ class Fetcher {
   std::vector<std::string> mirrors_;
   bool only_mirrors_ = false;
   bool offline_ = false;
-  bool network_seen_ = false, not_found_seen_ = false, mismatch_seen_ = false;  // for the advice  // NASHOST_DATA_OFFLINE: fail at once (tools/run-main.sh after a failed fetch)
+  bool network_seen_ = false, not_found_seen_ = false,
+       mismatch_seen_ =
+           false;  // for the advice  // NASHOST_DATA_OFFLINE: fail at once (tools/run-main.sh after a failed fetch)
   detail::TransferSettings settings_;
   std::vector<std::pair<std::string, std::string>> failures_;  // file, "url: why"
   std::set<std::string> placed_;

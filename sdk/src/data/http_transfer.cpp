@@ -103,7 +103,8 @@ TransferResult transfer(const std::string& url, const fs::path& part, const Tran
   s.settings = &settings;
   s.fd = ::open(part.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (s.fd < 0)
-    return {Outcome::LocalWriteFailed, "cannot write " + part.string() + ": " + std::strerror(errno), size_on_disk(part)};
+    return {Outcome::LocalWriteFailed, "cannot write " + part.string() + ": " + std::strerror(errno),
+            size_on_disk(part)};
   s.already = size_on_disk(part);
   struct Closer {
     int fd;
@@ -154,7 +155,8 @@ TransferResult transfer(const std::string& url, const fs::path& part, const Tran
   if (rc == CURLE_HTTP_RETURNED_ERROR) {
     const std::string http = "HTTP " + std::to_string(status);
     if (status == 416) return {Outcome::RangeRefused, http + " (range not satisfiable)", on_disk};
-    if (status == 408 || status == 429 || status >= 500) return {Outcome::Cut, http + " (server busy or failing)", on_disk};
+    if (status == 408 || status == 429 || status >= 500)
+      return {Outcome::Cut, http + " (server busy or failing)", on_disk};
     return {Outcome::NotFound, http + (status == 404 ? " (not found)" : status == 403 ? " (forbidden)" : ""), on_disk};
   }
   switch (rc) {

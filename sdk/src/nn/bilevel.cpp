@@ -28,7 +28,8 @@ std::vector<at::Tensor> loss_gradients(const BilevelProblem& p, bool train, cons
                                        const char* step, const std::string& where, double* value) {
   if (p.parallel != nullptr && p.parallel->active()) {
     const auto& shard_loss = train ? p.train_shard_loss : p.valid_shard_loss;
-    if (!shard_loss) throw Error("architecture_gradient: a data-parallel step needs train_shard_loss and valid_shard_loss");
+    if (!shard_loss)
+      throw Error("architecture_gradient: a data-parallel step needs train_shard_loss and valid_shard_loss");
     double v = 0;
     auto g = p.parallel->gradients(shard_loss, inputs, &v);
     *value = checked(v, step, where);

@@ -10,8 +10,8 @@
 
 namespace nas::nn {
 
-EvalCellImpl::EvalCellImpl(const OperationSet& set, const CellGenotype& cell, int64_t c_pp, int64_t c_p,
-                           int64_t c, bool reduction, bool reduction_prev)
+EvalCellImpl::EvalCellImpl(const OperationSet& set, const CellGenotype& cell, int64_t c_pp, int64_t c_p, int64_t c,
+                           bool reduction, bool reduction_prev)
     : concat_(cell.concat) {
   // Genotype files are data: bound what they may make us allocate (nashost/nn/limits.hpp).
   if (static_cast<int64_t>(cell.nodes.size()) > kMaxNodes)
@@ -41,8 +41,8 @@ EvalCellImpl::EvalCellImpl(const OperationSet& set, const CellGenotype& cell, in
       args.stride = reduction && e.input < 2 ? 2 : 1;
       args.affine = true;
       args.search = false;
-      auto op = register_module("node" + std::to_string(i) + "_" + std::to_string(k) + "_" + e.op,
-                                set.make(e.op, args));
+      auto op =
+          register_module("node" + std::to_string(i) + "_" + std::to_string(k) + "_" + e.op, set.make(e.op, args));
       edges.emplace_back(std::move(op), e.input);
     }
     nodes_.push_back(std::move(edges));
@@ -60,7 +60,8 @@ at::Tensor EvalCellImpl::forward(const at::Tensor& s0, const at::Tensor& s1, dou
   for (auto& node : nodes_) {
     at::Tensor sum;
     for (auto& [op, input] : node) {
-      const at::Tensor h = drop_path_after(*op, op->forward(states[static_cast<size_t>(input)]), drop_prob, is_training());
+      const at::Tensor h =
+          drop_path_after(*op, op->forward(states[static_cast<size_t>(input)]), drop_prob, is_training());
       sum = sum.defined() ? sum + h : h;
     }
     if (!sum.defined()) throw Error("genotype node without incoming edges");
@@ -73,8 +74,8 @@ at::Tensor EvalCellImpl::forward(const at::Tensor& s0, const at::Tensor& s1, dou
 
 AuxiliaryHeadImpl::AuxiliaryHeadImpl(int64_t c, int64_t h, int64_t w, int64_t num_outputs) {
   if (h < 6 || w < 6)
-    throw ConfigError("auxiliary head needs feature maps of at least 6x6 at its cell, got " +
-                      std::to_string(h) + "x" + std::to_string(w) + "; set auxiliary = false");
+    throw ConfigError("auxiliary head needs feature maps of at least 6x6 at its cell, got " + std::to_string(h) + "x" +
+                      std::to_string(w) + "; set auxiliary = false");
   stride_h_ = std::max<int64_t>(1, h - 5);
   stride_w_ = std::max<int64_t>(1, w - 5);
   conv1_ = register_module("conv1", torch::nn::Conv2d(torch::nn::Conv2dOptions(c, 128, 1).bias(false)));

@@ -9,11 +9,14 @@
 namespace nas::nn {
 
 namespace {
-torch::nn::Conv2d conv(int64_t c_in, int64_t c_out, int64_t k, int64_t stride, int64_t pad,
-                       int64_t dilation = 1, int64_t groups = 1) {
+torch::nn::Conv2d conv(int64_t c_in, int64_t c_out, int64_t k, int64_t stride, int64_t pad, int64_t dilation = 1,
+                       int64_t groups = 1) {
   return torch::nn::Conv2d(torch::nn::Conv2dOptions(c_in, c_out, k)
-                               .stride(stride).padding(pad).dilation(dilation)
-                               .groups(groups).bias(false));
+                               .stride(stride)
+                               .padding(pad)
+                               .dilation(dilation)
+                               .groups(groups)
+                               .bias(false));
 }
 torch::nn::BatchNorm2d batch_norm(int64_t c, bool affine) {
   return torch::nn::BatchNorm2d(torch::nn::BatchNorm2dOptions(c).affine(affine));
@@ -27,8 +30,7 @@ at::Tensor ZeroOp::forward(const at::Tensor& x) {
   return x.index({Slice(), Slice(), Slice(None, None, stride_), Slice(None, None, stride_)}).mul(0.);
 }
 
-PoolOp::PoolOp(Kind kind, int64_t channels, int64_t stride, bool with_bn, bool affine)
-    : kind_(kind), stride_(stride) {
+PoolOp::PoolOp(Kind kind, int64_t channels, int64_t stride, bool with_bn, bool affine) : kind_(kind), stride_(stride) {
   if (with_bn) bn_ = register_module("bn", batch_norm(channels, affine));
 }
 
@@ -43,16 +45,15 @@ at::Tensor PoolOp::forward(const at::Tensor& x) {
   return bn_ ? bn_->forward(y) : y;
 }
 
-ReLUConvBN::ReLUConvBN(int64_t c_in, int64_t c_out, int64_t kernel, int64_t stride, int64_t padding,
-                       bool affine) {
+ReLUConvBN::ReLUConvBN(int64_t c_in, int64_t c_out, int64_t kernel, int64_t stride, int64_t padding, bool affine) {
   conv_ = register_module("conv", conv(c_in, c_out, kernel, stride, padding));
   bn_ = register_module("bn", batch_norm(c_out, affine));
 }
 
 at::Tensor ReLUConvBN::forward(const at::Tensor& x) { return bn_->forward(conv_->forward(at::relu(x))); }
 
-DilConv::DilConv(int64_t c_in, int64_t c_out, int64_t kernel, int64_t stride, int64_t padding,
-                 int64_t dilation, bool affine) {
+DilConv::DilConv(int64_t c_in, int64_t c_out, int64_t kernel, int64_t stride, int64_t padding, int64_t dilation,
+                 bool affine) {
   depthwise_ = register_module("depthwise", conv(c_in, c_in, kernel, stride, padding, dilation, c_in));
   pointwise_ = register_module("pointwise", conv(c_in, c_out, 1, 1, 0));
   bn_ = register_module("bn", batch_norm(c_out, affine));
@@ -62,13 +63,12 @@ at::Tensor DilConv::forward(const at::Tensor& x) {
   // conv2d_dilated: the same convolution, without the dilation when the stride equals it.
   const auto& o = depthwise_->options;
   const auto& pad = std::get<torch::ExpandingArray<2>>(o.padding());  // conv() sets integers
-  const at::Tensor y = conv2d_dilated(at::relu(x), depthwise_->weight, depthwise_->bias, *o.stride(), *pad,
-                                      *o.dilation(), o.groups());
+  const at::Tensor y =
+      conv2d_dilated(at::relu(x), depthwise_->weight, depthwise_->bias, *o.stride(), *pad, *o.dilation(), o.groups());
   return bn_->forward(pointwise_->forward(y));
 }
 
-SepConv::SepConv(int64_t c_in, int64_t c_out, int64_t kernel, int64_t stride, int64_t padding,
-                 bool affine) {
+SepConv::SepConv(int64_t c_in, int64_t c_out, int64_t kernel, int64_t stride, int64_t padding, bool affine) {
   first_ = register_module("first", std::make_shared<DilConv>(c_in, c_in, kernel, stride, padding, 1, affine));
   second_ = register_module("second", std::make_shared<DilConv>(c_in, c_out, kernel, 1, padding, 1, affine));
 }
@@ -77,8 +77,7 @@ at::Tensor SepConv::forward(const at::Tensor& x) { return second_->forward(first
 
 FactorizedReduce::FactorizedReduce(int64_t c_in, int64_t c_out, bool affine) {
   if (c_out % 2 != 0)
-    throw ConfigError("FactorizedReduce needs an even number of output channels, got " +
-                      std::to_string(c_out));
+    throw ConfigError("FactorizedReduce needs an even number of output channels, got " + std::to_string(c_out));
   conv1_ = register_module("conv1", conv(c_in, c_out / 2, 1, 2, 0));
   conv2_ = register_module("conv2", conv(c_in, c_out / 2, 1, 2, 0));
   bn_ = register_module("bn", batch_norm(c_out, affine));
@@ -92,9 +91,8 @@ at::Tensor FactorizedReduce::forward(const at::Tensor& x) {
 }
 
 const std::vector<std::string>& darts_primitives() {
-  static const std::vector<std::string> names{"none",         "max_pool_3x3", "avg_pool_3x3",
-                                              "skip_connect", "sep_conv_3x3", "sep_conv_5x5",
-                                              "dil_conv_3x3", "dil_conv_5x5"};
+  static const std::vector<std::string> names{"none",         "max_pool_3x3", "avg_pool_3x3", "skip_connect",
+                                              "sep_conv_3x3", "sep_conv_5x5", "dil_conv_3x3", "dil_conv_5x5"};
   return names;
 }
 

@@ -27,8 +27,7 @@ MixedOpImpl::MixedOpImpl(const OperationSet& set, int64_t channels, int64_t stri
   args.affine = false;  // search network: BN without affine parameters (paper §2.4)
   args.search = true;
   const auto& names = set.ops();
-  for (size_t i = 0; i < names.size(); ++i)
-    ops_.push_back(register_module(names[i], set.make(names[i], args)));
+  for (size_t i = 0; i < names.size(); ++i) ops_.push_back(register_module(names[i], set.make(names[i], args)));
 }
 
 at::Tensor MixedOpImpl::forward(const at::Tensor& x, const at::Tensor& w) {
@@ -52,8 +51,8 @@ at::Tensor MixedOpImpl::forward_single(const at::Tensor& x, int64_t index) {
   return ops_[static_cast<size_t>(index)]->forward(x);
 }
 
-SearchCellImpl::SearchCellImpl(const OperationSet& set, int64_t nodes, int64_t c_pp, int64_t c_p,
-                               int64_t c, bool reduction, bool reduction_prev, bool batch_edges)
+SearchCellImpl::SearchCellImpl(const OperationSet& set, int64_t nodes, int64_t c_pp, int64_t c_p, int64_t c,
+                               bool reduction, bool reduction_prev, bool batch_edges)
     : nodes_(nodes), reduction_(reduction), batch_edges_(batch_edges) {
   if (reduction_prev)
     pre0_ = register_module("preprocess0", std::make_shared<FactorizedReduce>(c_pp, c, false));
@@ -83,8 +82,7 @@ SearchCellImpl::SearchCellImpl(const OperationSet& set, int64_t nodes, int64_t c
   }
 }
 
-at::Tensor SearchCellImpl::forward_batched(const at::Tensor& s0, const at::Tensor& s1, const at::Tensor& w,
-                                           bool nhwc) {
+at::Tensor SearchCellImpl::forward_batched(const at::Tensor& s0, const at::Tensor& s1, const at::Tensor& w, bool nhwc) {
   const bool per_example = w.dim() == 3;
   std::vector<at::Tensor> states{pre0_->forward(s0), pre1_->forward(s1)};
   std::vector<at::Tensor> node(static_cast<size_t>(nodes_));
@@ -147,26 +145,31 @@ at::Tensor SearchCellImpl::run(const at::Tensor& s0, const at::Tensor& s1,
 at::Tensor SearchCellImpl::forward(const at::Tensor& s0, const at::Tensor& s1, const at::Tensor& w, bool nhwc) {
   if (batch_edges_) return forward_batched(s0, s1, w, nhwc);
   const bool per_example = w.dim() == 3;
-  return run(s0, s1, [&](int64_t e, const at::Tensor& x) {
-    return edges_[static_cast<size_t>(e)]->forward(x, per_example ? w.select(1, e) : w.select(0, e));
-  }, /*nhwc=*/false);
+  return run(
+      s0, s1,
+      [&](int64_t e, const at::Tensor& x) {
+        return edges_[static_cast<size_t>(e)]->forward(x, per_example ? w.select(1, e) : w.select(0, e));
+      },
+      /*nhwc=*/false);
 }
 
-at::Tensor SearchCellImpl::forward_discrete(const at::Tensor& s0, const at::Tensor& s1,
-                                            const std::vector<int64_t>& ops, bool nhwc, double drop_prob) {
+at::Tensor SearchCellImpl::forward_discrete(const at::Tensor& s0, const at::Tensor& s1, const std::vector<int64_t>& ops,
+                                            bool nhwc, double drop_prob) {
   if (static_cast<int64_t>(ops.size()) != static_cast<int64_t>(edges_.size()))
     throw Error("forward_discrete: expected " + std::to_string(edges_.size()) + " op indices, got " +
                 std::to_string(ops.size()));
-  return run(s0, s1, [&](int64_t e, const at::Tensor& x) -> at::Tensor {
-    auto& edge = edges_[static_cast<size_t>(e)];
-    const int64_t op = ops[static_cast<size_t>(e)];
-    const at::Tensor h = edge->forward_single(x, op);  // the zero op yields zeros of the right shape
-    return drop_path_after(*edge->ops()[static_cast<size_t>(op)], h, drop_prob, is_training());
-  }, nhwc);
+  return run(
+      s0, s1,
+      [&](int64_t e, const at::Tensor& x) -> at::Tensor {
+        auto& edge = edges_[static_cast<size_t>(e)];
+        const int64_t op = ops[static_cast<size_t>(e)];
+        const at::Tensor h = edge->forward_single(x, op);  // the zero op yields zeros of the right shape
+        return drop_path_after(*edge->ops()[static_cast<size_t>(op)], h, drop_prob, is_training());
+      },
+      nhwc);
 }
 
-DartsSearchNetworkImpl::DartsSearchNetworkImpl(const SearchNetworkOptions& o,
-                                               std::shared_ptr<const OperationSet> ops)
+DartsSearchNetworkImpl::DartsSearchNetworkImpl(const SearchNetworkOptions& o, std::shared_ptr<const OperationSet> ops)
     : options_(o), ops_(std::move(ops)) {
   if (!ops_) throw ConfigError("DartsSearchNetwork: no operation set");
   check_network_sizes("DartsSearchNetwork", o.layers, o.channels, o.stem_multiplier, o.nodes);
@@ -180,8 +183,8 @@ DartsSearchNetworkImpl::DartsSearchNetworkImpl(const SearchNetworkOptions& o,
   for (int64_t i = 0; i < o.layers; ++i) {
     const bool reduction = i == red[0] || i == red[1];
     if (reduction) c *= 2;
-    cells_.push_back(register_module("cell" + std::to_string(i),
-                                     SearchCell(*ops_, o.nodes, c_pp, c_p, c, reduction, reduction_prev, o.batch_edges)));
+    cells_.push_back(register_module("cell" + std::to_string(i), SearchCell(*ops_, o.nodes, c_pp, c_p, c, reduction,
+                                                                            reduction_prev, o.batch_edges)));
     shapes_.push_back({reduction, c});
     reduction_prev = reduction;
     c_pp = c_p;
@@ -198,8 +201,7 @@ void DartsSearchNetworkImpl::set_batch_edges(bool on) {
 }
 
 at::Tensor DartsSearchNetworkImpl::run_cells(
-    const at::Tensor& x,
-    const std::function<at::Tensor(SearchCell&, const at::Tensor&, const at::Tensor&)>& cell) {
+    const at::Tensor& x, const std::function<at::Tensor(SearchCell&, const at::Tensor&, const at::Tensor&)>& cell) {
   at::Tensor s0 = stem_bn_->forward(stem_conv_->forward(x));
   at::Tensor s1 = s0;
   for (auto& c : cells_) {
@@ -214,9 +216,9 @@ static void check_weights(const at::Tensor& w, int64_t edges, int64_t ops, const
   const bool ok = (w.dim() == 2 && w.size(0) == edges && w.size(1) == ops) ||
                   (w.dim() == 3 && w.size(1) == edges && w.size(2) == ops);
   if (!ok)
-    throw Error(std::string("DartsSearchNetwork: ") + which + " weights must be [" + std::to_string(edges) +
-                ", " + std::to_string(ops) + "] or [N, " + std::to_string(edges) + ", " +
-                std::to_string(ops) + "], got " + std::to_string(w.dim()) + "-d tensor");
+    throw Error(std::string("DartsSearchNetwork: ") + which + " weights must be [" + std::to_string(edges) + ", " +
+                std::to_string(ops) + "] or [N, " + std::to_string(edges) + ", " + std::to_string(ops) + "], got " +
+                std::to_string(w.dim()) + "-d tensor");
 }
 
 at::Tensor DartsSearchNetworkImpl::features(const at::Tensor& x, const at::Tensor& w_normal,
@@ -240,12 +242,13 @@ at::Tensor DartsSearchNetworkImpl::forward_discrete(const at::Tensor& x, const s
                                                     const CellTap& after_cell) {
   const bool nhwc = run_channels_last(options_.layout, x);
   int64_t index = 0;
-  const at::Tensor f = run_cells(nhwc ? to_channels_last(x) : x, [&](SearchCell& c, const at::Tensor& s0, const at::Tensor& s1) {
-    at::Tensor out = c->forward_discrete(s0, s1, c->reduction() ? ops_reduce : ops_normal, nhwc, drop_prob);
-    if (after_cell) after_cell(index, out);
-    ++index;
-    return out;
-  });
+  const at::Tensor f =
+      run_cells(nhwc ? to_channels_last(x) : x, [&](SearchCell& c, const at::Tensor& s0, const at::Tensor& s1) {
+        at::Tensor out = c->forward_discrete(s0, s1, c->reduction() ? ops_reduce : ops_normal, nhwc, drop_prob);
+        if (after_cell) after_cell(index, out);
+        ++index;
+        return out;
+      });
   return classifier_->forward(f);
 }
 

@@ -72,8 +72,9 @@ Batch DataParallel::shard(const Batch& batch, int k) const {
 
 void DataParallel::check_batch_size(int64_t batch_size, const std::string& key) const {
   if (active() && batch_size < total_shards())
-    throw ConfigError(key + " = " + std::to_string(batch_size) + " cannot be split into " + std::to_string(total_shards()) +
-                      " shards (" + std::to_string(world_) + " ranks x " + std::to_string(micro_) +
+    throw ConfigError(key + " = " + std::to_string(batch_size) + " cannot be split into " +
+                      std::to_string(total_shards()) + " shards (" + std::to_string(world_) + " ranks x " +
+                      std::to_string(micro_) +
                       " micro-batches): batch_size is the global batch; raise it or use fewer ranks");
 }
 
@@ -92,7 +93,8 @@ Batch DataParallel::local_rows(const Batch& batch) const {
   if (!active()) return batch;
   const int64_t n = batch.input.size(batch_dim_);
   const int64_t total = total_shards();
-  return rows(batch, static_cast<int64_t>(rank_) * micro_ * n / total, static_cast<int64_t>(rank_ + 1) * micro_ * n / total);
+  return rows(batch, static_cast<int64_t>(rank_) * micro_ * n / total,
+              static_cast<int64_t>(rank_ + 1) * micro_ * n / total);
 }
 
 Batch DataParallel::rows(const Batch& batch, int64_t begin, int64_t end) const {

@@ -93,8 +93,7 @@ namespace {
 /// counters are stepped by the batch's Counter.
 class GroupedBatchNorm {
  public:
-  GroupedBatchNorm(std::vector<torch::nn::BatchNorm2d> members, EdgeBatch::Counter& counter)
-      : m_(std::move(members)) {
+  GroupedBatchNorm(std::vector<torch::nn::BatchNorm2d> members, EdgeBatch::Counter& counter) : m_(std::move(members)) {
     counter.add(m_);
   }
 
@@ -121,8 +120,8 @@ class GroupedBatchNorm {
       bias = cat_each(m_.size(), [&](size_t i) { return m_[i]->bias; });
     }
     if (o.track_running_stats()) share_buffers();
-    return at::batch_norm(x, weight, bias, mean_, var_, training || !o.track_running_stats(), *o.momentum(),
-                          o.eps(), at::globalContext().userEnabledCuDNN());
+    return at::batch_norm(x, weight, bias, mean_, var_, training || !o.track_running_stats(), *o.momentum(), o.eps(),
+                          at::globalContext().userEnabledCuDNN());
   }
 
  private:
@@ -176,9 +175,8 @@ class GroupedConv {
       const auto& p = c->options;
       std::vector<int64_t> pad;
       if (!explicit_padding(p, pad) || pad != pad0 || p.in_channels() != o.in_channels() ||
-          p.out_channels() != o.out_channels() || *p.kernel_size() != *o.kernel_size() ||
-          *p.stride() != *o.stride() || *p.dilation() != *o.dilation() || p.groups() != o.groups() ||
-          p.bias() != o.bias())
+          p.out_channels() != o.out_channels() || *p.kernel_size() != *o.kernel_size() || *p.stride() != *o.stride() ||
+          *p.dilation() != *o.dilation() || p.groups() != o.groups() || p.bias() != o.bias())
         return false;
     }
     return true;
@@ -310,8 +308,7 @@ class SepConvColumn : public EdgeBatch::Column {
 class FactorizedReduceColumn : public EdgeBatch::Column {
  public:
   static bool compatible(const std::vector<const FactorizedReduce*>& ops) {
-    return !ops.empty() &&
-           GroupedConv::compatible(gather(ops, [](const FactorizedReduce& f) { return f.conv1(); })) &&
+    return !ops.empty() && GroupedConv::compatible(gather(ops, [](const FactorizedReduce& f) { return f.conv1(); })) &&
            GroupedConv::compatible(gather(ops, [](const FactorizedReduce& f) { return f.conv2(); })) &&
            GroupedBatchNorm::compatible(gather(ops, [](const FactorizedReduce& f) { return f.bn(); }));
   }
@@ -405,7 +402,8 @@ at::Tensor EdgeBatch::forward(const std::vector<at::Tensor>& xs, const at::Tenso
   if (in.channels_last && out.defined()) keep_gradient_layout(out);
   if (!out.defined()) {  // a set of only zero ops: zeros of the right shape
     std::vector<at::Tensor> ys;
-    for (int64_t i = 0; i < k; ++i) ys.push_back(edge_ops_[static_cast<size_t>(i)][0]->forward(xs[static_cast<size_t>(i)]));
+    for (int64_t i = 0; i < k; ++i)
+      ys.push_back(edge_ops_[static_cast<size_t>(i)][0]->forward(xs[static_cast<size_t>(i)]));
     return at::stack(ys, 1);
   }
   return out;

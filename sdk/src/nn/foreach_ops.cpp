@@ -17,8 +17,8 @@ std::vector<std::vector<size_t>> same_kind_groups(const std::vector<at::Tensor>&
   std::map<std::tuple<int, int, int>, std::vector<size_t>> groups;
   for (size_t i = 0; i < ts.size(); ++i) {
     const auto& d = ts[i].device();
-    groups[{static_cast<int>(d.type()), static_cast<int>(d.index()), static_cast<int>(ts[i].scalar_type())}]
-        .push_back(i);
+    groups[{static_cast<int>(d.type()), static_cast<int>(d.index()), static_cast<int>(ts[i].scalar_type())}].push_back(
+        i);
   }
   std::vector<std::vector<size_t>> out;
   for (auto& [key, idx] : groups) out.push_back(std::move(idx));
@@ -51,7 +51,8 @@ std::vector<at::Tensor> clone_all(const std::vector<at::Tensor>& ts) {
 at::Tensor global_norm(const std::vector<at::Tensor>& ts) {
   at::NoGradGuard guard;
   std::vector<at::Tensor> per_kind;
-  for (const auto& idx : same_kind_groups(ts)) per_kind.push_back(at::linalg_vector_norm(at::stack(at::_foreach_norm(pick(ts, idx), 2)), 2));
+  for (const auto& idx : same_kind_groups(ts))
+    per_kind.push_back(at::linalg_vector_norm(at::stack(at::_foreach_norm(pick(ts, idx), 2)), 2));
   if (per_kind.empty()) return {};
   if (per_kind.size() == 1) return per_kind[0];
   for (auto& n : per_kind) n = n.to(per_kind[0].options());  // mixed kinds: combine on the first
@@ -84,8 +85,8 @@ void sgd_step(torch::optim::SGD& optimizer) {
     for (const auto& idx : same_kind_groups(params)) {
       const auto ps = pick(params, idx);
       // d_p = g + wd·p (a new list: the gradients themselves stay as they are)
-      std::vector<at::Tensor> d_p = o.weight_decay() != 0 ? at::_foreach_add(pick(grads, idx), ps, o.weight_decay())
-                                                          : pick(grads, idx);
+      std::vector<at::Tensor> d_p =
+          o.weight_decay() != 0 ? at::_foreach_add(pick(grads, idx), ps, o.weight_decay()) : pick(grads, idx);
       if (o.momentum() != 0) {
         // Existing buffers: buf = μ·buf + (1 − dampening)·d_p; a parameter's first step: buf = d_p.
         std::vector<at::Tensor> bufs(ps.size()), old_bufs, old_dp, first_dp;
@@ -122,8 +123,10 @@ void sgd_step(torch::optim::SGD& optimizer) {
 }
 
 void optimizer_step(torch::optim::Optimizer& optimizer) {
-  if (auto* sgd = dynamic_cast<torch::optim::SGD*>(&optimizer)) sgd_step(*sgd);
-  else optimizer.step();
+  if (auto* sgd = dynamic_cast<torch::optim::SGD*>(&optimizer))
+    sgd_step(*sgd);
+  else
+    optimizer.step();
 }
 
 }  // namespace nas::nn

@@ -17,7 +17,8 @@ void run_training_loop(HostContext& ctx, const TrainingLoop& loop) {
   for (int64_t epoch = 0; epoch < loop.epochs; ++epoch) {
     stop_if_requested();
     const int64_t steps = loop.begin_epoch(epoch);
-    auto bar = ctx.progress(loop.label + " epoch " + std::to_string(epoch + 1) + "/" + std::to_string(loop.epochs), steps);
+    auto bar =
+        ctx.progress(loop.label + " epoch " + std::to_string(epoch + 1) + "/" + std::to_string(loop.epochs), steps);
     double sum = 0;
     int64_t done = 0;
     for (; done < steps; ++done, ++global) {

@@ -18,8 +18,7 @@ std::vector<fs::path> data_dirs(const std::string& data_dir_option, const std::s
     fs::path dir(data_dir_option);
     return {dir, dir / dir_name};
   }
-  if (const char* env = std::getenv("NAS_DATA_DIR"); env != nullptr && *env != '\0')
-    return {fs::path(env) / dir_name};
+  if (const char* env = std::getenv("NAS_DATA_DIR"); env != nullptr && *env != '\0') return {fs::path(env) / dir_name};
   return {fs::path("data") / dir_name};
 }
 
@@ -56,10 +55,10 @@ std::vector<fs::path> find_files(const std::string& dataset, const std::vector<f
     const fs::path& folder = dirs.size() >= 2 && dirs[1].parent_path() == dirs[0] ? dirs[1] : dirs.front();
     // DataMissingError: the files are absent, so a script may fall back to other data (loudly).
     throw DataMissingError("dataset '" + dataset + "': data files not found:" + missing.str() +
-                    "\n  Get the official files from " + source_hint +
-                    "\n  and put them in one of the folders above, or set the dataset option "
-                    "`data_dir` (or the environment variable NAS_DATA_DIR, the parent of a '" +
-                    folder.filename().string() + "' folder).");
+                           "\n  Get the official files from " + source_hint +
+                           "\n  and put them in one of the folders above, or set the dataset option "
+                           "`data_dir` (or the environment variable NAS_DATA_DIR, the parent of a '" +
+                           folder.filename().string() + "' folder).");
   }
   return found;
 }
@@ -73,8 +72,8 @@ std::vector<uint8_t> read_bytes(const fs::path& file) {
   in.seekg(0, std::ios::beg);
   std::vector<uint8_t> bytes(static_cast<size_t>(size));
   if (size > 0 && !in.read(reinterpret_cast<char*>(bytes.data()), size))
-    throw DataError("read error in data file " + file.string() + " after " +
-                    std::to_string(in.gcount()) + " of " + std::to_string(size) + " bytes");
+    throw DataError("read error in data file " + file.string() + " after " + std::to_string(in.gcount()) + " of " +
+                    std::to_string(size) + " bytes");
   return bytes;
 }
 
@@ -118,16 +117,15 @@ std::vector<uint8_t> gunzip(const std::vector<uint8_t>& compressed, const fs::pa
                         " bytes inflated so far); download the file again");
       }
       throw DataError("corrupt gzip file " + file.string() + " near byte offset " + std::to_string(at) + ": " +
-                      (zs.msg != nullptr ? zs.msg : "zlib error " + std::to_string(rc)) +
-                      "; download the file again");
+                      (zs.msg != nullptr ? zs.msg : "zlib error " + std::to_string(rc)) + "; download the file again");
     }
     offset += zs.total_in - start_total_in;
     // Another member may follow (concatenated gzip); trailing zero padding is tolerated.
     while (offset < compressed.size() && compressed[offset] == 0) ++offset;
     if (offset < compressed.size()) {
       if (compressed.size() - offset < 2 || compressed[offset] != 0x1f || compressed[offset + 1] != 0x8b)
-        throw DataError("corrupt gzip file " + file.string() + ": unexpected bytes after the compressed stream at byte offset " +
-                        std::to_string(offset));
+        throw DataError("corrupt gzip file " + file.string() +
+                        ": unexpected bytes after the compressed stream at byte offset " + std::to_string(offset));
       inflateReset(&zs);
       zs.total_in = 0;
     }

@@ -11,8 +11,7 @@ namespace nas::data {
 /// The folders searched for a dataset whose shared sub-folder is `dir_name`:
 /// `data_dir` (and `data_dir/<dir_name>`) when the option is set, otherwise
 /// `$NAS_DATA_DIR/<dir_name>` if NAS_DATA_DIR is set, else `./data/<dir_name>`.
-std::vector<std::filesystem::path> data_dirs(const std::string& data_dir_option,
-                                             const std::string& dir_name);
+std::vector<std::filesystem::path> data_dirs(const std::string& data_dir_option, const std::string& dir_name);
 
 /// One file a dataset needs: accepted names (first found wins) and a description.
 struct FileWanted {
@@ -25,8 +24,7 @@ struct FileWanted {
 /// (where to get the official files) and how to point the dataset at them.
 std::vector<std::filesystem::path> find_files(const std::string& dataset,
                                               const std::vector<std::filesystem::path>& dirs,
-                                              const std::vector<FileWanted>& wanted,
-                                              const std::string& source_hint);
+                                              const std::vector<FileWanted>& wanted, const std::string& source_hint);
 
 /// The whole file; DataError naming the file if it cannot be read.
 std::vector<uint8_t> read_bytes(const std::filesystem::path& file);

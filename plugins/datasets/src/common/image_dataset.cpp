@@ -34,7 +34,8 @@ SplitOptions split_options(const Config& cfg) {
   s.split_seed = static_cast<uint64_t>(cfg.get_int("split_seed"));
   s.split_shuffle = cfg.get_bool("split_shuffle");
   s.subset = cfg.get_int("subset");
-  if (s.subset < 0) throw ConfigError(cfg.full_key("subset") + " must be >= 0 (0 = all), got " + std::to_string(s.subset));
+  if (s.subset < 0)
+    throw ConfigError(cfg.full_key("subset") + " must be >= 0 (0 = all), got " + std::to_string(s.subset));
   return s;
 }
 
@@ -48,8 +49,8 @@ SplitIndices make_split(int64_t train_size, int64_t test_size, const SplitOption
   int64_t n_test = test_size;
   if (options.subset > 0 && options.subset < train_size) {
     pool.resize(static_cast<size_t>(options.subset));
-    n_test = std::clamp<int64_t>(std::llround(static_cast<double>(options.subset) * test_size / train_size), 1,
-                                 test_size);
+    n_test =
+        std::clamp<int64_t>(std::llround(static_cast<double>(options.subset) * test_size / train_size), 1, test_size);
   }
   // Train gets floor((1 - f)·n), like quark0/pt.darts' floor(0.5·n) first half.
   const auto n = static_cast<int64_t>(pool.size());
@@ -85,10 +86,14 @@ InMemoryImageDataset::InMemoryImageDataset(DatasetInfo info, ImageArrays train, 
 
 const std::vector<int64_t>& InMemoryImageDataset::indices(Split split) const {
   switch (split) {
-    case Split::Train: return split_.train;
-    case Split::Valid: return split_.valid;
-    case Split::TrainFull: return split_.train_full;
-    case Split::Test: return split_.test;
+    case Split::Train:
+      return split_.train;
+    case Split::Valid:
+      return split_.valid;
+    case Split::TrainFull:
+      return split_.train_full;
+    case Split::Test:
+      return split_.test;
   }
   throw Error("unknown split");
 }

@@ -16,8 +16,8 @@ namespace nas::data {
 struct SplitOptions {
   double valid_fraction = 0.5;  ///< Valid = this fraction of the (subset of the) training set
   uint64_t split_seed = 0;
-  bool split_shuffle = true;    ///< false: Train = first part, Valid = last part, in file order
-  int64_t subset = 0;           ///< 0 = all; else this many training examples and proportionally fewer test examples
+  bool split_shuffle = true;  ///< false: Train = first part, Valid = last part, in file order
+  int64_t subset = 0;         ///< 0 = all; else this many training examples and proportionally fewer test examples
 };
 
 /// The options every file-backed image dataset accepts (data_dir, valid_fraction,

@@ -22,8 +22,7 @@ ImageLoader::ImageLoader(std::shared_ptr<const ImageArrays> data, std::vector<in
     : data_(std::move(data)), indices_(std::move(indices)), transform_(std::move(transform)), options_(options) {
   if (options_.batch_size <= 0)
     throw ConfigError("loader batch_size must be positive, got " + std::to_string(options_.batch_size));
-  if (options_.workers < 0)
-    throw ConfigError("loader workers must be >= 0, got " + std::to_string(options_.workers));
+  if (options_.workers < 0) throw ConfigError("loader workers must be >= 0, got " + std::to_string(options_.workers));
   if (options_.cutout < 0) throw ConfigError("loader cutout must be >= 0, got " + std::to_string(options_.cutout));
   const auto& images = data_->images;
   const int64_t channels = images.size(1);

@@ -17,7 +17,8 @@ namespace nas::data {
 namespace {
 
 [[noreturn]] void decode_failed(const std::string& file, const std::string& reason) {
-  throw DataError("cannot decode image " + file + ": " + reason + " (PNG and JPEG are supported); replace or remove the file");
+  throw DataError("cannot decode image " + file + ": " + reason +
+                  " (PNG and JPEG are supported); replace or remove the file");
 }
 
 /// A header may claim any size; decoding allocates width x height x channels first. Images
@@ -77,11 +78,10 @@ void decode_image(const fs::path& file, int channels, int height, int width, uin
   std::vector<uint8_t> resized;
   if (h != height || w != width) {
     resized.resize(static_cast<size_t>(height) * width * channels);
-    if (stbir_resize_uint8_generic(hwc, w, h, 0, resized.data(), width, height, 0, channels,
-                                   STBIR_ALPHA_CHANNEL_NONE, 0, STBIR_EDGE_CLAMP, STBIR_FILTER_DEFAULT,
-                                   STBIR_COLORSPACE_LINEAR, nullptr) == 0)
-      throw DataError("cannot resize image " + file.string() + " from " + std::to_string(h) + "x" +
-                      std::to_string(w) + " to " + std::to_string(height) + "x" + std::to_string(width));
+    if (stbir_resize_uint8_generic(hwc, w, h, 0, resized.data(), width, height, 0, channels, STBIR_ALPHA_CHANNEL_NONE,
+                                   0, STBIR_EDGE_CLAMP, STBIR_FILTER_DEFAULT, STBIR_COLORSPACE_LINEAR, nullptr) == 0)
+      throw DataError("cannot resize image " + file.string() + " from " + std::to_string(h) + "x" + std::to_string(w) +
+                      " to " + std::to_string(height) + "x" + std::to_string(width));
     hwc = resized.data();
   }
   // Interleaved H×W×C → planar C×H×W.

@@ -27,7 +27,8 @@ constexpr const char* kName = "image-folder";
 
 bool is_image_file(const fs::path& file) {
   std::string ext = file.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return ext == ".png" || ext == ".jpg" || ext == ".jpeg";
 }
 
@@ -57,12 +58,13 @@ std::vector<int64_t> size_option(const Config& cfg) {
              std::all_of(v.begin(), v.end(), [](const Json& e) { return e.is_number_integer(); })) {
     for (const auto& e : v) hw.push_back(e.get<int64_t>());
   } else {
-    throw ConfigError(cfg.full_key("size") + " must be an int (square images), [height, width], or [] (the size of "
-                      "the first training image), got " + v.dump());
+    throw ConfigError(cfg.full_key("size") +
+                      " must be an int (square images), [height, width], or [] (the size of "
+                      "the first training image), got " +
+                      v.dump());
   }
   for (int64_t s : hw)
-    if (s < 1 || s > 16384)
-      throw ConfigError(cfg.full_key("size") + " entries must be in 1..16384, got " + v.dump());
+    if (s < 1 || s > 16384) throw ConfigError(cfg.full_key("size") + " entries must be in 1..16384, got " + v.dump());
   return hw;
 }
 
@@ -71,8 +73,8 @@ std::vector<double> per_channel(const Config& cfg, const std::string& key, int64
   auto v = cfg.get_float_list(key);
   if (v.size() == 1) v.assign(static_cast<size_t>(channels), v[0]);
   if (!v.empty() && static_cast<int64_t>(v.size()) != channels)
-    throw ConfigError(cfg.full_key(key) + " must have 1 or " + std::to_string(channels) + " values (one per channel), got " +
-                      std::to_string(v.size()));
+    throw ConfigError(cfg.full_key(key) + " must have 1 or " + std::to_string(channels) +
+                      " values (one per channel), got " + std::to_string(v.size()));
   return v;
 }
 
@@ -125,8 +127,9 @@ OptionList image_folder_options() {
   };
   for (auto& o : common_image_options()) {
     if (o.key == "data_dir")
-      o.help = "folder with train/, test/ (and valid/); \"\" = $NAS_DATA_DIR/<folder> if NAS_DATA_DIR is set, "
-               "else ./data/<folder>";
+      o.help =
+          "folder with train/, test/ (and valid/); \"\" = $NAS_DATA_DIR/<folder> if NAS_DATA_DIR is set, "
+          "else ./data/<folder>";
     if (o.key == "valid_fraction")
       o.help = "fraction of train/ held out as the valid split when there is no valid/ folder (0 <= f < 1)";
     options.insert(options.begin() + (o.key == "data_dir" ? 0 : static_cast<long>(options.size())), o);
@@ -265,10 +268,12 @@ std::shared_ptr<InMemoryImageDataset> load_image_folder(const Config& cfg, HostC
   if (root.empty()) {
     std::ostringstream tried;
     for (const auto& d : dirs) tried << "\n    " << fs::absolute(d / "train").string();
-    throw DataMissingError("dataset '" + std::string(kName) + "': split folder 'train' not found; tried:" + tried.str() +
+    throw DataMissingError("dataset '" + std::string(kName) +
+                           "': split folder 'train' not found; tried:" + tried.str() +
                            "\n  Expected <root>/train/<class>/*.png|jpg, <root>/test/<class>/..., optionally "
                            "<root>/valid/<class>/...; set the dataset option `data_dir` to <root> (or NAS_DATA_DIR to "
-                           "the parent of a '" + cfg.get_string("folder") + "' folder).");
+                           "the parent of a '" +
+                           cfg.get_string("folder") + "' folder).");
   }
   if (!fs::is_directory(root / "test", ec))
     throw DataMissingError("dataset '" + std::string(kName) + "': split folder 'test' not found; tried:\n    " +
@@ -346,8 +351,7 @@ std::shared_ptr<InMemoryImageDataset> load_image_folder(const Config& cfg, HostC
     const int64_t skipped = train_list.skipped + test_list.skipped + valid_list.skipped;
     if (skipped > 0) log->warn("{}: ignored {} file(s) that are not .png/.jpg/.jpeg", kName, skipped);
     if (n_valid == 0 && !split.split_shuffle)
-      log->warn("{}: split_shuffle = false takes valid from the end of train/, i.e. from the last classes only",
-                kName);
+      log->warn("{}: split_shuffle = false takes valid from the end of train/, i.e. from the last classes only", kName);
   }
   SplitIndices indices = folder_split(n_train, n_valid, test.size(), split);
   return std::make_shared<InMemoryImageDataset>(std::move(info), std::move(train), std::move(test),

@@ -108,7 +108,8 @@ JpegHeader read_jpeg_header(const std::vector<uint8_t>& bytes, const std::string
 std::vector<uint8_t> decode_jpeg(const std::vector<uint8_t>& bytes, int channels, const std::string& name) {
   Decompressor d(bytes, name);
   const JpegHeader h = d.read_header();
-  std::vector<uint8_t> pixels(static_cast<size_t>(h.height) * static_cast<size_t>(h.width) * static_cast<size_t>(channels));
+  std::vector<uint8_t> pixels(static_cast<size_t>(h.height) * static_cast<size_t>(h.width) *
+                              static_cast<size_t>(channels));
   d.decode_into(channels, pixels.data());
   return pixels;
 }

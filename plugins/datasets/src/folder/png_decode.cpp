@@ -47,7 +47,8 @@ PngHeader read_png_header(const std::vector<uint8_t>& bytes, const std::string& 
 
 std::vector<uint8_t> decode_png(const std::vector<uint8_t>& bytes, int channels, const std::string& name,
                                 void (*check_size)(int width, int height, const std::string& name)) {
-  if (channels != 1 && channels != 3) throw Error("decode_png: channels must be 1 or 3, got " + std::to_string(channels));
+  if (channels != 1 && channels != 3)
+    throw Error("decode_png: channels must be 1 or 3, got " + std::to_string(channels));
   PngImage png;
   begin(png, bytes, name);
   const int w = static_cast<int>(png.image.width), h = static_cast<int>(png.image.height);

@@ -37,7 +37,8 @@ OptionList graphene_options() {
       {"pad_rows", OptionType::Int, 1,
        "zero rows added at the top and at the bottom (capstone: 30x80 -> 32x80, divisible by 4 for DARTS)"},
       {"pad_cols", OptionType::Int, 0, "zero columns added at the left and at the right"},
-      {"test_fraction", OptionType::Float, 0.2, "sklearn train_test_split test_size: ceil(f*n) rows are the test split"},
+      {"test_fraction", OptionType::Float, 0.2,
+       "sklearn train_test_split test_size: ceil(f*n) rows are the test split"},
       {"test_seed", OptionType::Int, 42, "sklearn train_test_split random_state (numpy RandomState permutation)"},
       {"valid_fraction", OptionType::Float, 0.5,
        "fraction of the training part held out as the valid split (0 <= f < 1); capstone search: half"},
@@ -77,8 +78,10 @@ GrapheneArrays read_graphene(const fs::path& file, const GrapheneReadOptions& o)
   const TrainTestIndices split = sklearn_train_test_split(N, o.test_fraction, o.test_seed);
   // Where sample i goes: (test?, row), so the file is read once, in order, straight into place.
   std::vector<std::pair<bool, int64_t>> dest(static_cast<size_t>(N));
-  for (size_t r = 0; r < split.train.size(); ++r) dest[static_cast<size_t>(split.train[r])] = {false, static_cast<int64_t>(r)};
-  for (size_t r = 0; r < split.test.size(); ++r) dest[static_cast<size_t>(split.test[r])] = {true, static_cast<int64_t>(r)};
+  for (size_t r = 0; r < split.train.size(); ++r)
+    dest[static_cast<size_t>(split.train[r])] = {false, static_cast<int64_t>(r)};
+  for (size_t r = 0; r < split.test.size(); ++r)
+    dest[static_cast<size_t>(split.test[r])] = {true, static_cast<int64_t>(r)};
   const auto n_train = static_cast<int64_t>(split.train.size()), n_test = static_cast<int64_t>(split.test.size());
 
   // uint8 while every value is an integer in 0..255 (the binary cut patterns: 4× less memory);
@@ -93,8 +96,8 @@ GrapheneArrays read_graphene(const fs::path& file, const GrapheneReadOptions& o)
   std::vector<float> buffer(static_cast<size_t>(std::min(chunk, N) * example));
   for (int64_t s0 = 0; s0 < N; s0 += chunk) {
     const int64_t count = std::min(chunk, N - s0);
-    std::vector<size_t> start = {static_cast<size_t>(s0), 0, 0}, counts = {static_cast<size_t>(count),
-                                                                              static_cast<size_t>(H), static_cast<size_t>(W)};
+    std::vector<size_t> start = {static_cast<size_t>(s0), 0, 0},
+                        counts = {static_cast<size_t>(count), static_cast<size_t>(H), static_cast<size_t>(W)};
     if (has_channel) {
       start.insert(start.begin() + 1, 0);
       counts.insert(counts.begin() + 1, static_cast<size_t>(C));
@@ -108,7 +111,8 @@ GrapheneArrays read_graphene(const fs::path& file, const GrapheneReadOptions& o)
         const float v = src[p];
         if (!std::isfinite(v) || (image_fill && v == static_cast<float>(*image_fill)))
           throw DataError(where + "variable '" + iv.name + "' sample " + std::to_string(i) + " value " +
-                          std::to_string(p) + " is " + (std::isfinite(v) ? "the fill value (never written)" : "not finite") +
+                          std::to_string(p) + " is " +
+                          (std::isfinite(v) ? "the fill value (never written)" : "not finite") +
                           "; the file is incomplete or corrupt");
         if (!as_float && (v != std::floor(v) || v < 0 || v > 255)) {
           as_float = true;
@@ -194,10 +198,11 @@ std::shared_ptr<InMemoryImageDataset> load_graphene(const Config& cfg, HostConte
   if (ctx != nullptr) {
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     ctx->logger("graphene")
-        ->info("graphene: {} train + {} test samples (sklearn split test_size {}, random_state {}) from {}, images "
-               "{}x{}x{} (padded by {} rows, {} cols), target '{}', in {:.2f} s",
-               arrays.train.size(), arrays.test.size(), o.test_fraction, o.test_seed, info.source, C, Hp, Wp,
-               o.pad_rows, o.pad_cols, o.target_variable, seconds);
+        ->info(
+            "graphene: {} train + {} test samples (sklearn split test_size {}, random_state {}) from {}, images "
+            "{}x{}x{} (padded by {} rows, {} cols), target '{}', in {:.2f} s",
+            arrays.train.size(), arrays.test.size(), o.test_fraction, o.test_seed, info.source, C, Hp, Wp, o.pad_rows,
+            o.pad_cols, o.target_variable, seconds);
   }
   return std::make_shared<InMemoryImageDataset>(std::move(info), std::move(arrays.train), std::move(arrays.test),
                                                 std::move(transform), split);

@@ -20,10 +20,10 @@ OptionList graphene_options();
 struct GrapheneReadOptions {
   std::string image_variable = "fine_image";  ///< (sample, height, width) or (sample, channel, height, width)
   std::string target_variable = "strain";     ///< (sample) or (sample, 1)
-  int64_t pad_rows = 1;                        ///< zero rows added at the top and at the bottom
-  int64_t pad_cols = 0;                        ///< zero columns added at the left and at the right
-  double test_fraction = 0.2;                  ///< sklearn test_size
-  uint32_t test_seed = 42;                     ///< sklearn random_state
+  int64_t pad_rows = 1;                       ///< zero rows added at the top and at the bottom
+  int64_t pad_cols = 0;                       ///< zero columns added at the left and at the right
+  double test_fraction = 0.2;                 ///< sklearn test_size
+  uint32_t test_seed = 42;                    ///< sklearn random_state
 };
 
 /// The official train and test parts (rows in sklearn's permutation order). Images are uint8

@@ -27,7 +27,7 @@ class HeaderReader {
   bool ok() const { return ok_; }
   uint64_t u32() { return be(4); }
   uint64_t u64() { return be(8); }
-  uint64_t count() { return version_ == 5 ? u64() : u32(); }  // NON_NEG: 8 bytes in CDF-5
+  uint64_t count() { return version_ == 5 ? u64() : u32(); }   // NON_NEG: 8 bytes in CDF-5
   uint64_t offset() { return version_ == 1 ? u32() : u64(); }  // OFFSET: 8 bytes in CDF-2/5
   std::string name() {
     const uint64_t n = count();
@@ -43,8 +43,10 @@ class HeaderReader {
       return;
     }
     n = (n + 3) / 4 * 4;  // every item is padded to 4 bytes
-    if (n > b_.size() - pos_) ok_ = false;
-    else pos_ += n;
+    if (n > b_.size() - pos_)
+      ok_ = false;
+    else
+      pos_ += n;
   }
 
  private:
@@ -69,11 +71,23 @@ class HeaderReader {
 uint64_t type_size(uint64_t type, int version) {
   if (version != 5 && type > NC_DOUBLE) return 0;
   switch (type) {
-    case NC_BYTE: case NC_CHAR: case NC_UBYTE: return 1;
-    case NC_SHORT: case NC_USHORT: return 2;
-    case NC_INT: case NC_FLOAT: case NC_UINT: return 4;
-    case NC_DOUBLE: case NC_INT64: case NC_UINT64: return 8;
-    default: return 0;
+    case NC_BYTE:
+    case NC_CHAR:
+    case NC_UBYTE:
+      return 1;
+    case NC_SHORT:
+    case NC_USHORT:
+      return 2;
+    case NC_INT:
+    case NC_FLOAT:
+    case NC_UINT:
+      return 4;
+    case NC_DOUBLE:
+    case NC_INT64:
+    case NC_UINT64:
+      return 8;
+    default:
+      return 0;
   }
 }
 
@@ -179,8 +193,7 @@ std::optional<ClassicEnd> classic_data_end(const fs::path& file, bool* damaged =
 
 std::string NetcdfFile::Variable::describe() const {
   std::string s = name + "(";
-  for (size_t d = 0; d < shape.size(); ++d)
-    s += (d ? ", " : "") + dim_names[d] + "=" + std::to_string(shape[d]);
+  for (size_t d = 0; d < shape.size(); ++d) s += (d ? ", " : "") + dim_names[d] + "=" + std::to_string(shape[d]);
   return s + ")";
 }
 
@@ -253,7 +266,8 @@ NetcdfFile::Variable NetcdfFile::variable(const std::string& name, const std::st
     throw DataError("netCDF file " + path_.string() + ": variable '" + name + "' is not numeric");
   std::vector<int> dims(static_cast<size_t>(ndims));
   if (ndims > 0)
-    if (int s = nc_inq_vardimid(id_, v.id, dims.data()); s != NC_NOERR) fail("cannot inquire variable '" + name + "'", s);
+    if (int s = nc_inq_vardimid(id_, v.id, dims.data()); s != NC_NOERR)
+      fail("cannot inquire variable '" + name + "'", s);
   for (int d : dims) {
     char dname[NC_MAX_NAME + 1] = {};
     size_t len = 0;
@@ -282,9 +296,12 @@ std::optional<double> NetcdfFile::fill_value(const Variable& v) const {
   double fill = 0;
   if (nc_get_att_double(id_, v.id, "_FillValue", &fill) == NC_NOERR) return fill;
   switch (v.type) {
-    case NC_FLOAT: return static_cast<double>(NC_FILL_FLOAT);
-    case NC_DOUBLE: return NC_FILL_DOUBLE;
-    default: return std::nullopt;  // integer fill values are ordinary numbers; not checked
+    case NC_FLOAT:
+      return static_cast<double>(NC_FILL_FLOAT);
+    case NC_DOUBLE:
+      return NC_FILL_DOUBLE;
+    default:
+      return std::nullopt;  // integer fill values are ordinary numbers; not checked
   }
 }
 

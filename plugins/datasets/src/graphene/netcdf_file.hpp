@@ -14,10 +14,10 @@ class NetcdfFile {
   struct Variable {
     int id = -1;
     std::string name;
-    int type = 0;                      ///< nc_type
+    int type = 0;  ///< nc_type
     std::vector<size_t> shape;
     std::vector<std::string> dim_names;
-    std::string describe() const;      ///< e.g. "fine_image(sample=100, y=30, x=80)"
+    std::string describe() const;  ///< e.g. "fine_image(sample=100, y=30, x=80)"
   };
 
   explicit NetcdfFile(std::filesystem::path file);

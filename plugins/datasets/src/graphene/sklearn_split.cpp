@@ -10,7 +10,8 @@
 namespace nas::data {
 
 std::vector<int64_t> numpy_permutation(int64_t n, uint32_t seed) {
-  if (n < 0 || n >= (int64_t{1} << 32)) throw Error("numpy_permutation: n must be in [0, 2^32), got " + std::to_string(n));
+  if (n < 0 || n >= (int64_t{1} << 32))
+    throw Error("numpy_permutation: n must be in [0, 2^32), got " + std::to_string(n));
   std::vector<int64_t> p(static_cast<size_t>(n));
   std::iota(p.begin(), p.end(), 0);
   // std::mt19937's seeding and output are fixed by the C++ standard and equal numpy's

@@ -18,10 +18,10 @@ namespace {
 constexpr int64_t kPixels = 3 * 32 * 32;
 
 OptionList with_label_option(OptionList options) {
-  options.push_back({"label", OptionType::String, "fine", "CIFAR-100 label set: \"fine\" (100 classes) or \"coarse\" (20)"});
+  options.push_back(
+      {"label", OptionType::String, "fine", "CIFAR-100 label set: \"fine\" (100 classes) or \"coarse\" (20)"});
   return options;
 }
-
 
 // Names from the optional *.txt files next to the binaries (one per line), else numbers.
 std::vector<std::string> names_from(const fs::path& file, int64_t count) {
@@ -125,8 +125,8 @@ std::shared_ptr<InMemoryImageDataset> load_cifar10(const Config& cfg, HostContex
   });
   const fs::path test = files.back();
   files.pop_back();
-  return make_cifar("cifar10", cfg, ctx, files, test, 1, 0, 10,
-                    {0.49139968, 0.48215827, 0.44653124}, {0.24703233, 0.24348505, 0.26158768},
+  return make_cifar("cifar10", cfg, ctx, files, test, 1, 0, 10, {0.49139968, 0.48215827, 0.44653124},
+                    {0.24703233, 0.24348505, 0.26158768},
                     {"airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"});
 }
 
@@ -144,8 +144,8 @@ std::shared_ptr<InMemoryImageDataset> load_cifar100(const Config& cfg, HostConte
   const int64_t classes = fine ? 100 : 20;
   auto names = names_from(files[0].parent_path() / (fine ? "fine_label_names.txt" : "coarse_label_names.txt"), classes);
   // Record = coarse label, fine label, pixels. Constants from P-DARTS utils.py (docs/methods.md, DARTS).
-  return make_cifar("cifar100", cfg, ctx, {files[0]}, files[1], 2, fine ? 1 : 0, classes,
-                    {0.5071, 0.4867, 0.4408}, {0.2675, 0.2565, 0.2761}, std::move(names));
+  return make_cifar("cifar100", cfg, ctx, {files[0]}, files[1], 2, fine ? 1 : 0, classes, {0.5071, 0.4867, 0.4408},
+                    {0.2675, 0.2565, 0.2761}, std::move(names));
 }
 
 }  // namespace nas::data

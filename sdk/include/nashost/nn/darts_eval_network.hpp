@@ -39,8 +39,8 @@ struct EvalNetworkOptions {
 
 class NASHOST_SDK_API EvalCellImpl : public torch::nn::Module {
  public:
-  EvalCellImpl(const OperationSet& ops, const CellGenotype& cell, int64_t c_pp, int64_t c_p, int64_t c,
-               bool reduction, bool reduction_prev);
+  EvalCellImpl(const OperationSet& ops, const CellGenotype& cell, int64_t c_pp, int64_t c_p, int64_t c, bool reduction,
+               bool reduction_prev);
   /// nhwc: keep states and their gradients dense channels-last (EvalNetworkOptions::layout).
   at::Tensor forward(const at::Tensor& s0, const at::Tensor& s1, double drop_prob, bool nhwc = false);
   int64_t multiplier() const { return static_cast<int64_t>(concat_.size()); }

@@ -73,8 +73,7 @@ class NASHOST_SDK_API ReLUConvBN : public Op {
 /// ReLU → depthwise k×k (stride s, pad p, dilation d) → pointwise 1×1 → BN(Cout).
 class NASHOST_SDK_API DilConv : public Op {
  public:
-  DilConv(int64_t c_in, int64_t c_out, int64_t kernel, int64_t stride, int64_t padding,
-          int64_t dilation, bool affine);
+  DilConv(int64_t c_in, int64_t c_out, int64_t kernel, int64_t stride, int64_t padding, int64_t dilation, bool affine);
   at::Tensor forward(const at::Tensor& x) override;
   const torch::nn::Conv2d& depthwise() const { return depthwise_; }
   const torch::nn::Conv2d& pointwise() const { return pointwise_; }

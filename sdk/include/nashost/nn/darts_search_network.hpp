@@ -79,8 +79,8 @@ class EdgeBatch;
 
 class NASHOST_SDK_API SearchCellImpl : public torch::nn::Module {
  public:
-  SearchCellImpl(const OperationSet& ops, int64_t nodes, int64_t c_pp, int64_t c_p, int64_t c,
-                 bool reduction, bool reduction_prev, bool batch_edges = true);
+  SearchCellImpl(const OperationSet& ops, int64_t nodes, int64_t c_pp, int64_t c_p, int64_t c, bool reduction,
+                 bool reduction_prev, bool batch_edges = true);
   /// w: [E, O] or [N, E, O]. nhwc: run the edge batches and keep states and their gradients
   /// dense channels-last (SearchNetworkOptions::layout; ignored edge by edge).
   at::Tensor forward(const at::Tensor& s0, const at::Tensor& s1, const at::Tensor& w, bool nhwc = false);

@@ -21,8 +21,8 @@ namespace nas::nn {
 /// when stride == dilation > 1 and padding is a multiple of it in both dimensions (same
 /// result up to rounding, same gradients); otherwise at::conv2d itself.
 NASHOST_SDK_API at::Tensor conv2d_dilated(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b,
-                                          c10::IntArrayRef stride, c10::IntArrayRef padding,
-                                          c10::IntArrayRef dilation, int64_t groups);
+                                          c10::IntArrayRef stride, c10::IntArrayRef padding, c10::IntArrayRef dilation,
+                                          int64_t groups);
 
 /// Whether conv2d_dilated takes the subsampled form for these settings (2 dimensions each).
 NASHOST_SDK_API bool runs_subsampled(c10::IntArrayRef stride, c10::IntArrayRef padding, c10::IntArrayRef dilation);

@@ -14,15 +14,15 @@
 
 namespace nas::nn {
 
-inline constexpr int64_t kMaxLayers = 256;          ///< cells (or layers) of a network
-inline constexpr int64_t kMaxChannels = 1024;       ///< initial width C (doubled at each reduction)
-inline constexpr int64_t kMaxNodes = 64;            ///< intermediate nodes (blocks) per cell
-inline constexpr int64_t kMaxStemMultiplier = 16;   ///< stem width = stem_multiplier * C
-inline constexpr int64_t kMaxHidden = 8192;         ///< recurrent hidden / embedding / controller size
+inline constexpr int64_t kMaxLayers = 256;         ///< cells (or layers) of a network
+inline constexpr int64_t kMaxChannels = 1024;      ///< initial width C (doubled at each reduction)
+inline constexpr int64_t kMaxNodes = 64;           ///< intermediate nodes (blocks) per cell
+inline constexpr int64_t kMaxStemMultiplier = 16;  ///< stem width = stem_multiplier * C
+inline constexpr int64_t kMaxHidden = 8192;        ///< recurrent hidden / embedding / controller size
 
 /// ConfigError naming `network` and the field outside 1..kMax* (the SDK networks' own check).
-inline void check_network_sizes(const std::string& network, int64_t layers, int64_t channels,
-                                 int64_t stem_multiplier, int64_t nodes = 1) {
+inline void check_network_sizes(const std::string& network, int64_t layers, int64_t channels, int64_t stem_multiplier,
+                                int64_t nodes = 1) {
   auto check = [&](const char* field, int64_t v, int64_t max) {
     if (v < 1 || v > max)
       throw ConfigError(network + ": " + field + " must be in 1.." + std::to_string(max) + ", got " +

@@ -26,7 +26,7 @@ class NASHOST_SDK_API RecurrentWeight {
   at::Tensor apply(const at::Tensor& x) const;
 
  private:
-  at::Tensor w_;  ///< what every use reads; its gradient node computes W's gradient
+  at::Tensor w_;                          ///< what every use reads; its gradient node computes W's gradient
   c10::List<at::Tensor> inputs_, grads_;  ///< shared (reference semantics) with the autograd nodes
   bool deferred_ = false;
 };
