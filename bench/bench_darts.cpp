@@ -20,11 +20,11 @@
 #include <torch/cuda.h>
 
 #include "darts_search.hpp"
-#include "nashost/aten_op_count.hpp"
+#include "nashost/support/aten_op_count.hpp"
 #include "nashost/error.hpp"
-#include "nashost/host_allocator.hpp"
+#include "nashost/support/host_allocator.hpp"
 #include "nashost/nn/darts_ops.hpp"
-#include "nashost/standalone_context.hpp"
+#include "nashost/support/standalone_context.hpp"
 #include "tensor_dataset.hpp"
 
 int main(int argc, char** argv) try {

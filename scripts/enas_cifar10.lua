@@ -69,7 +69,7 @@ end
 
 -- The derived cells with the shared weights they were searched with.
 local ev = nas.trainer("enas-cnn-eval", {model_file = st.shared_model_file,
-                                         max_batches = (cfg.eval or {}).max_batches or 0})
+                                         max_eval_batches = (cfg.eval or {}).max_eval_batches or 0})
 local r = ev:train(g, d)
 nas.record{stage = "shared weights", data = data_note, params = r.params,
            valid_accuracy = r.valid_accuracy, test_accuracy = r.test_accuracy}

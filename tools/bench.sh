@@ -23,7 +23,7 @@ done
 BIN=${NASHOST_BIN:-build/bin}
 PY=${NASHOST_PYTHON:-.venv/bin/python}
 if [ "$quick" = 1 ]; then shape=(--batch 16 --size 16 --channels 8 --layers 5); else shape=(--batch 64 --size 32 --channels 16 --layers 8); fi
-echo "# nashost $("$BIN/nashost" --version 2>/dev/null | head -1), $(date -u +%F), $(nproc) cores, OMP_NUM_THREADS=${OMP_NUM_THREADS:-unset}, NASHOST_SYSTEM_MALLOC=${NASHOST_SYSTEM_MALLOC:-unset}"
+echo "# nashost $("$BIN/nashost" --version 2>/dev/null | head -1), $(date -u +%F), $(nproc) cores, OMP_NUM_THREADS=${OMP_NUM_THREADS:-unset}, NAS_SYSTEM_MALLOC=${NAS_SYSTEM_MALLOC:-unset}"
 for order in 1 2; do
   "$BIN/nashost" bench darts --order $order "${shape[@]}" --device "$device" --steps "$steps"
   if [ "$reference" = 1 ]; then

@@ -9,6 +9,6 @@ if [ -z "${NAS_DATA_DIR:-}" ] && [ -d ../shared/data ]; then export NAS_DATA_DIR
 # the job runs as before, loudly on synthetic data, and does not wait for the network again.
 if ! build/bin/nashost data fetch fashion-mnist; then
   echo "run-main: Fashion-MNIST could not be fetched (see above); the job falls back to SYNTHETIC data" >&2
-  export NASHOST_DATA_OFFLINE=1
+  export NAS_DATA_OFFLINE=1
 fi
 exec build/bin/nashost run scripts/fmnist_hyper.lua "$@"

@@ -14,8 +14,9 @@
 #include "export/export_command.hpp"
 #include "host_context.hpp"
 #include "launch.hpp"
+#include "nashost/environment.hpp"
 #include "nashost/error.hpp"
-#include "nashost/host_allocator.hpp"
+#include "nashost/support/host_allocator.hpp"
 #include "nashost/version.hpp"
 
 namespace fs = std::filesystem;
@@ -58,8 +59,8 @@ void define_program(CLI::App& app, CommandLine& c) {
       "  or usage error; 3 a Lua error (file:line); 130 stopped by Ctrl-C, 143 by SIGTERM (the last complete\n"
       "  checkpoint is kept: --resume); os.exit(n) in a script: n.\n"
       "Environment: NAS_DATA_DIR (dataset folder), NAS_PLUGIN_PATH (extra plugin folders),\n"
-      "  NASHOST_DATA_MIRROR / NASHOST_DATA_MIRROR_ONLY (where `data fetch` downloads from),\n"
-      "  NASHOST_DIST_TIMEOUT (seconds before a silent rank stops the run), NASHOST_SYSTEM_MALLOC=1 (glibc's\n"
+      "  NAS_DATA_MIRROR / NAS_DATA_MIRROR_ONLY (where `data fetch` downloads from),\n"
+      "  NAS_DIST_TIMEOUT (seconds before a silent rank stops the run), NAS_SYSTEM_MALLOC=1 (glibc's\n"
       "  default allocator settings); ranks: RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR, MASTER_PORT (torchrun)\n"
       "  or SLURM_PROCID, SLURM_NTASKS, SLURM_LOCALID (srun): docs/distributed.md.");
   app.add_option("--plugin-path", c.plugin_paths, "extra plugin folder (repeatable; also NAS_PLUGIN_PATH)");
@@ -85,11 +86,11 @@ void define_run(CLI::App& app, CommandLine& c) {
   c.run->add_option("--seed", ro.seed, "random seed");
   c.run->add_option("--runs-dir", ro.runs_root, "where run directories go (default: runs)");
   c.run->add_flag("--no-progress", c.no_progress, "no progress bars (the status line after every epoch stays)");
-  if (const char* t = std::getenv("NASHOST_DIST_TIMEOUT")) ro.dist_timeout_seconds = std::atoi(t);
+  if (const char* t = environment_variable("NAS_DIST_TIMEOUT")) ro.dist_timeout_seconds = std::atoi(t);
   c.run
       ->add_option("--dist-timeout", ro.dist_timeout_seconds,
                    "seconds a distributed run waits for a rank before failing (rendezvous, collectives, a dead rank; "
-                   "also NASHOST_DIST_TIMEOUT)")
+                   "also NAS_DIST_TIMEOUT)")
       ->check(CLI::Range(1, 86400));
   c.run->add_flag("--deterministic", ro.deterministic,
                   "reproducible GPU runs: deterministic algorithms and cuDNN, no autotuning (slower; CPU runs are "
@@ -120,14 +121,13 @@ void define_data(CLI::App& app, CommandLine& c) {
   c.data_fetch->add_option("NAME", o.names, "fashion-mnist mnist cifar10 cifar100 ptb wikitext2, or all")->required();
   for (auto* sub : {c.data_list, c.data_fetch}) {
     sub->add_option("--dir", o.dir, "data root (default: $NAS_DATA_DIR, else ./data)");
-    sub->add_option("--checksums", o.checksums,
-                    "checksum file overriding the official ones (also NASHOST_DATA_CHECKSUMS)");
+    sub->add_option("--checksums", o.checksums, "checksum file overriding the official ones (also NAS_DATA_CHECKSUMS)");
   }
   c.data_fetch
       ->add_option("--mirror", o.mirrors,
-                   "base URL holding <dataset>/<file>, tried first (repeatable; also NASHOST_DATA_MIRROR)")
+                   "base URL holding <dataset>/<file>, tried first (repeatable; also NAS_DATA_MIRROR)")
       ->allow_extra_args(false);  // one URL per --mirror: `--mirror URL cifar10` names a dataset
-  c.data_fetch->add_flag("--mirror-only", o.mirrors_only, "never the official sites (also NASHOST_DATA_MIRROR_ONLY=1)");
+  c.data_fetch->add_flag("--mirror-only", o.mirrors_only, "never the official sites (also NAS_DATA_MIRROR_ONLY=1)");
   c.data_fetch->add_flag("--force", o.force, "download again and replace files that are there (once verified)");
   c.data_fetch->add_flag("--no-progress", c.data_no_progress, "no progress bars");
 }

@@ -111,133 +111,122 @@ void PluginLoader::load_directory(const fs::path& dir) {
   for (const auto& f : files) load_file(f);
 }
 
+namespace {
+
+/// Opens the library; "" or why not (dlerror() names a missing dependency or undefined
+/// symbol, where boost keeps only errno).
+std::string open_library(const fs::path& file, boost::dll::shared_library& lib) {
+  if (std::string why = not_a_library(file); !why.empty()) return "cannot be opened: " + why;
+  std::error_code ec;  // BOOST_DLL_USE_STD_FS: std types
+  lib.load(boost::dll::fs::path(file), boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local, ec);
+  if (!ec) return "";
+  std::string detail = ec.message();
+  if (void* h = ::dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL))
+    ::dlclose(h);
+  else if (const char* e = ::dlerror())
+    detail = e;
+  return "cannot be opened: " + detail;
+}
+
+/// The descriptor behind the exported symbol. The symbol holds a pointer to the descriptor
+/// function (BOOST_DLL_ALIAS); a stray symbol of that name holds anything, so nothing is
+/// called or read before its addresses are known to lie inside this library.
+std::string locate_descriptor(boost::dll::shared_library& lib, const void*& library, const PluginDescriptor*& d) {
+  if (!lib.has("nashost_plugin_descriptor"))
+    return "not a nashost plugin: it exports no 'nashost_plugin_descriptor' (build it with NASHOST_PLUGIN)";
+  const auto* slot = &lib.get<const void*>("nashost_plugin_descriptor");
+  library = library_holding(slot);
+  const auto entry = reinterpret_cast<const PluginDescriptor* (*)()>(const_cast<void*>(*slot));
+  if (!library || library_holding(reinterpret_cast<const void*>(entry)) != library)
+    return "its 'nashost_plugin_descriptor' symbol is not a nashost descriptor entry (it does not point to "
+           "a function of the library); build the plugin with NASHOST_PLUGIN";
+  try {
+    d = entry();
+  } catch (const std::exception& e) {
+    return std::string("its descriptor cannot be read: ") + e.what();
+  }
+  if (!d) return "its descriptor is null";
+  if (library_holding(d) != library) return "its descriptor lies outside the library (not built with NASHOST_PLUGIN)";
+  return "";
+}
+
+/// The descriptor's layout (magic, ABI, size) and that its strings and register function
+/// belong to the library; the plain-data part first, as it is readable even from a
+/// mismatched plugin.
+std::string check_descriptor(const PluginDescriptor& d, const void* library) {
+  if (d.magic != kPluginDescriptorMagic)  // ABI 1 descriptors began with the ABI version itself
+    return d.magic == 1
+               ? "incompatible ABI version: the plugin was built for ABI 1, this host supports ABI " +
+                     std::to_string(NASHOST_ABI_VERSION) + "; rebuild the plugin against this SDK"
+               : "its descriptor has no nashost magic number (a stray symbol, or not built with NASHOST_PLUGIN)";
+  if (d.abi_version != NASHOST_ABI_VERSION || d.size != sizeof(PluginDescriptor))
+    return "incompatible ABI version: the plugin was built for ABI " + std::to_string(d.abi_version) +
+           ", this host supports ABI " + std::to_string(NASHOST_ABI_VERSION) + "; rebuild the plugin against this SDK";
+  for (const char* text : {d.name, d.version, d.fingerprint})
+    if (!string_in_library(text, library))
+      return "its descriptor's name, version or fingerprint is not a string of the library";
+  if (!d.register_components || library_holding(reinterpret_cast<const void*>(d.register_components)) != library)
+    return "its descriptor has no register function in the library";
+  return "";
+}
+
+/// The SDK version and the build (compiler, LibTorch) the plugin was made with.
+std::string check_build(const PluginDescriptor& d) {
+  if (d.sdk_major != NASHOST_SDK_VERSION_MAJOR || d.sdk_minor > NASHOST_SDK_VERSION_MINOR)
+    return "incompatible SDK version: plugin needs SDK " + std::to_string(d.sdk_major) + "." +
+           std::to_string(d.sdk_minor) + ", host has " + sdk_version_string();
+  const std::string fingerprint = d.fingerprint;
+  if (fingerprint != host_build_fingerprint())
+    return "built differently from the host: plugin '" + fingerprint + "', host '" + host_build_fingerprint() +
+           "'; rebuild it with the same compiler and LibTorch";
+  return "";
+}
+
+/// Runs the plugin's register function against a staging registrar and adds its
+/// components all or nothing (a name already taken skips the whole plugin).
+std::string register_staged(const PluginDescriptor& d, Provenance from, Registry& registry,
+                            std::vector<std::string>& components) {
+  StagingRegistrar staging(std::move(from));
+  try {
+    d.register_components(staging);
+  } catch (const std::exception& e) {
+    return std::string("its register function failed: ") + e.what();
+  } catch (...) {
+    return "its register function threw a non-standard exception";
+  }
+  for (const auto& e : staging.staged())
+    if (registry.contains(e.kind, e.info.name)) {
+      const ComponentEntry& existing = registry.find(e.kind, e.info.name);
+      return "component '" + e.info.name + "' is already registered by plugin '" + existing.from.plugin + "' (" +
+             existing.from.library.string() + "); plugin skipped";
+    }
+  for (auto& e : staging.staged()) {
+    components.push_back(std::string(component_kind_name(e.kind)) + " " + e.info.name);
+    registry.add(std::move(e));
+  }
+  return "";
+}
+
+}  // namespace
+
 void PluginLoader::load_file(const fs::path& file) {
   LoadOutcome out;
   out.library = fs::absolute(file);
   for (const auto& prior : report_)
     if (prior.library == out.library) return;  // the same folder listed twice
-
-  if (std::string why = not_a_library(out.library); !why.empty()) {
-    out.reason = "cannot be opened: " + why;
-    report_.push_back(std::move(out));
-    return;
-  }
-  auto lib = std::make_shared<boost::dll::shared_library>();
-  std::error_code ec;  // BOOST_DLL_USE_STD_FS: std types
-  lib->load(boost::dll::fs::path(out.library), boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local, ec);
-  if (ec) {
-    // dlerror() names the missing dependency or undefined symbol; boost keeps only errno.
-    std::string detail = ec.message();
-    if (void* h = ::dlopen(out.library.c_str(), RTLD_NOW | RTLD_LOCAL))
-      ::dlclose(h);
-    else if (const char* e = ::dlerror())
-      detail = e;
-    out.reason = "cannot be opened: " + detail;
-    report_.push_back(std::move(out));
-    return;
-  }
-  if (!lib->has("nashost_plugin_descriptor")) {
-    out.reason = "not a nashost plugin: it exports no 'nashost_plugin_descriptor' (build it with NASHOST_PLUGIN)";
-    report_.push_back(std::move(out));
-    return;
-  }
-  // The exported symbol holds a pointer to the descriptor function (BOOST_DLL_ALIAS). A
-  // stray symbol of that name holds anything, so nothing is called or read before its
-  // addresses are known to lie inside this library and the descriptor's magic matches.
-  const auto* slot = &lib->get<const void*>("nashost_plugin_descriptor");
-  const void* library = library_holding(slot);
-  const auto entry = reinterpret_cast<const PluginDescriptor* (*)()>(const_cast<void*>(*slot));
-  if (!library || library_holding(reinterpret_cast<const void*>(entry)) != library) {
-    out.reason =
-        "its 'nashost_plugin_descriptor' symbol is not a nashost descriptor entry (it does not point to "
-        "a function of the library); build the plugin with NASHOST_PLUGIN";
-    report_.push_back(std::move(out));
-    return;
-  }
-  const PluginDescriptor* d = nullptr;
-  try {
-    d = entry();
-  } catch (const std::exception& e) {
-    out.reason = std::string("its descriptor cannot be read: ") + e.what();
-    report_.push_back(std::move(out));
-    return;
-  }
-  if (!d || library_holding(d) != library) {
-    out.reason =
-        d ? "its descriptor lies outside the library (not built with NASHOST_PLUGIN)" : "its descriptor is null";
-    report_.push_back(std::move(out));
-    return;
-  }
-  if (d->magic != kPluginDescriptorMagic) {
-    // ABI 1 descriptors began with the ABI version itself.
-    out.reason = d->magic == 1 ? "incompatible ABI version: the plugin was built for ABI 1, this host supports ABI " +
-                                     std::to_string(NASHOST_ABI_VERSION) + "; rebuild the plugin against this SDK"
-                               : "its descriptor has no nashost magic number (a stray symbol, or not built with "
-                                 "NASHOST_PLUGIN)";
-    report_.push_back(std::move(out));
-    return;
-  }
-  // Check the plain-data part first: it is readable even from a mismatched plugin.
-  if (d->abi_version != NASHOST_ABI_VERSION || d->size != sizeof(PluginDescriptor)) {
-    out.reason = "incompatible ABI version: the plugin was built for ABI " + std::to_string(d->abi_version) +
-                 ", this host supports ABI " + std::to_string(NASHOST_ABI_VERSION) +
-                 "; rebuild the plugin against this SDK";
-    report_.push_back(std::move(out));
-    return;
-  }
-  for (const char* text : {d->name, d->version, d->fingerprint})
-    if (!string_in_library(text, library)) {
-      out.reason = "its descriptor's name, version or fingerprint is not a string of the library";
-      report_.push_back(std::move(out));
-      return;
-    }
-  if (!d->register_components || library_holding(reinterpret_cast<const void*>(d->register_components)) != library) {
-    out.reason = "its descriptor has no register function in the library";
-    report_.push_back(std::move(out));
-    return;
-  }
-  out.plugin = d->name;
-  out.version = d->version;
-  if (d->sdk_major != NASHOST_SDK_VERSION_MAJOR || d->sdk_minor > NASHOST_SDK_VERSION_MINOR) {
-    out.reason = "incompatible SDK version: plugin needs SDK " + std::to_string(d->sdk_major) + "." +
-                 std::to_string(d->sdk_minor) + ", host has " + sdk_version_string();
-    report_.push_back(std::move(out));
-    return;
-  }
-  const std::string fingerprint = d->fingerprint;
-  if (fingerprint != host_build_fingerprint()) {
-    out.reason = "built differently from the host: plugin '" + fingerprint + "', host '" + host_build_fingerprint() +
-                 "'; rebuild it with the same compiler and LibTorch";
-    report_.push_back(std::move(out));
-    return;
-  }
-  StagingRegistrar staging(Provenance{out.plugin, out.version, out.library, lib});
-  try {
-    d->register_components(staging);
-  } catch (const std::exception& e) {
-    out.reason = std::string("its register function failed: ") + e.what();
-    report_.push_back(std::move(out));
-    return;
-  } catch (...) {
-    out.reason = "its register function threw a non-standard exception";
-    report_.push_back(std::move(out));
-    return;
-  }
-  // All or nothing: check every name before adding any.
-  for (const auto& e : staging.staged()) {
-    if (registry_.contains(e.kind, e.info.name)) {
-      const ComponentEntry& existing = registry_.find(e.kind, e.info.name);
-      out.reason = "component '" + e.info.name + "' is already registered by plugin '" + existing.from.plugin + "' (" +
-                   existing.from.library.string() + "); plugin skipped";
-      report_.push_back(std::move(out));
-      return;
-    }
-  }
-  for (auto& e : staging.staged()) {
-    out.components.push_back(std::string(component_kind_name(e.kind)) + " " + e.info.name);
-    registry_.add(std::move(e));
-  }
-  out.loaded = true;
+  out.reason = [&]() -> std::string {
+    auto lib = std::make_shared<boost::dll::shared_library>();
+    if (std::string why = open_library(out.library, *lib); !why.empty()) return why;
+    const void* library = nullptr;
+    const PluginDescriptor* d = nullptr;
+    if (std::string why = locate_descriptor(*lib, library, d); !why.empty()) return why;
+    if (std::string why = check_descriptor(*d, library); !why.empty()) return why;
+    out.plugin = d->name;
+    out.version = d->version;
+    if (std::string why = check_build(*d); !why.empty()) return why;
+    return register_staged(*d, Provenance{out.plugin, out.version, out.library, lib}, registry_, out.components);
+  }();
+  out.loaded = out.reason.empty();
   report_.push_back(std::move(out));
 }
 

@@ -1,5 +1,7 @@
 #include "session.hpp"
 
+#include <algorithm>
+
 #include "config_loader.hpp"
 #include "distributed.hpp"
 #include "nashost/error.hpp"
@@ -29,7 +31,7 @@ Json resolve_config(const RunOptions& options, std::filesystem::path* used_file,
     declared = [registry](const std::string& key) -> const OptionSpec* {
       for (const ComponentEntry* e : registry->all())
         for (const auto& o : e->info.options)
-          if (o.key == key) return &o;
+          if (o.key == key || std::find(o.old_names.begin(), o.old_names.end(), key) != o.old_names.end()) return &o;
       return nullptr;
     };
   for (const auto& o : options.overrides) apply_override(config, o, false, declared);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <sstream>
 
+#include <spdlog/spdlog.h>
+
 #include "nashost/error.hpp"
 
 namespace nas {
@@ -87,8 +89,22 @@ Config::Config(Json values, std::string path) : values_(std::move(values)), path
 Config Config::validated(const Json& values, const OptionList& specs, const std::string& path) {
   Config probe(values.is_null() ? Json::object() : values, path);
   Json out = Json::object();
+  Json renamed = Json::object();  // values given under an old name, by their new key
   for (const auto& [key, value] : probe.values_.items()) {
     auto spec = std::find_if(specs.begin(), specs.end(), [&](const OptionSpec& s) { return s.key == key; });
+    if (spec == specs.end()) {
+      spec = std::find_if(specs.begin(), specs.end(), [&](const OptionSpec& s) {
+        return std::find(s.old_names.begin(), s.old_names.end(), key) != s.old_names.end();
+      });
+      if (spec != specs.end()) {
+        if (probe.values_.contains(spec->key))
+          throw ConfigError("option '" + probe.full_key(key) + "' is the old name of '" + probe.full_key(spec->key) +
+                            "'; give only '" + spec->key + "'");
+        spdlog::warn("option '{}' is deprecated: use '{}' (the old name still works for now)", probe.full_key(key),
+                     probe.full_key(spec->key));
+        renamed[spec->key] = value;
+      }
+    }
     if (spec == specs.end())
       throw ConfigError("unknown option '" + probe.full_key(key) + "'; valid options" +
                         (path.empty() ? "" : " in [" + path + "]") + ": " +
@@ -98,7 +114,9 @@ Config Config::validated(const Json& values, const OptionList& specs, const std:
                         json_type_name(value) + " (" + value.dump() + ")");
   }
   for (const auto& spec : specs) {
-    if (probe.values_.contains(spec.key)) {
+    if (renamed.contains(spec.key)) {
+      out[spec.key] = renamed.at(spec.key);
+    } else if (probe.values_.contains(spec.key)) {
       out[spec.key] = probe.values_.at(spec.key);
     } else if (spec.default_value.is_null()) {
       throw ConfigError("missing required option '" + probe.full_key(spec.key) + "' (" + option_type_name(spec.type) +

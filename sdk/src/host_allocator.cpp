@@ -1,4 +1,6 @@
-#include "nashost/host_allocator.hpp"
+#include "nashost/support/host_allocator.hpp"
+
+#include "nashost/environment.hpp"
 
 #include <cstdlib>
 #include <cstring>
@@ -11,8 +13,8 @@ namespace nas {
 
 std::string tune_host_allocator() {
 #if defined(__GLIBC__)
-  const char* opt_out = std::getenv("NASHOST_SYSTEM_MALLOC");
-  if (opt_out && *opt_out && std::strcmp(opt_out, "0") != 0) return "system malloc (NASHOST_SYSTEM_MALLOC)";
+  const char* opt_out = environment_variable("NAS_SYSTEM_MALLOC");
+  if (opt_out && *opt_out && std::strcmp(opt_out, "0") != 0) return "system malloc (NAS_SYSTEM_MALLOC)";
   const char* tunables = std::getenv("GLIBC_TUNABLES");
   if (tunables && std::strstr(tunables, "glibc.malloc.")) return "system malloc (GLIBC_TUNABLES)";
   const char* preload = std::getenv("LD_PRELOAD");

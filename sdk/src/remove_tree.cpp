@@ -1,4 +1,4 @@
-#include "nashost/remove_tree.hpp"
+#include "nashost/support/remove_tree.hpp"
 
 #include <vector>
 

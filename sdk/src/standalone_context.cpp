@@ -1,4 +1,4 @@
-#include "nashost/standalone_context.hpp"
+#include "nashost/support/standalone_context.hpp"
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>

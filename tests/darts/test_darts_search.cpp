@@ -18,7 +18,7 @@
 #include "nashost/error.hpp"
 #include "nashost/genotype_formats.hpp"
 #include "nashost/nn/darts_ops.hpp"
-#include "nashost/standalone_context.hpp"
+#include "nashost/support/standalone_context.hpp"
 #include "tensor_dataset.hpp"
 
 namespace fs = std::filesystem;

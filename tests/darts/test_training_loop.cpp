@@ -11,7 +11,7 @@
 #include "nashost/error.hpp"
 #include "nashost/nn/data_parallel.hpp"
 #include "nashost/nn/training_loop.hpp"
-#include "nashost/standalone_context.hpp"
+#include "nashost/support/standalone_context.hpp"
 
 namespace {
 

@@ -1,12 +1,12 @@
 #pragma once
 // A per-test scratch directory under the build tree (removed with nas::remove_tree, not
-// std::filesystem::remove_all: see nashost/remove_tree.hpp).
+// std::filesystem::remove_all: see nashost/support/remove_tree.hpp).
 #include <unistd.h>
 
 #include <filesystem>
 #include <string>
 
-#include "nashost/remove_tree.hpp"
+#include "nashost/support/remove_tree.hpp"
 
 namespace darts_cc_test {
 

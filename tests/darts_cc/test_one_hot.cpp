@@ -7,7 +7,7 @@
 #include "nashost/error.hpp"
 #include "nashost/genotype_formats.hpp"
 #include "nashost/nn/darts_ops.hpp"
-#include "nashost/standalone_context.hpp"
+#include "nashost/support/standalone_context.hpp"
 #include "one_hot_trainer.hpp"
 #include "temp_dir.hpp"
 #include "tiny_images.hpp"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Usage: cli_cases.sh CASE NASHOST PYTHON TMP_ROOT — one command-line case of `nashost data`
 # against the local server of fixture_server.py (never the internet: --mirror-only or
-# NASHOST_DATA_MIRROR_ONLY=1). Prints the output, then "PASS CASE" or "FAIL CASE: why".
+# NAS_DATA_MIRROR_ONLY=1). Prints the output, then "PASS CASE" or "FAIL CASE: why".
 set -u
 case=$1 nashost=$2 python=$3
 here=$(cd "$(dirname "$0")" && pwd)
@@ -58,7 +58,7 @@ python_layout_listed)
   expect "note: $tmp/data/cifar-10-batches-py holds the CIFAR-10 Python version"
   ;;
 download_fails_falls_back_loudly)
-  NAS_DATA_DIR="$tmp/data" NASHOST_DATA_MIRROR="$url/missing" NASHOST_DATA_MIRROR_ONLY=1 \
+  NAS_DATA_DIR="$tmp/data" NAS_DATA_MIRROR="$url/missing" NAS_DATA_MIRROR_ONLY=1 \
     run "$nashost" run "$here/open_with_download.lua" --no-progress --runs-dir "$tmp/runs"
   [ $rc -eq 0 ] || fail "exit code $rc"
   expect "download = true, but the download FAILED"
@@ -67,7 +67,7 @@ download_fails_falls_back_loudly)
   expect "opened: SYNTHETIC \\(fashion-mnist missing\\)"
   ;;
 download_option_in_a_run)
-  NAS_DATA_DIR="$tmp/data" NASHOST_DATA_MIRROR="$url/files" NASHOST_DATA_MIRROR_ONLY=1 NASHOST_DATA_CHECKSUMS="$sums" \
+  NAS_DATA_DIR="$tmp/data" NAS_DATA_MIRROR="$url/files" NAS_DATA_MIRROR_ONLY=1 NAS_DATA_CHECKSUMS="$sums" \
     run "$nashost" run "$here/open_with_download.lua" --no-progress --runs-dir "$tmp/runs"
   [ $rc -eq 0 ] || fail "exit code $rc"
   expect "fetching them \\(download = true\\)"

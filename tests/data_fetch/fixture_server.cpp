@@ -13,7 +13,7 @@
 #include <thread>
 #include <vector>
 
-#include "nashost/remove_tree.hpp"
+#include "nashost/support/remove_tree.hpp"
 
 namespace fs = std::filesystem;
 

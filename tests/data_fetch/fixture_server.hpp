@@ -12,7 +12,7 @@ class FixtureServer {
   static FixtureServer* get();
   /// Base URL of a behaviour: "files", "missing", "cut-N", "corrupt", "nozip".
   std::string url(const std::string& mode) const;
-  /// "<hex>  <dataset>/<file>" for the served files (NASHOST_DATA_CHECKSUMS format).
+  /// "<hex>  <dataset>/<file>" for the served files (NAS_DATA_CHECKSUMS format).
   std::filesystem::path checksums() const { return dir_ / "checksums.txt"; }
   /// The served file `rel` ("fashion-mnist/train-images-idx3-ubyte.gz").
   std::filesystem::path file(const std::string& rel) const { return dir_ / "files" / rel; }

@@ -6,7 +6,7 @@ The fetch tests never touch the internet: they point nashost's --mirror at this 
   fixture_server.py make DIR
       DIR/files/<dataset>/<file> as the official sites publish them (tiny: a few images or
       lines each) and DIR/checksums.txt ("<hex>  <dataset>/<file>", md5 where the official list
-      has md5, sha256 for the text corpora) for --checksums / NASHOST_DATA_CHECKSUMS.
+      has md5, sha256 for the text corpora) for --checksums / NAS_DATA_CHECKSUMS.
   fixture_server.py serve DIR PORT_FILE LOG_FILE
       Serves DIR/files on 127.0.0.1 (a free port, written to PORT_FILE once listening) and
       logs one line per request to LOG_FILE: "<path> <Range header or -> <status>".

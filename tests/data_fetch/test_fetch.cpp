@@ -15,7 +15,7 @@
 #include "images/cifar.hpp"
 #include "images/mnist.hpp"
 #include "nashost/data_fetch.hpp"
-#include "nashost/remove_tree.hpp"
+#include "nashost/support/remove_tree.hpp"
 #include "test_helpers.hpp"
 #include "text/corpus.hpp"
 
@@ -26,8 +26,7 @@ using nas::test::TempDir;
 
 namespace {
 
-const char* const kEnv[] = {"NAS_DATA_DIR", "NASHOST_DATA_MIRROR", "NASHOST_DATA_MIRROR_ONLY",
-                            "NASHOST_DATA_CHECKSUMS"};
+const char* const kEnv[] = {"NAS_DATA_DIR", "NAS_DATA_MIRROR", "NAS_DATA_MIRROR_ONLY", "NAS_DATA_CHECKSUMS"};
 
 class DataFetch : public ::testing::Test {
  protected:
@@ -209,7 +208,7 @@ TEST_F(DataFetch, OfflineTheMessageSaysWhatToDoAndWhereFilesGo) {
               std::string::npos)
         << m;
     EXPECT_NE(m.find("md5 bb300cfdad3c16e7a12a480ee83cd310"), std::string::npos) << m;
-    EXPECT_NE(m.find("NASHOST_DATA_MIRROR"), std::string::npos) << m;
+    EXPECT_NE(m.find("NAS_DATA_MIRROR"), std::string::npos) << m;
   }
   EXPECT_TRUE(leftovers(root.path).empty());
 
@@ -253,9 +252,9 @@ TEST_F(DataFetch, AFileThatDiffersIsNotReplacedWithoutForce) {
 
 TEST_F(DataFetch, ThePluginOptionDownloadFetchesOrSaysWhyNot) {
   TempDir root("fetch-plugin");
-  ::setenv("NASHOST_DATA_MIRROR", server->url("files").c_str(), 1);
-  ::setenv("NASHOST_DATA_MIRROR_ONLY", "1", 1);
-  ::setenv("NASHOST_DATA_CHECKSUMS", server->checksums().c_str(), 1);
+  ::setenv("NAS_DATA_MIRROR", server->url("files").c_str(), 1);
+  ::setenv("NAS_DATA_MIRROR_ONLY", "1", 1);
+  ::setenv("NAS_DATA_CHECKSUMS", server->checksums().c_str(), 1);
   const auto specs = nas::data::idx_dataset_options();
   // download = false: absent, and the message says how to fetch.
   try {
@@ -270,7 +269,7 @@ TEST_F(DataFetch, ThePluginOptionDownloadFetchesOrSaysWhyNot) {
 
   // A failed download of absent files: still "absent" (a script may fall back), and it says why.
   TempDir other("fetch-plugin-404");
-  ::setenv("NASHOST_DATA_MIRROR", server->url("missing").c_str(), 1);
+  ::setenv("NAS_DATA_MIRROR", server->url("missing").c_str(), 1);
   try {
     nas::data::load_idx_dataset(nas::data::fashion_mnist_spec(), image_config(specs, other.path, true), nullptr);
     FAIL();

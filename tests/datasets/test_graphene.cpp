@@ -15,7 +15,7 @@
 #include "graphene/graphene.hpp"
 #include "graphene/sklearn_split.hpp"
 #include "nashost/error.hpp"
-#include "nashost/standalone_context.hpp"
+#include "nashost/support/standalone_context.hpp"
 #include "plugin_loading.hpp"
 #include "test_helpers.hpp"
 

@@ -8,7 +8,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "nashost/remove_tree.hpp"
+#include "nashost/support/remove_tree.hpp"
 
 namespace fs = std::filesystem;
 

@@ -15,7 +15,7 @@
 #include "folder/image_decode.hpp"
 #include "folder/image_folder.hpp"
 #include "nashost/error.hpp"
-#include "nashost/standalone_context.hpp"
+#include "nashost/support/standalone_context.hpp"
 #include "plugin_loading.hpp"
 #include "test_helpers.hpp"
 

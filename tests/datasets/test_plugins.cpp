@@ -2,7 +2,7 @@
 #include <set>
 
 #include "nashost/error.hpp"
-#include "nashost/standalone_context.hpp"
+#include "nashost/support/standalone_context.hpp"
 #include "plugin_loading.hpp"
 
 namespace {

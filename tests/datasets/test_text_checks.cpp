@@ -9,7 +9,7 @@
 #include <spdlog/sinks/ostream_sink.h>
 
 #include "nashost/error.hpp"
-#include "nashost/standalone_context.hpp"
+#include "nashost/support/standalone_context.hpp"
 #include "test_helpers.hpp"
 #include "text/corpus.hpp"
 

@@ -14,7 +14,7 @@
 #include "enas_cnn_ops.hpp"
 #include "macro_arc.hpp"
 #include "nashost/dataset.hpp"
-#include "nashost/standalone_context.hpp"
+#include "nashost/support/standalone_context.hpp"
 
 namespace enas_cnn_test {
 

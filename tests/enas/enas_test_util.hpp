@@ -7,14 +7,14 @@
 #include <unistd.h>
 
 #include "enas_rnn_ops.hpp"
-#include "nashost/remove_tree.hpp"
-#include "nashost/standalone_context.hpp"
+#include "nashost/support/remove_tree.hpp"
+#include "nashost/support/standalone_context.hpp"
 
 namespace enas_test {
 
 inline std::filesystem::path temp_dir(const std::string& name) {
   auto dir = std::filesystem::temp_directory_path() / ("nashost-enas-" + name + "-" + std::to_string(::getpid()));
-  nas::remove_tree(dir);  // not std::filesystem::remove_all: see nashost/remove_tree.hpp
+  nas::remove_tree(dir);  // not std::filesystem::remove_all: see nashost/support/remove_tree.hpp
   std::filesystem::create_directories(dir);
   return dir;
 }

@@ -404,8 +404,8 @@ TEST(EnasCnnTrainers, AuxiliaryHeadTrainsButIsNotCounted) {
   // the trainer adds 0.4 x the auxiliary loss and reports the size without the head
   auto data = std::make_shared<enas_cnn_test::TinyImages>(3, 24, 4);
   const nas::Genotype g = arc_genotype(arc, kOps.ops());
-  nas::Json o = {{"epochs", 1},     {"steps_per_epoch", 2},  {"channels", 4},    {"num_layers", 1},
-                 {"batch_size", 8}, {"eval_batch_size", 16}, {"augment", false}, {"log_step", 1}};
+  nas::Json o = {{"epochs", 1},     {"max_steps_per_epoch", 2}, {"channels", 4},    {"num_layers", 1},
+                 {"batch_size", 8}, {"eval_batch_size", 16},    {"augment", false}, {"log_step", 1}};
   EnasCnnScratchTrainer t(nas::Config::validated(o, cnn_scratch_options(), "train"), *ctx);
   auto r = t.train(g, *data);
   EXPECT_EQ(r.params, nas::count_parameters(*plain));

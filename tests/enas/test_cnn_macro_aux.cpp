@@ -109,8 +109,8 @@ TEST(EnasMacroAux, ReportedSizesExcludeTheHead) {
   auto ctx = enas_cnn_test::context("macro-aux-trainers");
   const nas::Genotype g = macro_genotype(example_macro());
   const int64_t hand = 1398 - (16 * 10 + 10) + (16 * 4 + 4);
-  nas::Json o = {{"epochs", 1},     {"steps_per_epoch", 2},  {"channels", 4},    {"num_layers", 3},
-                 {"batch_size", 8}, {"eval_batch_size", 16}, {"augment", false}, {"auxiliary", true}};
+  nas::Json o = {{"epochs", 1},     {"max_steps_per_epoch", 2}, {"channels", 4},    {"num_layers", 3},
+                 {"batch_size", 8}, {"eval_batch_size", 16},    {"augment", false}, {"auxiliary", true}};
   EnasCnnScratchTrainer t(nas::Config::validated(o, cnn_scratch_options(), "train"), *ctx);
   EXPECT_EQ(t.count_params(g, *data), hand);
   auto r = t.train(g, *data);

@@ -17,9 +17,9 @@ TEST(EnasPtb, ShortTrainingBeatsUniformByFar) {
   // A small cell with mixed activations; Adam because SGD at lr 20 (the reference, tuned for
   // 1000 units) learns too erratically at 64 units for a 15 s test.
   nas::Genotype g = dag_genotype({{"tanh", -1}, {"ReLU", 0}, {"tanh", 1}, {"identity", 1}, {"sigmoid", 2}});
-  nas::Json o = {{"epochs", 1},        {"steps_per_epoch", 0},  {"embed", 64},     {"hidden", 64},
-                 {"batch_size", 16},   {"eval_batch_size", 32}, {"bptt", 35},      {"shared_optim", "adam"},
-                 {"shared_lr", 0.004}, {"dropoute", 0.0},       {"dropouti", 0.0}, {"dropout", 0.0},
+  nas::Json o = {{"epochs", 1},        {"max_steps_per_epoch", 0}, {"embed", 64},     {"hidden", 64},
+                 {"batch_size", 16},   {"eval_batch_size", 32},    {"bptt", 35},      {"shared_optim", "adam"},
+                 {"shared_lr", 0.004}, {"dropoute", 0.0},          {"dropouti", 0.0}, {"dropout", 0.0},
                  {"wdrop", 0.0}};
   EnasRnnScratchTrainer t(nas::Config::validated(o, scratch_options(), "train"), *ctx);
   auto r = t.train(g, *data);

@@ -169,9 +169,9 @@ TEST(EnasTrainers, ScratchTrainsTheDagAlone) {
   auto data = toy_corpus();
   auto ctx = enas_test::context("scratch");
   nas::Genotype g = dag_genotype({{"tanh", -1}, {"ReLU", 0}, {"identity", 0}, {"tanh", 1}});
-  nas::Json o = {{"epochs", 2},     {"steps_per_epoch", 40}, {"embed", 12},    {"hidden", 12},
-                 {"batch_size", 8}, {"eval_batch_size", 8},  {"bptt", 6},      {"shared_lr", 5.0},
-                 {"dropoute", 0.0}, {"dropouti", 0.0},       {"dropout", 0.0}, {"wdrop", 0.0}};
+  nas::Json o = {{"epochs", 2},     {"max_steps_per_epoch", 40}, {"embed", 12},    {"hidden", 12},
+                 {"batch_size", 8}, {"eval_batch_size", 8},      {"bptt", 6},      {"shared_lr", 5.0},
+                 {"dropoute", 0.0}, {"dropouti", 0.0},           {"dropout", 0.0}, {"wdrop", 0.0}};
   EnasRnnScratchTrainer t(nas::Config::validated(o, scratch_options(), "train"), *ctx);
   const int64_t params = t.count_params(g, *data);
   auto r = t.train(g, *data);

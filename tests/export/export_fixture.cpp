@@ -39,8 +39,8 @@
 #include "nashost/io.hpp"
 #include "nashost/nn/darts_ops.hpp"
 #include "nashost/nn/darts_search_network.hpp"
-#include "nashost/remove_tree.hpp"
-#include "nashost/standalone_context.hpp"
+#include "nashost/support/remove_tree.hpp"
+#include "nashost/support/standalone_context.hpp"
 #include "one_hot_trainer.hpp"
 #include "rnn_trainers.hpp"
 #include "token_dataset.hpp"
@@ -234,7 +234,7 @@ Reference enas_rnn(nas::StandaloneContext& ctx) {
   const nas::Genotype g =
       nas::enas::dag_genotype({{"tanh", -1}, {"ReLU", 0}, {"identity", 0}, {"sigmoid", 1}, {"tanh", 3}, {"ReLU", 1}});
   const nas::Config o = nas::Config::validated(Json{{"epochs", 1},
-                                                    {"steps_per_epoch", 3},
+                                                    {"max_steps_per_epoch", 3},
                                                     {"embed", 8},
                                                     {"hidden", 8},
                                                     {"batch_size", 4},
@@ -253,7 +253,7 @@ Reference enas_rnn(nas::StandaloneContext& ctx) {
 
 nas::Config cnn_options(const std::string& label) {
   return nas::Config::validated(Json{{"epochs", 1},
-                                     {"steps_per_epoch", 2},
+                                     {"max_steps_per_epoch", 2},
                                      {"channels", 4},
                                      {"num_layers", 3},
                                      {"batch_size", 8},

@@ -11,7 +11,7 @@
 #include "nashost/error.hpp"
 #include "nashost/io.hpp"
 #include "nashost/json_text.hpp"
-#include "nashost/remove_tree.hpp"
+#include "nashost/support/remove_tree.hpp"
 
 namespace {
 

@@ -4,6 +4,12 @@
 #include <filesystem>
 #include <fstream>
 
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <functional>
+#include <sstream>
+
 #include "config_loader.hpp"
 #include "nashost/error.hpp"
 
@@ -128,4 +134,31 @@ TEST(ConfigLoader, ExtendsMergesOverTheBaseFileProfilesIncluded) {
   for (const char* f : {"sub/variant.toml", "base.toml", "loop.toml", "orphan.toml"}) std::filesystem::remove(dir / f);
   std::filesystem::remove(dir / "sub");
   std::filesystem::remove(dir);
+}
+
+// A renamed option keeps working under its old name for a release: the value reaches the
+// new key, a warning names the new key, and giving both names is an error.
+TEST(ConfigOptions, OldNamesAreRenamedWithAWarningAndBothAreRefused) {
+  const OptionList specs = {{"max_steps_per_epoch", OptionType::Int, 0, "steps", {"steps_per_epoch"}},
+                            {"epochs", OptionType::Int, 1, "epochs"}};
+  std::ostringstream captured;
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(captured);
+  auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>("test", sink));
+  const Config c = Config::validated(Json{{"steps_per_epoch", 7}}, specs, "train");
+  spdlog::set_default_logger(previous);
+  EXPECT_EQ(c.get_int("max_steps_per_epoch"), 7);
+  EXPECT_FALSE(c.has("steps_per_epoch"));
+  EXPECT_NE(captured.str().find("option 'train.steps_per_epoch' is deprecated: use 'train.max_steps_per_epoch'"),
+            std::string::npos)
+      << captured.str();
+  EXPECT_NE(error_of([&] {
+              Config::validated(Json{{"steps_per_epoch", 7}, {"max_steps_per_epoch", 8}}, specs, "train");
+            }).find("'train.steps_per_epoch' is the old name of 'train.max_steps_per_epoch'"),
+            std::string::npos);
+  // A wrong type under the old name is still a type error naming what was given.
+  EXPECT_NE(error_of([&] {
+              Config::validated(Json{{"steps_per_epoch", "seven"}}, specs, "train");
+            }).find("option 'train.steps_per_epoch' must be a integer"),
+            std::string::npos);
 }

@@ -1,4 +1,4 @@
-// The host's malloc settings (nashost/host_allocator.hpp). CTest runs each test in its own
+// The host's malloc settings (nashost/support/host_allocator.hpp). CTest runs each test in its own
 // process, so each starts from glibc's defaults.
 #include <malloc.h>
 
@@ -7,7 +7,7 @@
 
 #include <gtest/gtest.h>
 
-#include "nashost/host_allocator.hpp"
+#include "nashost/support/host_allocator.hpp"
 
 namespace {
 
@@ -25,6 +25,7 @@ int mmapped_blocks_while_holding_a_large_block() {
 }
 
 void clear_user_settings() {
+  ::unsetenv("NAS_SYSTEM_MALLOC");
   ::unsetenv("NASHOST_SYSTEM_MALLOC");
   ::unsetenv("GLIBC_TUNABLES");
   ::unsetenv("LD_PRELOAD");
@@ -61,8 +62,11 @@ TEST(HostAllocator, Freed_memory_stays_in_the_heap_even_above_gigabytes) {
 
 TEST(HostAllocator, Leaves_malloc_alone_when_the_user_chose) {
   clear_user_settings();
-  ::setenv("NASHOST_SYSTEM_MALLOC", "1", 1);
-  EXPECT_EQ(nas::tune_host_allocator(), "system malloc (NASHOST_SYSTEM_MALLOC)");
+  ::setenv("NAS_SYSTEM_MALLOC", "1", 1);
+  EXPECT_EQ(nas::tune_host_allocator(), "system malloc (NAS_SYSTEM_MALLOC)");
+  ::unsetenv("NAS_SYSTEM_MALLOC");
+  ::setenv("NASHOST_SYSTEM_MALLOC", "1", 1);  // the old name still works (with a warning)
+  EXPECT_EQ(nas::tune_host_allocator(), "system malloc (NAS_SYSTEM_MALLOC)");
   ::unsetenv("NASHOST_SYSTEM_MALLOC");
   ::setenv("GLIBC_TUNABLES", "glibc.malloc.arena_max=2", 1);
   EXPECT_EQ(nas::tune_host_allocator(), "system malloc (GLIBC_TUNABLES)");

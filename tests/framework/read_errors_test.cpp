@@ -15,7 +15,7 @@
 #include "nashost/archive_read.hpp"
 #include "nashost/error.hpp"
 #include "nashost/io.hpp"
-#include "nashost/remove_tree.hpp"
+#include "nashost/support/remove_tree.hpp"
 
 namespace fs = std::filesystem;
 

@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "nashost/error.hpp"
-#include "nashost/standalone_context.hpp"
+#include "nashost/support/standalone_context.hpp"
 #include "registry.hpp"
 
 using namespace nas;

@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "nashost/remove_tree.hpp"
+#include "nashost/support/remove_tree.hpp"
 
 namespace fs = std::filesystem;
 

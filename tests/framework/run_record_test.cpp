@@ -7,7 +7,7 @@
 #include <fstream>
 
 #include "nashost/io.hpp"
-#include "nashost/remove_tree.hpp"
+#include "nashost/support/remove_tree.hpp"
 #include "run_record.hpp"
 
 namespace fs = std::filesystem;
@@ -18,7 +18,7 @@ using nas::host::RunRecord;
 namespace {
 fs::path fresh_dir(const std::string& name) {
   const fs::path dir = fs::temp_directory_path() / ("nashost_" + name + "_" + std::to_string(::getpid()));
-  nas::remove_tree(dir);  // not fs::remove_all: see nashost/remove_tree.hpp
+  nas::remove_tree(dir);  // not fs::remove_all: see nashost/support/remove_tree.hpp
   fs::create_directories(dir);
   return dir;
 }

@@ -12,7 +12,7 @@
 #include "nashost/error.hpp"
 #include "nashost/genotype.hpp"
 #include "nashost/genotype_formats.hpp"
-#include "nashost/remove_tree.hpp"
+#include "nashost/support/remove_tree.hpp"
 
 namespace fs = std::filesystem;
 

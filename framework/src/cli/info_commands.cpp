@@ -54,9 +54,13 @@ int cmd_describe(Plugins& p, const std::string& name) {
     std::printf("%s (%s) — %s\n  plugin %s %s, %s\n\nOptions:\n", e->info.name.c_str(), component_kind_name(e->kind),
                 e->info.description.c_str(), e->from.plugin.c_str(), e->from.version.c_str(), e->from.library.c_str());
     if (e->info.options.empty()) std::printf("  (none)\n");
-    for (const auto& o : e->info.options)
+    for (const auto& o : e->info.options) {
+      std::string help = o.help;
+      for (size_t i = 0; i < o.old_names.size(); ++i)
+        help += (i ? ", " : " (old name, deprecated: ") + o.old_names[i] + (i + 1 == o.old_names.size() ? ")" : "");
       std::printf("  %-24s %-16s default %-14s %s\n", o.key.c_str(), option_type_name(o.type),
-                  o.default_value.is_null() ? "(required)" : o.default_value.dump().c_str(), o.help.c_str());
+                  o.default_value.is_null() ? "(required)" : o.default_value.dump().c_str(), help.c_str());
+    }
     std::printf("\n");
   }
   return 0;

@@ -81,6 +81,52 @@ void write_resolved_config(const fs::path& run_dir, const Json& config) {
   atomic_write_text(file, text);
 }
 
+/// The run directory: a new one, or with --resume the newest of the run's name, chosen by
+/// rank 0 and locked before anything in it is touched (one nashost run per directory);
+/// the other ranks learn it from rank 0.
+void open_run_directory(Session& s, Distributed* dist, std::optional<RunDirectoryLock>& lock) {
+  const RunOptions& opts = s.options;
+  if (s.is_main_rank()) {
+    if (opts.resume) {
+      auto prior = newest_run_directory(opts.runs_root, s.run_name);
+      if (!prior) throw Error("--resume: no earlier run named '" + s.run_name + "' under " + opts.runs_root.string());
+      s.run_dir = *prior;
+    } else {
+      s.run_dir = create_run_directory(opts.runs_root, s.run_name);
+    }
+    lock.emplace(s.run_dir);
+  }
+  if (dist) s.run_dir = dist->broadcast(s.run_dir.string());
+}
+
+/// The console and log.txt (log.rank<k>.txt on other ranks, which tell the console only
+/// what goes wrong); the host's logger from now on. Returns the sinks for the components.
+std::vector<spdlog::sink_ptr> open_run_log(Session& s, int rank) {
+  auto console = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
+  if (!s.is_main_rank()) console->set_level(spdlog::level::warn);
+  const std::string log_name = s.is_main_rank() ? "log.txt" : "log.rank" + std::to_string(rank) + ".txt";
+  auto file = std::make_shared<spdlog::sinks::basic_file_sink_mt>((s.run_dir / log_name).string());
+  std::vector<spdlog::sink_ptr> sinks{console, file};
+  auto main_logger = std::make_shared<spdlog::logger>("nashost", sinks.begin(), sinks.end());
+  main_logger->set_level(spdlog::default_logger()->level());
+  main_logger->flush_on(spdlog::level::trace);  // log.txt line by line: a live `tail -f`, nothing lost to kill -9
+  spdlog::set_default_logger(main_logger);
+  s.log = main_logger;
+  return sinks;
+}
+
+/// What run.json says about the environment besides the command: plugins, config, ranks.
+void add_run_facts(InvocationFacts& facts, const Session& s, const Plugins& p, const WorldInfo& world,
+                   const c10::Device& device, bool distributed) {
+  for (const auto& o : p.loader->report())
+    if (o.loaded)
+      facts.plugins.push_back(Json{{"plugin", o.plugin}, {"version", o.version}, {"library", o.library.string()}});
+  facts.config = s.config;
+  facts.world_size = world.world_size;
+  // CUDA tensors go through NCCL where the build has it; everything else through Gloo.
+  facts.backend = !distributed ? "" : (device.is_cuda() && Distributed::has_nccl() ? "nccl+gloo" : "gloo");
+}
+
 }  // namespace
 
 int cmd_run(Plugins& p, RunOptions opts, const std::vector<std::string>& command) {
@@ -105,30 +151,8 @@ int cmd_run(Plugins& p, RunOptions opts, const std::vector<std::string>& command
   s.run_name = opts.name.empty() ? opts.script.stem().string() : opts.name;
   s.resumed = opts.resume;
   std::optional<RunDirectoryLock> lock;
-  if (s.is_main_rank()) {
-    if (opts.resume) {
-      auto prior = newest_run_directory(opts.runs_root, s.run_name);
-      if (!prior) throw Error("--resume: no earlier run named '" + s.run_name + "' under " + opts.runs_root.string());
-      s.run_dir = *prior;
-    } else {
-      s.run_dir = create_run_directory(opts.runs_root, s.run_name);
-    }
-    // Before anything in the directory is touched: one nashost run per run directory.
-    lock.emplace(s.run_dir);
-  }
-  if (dist) s.run_dir = dist->broadcast(s.run_dir.string());  // rank 0 chose it
-
-  auto console = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
-  // Other ranks keep their own full log and tell the console only what goes wrong.
-  if (!s.is_main_rank()) console->set_level(spdlog::level::warn);
-  const std::string log_name = s.is_main_rank() ? "log.txt" : "log.rank" + std::to_string(world.rank) + ".txt";
-  auto file = std::make_shared<spdlog::sinks::basic_file_sink_mt>((s.run_dir / log_name).string());
-  std::vector<spdlog::sink_ptr> sinks{console, file};
-  auto main_logger = std::make_shared<spdlog::logger>("nashost", sinks.begin(), sinks.end());
-  main_logger->set_level(spdlog::default_logger()->level());
-  main_logger->flush_on(spdlog::level::trace);  // log.txt line by line: a live `tail -f`, nothing lost to kill -9
-  spdlog::set_default_logger(main_logger);
-  s.log = main_logger;
+  open_run_directory(s, dist.get(), lock);
+  const std::vector<spdlog::sink_ptr> sinks = open_run_log(s, world.rank);
 
   torch::manual_seed(opts.seed);
   const std::string algorithms = choose_algorithms(device, opts.deterministic);
@@ -158,13 +182,7 @@ int cmd_run(Plugins& p, RunOptions opts, const std::vector<std::string>& command
   InvocationFacts facts{command,      opts.script, config_file, s.config.value("profile", std::string("")),
                         device.str(), algorithms,  opts.seed,   opts.deterministic,
                         s.resumed};
-  for (const auto& o : p.loader->report())
-    if (o.loaded)
-      facts.plugins.push_back(Json{{"plugin", o.plugin}, {"version", o.version}, {"library", o.library.string()}});
-  facts.config = s.config;
-  facts.world_size = world.world_size;
-  // CUDA tensors go through NCCL where the build has it; everything else through Gloo.
-  facts.backend = !dist ? "" : (device.is_cuda() && Distributed::has_nccl() ? "nccl+gloo" : "gloo");
+  add_run_facts(facts, s, p, world, device, dist != nullptr);
   // run.json is rank 0's; the other ranks' story is in their log.rank<k>.txt.
   std::optional<RunRecord> record;
   if (s.is_main_rank()) {

@@ -11,7 +11,7 @@
 #include "images/mnist.hpp"
 #include "nashost/config.hpp"
 #include "nashost/error.hpp"
-#include "nashost/host_allocator.hpp"
+#include "nashost/support/host_allocator.hpp"
 #include "synthetic/synthetic_images.hpp"
 
 int main(int argc, char** argv) {
@@ -19,7 +19,7 @@ int main(int argc, char** argv) {
   using clock = std::chrono::steady_clock;
   const std::string name = argc > 1 ? argv[1] : "fashion-mnist";
   const int64_t workers = argc > 2 ? std::atoll(argv[2]) : 2;
-  const int64_t max_batches = argc > 3 ? std::atoll(argv[3]) : 400;
+  const int64_t max_eval_batches = argc > 3 ? std::atoll(argv[3]) : 400;
   try {
     const auto t0 = clock::now();
     std::shared_ptr<nas::data::InMemoryImageDataset> data;
@@ -41,7 +41,7 @@ int main(int argc, char** argv) {
     loader->start_epoch(0);
     const auto t1 = clock::now();
     int64_t batches = 0, examples = 0;
-    while (batches < max_batches) {
+    while (batches < max_eval_batches) {
       auto batch = loader->next();
       if (!batch) break;
       ++batches;

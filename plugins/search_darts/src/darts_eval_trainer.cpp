@@ -96,6 +96,38 @@ Metrics run_eval(nn::DartsEvalNetwork& net, BatchLoader& loader, Task task, cons
 }
 }  // namespace
 
+/// train/<label>/model.pt (weights + genotype), genotype.json, and model.json with everything
+/// `nashost export` needs to rebuild the network (model.pt has only weights).
+std::filesystem::path DartsEvalTrainer::save_model(nn::DartsEvalNetwork& net, const Genotype& g,
+                                                   const DatasetInfo& info, const std::string& label,
+                                                   int64_t params) const {
+  const auto dir = ctx_.run_dir() / "train" / label;
+  std::filesystem::create_directories(dir);
+  const auto model_file = dir / "model.pt";
+  atomic_write_file(model_file, [&](const std::filesystem::path& tmp) {
+    torch::serialize::OutputArchive a;
+    net->save(a);
+    a.write("genotype", c10::IValue(to_json(g).dump()));
+    save_archive(a, tmp);
+  });
+  save_genotype(g, dir / "genotype.json");
+  const auto ops = ctx_.operation_set(options_.get_string("operation_set"));
+  write_model_card(model_file, kModelDartsEval,
+                   Json{{"task", task_name(info.task)},
+                        {"in_channels", info.input_shape[0]},
+                        {"input_height", info.input_shape[1]},
+                        {"input_width", info.input_shape[2]},
+                        {"num_outputs", info.num_outputs},
+                        {"channels", options_.get_int("channels")},
+                        {"layers", options_.get_int("layers")},
+                        {"stem_multiplier", options_.get_int("stem_multiplier")},
+                        {"auxiliary", options_.get_bool("auxiliary")},
+                        {"operation_set", options_.get_string("operation_set")},
+                        {"ops", ops->ops()}},
+                   g, params);
+  return model_file;
+}
+
 TrainResult DartsEvalTrainer::train(const Genotype& g, Dataset& data) {
   const auto& info = data.info();
   const Task task = info.task;
@@ -119,7 +151,10 @@ TrainResult DartsEvalTrainer::train(const Genotype& g, Dataset& data) {
   std::unique_ptr<BatchLoader> eval_loader;
   if (const std::string s = options_.get_string("eval_split"); !s.empty())
     eval_loader = data.loader(parse_split(s), eo);
-  const double aux_weight = options_.get_float("aux_weight");
+  // Read once: the loop below runs them every epoch or step.
+  const double aux_weight = options_.get_float("aux_weight"), grad_clip = options_.get_float("grad_clip");
+  const double lr_max = options_.get_float("lr"), lr_min = options_.get_float("lr_min");
+  const double drop_path = options_.get_float("drop_path");
   const int64_t cap = options_.get_int("max_steps_per_epoch");
 
   EpochMeter meter(task);
@@ -129,10 +164,10 @@ TrainResult DartsEvalTrainer::train(const Genotype& g, Dataset& data) {
   loop.epochs = epochs;
   loop.step_metric = label + "/step_train_loss";  // TensorBoard's live curve within an epoch
   loop.begin_epoch = [&](int64_t e) {
-    lr = cosine_lr(options_.get_float("lr"), options_.get_float("lr_min"), e, epochs);
+    lr = cosine_lr(lr_max, lr_min, e, epochs);
     for (auto& group : opt.param_groups()) static_cast<torch::optim::SGDOptions&>(group.options()).lr(lr);
     // p_e = drop_path · e / epochs: 0 in the first epoch (§4).
-    net->set_drop_path(options_.get_float("drop_path") * static_cast<double>(e) / static_cast<double>(epochs));
+    net->set_drop_path(drop_path * static_cast<double>(e) / static_cast<double>(epochs));
     net->train();
     train_loader->start_epoch(e);
     meter = EpochMeter(task);
@@ -149,7 +184,7 @@ TrainResult DartsEvalTrainer::train(const Genotype& g, Dataset& data) {
     const double lv =
         checked_loss(loss, label + " training (epoch " + std::to_string(e) + ", step " + std::to_string(s) + ")");
     loss.backward();
-    nn::clip_grad_norm(params, options_.get_float("grad_clip"));
+    nn::clip_grad_norm(params, grad_clip);
     nn::sgd_step(opt);
     meter.add(out.detach(), b->target, lv);
     return lv;
@@ -170,31 +205,7 @@ TrainResult DartsEvalTrainer::train(const Genotype& g, Dataset& data) {
 
   auto test_loader = data.loader(Split::Test, eo);
   result.metrics = run_eval(net, *test_loader, task, "test_", options_.get_int("max_test_batches"));
-  const auto dir = ctx_.run_dir() / "train" / label;
-  std::filesystem::create_directories(dir);
-  result.model_file = dir / "model.pt";
-  atomic_write_file(result.model_file, [&](const std::filesystem::path& tmp) {
-    torch::serialize::OutputArchive a;
-    net->save(a);
-    a.write("genotype", c10::IValue(to_json(g).dump()));
-    save_archive(a, tmp);
-  });
-  save_genotype(g, dir / "genotype.json");
-  // Everything `nashost export` needs to rebuild this network (model.pt has only weights).
-  const auto ops = ctx_.operation_set(options_.get_string("operation_set"));
-  write_model_card(result.model_file, kModelDartsEval,
-                   Json{{"task", task_name(task)},
-                        {"in_channels", info.input_shape[0]},
-                        {"input_height", info.input_shape[1]},
-                        {"input_width", info.input_shape[2]},
-                        {"num_outputs", info.num_outputs},
-                        {"channels", options_.get_int("channels")},
-                        {"layers", options_.get_int("layers")},
-                        {"stem_multiplier", options_.get_int("stem_multiplier")},
-                        {"auxiliary", options_.get_bool("auxiliary")},
-                        {"operation_set", options_.get_string("operation_set")},
-                        {"ops", ops->ops()}},
-                   g, result.params);
+  result.model_file = save_model(net, g, info, label, result.params);
   std::string summary;
   for (const auto& [k, v] : result.metrics) summary += " " + k + "=" + std::to_string(v);
   log_->info("darts-eval[{}]: params {}{}", label, result.params, summary);

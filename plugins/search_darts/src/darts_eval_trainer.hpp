@@ -1,6 +1,7 @@
 #pragma once
 // The "darts-eval" trainer: trains a genotype from scratch in the DARTS evaluation network
 // and tests it (docs/methods.md, DARTS).
+#include <filesystem>
 #include <memory>
 
 #include "nashost/config.hpp"
@@ -21,6 +22,9 @@ class DartsEvalTrainer : public Trainer {
   nn::DartsEvalNetwork build(const Genotype& genotype, const DatasetInfo& info) const;
 
  private:
+  std::filesystem::path save_model(nn::DartsEvalNetwork& net, const Genotype& g, const DatasetInfo& info,
+                                   const std::string& label, int64_t params) const;
+
   Config options_;
   HostContext& ctx_;
   std::shared_ptr<spdlog::logger> log_;

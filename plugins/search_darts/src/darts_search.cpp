@@ -71,8 +71,19 @@ std::string epoch_tag(int64_t e) {
 }
 }  // namespace
 
+DartsSearch::StepSettings DartsSearch::parse_step_settings(const Config& o) {
+  return StepSettings{o.get_float("w_lr"),           o.get_float("w_lr_min"),    o.get_float("w_momentum"),
+                      o.get_float("w_weight_decay"), o.get_float("w_grad_clip"), o.get_int("max_steps_per_epoch"),
+                      o.get_int("max_eval_batches"), o.get_bool("plots")};
+}
+
 DartsSearch::DartsSearch(const Config& o, std::shared_ptr<Dataset> data, HostContext& ctx)
-    : options_(o), data_(std::move(data)), ctx_(ctx), log_(ctx.logger("darts")), device_(ctx.device()) {
+    : options_(o),
+      settings_(parse_step_settings(o)),
+      data_(std::move(data)),
+      ctx_(ctx),
+      log_(ctx.logger("darts")),
+      device_(ctx.device()) {
   if (!data_) throw ConfigError("darts: no dataset given");
   const auto& info = data_->info();
   task_ = info.task;
@@ -109,9 +120,9 @@ DartsSearch::DartsSearch(const Config& o, std::shared_ptr<Dataset> data, HostCon
   alpha_reduce_ = (std * at::randn({e, ops})).to(device_).requires_grad_(true);
   // Alphas are not module parameters: they never reach the weight optimiser or its decay.
   weights_ = net_->parameters();
-  w_opt_ = std::make_unique<torch::optim::SGD>(weights_, torch::optim::SGDOptions(o.get_float("w_lr"))
-                                                             .momentum(o.get_float("w_momentum"))
-                                                             .weight_decay(o.get_float("w_weight_decay")));
+  w_opt_ = std::make_unique<torch::optim::SGD>(
+      weights_,
+      torch::optim::SGDOptions(settings_.w_lr).momentum(settings_.w_momentum).weight_decay(settings_.w_weight_decay));
   a_opt_ = std::make_unique<torch::optim::Adam>(std::vector<at::Tensor>{alpha_normal_, alpha_reduce_},
                                                 torch::optim::AdamOptions(o.get_float("alpha_lr"))
                                                     .betas({o.get_float("alpha_beta1"), o.get_float("alpha_beta2")})
@@ -152,8 +163,8 @@ std::pair<double, at::Tensor> DartsSearch::step(const Batch& tb, const Batch& vb
   nn::BilevelOptions bo;
   bo.second_order = second_order_;
   bo.xi = lr;  // ξ = current weight learning rate
-  bo.momentum = options_.get_float("w_momentum");
-  bo.weight_decay = options_.get_float("w_weight_decay");
+  bo.momentum = settings_.w_momentum;
+  bo.weight_decay = settings_.w_weight_decay;
   bo.where = where;
   auto result = nn::architecture_gradient(problem, bo);
   a_opt_->zero_grad();
@@ -175,7 +186,7 @@ std::pair<double, at::Tensor> DartsSearch::step(const Batch& tb, const Batch& vb
       },
       weights_);
   checked_loss(at::scalar_tensor(lv, at::kDouble), "the weight step (" + where + ")");
-  nn::clip_grad_norm(weights_, options_.get_float("w_grad_clip"));
+  nn::clip_grad_norm(weights_, settings_.w_grad_clip);
   nn::sgd_step(*w_opt_);
   // BatchNorm running statistics: rank 0's, as DDP broadcasts them.
   if (parallel_.world_size() > 1) parallel_.sync_from_rank0(net_->buffers());
@@ -184,11 +195,11 @@ std::pair<double, at::Tensor> DartsSearch::step(const Batch& tb, const Batch& vb
 
 Metrics DartsSearch::run_epoch() {
   if (epoch_ >= epochs_) throw Error("darts: all " + std::to_string(epochs_) + " epochs are done");
-  const double lr = cosine_lr(options_.get_float("w_lr"), options_.get_float("w_lr_min"), epoch_, epochs_);
+  const double lr = cosine_lr(settings_.w_lr, settings_.w_lr_min, epoch_, epochs_);
   train_loader_->start_epoch(epoch_);
   valid_loader_->start_epoch(epoch_);
   int64_t steps = std::min(train_loader_->batches_per_epoch(), valid_loader_->batches_per_epoch());
-  if (const int64_t cap = options_.get_int("max_steps_per_epoch"); cap > 0) steps = std::min(steps, cap);
+  if (const int64_t cap = settings_.max_steps_per_epoch; cap > 0) steps = std::min(steps, cap);
   auto progress = ctx_.progress("darts epoch " + std::to_string(epoch_ + 1) + "/" + std::to_string(epochs_), steps);
   EpochMeter train_meter(task_);
   const int64_t bytes_before = parallel_.bytes_communicated();
@@ -239,7 +250,7 @@ Metrics DartsSearch::evaluate() {
   eval_loader_->start_epoch(epoch_);
   EpochMeter meter(task_);
   const at::Tensor wn = at::softmax(alpha_normal_, -1), wr = at::softmax(alpha_reduce_, -1);
-  const int64_t cap = options_.get_int("max_eval_batches");
+  const int64_t cap = settings_.max_eval_batches;
   int64_t n = 0;
   while (auto b = eval_loader_->next()) {
     const at::Tensor out = net_->forward(b->input, wn, wr);
@@ -291,7 +302,7 @@ void DartsSearch::write_epoch_outputs(int64_t epoch, const Metrics& m) {
       alpha_table(alpha_normal_, ops, nodes_, "normal") + "\n" + alpha_table(alpha_reduce_, ops, nodes_, "reduce"));
   atomic_write_text(out_dir_ / "genotypes" / ("EP" + tag + ".txt"), text + "\n");
   save_genotype(g, out_dir_ / "genotypes" / ("EP" + tag + ".json"));
-  if (!options_.get_bool("plots")) return;
+  if (!settings_.plots) return;
   try {
     std::filesystem::create_directories(out_dir_ / "plots");
     const std::string caption = "Epoch " + std::to_string(epoch);

@@ -46,7 +46,16 @@ class DartsSearch : public SearchStrategy {
   void write_epoch_outputs(int64_t epoch, const Metrics& metrics);
   Metrics evaluate();
 
+  /// The options read at every step, parsed once (the rest are used in the constructor).
+  struct StepSettings {
+    double w_lr, w_lr_min, w_momentum, w_weight_decay, w_grad_clip;
+    int64_t max_steps_per_epoch, max_eval_batches;
+    bool plots;
+  };
+  static StepSettings parse_step_settings(const Config& o);
+
   Config options_;
+  StepSettings settings_;
   std::shared_ptr<Dataset> data_;
   HostContext& ctx_;
   std::shared_ptr<spdlog::logger> log_;

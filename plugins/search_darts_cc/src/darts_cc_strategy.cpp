@@ -181,7 +181,7 @@ double DartsCCStrategy::valid_accuracy_at_zero(double t) {
     const at::Tensor logits = model_->forward(b->input, 0.0, t, settings_.sampling);
     correct += logits.argmax(1).eq(b->target).sum().item<double>();
     seen += static_cast<double>(b->target.size(0));
-    if (settings_.eval_batches > 0 && ++batches >= settings_.eval_batches) break;
+    if (settings_.max_eval_batches > 0 && ++batches >= settings_.max_eval_batches) break;
   }
   model_->train();
   return seen > 0 ? correct / seen : 0.0;

@@ -79,6 +79,74 @@ int64_t OneHotTrainer::count_params(const Genotype& genotype, Dataset& data) {
   return one_hot_param_count(*net, choice);
 }
 
+namespace {
+
+LoaderOptions loader_options(const OneHotSettings& s, HostContext& ctx) {
+  LoaderOptions lo;
+  lo.batch_size = s.batch_size;
+  lo.shuffle = true;
+  lo.augment = s.augment;
+  lo.cutout = s.cutout;
+  lo.seed = ctx.seed();
+  lo.device = ctx.device();
+  lo.workers = s.workers;
+  return lo;
+}
+
+struct TestScore {
+  double accuracy = 0, loss = 0;  ///< mean over the examples seen
+};
+
+/// The discrete network's accuracy and mean loss on (at most `cap` batches of) a split.
+TestScore evaluate(nn::DartsSearchNetworkImpl& net, BatchLoader& loader, const OneHotChoice& choice, int64_t epoch,
+                   int64_t cap) {
+  const at::NoGradGuard no_grad;
+  net.eval();
+  loader.start_epoch(epoch);
+  double correct = 0, seen = 0, loss = 0;
+  int64_t batches = 0;
+  while (auto b = loader.next()) {
+    const at::Tensor logits = net.forward_discrete(b->input, choice.normal, choice.reduce);
+    loss += at::cross_entropy_loss(logits, b->target, {}, at::Reduction::Sum).item<double>();
+    correct += logits.argmax(1).eq(b->target).sum().item<double>();
+    seen += static_cast<double>(b->target.size(0));
+    if (cap > 0 && ++batches >= cap) break;
+  }
+  return seen > 0 ? TestScore{correct / seen, loss / seen} : TestScore{};
+}
+
+/// Replaces `file` only with a complete archive of the network.
+void save_network(nn::DartsSearchNetworkImpl& net, const std::filesystem::path& file) {
+  atomic_write_file(file, [&](const std::filesystem::path& tmp) {
+    torch::serialize::OutputArchive archive;
+    net.save(archive);
+    save_archive(archive, tmp);
+  });
+}
+
+}  // namespace
+
+/// model.pt holds the whole search-shaped network; model.json says which op of every edge
+/// runs and the sizes, so that `nashost export` can keep only what the forward uses.
+void OneHotTrainer::write_card(const std::filesystem::path& model_file, nn::DartsSearchNetworkImpl& net,
+                               const DatasetInfo& info, const OneHotChoice& choice, const Genotype& genotype,
+                               int64_t params) const {
+  const auto& net_opts = net.options();
+  write_model_card(model_file, kModelDartsCcOneHot,
+                   Json{{"in_channels", info.input_shape[0]},
+                        {"input_height", info.input_shape[1]},
+                        {"input_width", info.input_shape[2]},
+                        {"num_outputs", info.num_outputs},
+                        {"channels", net_opts.channels},
+                        {"layers", net_opts.layers},
+                        {"nodes", net_opts.nodes},
+                        {"stem_multiplier", net_opts.stem_multiplier},
+                        {"operation_set", settings_.net.ops},
+                        {"ops", ops_->ops()},
+                        {"choice", Json{{"normal", choice.normal}, {"reduce", choice.reduce}}}},
+                   genotype, params);
+}
+
 TrainResult OneHotTrainer::train(const Genotype& genotype, Dataset& data) {
   check_dataset(data.info(), settings_.net, "one-hot");
   // Validate the genotype before anything is built or trained.
@@ -106,14 +174,7 @@ TrainResult OneHotTrainer::train(const Genotype& genotype, Dataset& data) {
       weights,
       torch::optim::SGDOptions(settings_.lr).momentum(settings_.momentum).weight_decay(settings_.weight_decay));
 
-  LoaderOptions lo;
-  lo.batch_size = settings_.batch_size;
-  lo.shuffle = true;
-  lo.augment = settings_.augment;
-  lo.cutout = settings_.cutout;
-  lo.seed = ctx_.seed();
-  lo.device = ctx_.device();
-  lo.workers = settings_.workers;
+  const LoaderOptions lo = loader_options(settings_, ctx_);
   auto train_loader = data.loader(Split::TrainFull, lo);
   auto test_loader = data.loader(Split::Test, lo.for_evaluation());
 
@@ -170,58 +231,26 @@ TrainResult OneHotTrainer::train(const Genotype& genotype, Dataset& data) {
     last_train_acc = seen > 0 ? correct / seen : 0.0;
 
     // The test set is the validation set (authors' fine-tuning protocol).
-    const at::NoGradGuard no_grad;
-    net->eval();
-    test_loader->start_epoch(epoch);
-    double test_correct = 0, test_seen = 0, test_loss = 0;
-    int64_t batches = 0;
-    while (auto b = test_loader->next()) {
-      const at::Tensor logits = net->forward_discrete(b->input, choice.normal, choice.reduce);
-      test_loss += at::cross_entropy_loss(logits, b->target, {}, at::Reduction::Sum).item<double>();
-      test_correct += logits.argmax(1).eq(b->target).sum().item<double>();
-      test_seen += static_cast<double>(b->target.size(0));
-      if (settings_.eval_batches > 0 && ++batches >= settings_.eval_batches) break;
-    }
-    last_acc = test_seen > 0 ? test_correct / test_seen : 0.0;
+    const TestScore test = evaluate(*net, *test_loader, choice, epoch, settings_.max_eval_batches);
+    last_acc = test.accuracy;
     ctx_.metrics().scalar("train/" + label + "/train_loss", last_train_loss, epoch);
     ctx_.metrics().scalar("train/" + label + "/test_accuracy", last_acc, epoch);
     if (drop_prob > 0.0) ctx_.metrics().scalar("train/" + label + "/drop_path", drop_prob, epoch);
     if (last_acc > best_acc) {
       best_acc = last_acc;
-      best_loss = test_seen > 0 ? test_loss / test_seen : 0.0;
+      best_loss = test.loss;
       best_epoch = epoch;
-      atomic_write_file(model_file, [&](const std::filesystem::path& tmp) {
-        torch::serialize::OutputArchive archive;
-        net->save(archive);
-        save_archive(archive, tmp);
-      });
+      save_network(*net, model_file);
     }
     log_->info("{} epoch {}/{}: train loss {:.4f} acc {:.4f}, test acc {:.4f} (best {:.4f})", label, epoch + 1,
                settings_.epochs, last_train_loss, last_train_acc, last_acc, best_acc);
   };
   nn::run_training_loop(ctx_, loop);
-  // model.pt holds the whole search-shaped network; model.json says which op of every edge
-  // runs and the sizes, so that `nashost export` can keep only what the forward uses.
-  if (std::filesystem::exists(model_file)) {
-    const auto& net_opts = net->options();
-    write_model_card(model_file, kModelDartsCcOneHot,
-                     Json{{"in_channels", data.info().input_shape[0]},
-                          {"input_height", data.info().input_shape[1]},
-                          {"input_width", data.info().input_shape[2]},
-                          {"num_outputs", data.info().num_outputs},
-                          {"channels", net_opts.channels},
-                          {"layers", net_opts.layers},
-                          {"nodes", net_opts.nodes},
-                          {"stem_multiplier", net_opts.stem_multiplier},
-                          {"operation_set", settings_.net.ops},
-                          {"ops", ops_->ops()},
-                          {"choice", Json{{"normal", choice.normal}, {"reduce", choice.reduce}}}},
-                     genotype, params);
-  }
+  if (std::filesystem::exists(model_file)) write_card(model_file, *net, data.info(), choice, genotype, params);
   TrainResult r;
   r.params = params;
   r.model_file = model_file;
-  r.metrics = {{"test_accuracy", best_acc},
+  r.metrics = {{"test_accuracy", best_acc},  // the best epoch's, as the authors report
                {"best_test_accuracy", best_acc},
                {"best_epoch", static_cast<double>(best_epoch)},
                {"test_loss", best_loss},

@@ -41,6 +41,8 @@ class OneHotTrainer : public Trainer {
     int64_t after_cell = -1;
   };
   AuxTap make_aux_head(const nn::DartsSearchNetworkImpl& net, const DatasetInfo& info) const;
+  void write_card(const std::filesystem::path& model_file, nn::DartsSearchNetworkImpl& net, const DatasetInfo& info,
+                  const OneHotChoice& choice, const Genotype& genotype, int64_t params) const;
 
   OneHotSettings settings_;
   HostContext& ctx_;

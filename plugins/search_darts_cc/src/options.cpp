@@ -49,19 +49,19 @@ void non_negative(const Config& c, const std::string& key, double v) {
 // The supernet and the training loop's settings, which the search and the one-hot trainer
 // share (only the key of the evaluation cap differs), read and checked.
 template <class Settings>
-void parse_net_and_loop(Settings& s, const Config& c, const std::string& eval_batches_key) {
+void parse_net_and_loop(Settings& s, const Config& c, const std::string& max_eval_batches_key) {
   s.net = parse_net(c);
   s.epochs = c.get_int("epochs");
   s.batch_size = c.get_int("batch_size");
   s.batches_per_epoch = c.get_int("max_steps_per_epoch");
-  s.eval_batches = c.get_int(eval_batches_key);
+  s.max_eval_batches = c.get_int(max_eval_batches_key);
   s.workers = c.get_int("workers");
   s.augment = c.get_bool("augment");
   s.cutout = c.get_int("cutout");
   if (s.epochs < 1) throw ConfigError(c.full_key("epochs") + " must be at least 1");
   if (s.batch_size < 1) throw ConfigError(c.full_key("batch_size") + " must be at least 1");
   non_negative(c, "max_steps_per_epoch", static_cast<double>(s.batches_per_epoch));
-  non_negative(c, eval_batches_key, static_cast<double>(s.eval_batches));
+  non_negative(c, max_eval_batches_key, static_cast<double>(s.max_eval_batches));
   non_negative(c, "cutout", static_cast<double>(s.cutout));
 }
 

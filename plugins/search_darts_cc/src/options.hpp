@@ -24,7 +24,7 @@ struct NetSettings {
 
 struct SearchSettings {
   NetSettings net;
-  int64_t epochs = 50, batch_size = 64, batches_per_epoch = 0, eval_batches = 0, workers = 1;
+  int64_t epochs = 50, batch_size = 64, batches_per_epoch = 0, max_eval_batches = 0, workers = 1;
   bool augment = true;
   int64_t cutout = 0;
   double log10_lambda_min = -8, log10_lambda_max = -4;
@@ -39,7 +39,7 @@ struct SearchSettings {
 
 struct OneHotSettings {
   NetSettings net;
-  int64_t epochs = 100, batch_size = 96, batches_per_epoch = 0, eval_batches = 0, workers = 1;
+  int64_t epochs = 100, batch_size = 96, batches_per_epoch = 0, max_eval_batches = 0, workers = 1;
   bool augment = true;
   int64_t cutout = 16;
   double lr = 0.025, lr_min = 0.0, momentum = 0.9, weight_decay = 3e-4, grad_clip = 5.0;

@@ -19,10 +19,10 @@
 
 #include "enas_search.hpp"
 #include "enas_rnn_ops.hpp"
-#include "nashost/aten_op_count.hpp"
+#include "nashost/support/aten_op_count.hpp"
 #include "nashost/error.hpp"
-#include "nashost/host_allocator.hpp"
-#include "nashost/standalone_context.hpp"
+#include "nashost/support/host_allocator.hpp"
+#include "nashost/support/standalone_context.hpp"
 #include "options.hpp"
 #include "token_dataset.hpp"
 

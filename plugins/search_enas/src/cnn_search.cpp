@@ -50,7 +50,7 @@ EnasCnnSearch::EnasCnnSearch(const Config& raw_options, std::shared_ptr<Dataset>
   random_ = tt == "random";
   loop_ = SearchLoop::from(o);
   aggregate_ = o.get_int("controller_num_aggregate");
-  eval_batches_ = o.get_int("eval_batches");
+  max_eval_batches_ = o.get_int("max_eval_batches");
   grad_clip_ = o.get_float("shared_grad_clip");
   lr_max_ = o.get_float("shared_lr");
   lr_min_ = o.get_float("lr_min");
@@ -247,7 +247,7 @@ Metrics EnasCnnSearch::run_epoch() {
   Scored best = best_sample(loop_.derive_samples);
   double valid = std::numeric_limits<double>::quiet_NaN();
   if (loop_.eval_full_valid) {
-    valid = evaluate_accuracy(arc_forward(best.arc), *eval_, eval_batches_).accuracy;
+    valid = evaluate_accuracy(arc_forward(best.arc), *eval_, max_eval_batches_).accuracy;
     m["valid_accuracy"] = valid;
     best_valid_accuracy_ = std::max(best_valid_accuracy_, valid);
     m["best_valid_accuracy"] = best_valid_accuracy_;
@@ -345,7 +345,7 @@ std::vector<Genotype> EnasCnnSearch::derive(const Config& args) {
     std::vector<ArcSeq> arcs = space_->sample(samples).arcs;
     best.accuracy = -1;
     for (auto& arc : arcs) {
-      const double acc = evaluate_accuracy(arc_forward(arc), *eval_, eval_batches_).accuracy;
+      const double acc = evaluate_accuracy(arc_forward(arc), *eval_, max_eval_batches_).accuracy;
       if (acc > best.accuracy) best = {arc, acc};
     }
   } else {

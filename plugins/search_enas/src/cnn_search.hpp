@@ -81,7 +81,7 @@ class EnasCnnSearch final : public SearchStrategy {
   std::shared_ptr<spdlog::logger> log_;
   bool random_;
   SearchLoop loop_;
-  int64_t aggregate_, eval_batches_;
+  int64_t aggregate_, max_eval_batches_;
   double grad_clip_, lr_max_, lr_min_;
   double aux_weight_;  ///< weight of the auxiliary head's loss (macro with auxiliary = true)
   int64_t lr_t0_, lr_t_mul_;

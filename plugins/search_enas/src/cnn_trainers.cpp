@@ -25,7 +25,11 @@ OptionList cnn_scratch_options() {
   return {
       {"operation_set", OptionType::String, "enas-cnn", "operation set of the genotype"},
       {"epochs", OptionType::Int, 630, "training epochs"},
-      {"steps_per_epoch", OptionType::Int, 0, "steps per epoch (0 = one pass over train_split)"},
+      {"max_steps_per_epoch",
+       OptionType::Int,
+       0,
+       "steps per epoch (0 = one pass over train_split)",
+       {"steps_per_epoch"}},
       {"channels", OptionType::Int, 36, "channels of the first cells (doubled at each reduction)"},
       {"num_layers", OptionType::Int, 15, "normal cells; two reduction cells come on top"},
       {"batch_size", OptionType::Int, 144, "training batch size"},
@@ -60,7 +64,11 @@ OptionList cnn_eval_options() {
       {"model_file", OptionType::String, nullptr, "shared-model file written by the enas strategy (network = cnn)"},
       {"operation_set", OptionType::String, "enas-cnn", "operation set the model was built with"},
       {"eval_batch_size", OptionType::Int, 100, "evaluation batch size"},
-      {"max_batches", OptionType::Int, 0, "evaluate at most this many batches per split (0 = all)"},
+      {"max_eval_batches",
+       OptionType::Int,
+       0,
+       "evaluate at most this many batches per split (0 = all)",
+       {"max_batches"}},
   };
 }
 
@@ -158,7 +166,7 @@ TrainResult EnasCnnScratchTrainer::train(const Genotype& genotype, Dataset& data
   auto eval = data.loader(parse_split(options_.get_string("eval_split")), eo);
 
   const int64_t epochs = options_.get_int("epochs");
-  int64_t steps = options_.get_int("steps_per_epoch");
+  int64_t steps = options_.get_int("max_steps_per_epoch");
   if (steps <= 0) steps = train.batches_per_epoch();
   const int64_t total = std::max<int64_t>(1, epochs * steps),
                 log_step = std::max<int64_t>(1, options_.get_int("log_step"));
@@ -273,13 +281,13 @@ TrainResult EnasCnnEvalTrainer::evaluate_loaded(const ImageForward& forward, int
   eo.batch_size = options_.get_int("eval_batch_size");
   eo.shuffle = false;
   eo.device = ctx_.device();
-  const int64_t max_batches = options_.get_int("max_batches");
+  const int64_t max_eval_batches = options_.get_int("max_eval_batches");
   auto valid = data.loader(Split::Valid, eo);
   auto test = data.loader(Split::Test, eo);
   TrainResult r;
   r.params = params;
-  const Accuracy v = evaluate_accuracy(forward, *valid, max_batches),
-                 t = evaluate_accuracy(forward, *test, max_batches);
+  const Accuracy v = evaluate_accuracy(forward, *valid, max_eval_batches),
+                 t = evaluate_accuracy(forward, *test, max_eval_batches);
   r.metrics["valid_accuracy"] = v.accuracy;
   r.metrics["test_accuracy"] = t.accuracy;
   r.metrics["test_loss"] = t.loss;

@@ -39,7 +39,7 @@ class EnasCnnEvalTrainer final : public Trainer {
  private:
   TrainResult train_macro(const Genotype& genotype, Dataset& data);
   /// Valid and test accuracy of a loaded search model run by `forward` (eval_batch_size,
-  /// max_batches), reported with `params` and the model file.
+  /// max_eval_batches), reported with `params` and the model file.
   TrainResult evaluate_loaded(const ImageForward& forward, int64_t params, const std::filesystem::path& file,
                               Dataset& data) const;
 

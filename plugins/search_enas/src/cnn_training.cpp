@@ -63,7 +63,7 @@ Accuracy batch_accuracy(const at::Tensor& logits, const at::Tensor& target) {
   return a;
 }
 
-Accuracy evaluate_accuracy(const ImageForward& forward, BatchLoader& loader, int64_t max_batches) {
+Accuracy evaluate_accuracy(const ImageForward& forward, BatchLoader& loader, int64_t max_eval_batches) {
   at::NoGradGuard no_grad;
   loader.start_epoch(0);
   double correct = 0, loss = 0;
@@ -74,7 +74,7 @@ Accuracy evaluate_accuracy(const ImageForward& forward, BatchLoader& loader, int
     correct += logits.argmax(1).eq(b->target).sum().item<double>();
     loss += at::cross_entropy_loss(logits, b->target).item<double>() * static_cast<double>(k);
     n += k;
-    if (max_batches > 0 && ++batches >= max_batches) break;
+    if (max_eval_batches > 0 && ++batches >= max_eval_batches) break;
   }
   Accuracy a;
   a.examples = n;

@@ -45,9 +45,9 @@ struct Accuracy {
 };
 /// Logits of a batch of images (a network with its architecture; no dropout).
 using ImageForward = std::function<at::Tensor(const at::Tensor&)>;
-/// Runs `forward` over one epoch of `loader` (max_batches 0 = all), no grad, in whatever
+/// Runs `forward` over one epoch of `loader` (max_eval_batches 0 = all), no grad, in whatever
 /// train/eval mode its network is in.
-Accuracy evaluate_accuracy(const ImageForward& forward, BatchLoader& loader, int64_t max_batches = 0);
+Accuracy evaluate_accuracy(const ImageForward& forward, BatchLoader& loader, int64_t max_eval_batches = 0);
 /// Accuracy and loss of one batch.
 Accuracy batch_accuracy(const at::Tensor& logits, const at::Tensor& target);
 /// Training loss of a child network: cross entropy of `logits`, plus aux_weight x that of

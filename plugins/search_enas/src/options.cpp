@@ -140,7 +140,11 @@ OptionList search_options() {
       {"lr_t0", OptionType::Int, 10, "cnn: first cosine restart period, epochs"},
       {"lr_t_mul", OptionType::Int, 2, "cnn: restart period multiplier"},
       {"augment", OptionType::Bool, true, "cnn: the dataset's training augmentation (crop + flip)"},
-      {"eval_batches", OptionType::Int, 0, "cnn: validation batches of the per-epoch evaluation (0 = all)"},
+      {"max_eval_batches",
+       OptionType::Int,
+       0,
+       "cnn: validation batches of the per-epoch evaluation (0 = all)",
+       {"eval_batches"}},
       {"workers", OptionType::Int, 1, "cnn: loader threads"},
       {"micro_batches", OptionType::Int, 1,
        "shared-weight steps: split each batch into this many parts computed one after another, gradients averaged "
@@ -162,7 +166,11 @@ OptionList derive_options() {
 OptionList scratch_options() {
   OptionList o = {
       {"epochs", OptionType::Int, 40, "training epochs"},
-      {"steps_per_epoch", OptionType::Int, 0, "steps per epoch (0 = one pass over the training split)"},
+      {"max_steps_per_epoch",
+       OptionType::Int,
+       0,
+       "steps per epoch (0 = one pass over the training split)",
+       {"steps_per_epoch"}},
       {"label", OptionType::String, "enas-rnn-scratch", "sub-folder of train/ for the model file"},
       {"log_step", OptionType::Int, 50, "per-step scalars every this many steps"},
   };

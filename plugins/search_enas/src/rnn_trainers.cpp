@@ -55,7 +55,7 @@ TrainResult EnasRnnScratchTrainer::train(const Genotype& genotype, Dataset& data
   const at::Tensor valid = batchify(lm_tokens(data, Split::Valid, 2 * eval_batch), eval_batch, device);
   const at::Tensor test = batchify(lm_tokens(data, Split::Test, 2 * eval_batch), eval_batch, device);
   const int64_t epochs = options_.get_int("epochs");
-  int64_t steps = options_.get_int("steps_per_epoch");
+  int64_t steps = options_.get_int("max_steps_per_epoch");
   if (steps <= 0) steps = (stream.rows.size(0) - 1 + topts.bptt - 1) / topts.bptt;
   const int64_t log_step = std::max<int64_t>(1, options_.get_int("log_step"));
   const std::string label = options_.get_string("label");

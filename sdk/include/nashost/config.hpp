@@ -24,15 +24,21 @@ enum class OptionType { Bool, Int, Float, String, IntList, FloatList, StringList
 NASHOST_SDK_API const char* option_type_name(OptionType type);
 
 /// One option a component accepts: key, type, default and a one-line help text.
-/// A null default means "required".
+/// A null default means "required". `old_names`: keys the option had before; they keep
+/// working for a release, with a warning that names the new key (Config::validated).
 struct OptionSpec {
   std::string key;
   OptionType type = OptionType::Any;
   Json default_value;
   std::string help;
+  std::vector<std::string> old_names;
 };
 using OptionList = std::vector<OptionSpec>;
 
+/// A component's options (its section of the config, validated) or any JSON table. A value
+/// type: copies are cheap enough to keep one per component. Getters throw ConfigError naming
+/// the full key when the key is absent or holds another type; after validated() neither
+/// can happen for a declared option.
 class NASHOST_SDK_API Config {
  public:
   Config() : values_(Json::object()) {}
@@ -40,7 +46,9 @@ class NASHOST_SDK_API Config {
   explicit Config(Json values, std::string path = "");
 
   /// Checks `values` against `specs`: unknown keys and wrong types throw ConfigError,
-  /// missing keys take their defaults, a missing required key throws.
+  /// missing keys take their defaults, a missing required key throws. A key given under an
+  /// old name (OptionSpec::old_names) is renamed, with a warning on the default logger;
+  /// the old and the new name together throw.
   static Config validated(const Json& values, const OptionList& specs, const std::string& path);
 
   bool has(const std::string& key) const;
@@ -56,6 +64,7 @@ class NASHOST_SDK_API Config {
   /// typo such as `layers = 1000000` is refused with a message, not a bad_alloc.
   int64_t get_int_in(const std::string& key, int64_t lo, int64_t hi) const;
 
+  /// The value, or `fallback` when the key is absent (a wrong type still throws).
   bool get_bool(const std::string& key, bool fallback) const;
   int64_t get_int(const std::string& key, int64_t fallback) const;
   double get_float(const std::string& key, double fallback) const;

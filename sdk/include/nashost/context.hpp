@@ -20,16 +20,22 @@ namespace nas {
 class OperationSet;
 class Dataset;
 
-/// Receives scalars and text per step; the host writes TensorBoard event files and a CSV twin.
+/// Receives scalars and text per step; the host writes TensorBoard event files and a CSV
+/// twin (flushed every few seconds and at every epoch, so a live TensorBoard follows).
+/// Tags are "component-or-label/name", e.g. "search/train_loss". Never throws for a value
+/// (NaN is written as NaN); a failed write is reported by the host, not to the component.
 class NASHOST_SDK_API MetricsSink {
  public:
   virtual ~MetricsSink();
   virtual void scalar(const std::string& tag, double value, int64_t step) = 0;
   virtual void text(const std::string& tag, const std::string& value, int64_t step) = 0;
+  /// Writes what is buffered now (components call it after an epoch's metrics).
   virtual void flush() {}
 };
 
-/// One progress bar; finish() (or destruction) ends its line.
+/// One progress bar; finish() (or destruction) ends its line. Use one per epoch: the host
+/// prints its per-epoch status line (elapsed time, the script's ETA) when a training
+/// epoch's bar finishes; a bar destroyed by an exception counts as not finished.
 class NASHOST_SDK_API Progress {
  public:
   virtual ~Progress();
@@ -39,20 +45,32 @@ class NASHOST_SDK_API Progress {
   virtual void finish() = 0;
 };
 
+/// The run, as a component sees it. Owned by the host; it outlives every component of the
+/// run, so components may keep a reference. Its methods are safe to call from the thread
+/// that runs the component (the Lua script's thread); loggers and metrics also from worker
+/// threads.
 class NASHOST_SDK_API HostContext {
  public:
   virtual ~HostContext();
-  /// A logger named after the component ("darts", "fashion-mnist", ...).
+  /// A logger named after the component ("darts", "fashion-mnist", ...): to the console
+  /// and log.txt, line by line.
   virtual std::shared_ptr<spdlog::logger> logger(const std::string& component) = 0;
+  /// Where tensors go: the run's --device (on a run of several ranks, this rank's GPU).
   virtual c10::Device device() const = 0;
+  /// The seed for everything random the component does (nas.seed changes it between
+  /// components; a component reads it when it is made, trainers at every training).
   virtual uint64_t seed() const = 0;
-  /// Root of this run's directory (runs/<name>-<time>/); create sub-folders as needed.
+  /// Root of this run's directory (runs/<name>-<time>/); create sub-folders as needed and
+  /// write files atomically (nashost/io.hpp), as a run may be killed at any moment.
   virtual std::filesystem::path run_dir() const = 0;
   virtual MetricsSink& metrics() = 0;
+  /// A progress bar of `total` steps (drawn only when the run shows progress bars).
   virtual std::unique_ptr<Progress> progress(const std::string& label, int64_t total) = 0;
-  /// True after Ctrl-C: finish the current step, checkpoint and return.
+  /// True after Ctrl-C or SIGTERM: stop at the next step boundary and throw nas::Interrupted
+  /// without checkpointing the cut epoch (the host keeps the last complete one).
   virtual bool stop_requested() const = 0;
-  /// Another component by name (e.g. the operation set a strategy was configured with).
+  /// An operation set by name, made once per run and shared; ConfigError with near names
+  /// if no plugin registers it.
   virtual std::shared_ptr<const OperationSet> operation_set(const std::string& name) = 0;
 };
 

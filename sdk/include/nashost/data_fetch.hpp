@@ -41,12 +41,12 @@ NASHOST_SDK_API void set_default_transfer_progress(TransferProgressFactory facto
 
 struct FetchOptions {
   /// Tried before the known URLs, in order: `<mirror>/<dataset>/<file>` (http, https, ftp or
-  /// file URLs). $NASHOST_DATA_MIRROR (several separated by spaces) comes after these.
+  /// file URLs). $NAS_DATA_MIRROR (several separated by spaces) comes after these.
   std::vector<std::string> mirrors;
-  /// Only the mirrors, never the official sites (also $NASHOST_DATA_MIRROR_ONLY=1).
-  /// $NASHOST_DATA_OFFLINE=1 tries no URL at all (a DownloadError at once).
+  /// Only the mirrors, never the official sites (also $NAS_DATA_MIRROR_ONLY=1).
+  /// $NAS_DATA_OFFLINE=1 tries no URL at all (a DownloadError at once).
   bool mirrors_only = false;
-  /// Checksum overrides (see with_checksum_overrides); empty: $NASHOST_DATA_CHECKSUMS.
+  /// Checksum overrides (see with_checksum_overrides); empty: $NAS_DATA_CHECKSUMS.
   std::filesystem::path checksum_file;
   /// Download again even when files are there (they are replaced only once the new ones verify).
   bool force = false;

@@ -71,7 +71,8 @@ struct LoaderOptions {
   }
 };
 
-/// Iterates one split, epoch after epoch.
+/// Iterates one split, epoch after epoch. Owned by its caller; it may share the dataset's
+/// memory, so the dataset must outlive it.
 class NASHOST_SDK_API BatchLoader {
  public:
   virtual ~BatchLoader();
@@ -82,12 +83,17 @@ class NASHOST_SDK_API BatchLoader {
   virtual std::optional<Batch> next() = 0;
 };
 
+/// A dataset in memory. Made by its factory (which throws DataMissingError when the files
+/// are absent, naming where it looked, and DataError when they are damaged, naming the file;
+/// never falls back silently); shared by the script and every component it is handed to.
 class NASHOST_SDK_API Dataset {
  public:
   virtual ~Dataset();
   virtual const DatasetInfo& info() const = 0;
   /// Number of examples (tokens for language models) in a split.
   virtual int64_t size(Split split) const = 0;
+  /// A new loader of `split`; several may be in use at once (one per split, per component).
+  /// ConfigError for options the dataset cannot honour (e.g. bptt for images).
   virtual std::unique_ptr<BatchLoader> loader(Split split, const LoaderOptions& options) = 0;
   /// Language models: a whole split as a 1-D int64 tensor of token ids.
   virtual at::Tensor tokens(Split split) const;

@@ -83,7 +83,7 @@ NASHOST_SDK_API std::string unreadable_layouts_found(const CatalogEntry& entry, 
 
 /// `entry` with its checksums replaced by those listed in `checksum_file` (format of
 /// `md5sum`/`sha256sum` output: "<hex>  <dataset>/<file name>"; 32 hex digits = md5, 64 =
-/// sha256). An empty path means $NASHOST_DATA_CHECKSUMS, and none when that is unset.
+/// sha256). An empty path means $NAS_DATA_CHECKSUMS, and none when that is unset.
 /// Meant for private mirrors of other files and for the tests. Error naming the line when
 /// the file is malformed.
 NASHOST_SDK_API CatalogEntry with_checksum_overrides(const CatalogEntry& entry,

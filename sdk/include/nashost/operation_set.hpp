@@ -35,6 +35,8 @@ class NASHOST_SDK_API Op : public torch::nn::Module {
   virtual bool is_zero() const { return false; }
 };
 
+/// Made once per run by its factory and shared (immutable) by every network that uses it:
+/// make() must not change the set.
 class NASHOST_SDK_API OperationSet {
  public:
   virtual ~OperationSet();

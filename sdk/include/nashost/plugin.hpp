@@ -14,7 +14,20 @@
 //
 // The host reads the descriptor before calling anything: ABI version, SDK version and
 // build fingerprint must match, or the plugin is skipped with a reason in the load report.
-// Factories receive their options already validated against the declared OptionList.
+//
+// Lifetime and ownership, the rules every plugin relies on:
+// - The register function runs once, when the host loads the library; it only declares
+//   components (no heavy work, no global state). If it throws, or a name it registers is
+//   already taken by another plugin, none of its components are added (all or nothing) and
+//   the load report says why.
+// - A factory runs each time a script asks for the component (nas.dataset, nas.search,
+//   nas.trainer, ...), with its options already validated against the declared OptionList
+//   (defaults filled in, unknown keys and wrong types refused before the factory is called).
+//   It may throw ConfigError (bad combinations of options: the message names the key),
+//   DataMissingError (a dataset's files are absent: scripts may fall back) or DataError.
+// - The host owns what a factory returns (shared_ptr) and keeps the plugin library loaded
+//   while any object it made is alive, so objects may hold code and data of the library.
+// - The HostContext passed to a factory outlives every object the run creates.
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -37,9 +50,9 @@ NASHOST_SDK_API const char* component_kind_name(ComponentKind kind);
 
 /// What `nashost plugins` and `nashost describe` print about a component.
 struct ComponentInfo {
-  std::string name;
+  std::string name;         ///< unique per kind across all loaded plugins, e.g. "darts"
   std::string description;  ///< one line
-  OptionList options;
+  OptionList options;       ///< every option it accepts; `describe` lists them, scripts are checked against them
 };
 
 using DatasetFactory = std::function<std::shared_ptr<Dataset>(const Config& options, HostContext& ctx)>;
@@ -48,13 +61,21 @@ using StrategyFactory = std::function<std::shared_ptr<SearchStrategy>(const Conf
                                                                       std::shared_ptr<Dataset> data, HostContext& ctx)>;
 using TrainerFactory = std::function<std::shared_ptr<Trainer>(const Config& options, HostContext& ctx)>;
 
-/// Handed to a plugin's register function; scoped to that plugin.
+/// Handed to a plugin's register function; scoped to that plugin and valid only during the
+/// call. Each add_* declares one component; the host adds them once the register function
+/// has returned (all or nothing, see above). An empty name, a missing factory or a name
+/// the plugin registers twice throws nas::Error, which skips the plugin.
 class NASHOST_SDK_API Registrar {
  public:
   virtual ~Registrar();
+  /// A dataset: `nas.dataset(name, options)`; the factory loads (or generates) the data.
   virtual void add_dataset(ComponentInfo info, DatasetFactory factory) = 0;
+  /// A set of candidate operations, looked up by networks through HostContext::operation_set.
   virtual void add_operation_set(ComponentInfo info, OperationSetFactory factory) = 0;
+  /// A search strategy: `nas.search(name, {dataset = d, options = ...})`; the factory gets
+  /// the dataset the script chose (shared with the script).
   virtual void add_strategy(ComponentInfo info, StrategyFactory factory) = 0;
+  /// A trainer of genotypes: `nas.trainer(name, options)`, `nas.train{...}`.
   virtual void add_trainer(ComponentInfo info, TrainerFactory factory) = 0;
 };
 

@@ -14,7 +14,8 @@
 
 /// Bumped whenever the descriptor or any SDK interface changes layout.
 /// 2: the descriptor starts with a magic number and its size.
-#define NASHOST_ABI_VERSION 2
+/// 3: OptionSpec::old_names (renamed options keep working, with a warning).
+#define NASHOST_ABI_VERSION 3
 #define NASHOST_SDK_VERSION_MAJOR 0
 #define NASHOST_SDK_VERSION_MINOR 1
 #define NASHOST_SDK_VERSION_PATCH 0

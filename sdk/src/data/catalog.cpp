@@ -8,6 +8,7 @@
 #include <map>
 #include <sstream>
 
+#include "nashost/environment.hpp"
 #include "nashost/dataset_catalog.hpp"
 #include "nashost/error.hpp"
 
@@ -244,13 +245,13 @@ std::string unreadable_layouts_found(const CatalogEntry& entry, const std::strin
 CatalogEntry with_checksum_overrides(const CatalogEntry& entry, const fs::path& checksum_file) {
   fs::path file = checksum_file;
   if (file.empty()) {
-    const char* env = std::getenv("NASHOST_DATA_CHECKSUMS");
+    const char* env = environment_variable("NAS_DATA_CHECKSUMS");
     if (env == nullptr || *env == '\0') return entry;
     file = env;
   }
   std::ifstream in(file);
   if (!in)
-    throw ConfigError("cannot read the checksum file '" + file.string() + "' (NASHOST_DATA_CHECKSUMS / --checksums)");
+    throw ConfigError("cannot read the checksum file '" + file.string() + "' (NAS_DATA_CHECKSUMS / --checksums)");
   CatalogEntry out = entry;
   std::string line;
   for (int number = 1; std::getline(in, line); ++number) {

@@ -21,6 +21,7 @@
 #include "checksum.hpp"
 #include "fetch_record.hpp"
 #include "http_transfer.hpp"
+#include "nashost/environment.hpp"
 #include "nashost/data_fetch.hpp"
 #include "nashost/io.hpp"
 
@@ -36,7 +37,7 @@ std::mutex default_progress_mutex;
 TransferProgressFactory default_progress;
 
 bool env_flag(const char* name) {
-  const char* v = std::getenv(name);
+  const char* v = environment_variable(name);
   if (v == nullptr) return false;
   const std::string s = v;
   return s == "1" || s == "true" || s == "yes" || s == "on";
@@ -94,12 +95,12 @@ class Fetcher {
     root_ = data_root(option_);
     target_ = root_ / e_.folder;
     for (const auto& m : o_.mirrors) add_mirror(m);
-    if (const char* env = std::getenv("NASHOST_DATA_MIRROR")) {
+    if (const char* env = environment_variable("NAS_DATA_MIRROR")) {
       std::istringstream words(env);
       for (std::string m; words >> m;) add_mirror(m);
     }
-    only_mirrors_ = o_.mirrors_only || env_flag("NASHOST_DATA_MIRROR_ONLY");
-    offline_ = env_flag("NASHOST_DATA_OFFLINE");
+    only_mirrors_ = o_.mirrors_only || env_flag("NAS_DATA_MIRROR_ONLY");
+    offline_ = env_flag("NAS_DATA_OFFLINE");
     settings_.connect_timeout_s = o_.connect_timeout_s;
     settings_.stall_timeout_s = o_.stall_timeout_s;
     settings_.stop_requested = o_.stop_requested;
@@ -195,7 +196,7 @@ class Fetcher {
     const fs::path part = target_ / (d.name + ".part");
     const auto urls = urls_for(d);
     if (urls.empty()) {
-      failures_.push_back({d.name, offline_ ? "(no URL tried: downloads are turned off by NASHOST_DATA_OFFLINE)"
+      failures_.push_back({d.name, offline_ ? "(no URL tried: downloads are turned off by NAS_DATA_OFFLINE)"
                                             : "(no URL to try: only mirrors are allowed, and none is set)"});
       return false;
     }
@@ -316,7 +317,7 @@ class Fetcher {
       out << "\n  - A copy that differs from the official file was refused (deleted): the site may serve "
              "another version, or the transfer was damaged; try again, or a mirror.";
     out << "\n  - Or use a mirror that holds " << e_.name << "/<file> under the names below: `nashost data fetch "
-        << e_.name << " --mirror URL` or the environment variable NASHOST_DATA_MIRROR."
+        << e_.name << " --mirror URL` or the environment variable NAS_DATA_MIRROR."
         << "\n  - Or download the files yourself and place them exactly as follows (" << e_.homepage << "):";
     const Source& official = e_.sources.front();
     for (const auto& d : official.downloads) {
@@ -346,7 +347,7 @@ class Fetcher {
   bool offline_ = false;
   bool network_seen_ = false, not_found_seen_ = false,
        mismatch_seen_ =
-           false;  // for the advice  // NASHOST_DATA_OFFLINE: fail at once (tools/run-main.sh after a failed fetch)
+           false;  // for the advice  // NAS_DATA_OFFLINE: fail at once (tools/run-main.sh after a failed fetch)
   detail::TransferSettings settings_;
   std::vector<std::pair<std::string, std::string>> failures_;  // file, "url: why"
   std::set<std::string> placed_;

@@ -80,7 +80,7 @@ enas_data_parallel)
   # space on synthetic images, the RNN space on a PTB subset); the controller steps are the
   # same on both ranks; every rank ends with the same parameters.
   export NASHOST_TEST_STRATEGY=enas
-  printf '[dataset]\nname = "synthetic-images"\n[dataset.options]\nshape = [3, 8, 8]\nclasses = 4\ntrain_size = 128\ntest_size = 64\n[search]\nnetwork = "cnn"\nnum_layers = 1\nchannels = 4\nnum_blocks = 3\nepochs = 2\nbatch_size = 16\nshared_steps = 4\nlr_t0 = 1\ncontroller_steps = 2\ncontroller_num_aggregate = 2\ncontroller_hid = 16\nderive_samples = 3\neval_batches = 2\naugment = false\n' >cnn.toml
+  printf '[dataset]\nname = "synthetic-images"\n[dataset.options]\nshape = [3, 8, 8]\nclasses = 4\ntrain_size = 128\ntest_size = 64\n[search]\nnetwork = "cnn"\nnum_layers = 1\nchannels = 4\nnum_blocks = 3\nepochs = 2\nbatch_size = 16\nshared_steps = 4\nlr_t0 = 1\ncontroller_steps = 2\ncontroller_num_aggregate = 2\ncontroller_hid = 16\nderive_samples = 3\nmax_eval_batches = 2\naugment = false\n' >cnn.toml
   printf '[dataset]\nname = "ptb"\n[dataset.options]\nsubset = 20000\n[search]\nnetwork = "rnn"\nshared_optim = "adam"\nshared_lr = 0.003\nnum_blocks = 4\nepochs = 2\nshared_steps = 5\ncontroller_steps = 3\nembed = 16\nhidden = 16\nbatch_size = 8\neval_full_valid = false\nderive_samples = 2\n' >rnn.toml
   for space in cnn rnn; do
     args=(run "$HERE/search_state.lua" --config $space.toml --seed 3 --no-progress)

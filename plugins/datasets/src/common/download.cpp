@@ -10,7 +10,7 @@ namespace nas::data {
 OptionSpec download_option() {
   return {"download", OptionType::Bool, false,
           "fetch the official files (as `nashost data fetch`) when they are absent: official URLs and mirrors, "
-          "checksums verified; NASHOST_DATA_MIRROR puts your own mirror first"};
+          "checksums verified; NAS_DATA_MIRROR puts your own mirror first"};
 }
 
 std::vector<std::filesystem::path> catalog_dirs(const std::string& name, const Config& cfg) {

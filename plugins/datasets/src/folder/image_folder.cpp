@@ -238,34 +238,54 @@ SplitIndices folder_split(int64_t n_train, int64_t n_valid, int64_t n_test, cons
   return s;
 }
 
-std::shared_ptr<InMemoryImageDataset> load_image_folder(const Config& cfg, HostContext* ctx) {
-  const SplitOptions split = split_options(cfg);
-  const int64_t channels = cfg.get_int("channels");
-  if (channels != 1 && channels != 3)
-    throw ConfigError(cfg.full_key("channels") + " must be 1 (grey) or 3 (RGB), got " + std::to_string(channels));
-  std::vector<int64_t> hw = size_option(cfg);
-  const bool normalize = cfg.get_bool("normalize");
-  std::vector<double> mean = per_channel(cfg, "mean", channels), std = per_channel(cfg, "std", channels);
-  if (!normalize && (!mean.empty() || !std.empty()))
+namespace {
+
+/// The options that say how images become tensors, checked together.
+struct DecodeOptions {
+  int64_t channels = 3;
+  std::vector<int64_t> hw;  ///< empty: the first training image's size
+  bool normalize = true;
+  std::vector<double> mean, std;  ///< empty: measured on the training images
+  int64_t decode_threads = 1;
+};
+
+DecodeOptions decode_options(const Config& cfg) {
+  DecodeOptions o;
+  o.channels = cfg.get_int("channels");
+  if (o.channels != 1 && o.channels != 3)
+    throw ConfigError(cfg.full_key("channels") + " must be 1 (grey) or 3 (RGB), got " + std::to_string(o.channels));
+  o.hw = size_option(cfg);
+  o.normalize = cfg.get_bool("normalize");
+  o.mean = per_channel(cfg, "mean", o.channels);
+  o.std = per_channel(cfg, "std", o.channels);
+  if (!o.normalize && (!o.mean.empty() || !o.std.empty()))
     throw ConfigError(cfg.full_key("mean") + "/" + cfg.full_key("std") + " are given but " + cfg.full_key("normalize") +
                       " is false; drop them or set normalize = true");
-  for (double s : std)
+  for (double s : o.std)
     if (!(s > 0)) throw ConfigError(cfg.full_key("std") + " values must be > 0");
-  int64_t decode_threads = cfg.get_int("decode_threads");
-  if (decode_threads < 0) throw ConfigError(cfg.full_key("decode_threads") + " must be >= 0 (0 = automatic)");
-  if (decode_threads == 0)
-    decode_threads = std::clamp<int64_t>(static_cast<int64_t>(std::thread::hardware_concurrency()), 1, 8);
+  o.decode_threads = cfg.get_int("decode_threads");
+  if (o.decode_threads < 0) throw ConfigError(cfg.full_key("decode_threads") + " must be >= 0 (0 = automatic)");
+  if (o.decode_threads == 0)
+    o.decode_threads = std::clamp<int64_t>(static_cast<int64_t>(std::thread::hardware_concurrency()), 1, 8);
+  return o;
+}
 
-  // The root: the first searched folder that has a train/ folder.
+/// Where the splits are: the first searched folder with a train/ folder, its test/ and,
+/// when there, its valid/ (or val/). DataMissingError lists what was tried.
+struct FolderLayout {
+  fs::path root, valid_dir;
+};
+
+FolderLayout find_layout(const Config& cfg) {
   const auto dirs = data_dirs(cfg.get_string("data_dir"), cfg.get_string("folder"));
-  fs::path root;
+  FolderLayout layout;
   std::error_code ec;
   for (const auto& d : dirs)
     if (fs::is_directory(d / "train", ec)) {
-      root = d;
+      layout.root = d;
       break;
     }
-  if (root.empty()) {
+  if (layout.root.empty()) {
     std::ostringstream tried;
     for (const auto& d : dirs) tried << "\n    " << fs::absolute(d / "train").string();
     throw DataMissingError("dataset '" + std::string(kName) +
@@ -275,16 +295,50 @@ std::shared_ptr<InMemoryImageDataset> load_image_folder(const Config& cfg, HostC
                            "the parent of a '" +
                            cfg.get_string("folder") + "' folder).");
   }
+  const fs::path& root = layout.root;
   if (!fs::is_directory(root / "test", ec))
     throw DataMissingError("dataset '" + std::string(kName) + "': split folder 'test' not found; tried:\n    " +
                            fs::absolute(root / "test").string() + "\n  (beside " +
                            fs::absolute(root / "train").string() + "); create it with one sub-folder per class");
-  fs::path valid_dir;
   for (const char* name : {"valid", "val"})
     if (fs::is_directory(root / name, ec)) {
-      valid_dir = root / name;
+      layout.valid_dir = root / name;
       break;
     }
+  return layout;
+}
+
+/// Pixel scaling, normalisation (given, or measured on the first n_train images) and the
+/// augmentation options.
+ImageTransform make_transform(const Config& cfg, const DecodeOptions& o, const at::Tensor& train_images,
+                              int64_t n_train, int C, int H, int W) {
+  ImageTransform transform;
+  transform.scale = 1.0 / 255;
+  if (o.normalize) {
+    std::vector<double> m, s;
+    if (o.mean.empty() || o.std.empty()) channel_stats(train_images.narrow(0, 0, n_train), m, s);
+    transform.mean = o.mean.empty() ? m : o.mean;
+    transform.std = o.std.empty() ? s : o.std;
+  } else {
+    transform.mean.assign(static_cast<size_t>(C), 0.0);
+    transform.std.assign(static_cast<size_t>(C), 1.0);
+  }
+  const int64_t crop_padding = cfg.get_int("crop_padding");
+  if (crop_padding < -1) throw ConfigError(cfg.full_key("crop_padding") + " must be >= 0, or -1 (automatic)");
+  transform.crop_padding = crop_padding == -1 ? std::min(H, W) / 8 : crop_padding;
+  transform.hflip = cfg.get_bool("hflip");
+  transform.vflip = cfg.get_bool("vflip");
+  return transform;
+}
+
+}  // namespace
+
+std::shared_ptr<InMemoryImageDataset> load_image_folder(const Config& cfg, HostContext* ctx) {
+  const SplitOptions split = split_options(cfg);
+  const DecodeOptions o = decode_options(cfg);
+  const FolderLayout layout = find_layout(cfg);
+  const fs::path& root = layout.root;
+  const fs::path& valid_dir = layout.valid_dir;
 
   const std::vector<std::string> classes = class_folders(root / "train");
   if (classes.empty())
@@ -300,40 +354,26 @@ std::shared_ptr<InMemoryImageDataset> load_image_folder(const Config& cfg, HostC
     throw DataError("dataset '" + std::string(kName) + "': valid folder " + valid_dir.string() +
                     " has no class sub-folders with images; fill it or remove it (then valid_fraction splits train/)");
 
+  std::vector<int64_t> hw = o.hw;
   if (hw.empty()) {
-    const ImageSize s = read_image_size(train_list.files.front());
-    hw = {s.height, s.width};
+    const ImageSize size = read_image_size(train_list.files.front());
+    hw = {size.height, size.width};
   }
-  const int H = static_cast<int>(hw[0]), W = static_cast<int>(hw[1]), C = static_cast<int>(channels);
+  const int H = static_cast<int>(hw[0]), W = static_cast<int>(hw[1]), C = static_cast<int>(o.channels);
+  const int threads = static_cast<int>(o.decode_threads);
 
   const auto start = std::chrono::steady_clock::now();
-  ImageArrays train = decode_listing(train_list, C, H, W, static_cast<int>(decode_threads));
-  ImageArrays test = decode_listing(test_list, C, H, W, static_cast<int>(decode_threads));
+  ImageArrays train = decode_listing(train_list, C, H, W, threads);
+  ImageArrays test = decode_listing(test_list, C, H, W, threads);
   const int64_t n_train = train.size();
   int64_t n_valid = 0;
   if (!valid_dir.empty()) {
-    ImageArrays valid = decode_listing(valid_list, C, H, W, static_cast<int>(decode_threads));
+    ImageArrays valid = decode_listing(valid_list, C, H, W, threads);
     n_valid = valid.size();
     // One array: train/ images then valid/ images (the split indices say which is which).
     train = {at::cat({train.images, valid.images}), at::cat({train.targets, valid.targets})};
   }
-
-  ImageTransform transform;
-  transform.scale = 1.0 / 255;
-  if (normalize) {
-    std::vector<double> m, s;
-    if (mean.empty() || std.empty()) channel_stats(train.images.narrow(0, 0, n_train), m, s);
-    transform.mean = mean.empty() ? m : mean;
-    transform.std = std.empty() ? s : std;
-  } else {
-    transform.mean.assign(static_cast<size_t>(C), 0.0);
-    transform.std.assign(static_cast<size_t>(C), 1.0);
-  }
-  const int64_t crop_padding = cfg.get_int("crop_padding");
-  if (crop_padding < -1) throw ConfigError(cfg.full_key("crop_padding") + " must be >= 0, or -1 (automatic)");
-  transform.crop_padding = crop_padding == -1 ? std::min(H, W) / 8 : crop_padding;
-  transform.hflip = cfg.get_bool("hflip");
-  transform.vflip = cfg.get_bool("vflip");
+  ImageTransform transform = make_transform(cfg, o, train.images, n_train, C, H, W);
 
   DatasetInfo info;
   info.name = kName;

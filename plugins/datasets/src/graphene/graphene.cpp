@@ -53,40 +53,45 @@ OptionList graphene_options() {
   };
 }
 
-GrapheneArrays read_graphene(const fs::path& file, const GrapheneReadOptions& o) {
-  NetcdfFile nc(file);
-  const auto iv = nc.variable(o.image_variable, "image_variable");
-  const auto tv = nc.variable(o.target_variable, "target_variable");
-  const std::string where = "netCDF file " + file.string() + ": ";
+namespace {
+
+/// The image variable's layout: N samples of C×H×W (C = 1 without a channel dimension).
+struct ImageLayout {
+  int64_t N = 0, C = 1, H = 0, W = 0;
+  bool has_channel = false;
+};
+
+ImageLayout check_layout(const NetcdfFile::Variable& iv, const NetcdfFile::Variable& tv, const std::string& where) {
   if (iv.shape.size() != 3 && iv.shape.size() != 4)
     throw DataError(where + "image variable " + iv.describe() +
                     " must have the dimensions (sample, height, width) or (sample, channel, height, width)");
   if (!(tv.shape.size() == 1 || (tv.shape.size() == 2 && tv.shape[1] == 1)))
     throw DataError(where + "target variable " + tv.describe() + " must have the dimensions (sample) or (sample, 1)");
-  const auto N = static_cast<int64_t>(iv.shape[0]);
-  if (static_cast<int64_t>(tv.shape[0]) != N)
+  ImageLayout l;
+  l.N = static_cast<int64_t>(iv.shape[0]);
+  if (static_cast<int64_t>(tv.shape[0]) != l.N)
     throw DataError(where + "image variable " + iv.describe() + " and target variable " + tv.describe() +
                     " have different numbers of samples");
-  if (N == 0) throw DataError(where + "variable " + iv.describe() + " has no samples");
-  const bool has_channel = iv.shape.size() == 4;
-  const auto C = static_cast<int64_t>(has_channel ? iv.shape[1] : 1);
-  const auto H = static_cast<int64_t>(iv.shape[has_channel ? 2 : 1]);
-  const auto W = static_cast<int64_t>(iv.shape[has_channel ? 3 : 2]);
-  if (C < 1 || H < 1 || W < 1) throw DataError(where + "image variable " + iv.describe() + " has an empty dimension");
-  const int64_t Hp = H + 2 * o.pad_rows, Wp = W + 2 * o.pad_cols;
+  if (l.N == 0) throw DataError(where + "variable " + iv.describe() + " has no samples");
+  l.has_channel = iv.shape.size() == 4;
+  l.C = static_cast<int64_t>(l.has_channel ? iv.shape[1] : 1);
+  l.H = static_cast<int64_t>(iv.shape[l.has_channel ? 2 : 1]);
+  l.W = static_cast<int64_t>(iv.shape[l.has_channel ? 3 : 2]);
+  if (l.C < 1 || l.H < 1 || l.W < 1)
+    throw DataError(where + "image variable " + iv.describe() + " has an empty dimension");
+  return l;
+}
 
-  const TrainTestIndices split = sklearn_train_test_split(N, o.test_fraction, o.test_seed);
-  // Where sample i goes: (test?, row), so the file is read once, in order, straight into place.
-  std::vector<std::pair<bool, int64_t>> dest(static_cast<size_t>(N));
-  for (size_t r = 0; r < split.train.size(); ++r)
-    dest[static_cast<size_t>(split.train[r])] = {false, static_cast<int64_t>(r)};
-  for (size_t r = 0; r < split.test.size(); ++r)
-    dest[static_cast<size_t>(split.test[r])] = {true, static_cast<int64_t>(r)};
-  const auto n_train = static_cast<int64_t>(split.train.size()), n_test = static_cast<int64_t>(split.test.size());
+/// Where sample i goes: (test?, row).
+using Destinations = std::vector<std::pair<bool, int64_t>>;
 
-  // uint8 while every value is an integer in 0..255 (the binary cut patterns: 4× less memory);
-  // switches to float32 at the first value that is not.
-  at::Tensor images[2] = {at::zeros({n_train, C, Hp, Wp}, at::kByte), at::zeros({n_test, C, Hp, Wp}, at::kByte)};
+/// Reads the images once, in file order, chunk by chunk, straight into their padded place in
+/// the train and test arrays. uint8 while every value is an integer in 0..255 (the binary
+/// cut patterns: 4× less memory); float32 from the first value that is not.
+void read_images(NetcdfFile& nc, const NetcdfFile::Variable& iv, const ImageLayout& l, const GrapheneReadOptions& o,
+                 const Destinations& dest, at::Tensor (&images)[2], const std::string& where) {
+  const int64_t C = l.C, H = l.H, W = l.W, N = l.N;
+  const int64_t Hp = images[0].size(2), Wp = images[0].size(3);
   bool as_float = false;
   uint8_t* u8[2] = {images[0].data_ptr<uint8_t>(), images[1].data_ptr<uint8_t>()};
   float* f32[2] = {nullptr, nullptr};
@@ -98,7 +103,7 @@ GrapheneArrays read_graphene(const fs::path& file, const GrapheneReadOptions& o)
     const int64_t count = std::min(chunk, N - s0);
     std::vector<size_t> start = {static_cast<size_t>(s0), 0, 0},
                         counts = {static_cast<size_t>(count), static_cast<size_t>(H), static_cast<size_t>(W)};
-    if (has_channel) {
+    if (l.has_channel) {
       start.insert(start.begin() + 1, 0);
       counts.insert(counts.begin() + 1, static_cast<size_t>(C));
     }
@@ -130,11 +135,15 @@ GrapheneArrays read_graphene(const fs::path& file, const GrapheneReadOptions& o)
       }
     }
   }
+}
 
+/// The targets into their train/test rows; a missing (fill) or non-finite value is an error.
+void read_targets(NetcdfFile& nc, const NetcdfFile::Variable& tv, const Destinations& dest, at::Tensor (&targets)[2],
+                  const std::string& where) {
+  const auto N = static_cast<int64_t>(dest.size());
   std::vector<double> target(static_cast<size_t>(N));
   nc.read(tv, std::vector<size_t>(tv.shape.size(), 0), tv.shape, target.data());
   const std::optional<double> target_fill = nc.fill_value(tv);
-  at::Tensor targets[2] = {at::empty({n_train, 1}, at::kFloat), at::empty({n_test, 1}, at::kFloat)};
   for (int64_t i = 0; i < N; ++i) {
     const double v = target[static_cast<size_t>(i)];
     if (!std::isfinite(v) || (target_fill && v == *target_fill))
@@ -144,6 +153,30 @@ GrapheneArrays read_graphene(const fs::path& file, const GrapheneReadOptions& o)
     const auto [is_test, row] = dest[static_cast<size_t>(i)];
     targets[is_test].data_ptr<float>()[row] = static_cast<float>(v);
   }
+}
+
+}  // namespace
+
+GrapheneArrays read_graphene(const fs::path& file, const GrapheneReadOptions& o) {
+  NetcdfFile nc(file);
+  const auto iv = nc.variable(o.image_variable, "image_variable");
+  const auto tv = nc.variable(o.target_variable, "target_variable");
+  const std::string where = "netCDF file " + file.string() + ": ";
+  const ImageLayout l = check_layout(iv, tv, where);
+  const int64_t Hp = l.H + 2 * o.pad_rows, Wp = l.W + 2 * o.pad_cols;
+
+  const TrainTestIndices split = sklearn_train_test_split(l.N, o.test_fraction, o.test_seed);
+  Destinations dest(static_cast<size_t>(l.N));
+  for (size_t r = 0; r < split.train.size(); ++r)
+    dest[static_cast<size_t>(split.train[r])] = {false, static_cast<int64_t>(r)};
+  for (size_t r = 0; r < split.test.size(); ++r)
+    dest[static_cast<size_t>(split.test[r])] = {true, static_cast<int64_t>(r)};
+  const auto n_train = static_cast<int64_t>(split.train.size()), n_test = static_cast<int64_t>(split.test.size());
+
+  at::Tensor images[2] = {at::zeros({n_train, l.C, Hp, Wp}, at::kByte), at::zeros({n_test, l.C, Hp, Wp}, at::kByte)};
+  read_images(nc, iv, l, o, dest, images, where);
+  at::Tensor targets[2] = {at::empty({n_train, 1}, at::kFloat), at::empty({n_test, 1}, at::kFloat)};
+  read_targets(nc, tv, dest, targets, where);
   return {{images[0], targets[0]}, {images[1], targets[1]}};
 }
 

@@ -1,4 +1,6 @@
 #pragma once
+// nashost/support/: tools for tests, benchmarks and the host, not part of the plugin contract
+// (plugin.hpp, config.hpp, context.hpp, dataset.hpp, operation_set.hpp, strategy.hpp, ...).
 // Counts the ATen ops (nested ones included) that a piece of work dispatches — the figure
 // the benchmarks print next to milliseconds. On a GPU a small-kernel workload is bound by
 // how many ops it issues, so the count compares implementations independently of the

@@ -1,4 +1,6 @@
 #pragma once
+// nashost/support/: tools for tests, benchmarks and the host, not part of the plugin contract
+// (plugin.hpp, config.hpp, context.hpp, dataset.hpp, operation_set.hpp, strategy.hpp, ...).
 // A HostContext for tests, benchmarks and tools that run components without the host:
 // logs to stderr, keeps metrics in memory, draws no progress bars, and looks up
 // operation sets from a map the caller fills.

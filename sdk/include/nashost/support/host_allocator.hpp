@@ -1,4 +1,6 @@
 #pragma once
+// nashost/support/: tools for tests, benchmarks and the host, not part of the plugin contract
+// (plugin.hpp, config.hpp, context.hpp, dataset.hpp, operation_set.hpp, strategy.hpp, ...).
 // Process-wide tuning of the C allocator for training on the CPU.
 //
 // LibTorch takes CPU tensor memory from malloc. glibc serves every block above its mmap
@@ -16,7 +18,7 @@ namespace nas {
 /// Call first thing in main(), before any tensor exists. Serves large blocks from the heap
 /// (no mmap), keeps freed memory for reuse (no trimming) and uses one malloc arena (fewer
 /// half-empty arenas, so a lower peak RSS). Leaves the allocator alone when the user asked
-/// for their own settings: NASHOST_SYSTEM_MALLOC=1, or glibc.malloc tunables in
+/// for their own settings: NAS_SYSTEM_MALLOC=1, or glibc.malloc tunables in
 /// GLIBC_TUNABLES, or a preloaded allocator (LD_PRELOAD). Returns what it did, for the log.
 NASHOST_SDK_API std::string tune_host_allocator();
 

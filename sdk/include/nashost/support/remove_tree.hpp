@@ -1,4 +1,6 @@
 #pragma once
+// nashost/support/: tools for tests, benchmarks and the host, not part of the plugin contract
+// (plugin.hpp, config.hpp, context.hpp, dataset.hpp, operation_set.hpp, strategy.hpp, ...).
 // Removing a directory tree in a process that has LibTorch loaded.
 //
 // The torch wheel's libtorch.so exports its own copies of std::filesystem functions, and they
