@@ -15,6 +15,9 @@ function M.run(title)
   local d, info, note = data.open(cfg)
 
   local s = nas.search("darts", {dataset = d, options = cfg.search, label = "search"})
+  -- the status line's ETA: the search, then one training per genotype
+  local trainings = 1 + #((cfg.compare or {}).named or {})
+  nas.plan{search_epochs = s:total_epochs(), train_epochs = trainings * ((cfg.train or {}).epochs or 0)}
   local last = s:run()
   local metric = last.valid_r2 and "valid_r2" or "valid_accuracy"
   nas.log.info("search finished: %s %.4f", metric, last[metric] or 0)

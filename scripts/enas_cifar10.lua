@@ -50,6 +50,9 @@ local search_opts = {}
 for k, v in pairs(cfg.search) do search_opts[k] = v end
 search_opts.network = "cnn"
 local s = nas.search("enas", {dataset = d, options = search_opts, label = "search"})
+local sc = cfg.scratch or {}
+-- the status line's ETA: the search, then the training from scratch
+nas.plan{search_epochs = s:total_epochs(), train_epochs = sc.enabled ~= false and ((sc.options or {}).epochs or 0) or 0}
 local last = s:run()
 local st = s:state()
 local g = s:derive({samples = (cfg.derive or {}).samples or 10})[1]
@@ -75,7 +78,6 @@ nas.record{stage = "shared weights", data = data_note, params = r.params,
            valid_accuracy = r.valid_accuracy, test_accuracy = r.test_accuracy}
 
 -- The derived cells in a fresh network trained from scratch.
-local sc = cfg.scratch or {}
 if sc.enabled ~= false then
   local opts = {}
   for k, v in pairs(sc.options or {}) do opts[k] = v end

@@ -14,6 +14,10 @@ function M.run(title)
   nas.log.info("%s: %s, vocabulary %d, profile %s", title, info.name, info.num_outputs, tostring(cfg.profile))
 
   local s = nas.search("enas", {dataset = d, options = cfg.search, label = "search"})
+  local sc = cfg.scratch or {}
+  -- the status line's ETA: the search, then the training from scratch
+  nas.plan{search_epochs = s:total_epochs(),
+           train_epochs = sc.enabled ~= false and ((sc.options or {}).epochs or 0) or 0}
   s:run()
   local st = s:state()
   local g = s:derive({samples = (cfg.derive or {}).samples or 100})[1]
@@ -28,7 +32,6 @@ function M.run(title)
              params = r.params, valid_ppl = r.valid_ppl, test_ppl = r.test_ppl}
 
   -- Retrain the derived cell alone from fresh weights (fork `train_scratch`).
-  local sc = cfg.scratch or {}
   if sc.enabled ~= false then
     local t = nas.trainer("enas-rnn-scratch", sc.options or {})
     local rs = t:train(g, d)
