@@ -3,6 +3,9 @@
 -- chosen in the config, the random and DARTS baselines, records and the scatter plot.
 local M = {}
 
+-- The normalised complexities derived when [derive] lambdas is not given (the authors' five).
+M.DEFAULT_LAMBDAS = {0, 0.25, 0.5, 0.75, 1}
+
 -- The DARTS-CC integer encoding (none LAST); used to turn a DARTS baseline's alphas into
 -- a genotype with the `simple` rule (argmax per edge, none included).
 M.DARTS_CC_ORDER = {"max_pool_3x3", "avg_pool_3x3", "skip_connect", "sep_conv_3x3",
@@ -55,7 +58,7 @@ function M.darts_cc(cfg, d, data_note, trainer, trainer_name, run, fd)
   -- derive and draw every λ̃ first (cheap, on every rank), then fine-tune them side by side
   -- (nas.parallel: one per rank when several run; a plain loop otherwise)
   local plan = {}
-  for _, lt in ipairs(dv.lambdas or {0, 0.25, 0.5, 0.75, 1}) do
+  for _, lt in ipairs(dv.lambdas or M.DEFAULT_LAMBDAS) do
     local g = s:derive({lambda = lt, rule = rule})[1]
     local tag = "darts_cc_" .. fmt_lambda(lt) .. run.suffix
     -- the authors' file names: genotype_<λ̃> (one seed), genotype_<seed>_<λ̃> (several)
@@ -215,7 +218,7 @@ function M.plan(cfg, trainer_name, seeds)
   local bl = cfg.baselines or {}
   local ft = (cfg.finetune or {})[trainer_name] or {}
   local ft_epochs = ft.epochs or 0
-  local lambdas = #((cfg.derive or {}).lambdas or {0, 0.25, 0.5, 0.75, 1})
+  local lambdas = #((cfg.derive or {}).lambdas or M.DEFAULT_LAMBDAS)
   local search = (cfg.search or {}).epochs or 0
   local train = lambdas * ft_epochs
   if bl.darts then

@@ -113,7 +113,7 @@ void WeightMap::save(const std::filesystem::path& file) const {
   std::string leaf;
   for (const auto& [name, t] : tensors_) node_of(root, name, leaf).tensors[leaf] = t;
   for (const auto& [key, v] : strings_) node_of(root, key, leaf).strings[leaf] = v;
-  for (const auto& a : archives_) node_of(root, a + ".x", leaf);  // creates the (empty) child
+  for (const auto& a : archives_) node_of(root, a, leaf).children[leaf];  // creates the (empty) child
   torch::serialize::OutputArchive archive;
   write_node(root, archive);
   save_archive_atomically(archive, file);
