@@ -1,6 +1,7 @@
--- Shared pipeline of scripts/fmnist_darts.lua and scripts/cifar10_darts.lua (and any other
--- dataset): DARTS search -> derive -> train the derived cell from scratch (and the published
--- cells named in [compare]) -> test -> results table.
+-- Shared pipeline of scripts/fmnist_darts.lua, scripts/cifar10_darts.lua and the scripts of
+-- the other strategies of the DARTS cell space (scripts/fmnist_rs_ws.lua): search -> derive ->
+-- train the derived cell from scratch (and the published cells named in [compare]) -> test ->
+-- results table.
 local data = require("dataset_common")
 local M = {}
 
@@ -10,20 +11,35 @@ local function copy(t)
   return out
 end
 
-function M.run(title)
+-- A strategy built outside the host (strategies/) is loaded only with --plugin-path: say so.
+local function require_strategy(name)
+  for _, p in ipairs(nas.plugins()) do
+    if p.name == name and p.kind == "strategy" then return end
+  end
+  error(string.format("strategy '%s' is not loaded: build it with tools/build-strategies.sh and run with " ..
+                      "--plugin-path build/strategies/plugins (or set NAS_PLUGIN_PATH)", name), 0)
+end
+
+-- how: {strategy = name (default "darts"), prefix = file-name prefix of the genotype (default
+-- the strategy's name)}.
+function M.run(title, how)
+  how = how or {}
+  local strategy = how.strategy or "darts"
+  local prefix = how.prefix or strategy:gsub("-", "_")
+  if strategy ~= "darts" then require_strategy(strategy) end
   local cfg = nas.config()
   local d, info, note = data.open(cfg)
 
-  local s = nas.search("darts", {dataset = d, options = cfg.search, label = "search"})
+  local s = nas.search(strategy, {dataset = d, options = cfg.search, label = "search"})
   -- the status line's ETA: the search, then one training per genotype
   local trainings = 1 + #((cfg.compare or {}).named or {})
   nas.plan{search_epochs = s:total_epochs(), train_epochs = trainings * ((cfg.train or {}).epochs or 0)}
   local last = s:run()
   local metric = last.valid_r2 and "valid_r2" or "valid_accuracy"
   nas.log.info("search finished: %s %.4f", metric, last[metric] or 0)
-  local g = s:derive({})[1]
-  g:save(nas.path("genotypes", "darts_" .. info.name .. ".json"))
-  local ok, perr = pcall(function() g:plot(nas.path("genotypes", "darts_" .. info.name)) end)
+  local g = s:derive(cfg.derive or {})[1]
+  g:save(nas.path("genotypes", prefix .. "_" .. info.name .. ".json"))
+  local ok, perr = pcall(function() g:plot(nas.path("genotypes", prefix .. "_" .. info.name)) end)
   if not ok then nas.log.warn("could not draw the derived cells: %s", tostring(perr)) end
   nas.log.info("genotype = %s", g:text())
 

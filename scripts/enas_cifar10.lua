@@ -2,7 +2,8 @@
 -- macro (whole network) space: search -> derive the best arc -> evaluate it with the
 -- shared weights -> train the derived architecture from scratch -> report.
 -- Config: configs/enas_cifar10.toml (micro) or configs/enas_cifar10_macro.toml (macro:
--- search.cnn_space = "macro"); profiles quick | paper | tiny.
+-- space = "macro"); profiles quick | paper | tiny. [search] holds the options both spaces'
+-- strategies take, [search.micro] / [search.macro] each space's own.
 --   nashost run scripts/enas_cifar10.lua                  # micro, quick, minutes on 2 CPU cores
 --   nashost run scripts/enas_cifar10.lua --config configs/enas_cifar10_macro.toml
 --   nashost run scripts/enas_cifar10.lua --profile paper --device cuda
@@ -41,15 +42,26 @@ local function open_dataset()
   error("no dataset available: " .. table.concat(errors, "; "))
 end
 
-local space = cfg.search.cnn_space or "micro"
+-- The space picks the strategy; configs of earlier releases chose it with search.cnn_space
+-- (and search.network = "cnn") for the one "enas" strategy.
+local space = cfg.space or "micro"
+if cfg.search.cnn_space then
+  nas.log.warn("search.cnn_space is deprecated: set space = \"%s\" at the top of the config", cfg.search.cnn_space)
+  space = cfg.search.cnn_space
+end
+local strategy = ({micro = "enas-cnn", macro = "enas-cnn-macro"})[space]
+if not strategy then error("space = \"" .. tostring(space) .. "\": valid are \"micro\" and \"macro\"") end
 local d, info, data_note = open_dataset()
 nas.log.info("ENAS %s search on %s, input %s, %d classes, profile %s", space, data_note,
              table.concat(info.input_shape, "x"), info.num_outputs, tostring(cfg.profile))
 
 local search_opts = {}
-for k, v in pairs(cfg.search) do search_opts[k] = v end
-search_opts.network = "cnn"
-local s = nas.search("enas", {dataset = d, options = search_opts, label = "search"})
+local not_options = {micro = true, macro = true, cnn_space = true, network = true}
+for k, v in pairs(cfg.search) do
+  if not not_options[k] then search_opts[k] = v end
+end
+for k, v in pairs(cfg.search[space] or {}) do search_opts[k] = v end
+local s = nas.search(strategy, {dataset = d, options = search_opts, label = "search"})
 local sc = cfg.scratch or {}
 -- the status line's ETA: the search, then the training from scratch
 nas.plan{search_epochs = s:total_epochs(), train_epochs = sc.enabled ~= false and ((sc.options or {}).epochs or 0) or 0}
@@ -59,10 +71,11 @@ local g = s:derive({samples = (cfg.derive or {}).samples or 10})[1]
 local name = (space == "macro" and "enas_cnn_macro_" or "enas_cnn_") .. info.name
 g:save(nas.path("genotypes", name .. ".json"))
 if space == "macro" then
-  -- The genotype's cell form has no picture of the reductions; the search drew the network.
+  -- The genotype's cell form has no picture of the reductions; the search drew the network
+  -- (meta.pictures: paths relative to the run directory).
   local pics = g.meta.pictures or {}
   if #pics == 0 then nas.log.warn("no picture of the derived network (is Graphviz installed?)") end
-  for _, p in ipairs(pics) do nas.log.info("picture of the derived network: %s", p) end
+  for _, p in ipairs(pics) do nas.log.info("picture of the derived network: %s", nas.path(p)) end
   nas.log.info("derived: %s", g.meta.summary)
 else
   local ok, perr = pcall(function() g:plot(nas.path("genotypes", name)) end)

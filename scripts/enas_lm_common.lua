@@ -13,7 +13,7 @@ function M.run(title)
   if info.synthetic then nas.log.warn("dataset %s is SYNTHETIC: perplexities mean nothing", info.name) end
   nas.log.info("%s: %s, vocabulary %d, profile %s", title, info.name, info.num_outputs, tostring(cfg.profile))
 
-  local s = nas.search("enas", {dataset = d, options = cfg.search, label = "search"})
+  local s = nas.search("enas-rnn", {dataset = d, options = cfg.search, label = "search"})
   local sc = cfg.scratch or {}
   -- the status line's ETA: the search, then the training from scratch
   nas.plan{search_epochs = s:total_epochs(),

@@ -10,7 +10,7 @@ command -v "$FORMAT" >/dev/null || { echo "format: $FORMAT is missing (tools/set
 if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
   mapfile -t files < <(git ls-files '*.cpp' '*.hpp' '*.h')
 else  # a source tree without git: the same folders
-  mapfile -t files < <(find framework sdk plugins tests bench -name '*.cpp' -o -name '*.hpp' -o -name '*.h' | sort)
+  mapfile -t files < <(find framework sdk plugins strategies tests bench -name '*.cpp' -o -name '*.hpp' -o -name '*.h' | sort)
 fi
 if [ "${1:-}" = "--check" ]; then
   bad=0

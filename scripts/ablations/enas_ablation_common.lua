@@ -67,7 +67,7 @@ function M.setup(cfg, study)
     g = nas.genotype.load(cfg.genotype)
   else
     nas.log.info("%s: no model_file given, running an ENAS search first", study)
-    local s = nas.search("enas", {dataset = d, options = cfg.search, label = "search"})
+    local s = nas.search("enas-rnn", {dataset = d, options = cfg.search, label = "search"})
     s:run()
     model_file = s:state().shared_model_file
     g = s:derive({samples = (cfg.derive or {}).samples or 100})[1]

@@ -12,7 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "enas_cnn_ops.hpp"
-#include "macro_arc.hpp"
+#include "cnn/macro/macro_arc.hpp"
 #include "nashost/dataset.hpp"
 #include "nashost/support/standalone_context.hpp"
 

@@ -8,16 +8,16 @@
 #include <ATen/ATen.h>
 #include <torch/optim/adam.h>
 
-#include "cnn_arc.hpp"
-#include "cnn_controller.hpp"
-#include "cnn_search.hpp"
+#include "cnn/micro/micro_arc.hpp"
+#include "cnn/micro/micro_controller.hpp"
+#include "cnn/cnn_search.hpp"
 #include "cnn_test_util.hpp"
-#include "cnn_trainers.hpp"
-#include "cnn_training.hpp"
+#include "cnn/cnn_trainers.hpp"
+#include "cnn/cnn_training.hpp"
 #include "enas_cnn_ops.hpp"
 #include "nashost/error.hpp"
 #include "nashost/genotype_formats.hpp"
-#include "options.hpp"
+#include "common/search_options.hpp"
 
 using namespace nas::enas;
 

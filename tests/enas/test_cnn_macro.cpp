@@ -9,15 +9,15 @@
 #include <ATen/ATen.h>
 #include <torch/optim/adam.h>
 
-#include "cnn_search.hpp"
+#include "cnn/cnn_search.hpp"
 #include "nashost/genotype_macro.hpp"
 #include "cnn_test_util.hpp"
-#include "cnn_trainers.hpp"
-#include "macro_arc.hpp"
-#include "macro_cnn.hpp"
-#include "macro_controller.hpp"
+#include "cnn/cnn_trainers.hpp"
+#include "cnn/macro/macro_arc.hpp"
+#include "cnn/macro/macro_cnn.hpp"
+#include "cnn/macro/macro_controller.hpp"
 #include "nashost/error.hpp"
-#include "options.hpp"
+#include "common/search_options.hpp"
 
 using namespace nas::enas;
 

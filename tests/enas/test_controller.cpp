@@ -4,7 +4,7 @@
 #include <ATen/ATen.h>
 #include <torch/optim/adam.h>
 
-#include "controller.hpp"
+#include "rnn/rnn_controller.hpp"
 #include "nashost/error.hpp"
 
 using namespace nas::enas;

@@ -1,7 +1,7 @@
 // DAG helpers: validation, hardcoded shapes, node removal with reconnection, activation replacement.
 #include <gtest/gtest.h>
 
-#include "dag.hpp"
+#include "rnn/rnn_dag.hpp"
 #include "nashost/error.hpp"
 #include "nashost/genotype.hpp"
 

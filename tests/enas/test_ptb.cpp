@@ -3,9 +3,10 @@
 #include <gtest/gtest.h>
 
 #include "enas_test_util.hpp"
-#include "options.hpp"
-#include "rnn_trainers.hpp"
-#include "token_dataset.hpp"
+#include "common/search_options.hpp"
+#include "rnn/rnn_options.hpp"
+#include "rnn/rnn_trainers.hpp"
+#include "rnn/token_dataset.hpp"
 
 using namespace nas::enas;
 
@@ -21,7 +22,7 @@ TEST(EnasPtb, ShortTrainingBeatsUniformByFar) {
                  {"batch_size", 16},   {"eval_batch_size", 32},    {"bptt", 35},      {"shared_optim", "adam"},
                  {"shared_lr", 0.004}, {"dropoute", 0.0},          {"dropouti", 0.0}, {"dropout", 0.0},
                  {"wdrop", 0.0}};
-  EnasRnnScratchTrainer t(nas::Config::validated(o, scratch_options(), "train"), *ctx);
+  EnasRnnScratchTrainer t(nas::Config::validated(o, rnn_scratch_options(), "train"), *ctx);
   auto r = t.train(g, *data);
   RecordProperty("valid_ppl", std::to_string(r.metrics["valid_ppl"]));
   EXPECT_LT(r.metrics["valid_ppl"], vocab / 10.0) << "vocab " << vocab;

@@ -4,15 +4,16 @@
 
 #include <ATen/ATen.h>
 
-#include "enas_search.hpp"
+#include "rnn/rnn_search.hpp"
 #include "enas_test_util.hpp"
-#include "lm_data.hpp"
-#include "model_file.hpp"
+#include "rnn/lm_data.hpp"
+#include "rnn/rnn_model_file.hpp"
 #include "nashost/error.hpp"
 #include "nashost/io.hpp"
-#include "options.hpp"
-#include "rnn_trainers.hpp"
-#include "token_dataset.hpp"
+#include "common/search_options.hpp"
+#include "rnn/rnn_options.hpp"
+#include "rnn/rnn_trainers.hpp"
+#include "rnn/token_dataset.hpp"
 
 using namespace nas::enas;
 
@@ -144,8 +145,8 @@ TEST(EnasTrainers, EvalOfSavedModelMatchesAndEditedDagsWork) {
   EnasRnnSearch s(cfg(tiny("orig")), data, *ctx);
   auto m = s.run_epoch();
   nas::Genotype g = s.derive(nas::Config(nas::Json{{"samples", 3}}))[0];
-  EnasRnnEvalTrainer eval(nas::Config::validated({{"model_file", s.shared_model_file().string()}}, eval_options(), "t"),
-                          *ctx);
+  EnasRnnEvalTrainer eval(
+      nas::Config::validated({{"model_file", s.shared_model_file().string()}}, rnn_eval_options(), "t"), *ctx);
   auto r = eval.train(g, *data);
   const at::Tensor valid = batchify(data->tokens(nas::Split::Valid), 64, c10::Device(c10::kCPU));
   EXPECT_NEAR(r.metrics["valid_ppl"], evaluate_ppl(s.shared(), valid, g.dag, 35), 1e-6);
@@ -157,11 +158,12 @@ TEST(EnasTrainers, EvalOfSavedModelMatchesAndEditedDagsWork) {
   EXPECT_TRUE(std::isfinite(r2.metrics["valid_ppl"]));
   EXPECT_NE(r2.metrics["valid_ppl"], r.metrics["valid_ppl"]);
   // Missing / wrong model files are user errors.
-  EnasRnnEvalTrainer missing(nas::Config::validated({{"model_file", "/nonexistent/x.pt"}}, eval_options(), "t"), *ctx);
+  EnasRnnEvalTrainer missing(nas::Config::validated({{"model_file", "/nonexistent/x.pt"}}, rnn_eval_options(), "t"),
+                             *ctx);
   EXPECT_THROW(missing.train(g, *data), nas::Error);
   nas::atomic_write_text(ctx->run_dir() / "junk.pt", "not a model");
   EnasRnnEvalTrainer junk(
-      nas::Config::validated({{"model_file", (ctx->run_dir() / "junk.pt").string()}}, eval_options(), "t"), *ctx);
+      nas::Config::validated({{"model_file", (ctx->run_dir() / "junk.pt").string()}}, rnn_eval_options(), "t"), *ctx);
   EXPECT_THROW(junk.train(g, *data), nas::Error);
 }
 
@@ -172,7 +174,7 @@ TEST(EnasTrainers, ScratchTrainsTheDagAlone) {
   nas::Json o = {{"epochs", 2},     {"max_steps_per_epoch", 40}, {"embed", 12},    {"hidden", 12},
                  {"batch_size", 8}, {"eval_batch_size", 8},      {"bptt", 6},      {"shared_lr", 5.0},
                  {"dropoute", 0.0}, {"dropouti", 0.0},           {"dropout", 0.0}, {"wdrop", 0.0}};
-  EnasRnnScratchTrainer t(nas::Config::validated(o, scratch_options(), "train"), *ctx);
+  EnasRnnScratchTrainer t(nas::Config::validated(o, rnn_scratch_options(), "train"), *ctx);
   const int64_t params = t.count_params(g, *data);
   auto r = t.train(g, *data);
   EXPECT_EQ(r.params, params);

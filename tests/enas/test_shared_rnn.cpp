@@ -3,10 +3,10 @@
 
 #include <ATen/ATen.h>
 
-#include "dag.hpp"
+#include "rnn/rnn_dag.hpp"
 #include "enas_rnn_ops.hpp"
 #include "nashost/error.hpp"
-#include "shared_rnn.hpp"
+#include "rnn/shared_rnn.hpp"
 
 using namespace nas::enas;
 

@@ -19,19 +19,20 @@
 #include <torch/serialize/input-archive.h>
 #include <torch/utils.h>
 
-#include "cnn_arc.hpp"
-#include "cnn_trainers.hpp"
-#include "cnn_training.hpp"
-#include "dag.hpp"
+#include "cnn/micro/micro_arc.hpp"
+#include "cnn/cnn_trainers.hpp"
+#include "cnn/cnn_training.hpp"
+#include "rnn/rnn_dag.hpp"
 #include "darts_eval_trainer.hpp"
 #include "enas_cnn_ops.hpp"
 #include "enas_rnn_ops.hpp"
-#include "enas_search.hpp"  // the ENAS options.hpp (the DARTS-CC one has the same name)
+#include "rnn/rnn_options.hpp"
+#include "rnn/rnn_search.hpp"
 #include "export/model_export.hpp"
 #include "export/safetensors.hpp"
 #include "export/weight_map.hpp"
-#include "macro_arc.hpp"
-#include "model_file.hpp"
+#include "cnn/macro/macro_arc.hpp"
+#include "rnn/rnn_model_file.hpp"
 #include "nashost/genotype_formats.hpp"
 #include "nashost/json_text.hpp"
 #include "nashost/model_card.hpp"
@@ -42,8 +43,8 @@
 #include "nashost/support/remove_tree.hpp"
 #include "nashost/support/standalone_context.hpp"
 #include "one_hot_trainer.hpp"
-#include "rnn_trainers.hpp"
-#include "token_dataset.hpp"
+#include "rnn/rnn_trainers.hpp"
+#include "rnn/token_dataset.hpp"
 
 namespace fs = std::filesystem;
 using nas::Json;
@@ -241,7 +242,7 @@ Reference enas_rnn(nas::StandaloneContext& ctx) {
                                                     {"eval_batch_size", 4},
                                                     {"bptt", 5},
                                                     {"label", "cell"}},
-                                               nas::enas::scratch_options(), "train");
+                                               nas::enas::rnn_scratch_options(), "train");
   nas::enas::EnasRnnScratchTrainer trainer(o, ctx);
   Reference ref;
   ref.trained = trainer.train(g, *data);

@@ -3,11 +3,11 @@
 // the DARTS-CC integer JSON. What loads is then used the ways the host and the plugins use
 // it: written in every format and read back (a writer must produce what its reader accepts:
 // checked in strict mode), drawn as Graphviz, and turned into the ENAS DAG / CNN arc /
-// macro arc (plugins/search_enas/src/{dag,cnn_arc,macro_arc}.cpp, compiled in).
-#include "cnn_arc.hpp"
-#include "dag.hpp"
+// macro arc (plugins/search_enas/src/{rnn/rnn_dag,cnn/micro/micro_arc,cnn/macro/macro_arc}.cpp, compiled in).
+#include "cnn/micro/micro_arc.hpp"
+#include "rnn/rnn_dag.hpp"
 #include "fuzz_util.hpp"
-#include "macro_arc.hpp"
+#include "cnn/macro/macro_arc.hpp"
 #include "nashost/genotype.hpp"
 #include "nashost/genotype_formats.hpp"
 

@@ -17,14 +17,14 @@
 #include <ATen/ATen.h>
 #include <ATen/DeviceAccelerator.h>
 
-#include "enas_search.hpp"
+#include "rnn/rnn_search.hpp"
 #include "enas_rnn_ops.hpp"
 #include "nashost/support/aten_op_count.hpp"
 #include "nashost/error.hpp"
 #include "nashost/support/host_allocator.hpp"
 #include "nashost/support/standalone_context.hpp"
-#include "options.hpp"
-#include "token_dataset.hpp"
+#include "common/search_options.hpp"
+#include "rnn/token_dataset.hpp"
 
 namespace {
 

@@ -79,10 +79,10 @@ enas_data_parallel)
   # ENAS shared-weight steps split over 2 ranks equal 1 process with 2 micro-batches (the CNN
   # space on synthetic images, the RNN space on a PTB subset); the controller steps are the
   # same on both ranks; every rank ends with the same parameters.
-  export NASHOST_TEST_STRATEGY=enas
-  printf '[dataset]\nname = "synthetic-images"\n[dataset.options]\nshape = [3, 8, 8]\nclasses = 4\ntrain_size = 128\ntest_size = 64\n[search]\nnetwork = "cnn"\nnum_layers = 1\nchannels = 4\nnum_blocks = 3\nepochs = 2\nbatch_size = 16\nshared_steps = 4\nlr_t0 = 1\ncontroller_steps = 2\ncontroller_num_aggregate = 2\ncontroller_hid = 16\nderive_samples = 3\nmax_eval_batches = 2\naugment = false\n' >cnn.toml
-  printf '[dataset]\nname = "ptb"\n[dataset.options]\nsubset = 20000\n[search]\nnetwork = "rnn"\nshared_optim = "adam"\nshared_lr = 0.003\nnum_blocks = 4\nepochs = 2\nshared_steps = 5\ncontroller_steps = 3\nembed = 16\nhidden = 16\nbatch_size = 8\neval_full_valid = false\nderive_samples = 2\n' >rnn.toml
+  printf '[dataset]\nname = "synthetic-images"\n[dataset.options]\nshape = [3, 8, 8]\nclasses = 4\ntrain_size = 128\ntest_size = 64\n[search]\nnum_layers = 1\nchannels = 4\nnum_blocks = 3\nepochs = 2\nbatch_size = 16\nshared_steps = 4\nlr_t0 = 1\ncontroller_steps = 2\ncontroller_num_aggregate = 2\ncontroller_hid = 16\nderive_samples = 3\nmax_eval_batches = 2\naugment = false\n' >cnn.toml
+  printf '[dataset]\nname = "ptb"\n[dataset.options]\nsubset = 20000\n[search]\nshared_optim = "adam"\nshared_lr = 0.003\nnum_blocks = 4\nepochs = 2\nshared_steps = 5\ncontroller_steps = 3\nembed = 16\nhidden = 16\nbatch_size = 8\neval_full_valid = false\nderive_samples = 2\n' >rnn.toml
   for space in cnn rnn; do
+    export NASHOST_TEST_STRATEGY=enas-$space
     args=(run "$HERE/search_state.lua" --config $space.toml --seed 3 --no-progress)
     "$NASHOST" "${args[@]}" --set search.micro_batches=2 --runs-dir "$WORK/one$space" >one$space.txt 2>&1 \
       || { cat one$space.txt; fail "$space: 1 process failed"; }

@@ -1,4 +1,4 @@
--- A small search of the strategy NASHOST_TEST_STRATEGY ("darts", "darts-cc", "enas") whose state
+-- A small search of the strategy NASHOST_TEST_STRATEGY ("darts", "darts-cc", "enas-cnn", "enas-rnn") whose state
 -- after its epochs is printed on rank 0, one "STATE key value" line per number (tests compare
 -- ranks and processes). Options come from the config ([search], [dataset]) and --set.
 local cfg = nas.config()
@@ -28,7 +28,7 @@ end
 if nas.distributed.is_main() then
   emit("state", s:state())
   print(string.format("STATE last.train_loss %.17g", last.train_loss or 0))
-  if strategy ~= "enas" then  -- the derived cells (DARTS-CC: at three complexities)
+  if not strategy:find("^enas") then  -- the derived cells (DARTS-CC: at three complexities)
     for _, lambda in ipairs(strategy == "darts-cc" and {0, 0.5, 1} or {0}) do
       local args = strategy == "darts-cc" and {lambda = lambda} or {}
       local cells = s:derive(args)[1]:json()
