@@ -81,7 +81,7 @@ function M.darts_cc(cfg, d, data_note, trainer, trainer_name, run, fd)
   end)
 end
 
--- Random baseline (spec §10): `count` genotypes with a growing share of parameter-free ops.
+-- Random baseline (docs/methods.md, DARTS-CC): `count` genotypes with a growing share of parameter-free ops.
 function M.random_baseline(cfg, d, data_note, trainer, trainer_name, fd)
   local rb = (cfg.baselines or {}).random_options or {}
   local s = nas.search("darts-cc-random", {dataset = d, options = rb, label = "random"})

@@ -1,4 +1,4 @@
--- The random-architecture baseline of DARTS-CC on Fashion-MNIST (spec §10): 20 genotypes
+-- The random-architecture baseline of DARTS-CC on Fashion-MNIST (docs/methods.md, DARTS-CC): 20 genotypes
 -- whose share of parameter-free ops grows from 0 to 1, each fine-tuned with the one-hot
 -- trainer; table + scatter of test accuracy vs parameters. Config: configs/fmnist_random.toml.
 local M = require("darts_cc_common")

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 
 #include "../src/export/model_export.hpp"
 #include "../src/plot.hpp"
@@ -62,6 +63,18 @@ int l_report(lua_State* L) {
   return 0;
 }
 
+/// What every nas.plot.* does once the plot is described: rank 0 draws it to `base` (.png and
+/// .svg) and shows it in TensorBoard; every rank returns the PNG's path.
+int draw_plot(lua_State* L, Session& s, const fs::path& base, const std::function<void(const fs::path&)>& render) {
+  if (s.is_main_rank()) {
+    fs::create_directories(base.parent_path());
+    render(base);
+    s.context->metrics_writer().image("plots/" + base.filename().string(), base.string() + ".png", 0);
+  }
+  lua_pushstring(L, (base.string() + ".png").c_str());
+  return 1;
+}
+
 /// nas.plot.scatter{file, title, xlabel, ylabel, logx, series = {{label, x = {...}, y = {...}}, ...}}
 /// -> the PNG's path (also SVG, and the picture in TensorBoard)
 int l_plot_scatter(lua_State* L) {
@@ -79,16 +92,8 @@ int l_plot_scatter(lua_State* L) {
     for (const auto& v : series.value("y", Json::array())) ps.y.push_back(v.get<double>());
     p.series.push_back(std::move(ps));
   }
-  const fs::path base = output_in_run(s, a.value("file", std::string("plot")), "nas.plot.scatter");
-  if (!s.is_main_rank()) {  // rank 0 draws
-    lua_pushstring(L, (base.string() + ".png").c_str());
-    return 1;
-  }
-  fs::create_directories(base.parent_path());
-  render_scatter(p, base);
-  s.context->metrics_writer().image("plots/" + base.filename().string(), base.string() + ".png", 0);
-  lua_pushstring(L, (base.string() + ".png").c_str());
-  return 1;
+  return draw_plot(L, s, output_in_run(s, a.value("file", std::string("plot")), "nas.plot.scatter"),
+                   [&](const fs::path& base) { render_scatter(p, base); });
 }
 
 /// nas.plot.bar{file=, title=, ylabel=, categories={...}, series={{label=, values={...}}, ...}}
@@ -110,16 +115,8 @@ int l_plot_bar(lua_State* L) {
                   std::to_string(p.categories.size()) + " categories");
     p.series.push_back(std::move(ps));
   }
-  const fs::path base = output_in_run(s, a.value("file", std::string("bars")), "nas.plot.bar");
-  if (!s.is_main_rank()) {  // rank 0 draws
-    lua_pushstring(L, (base.string() + ".png").c_str());
-    return 1;
-  }
-  fs::create_directories(base.parent_path());
-  render_bars(p, base);
-  s.context->metrics_writer().image("plots/" + base.filename().string(), base.string() + ".png", 0);
-  lua_pushstring(L, (base.string() + ".png").c_str());
-  return 1;
+  return draw_plot(L, s, output_in_run(s, a.value("file", std::string("bars")), "nas.plot.bar"),
+                   [&](const fs::path& base) { render_bars(p, base); });
 }
 
 /// nas.export(model_file [, dir]) -> the folder written: the model as PyTorch weights +

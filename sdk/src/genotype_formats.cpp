@@ -1,5 +1,5 @@
 // The DARTS `Genotype(...)` text format (docs/methods.md, DARTS), the published named
-// genotypes, and Graphviz output in the DARTS plotting style (§3.3).
+// genotypes, and Graphviz output in the DARTS plotting style.
 // (The DARTS-CC integer JSON lives in genotype_darts_cc.cpp.)
 #include "nashost/genotype_formats.hpp"
 #include "nashost/genotype_macro.hpp"

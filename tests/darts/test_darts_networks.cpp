@@ -1,5 +1,5 @@
 // DARTS search and evaluation networks: published parameter counts (docs/methods.md, DARTS),
-// the channel walk (§1.6), weight layouts and the discrete forward.
+// the channel walk, weight layouts and the discrete forward.
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 

@@ -65,7 +65,7 @@ TEST(DartsOps, Shapes_at_stride_1_and_2) {
     for (const auto& op : set.ops()) {
       auto m = set.make(op, args(6, 1, true));
       EXPECT_EQ(m->forward(x).sizes(), x.sizes()) << op;
-      if (op == "skip_connect" && size % 2) continue;  // FactorizedReduce needs even sizes (§1.7)
+      if (op == "skip_connect" && size % 2) continue;  // FactorizedReduce needs even sizes
       auto r = set.make(op, args(6, 2, true));
       const int64_t half = (size + 1) / 2;
       EXPECT_EQ(r->forward(x).sizes(), (std::vector<int64_t>{2, 6, half, half})) << op << " size " << size;

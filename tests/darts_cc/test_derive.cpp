@@ -1,4 +1,4 @@
-// Derivation rules (spec §8): `simple` (argmax incl. none, none edges dropped) and
+// Derivation rules (docs/methods.md, DARTS-CC): `simple` (argmax incl. none, none edges dropped) and
 // `darts` (top-2 non-none edges per node), and the reverse mapping genotype → op indices.
 #include <gtest/gtest.h>
 

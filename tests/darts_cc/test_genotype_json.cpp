@@ -1,4 +1,4 @@
-// The DARTS-CC integer genotype JSON (spec §8): the published example round-trips,
+// The DARTS-CC integer genotype JSON (docs/methods.md, DARTS-CC): the published example round-trips,
 // `none` edges vanish from the genotype and come back as index 7, other op orders map
 // by name, and malformed files name the position of the problem.
 #include <gtest/gtest.h>

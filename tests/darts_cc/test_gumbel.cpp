@@ -1,4 +1,4 @@
-// Gumbel-softmax (spec §4): per-example, per-edge samples whose argmax frequencies
+// Gumbel-softmax (docs/methods.md, DARTS-CC): per-example, per-edge samples whose argmax frequencies
 // follow softmax(α), nearly one-hot at small temperature, differentiable.
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// Trainer "one-hot" (spec §9): published parameter counts (closed form: fixed part +
+// Trainer "one-hot" (docs/methods.md, DARTS-CC): published parameter counts (closed form: fixed part +
 // selected ops), genotype validation before training, and a short real training run.
 #include <gtest/gtest.h>
 
@@ -41,10 +41,11 @@ TEST(OneHot, PublishedParameterCounts) {
   Fixture f("counts");
   OneHotTrainer trainer(cfg(nas::Json::object()), f.ctx);  // mini defaults: 3 layers, C16
   darts_cc_test::TinyImages fmnist(1, 28, 10, 4), cifar(3, 32, 10, 4);
-  // Every edge `none`: stem + preprocessing + head only (spec §5.3).
+  // Every edge `none`: stem + preprocessing + head only (docs/methods.md, DARTS-CC).
   EXPECT_EQ(trainer.count_params(all_none(), fmnist), 20506);
   EXPECT_EQ(trainer.count_params(all_none(), cifar), 21370);
-  // The committed mini-FMNIST genotype of seed 0 at λ̃ = 0 (spec §8 example, §11.1: 114,666).
+  // The committed mini-FMNIST genotype of seed 0 at λ̃ = 0 (the published example genotype: 114,666 parameters,
+  // docs/methods.md, DARTS-CC).
   const auto g = nas::genotype_from_darts_cc_json(
       nas::Json::parse("[[[4,3],[3,4,4],[7,3,2,7],[2,1,1,1,2]],[[3,4],[1,6,2],[4,6,6,2],[0,1,6,6,4]]]"));
   EXPECT_EQ(trainer.count_params(g, fmnist), 114666);

@@ -1,4 +1,4 @@
-// The expected-parameter-count penalty (spec §3, §5.1): per-op counts per cell width and
+// The expected-parameter-count penalty (docs/methods.md, DARTS-CC): per-op counts per cell width and
 // stride, and the softmax-weighted sum over all cell instances, against hand numbers.
 #include <gtest/gtest.h>
 
@@ -54,7 +54,7 @@ TEST(Penalty, ExpectedCountEqualsHandComputationOnMiniNet) {
   EXPECT_EQ(by_hand, 81560.0);
   const at::Tensor zero = at::zeros({14, 8}, at::kDouble);
   EXPECT_NEAR(expected_param_count(zero, zero, costs).item<double>(), by_hand, 1e-6);
-  // All mass on sep_conv_5x5: the spec's upper bound 14·1312 + 14·3648 + 14·11392.
+  // All mass on sep_conv_5x5: the closed-form upper bound 14·1312 + 14·3648 + 14·11392.
   at::Tensor peaked = at::zeros({14, 8}, at::kDouble);
   peaked.select(1, ops->index_of("sep_conv_5x5")).fill_(60.0);
   EXPECT_NEAR(expected_param_count(peaked, peaked, costs).item<double>(), 228928.0, 1e-3);

@@ -1,4 +1,4 @@
-// The PW block (spec §2.2): values at and between knots, uniform-grid segment choice
+// The PW block (docs/methods.md, DARTS-CC): values at and between knots, uniform-grid segment choice
 // with learned pivots in the weight, and gradients against finite differences.
 #include <gtest/gtest.h>
 

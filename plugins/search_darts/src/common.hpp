@@ -21,7 +21,8 @@ at::Tensor task_loss(Task task, const at::Tensor& output, const at::Tensor& targ
 double checked_loss(const at::Tensor& loss, const std::string& step);
 
 /// Accumulates loss and accuracy (classification) or the whole-split R² (regression:
-/// Σ(y−ŷ)² and Σ(y−ȳ)² over all examples — not per-batch averages, capstone bug §7.19).
+/// Σ(y−ŷ)² and Σ(y−ȳ)² over all examples — not per-batch averages as the graphene reference computes them;
+/// docs/methods.md).
 class EpochMeter {
  public:
   explicit EpochMeter(Task task) : task_(task) {}

@@ -166,7 +166,7 @@ TrainResult DartsEvalTrainer::train(const Genotype& g, Dataset& data) {
   loop.begin_epoch = [&](int64_t e) {
     lr = cosine_lr(lr_max, lr_min, e, epochs);
     for (auto& group : opt.param_groups()) static_cast<torch::optim::SGDOptions&>(group.options()).lr(lr);
-    // p_e = drop_path · e / epochs: 0 in the first epoch (§4).
+    // p_e = drop_path · e / epochs: 0 in the first epoch (docs/methods.md, DARTS).
     net->set_drop_path(drop_path * static_cast<double>(e) / static_cast<double>(epochs));
     net->train();
     train_loader->start_epoch(e);

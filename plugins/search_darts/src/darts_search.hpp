@@ -15,7 +15,7 @@
 
 namespace nas::darts {
 
-/// Options with the paper defaults (§2.5); every value is a TOML key.
+/// Options with the paper defaults (Liu et al. 2019); every value is a TOML key.
 const OptionList& search_options();
 
 class DartsSearch : public SearchStrategy {

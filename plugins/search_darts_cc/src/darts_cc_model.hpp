@@ -1,6 +1,6 @@
 #pragma once
 // The DARTS-CC search model: the shared DARTS supernet, one hypernetwork per cell type
-// mapping λ̃ to α(λ̃), and the λ-conditioned PW classifier head (spec §2, §3).
+// mapping λ̃ to α(λ̃), and the λ-conditioned PW classifier head (docs/methods.md, DARTS-CC).
 #include <cstdint>
 #include <memory>
 #include <utility>
@@ -18,7 +18,7 @@
 
 namespace nas::darts_cc {
 
-/// How op weights are drawn from α in the forward pass (spec §4).
+/// How op weights are drawn from α in the forward pass (docs/methods.md, DARTS-CC).
 enum class Sampling {
   GumbelSoftmax,  ///< DARTS-CC: per-example Concrete samples at temperature t
   Softmax,        ///< softmax(α / t), shared by the batch (the authors' DARTS baseline mode)

@@ -1,6 +1,6 @@
 #pragma once
 // SearchStrategy "darts-cc": one search yields a family of architectures indexed by the
-// complexity λ (spec §1–§4). Each step samples λ log-uniformly, takes an architecture
+// complexity λ (docs/methods.md, DARTS-CC). Each step samples λ log-uniformly, takes an architecture
 // step on the validation half (CE + λ·expected parameter count; second order by
 // default) and a weight step on the train half (CE). derive{lambda=λ̃, rule=} discretises
 // α(λ̃) into a genotype.

@@ -1,5 +1,5 @@
 #pragma once
-// Discretisation of α into a cell genotype (spec §8).
+// Discretisation of α into a cell genotype (docs/methods.md, DARTS-CC).
 //  - simple: every edge keeps its argmax over all ops, `none` included; a `none` edge is
 //    dropped, so a node may keep 0..(i+2) inputs (all mini experiments);
 //  - darts: per node, each edge's best non-`none` op and its softmax probability; the

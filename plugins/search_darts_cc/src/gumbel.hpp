@@ -1,5 +1,5 @@
 #pragma once
-// Gumbel-softmax (Concrete) relaxation as DARTS-CC uses it (spec §4): soft samples only
+// Gumbel-softmax (Concrete) relaxation as DARTS-CC uses it (docs/methods.md, DARTS-CC): soft samples only
 // (no straight-through), one independent sample per example, per edge; temperature
 // t(e) = initial + delta · e set at the start of epoch e.
 #include <cstdint>

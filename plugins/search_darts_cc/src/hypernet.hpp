@@ -1,5 +1,5 @@
 #pragma once
-// The DARTS-CC hypernetwork of one cell type (spec §2.3): one PW block per intermediate
+// The DARTS-CC hypernetwork of one cell type (docs/methods.md, DARTS-CC): one PW block per intermediate
 // node, mapping λ̃ to that node's (i+2) × n_ops logits. Stacked, they give the cell type's
 // α(λ̃) as an [E, n_ops] matrix in the usual edge order.
 //

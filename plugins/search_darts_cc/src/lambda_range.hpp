@@ -1,6 +1,6 @@
 #pragma once
 // The complexity multiplier λ of DARTS-CC: its configured log10 range, the normalised
-// coordinate λ̃ the hypernetworks see, and log-uniform sampling (spec §2.1, §2.5).
+// coordinate λ̃ the hypernetworks see, and log-uniform sampling (docs/methods.md, DARTS-CC).
 #include <cstdint>
 #include <random>
 

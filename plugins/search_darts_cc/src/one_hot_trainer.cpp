@@ -147,118 +147,147 @@ void OneHotTrainer::write_card(const std::filesystem::path& model_file, nn::Dart
                    genotype, params);
 }
 
-TrainResult OneHotTrainer::train(const Genotype& genotype, Dataset& data) {
-  check_dataset(data.info(), settings_.net, "one-hot");
-  // Validate the genotype before anything is built or trained.
-  const OneHotChoice choice = one_hot_choice(genotype, ops_->ops(), settings_.net.nodes);
-  const auto start = std::chrono::steady_clock::now();
-  const at::AutoGradMode grad_mode(true);  // callers may hold a NoGradGuard
-  ++runs_;
-  std::string label = "one-hot-" + std::to_string(runs_);
-  if (genotype.meta.is_object() && genotype.meta.contains("label") && genotype.meta["label"].is_string())
-    label = genotype.meta["label"].get<std::string>();
-  const auto dir = ctx_.run_dir() / "train" / safe_label(label);
-
-  torch::manual_seed(ctx_.seed());  // every genotype starts from the same seed
-  nn::DartsSearchNetwork net(settings_.net.for_data(data.info()), ops_);
-  net->to(ctx_.device());
-  const int64_t params = one_hot_param_count(*net, choice);  // without the auxiliary head
-  std::vector<at::Tensor> weights = net->parameters();
-  AuxTap aux = make_aux_head(*net, data.info());
-  if (aux.head) {
-    aux.head->to(ctx_.device());
-    for (const auto& p : aux.head->parameters()) weights.push_back(p);  // optimised and clipped with the net
-  }
-  std::filesystem::create_directories(dir);  // only once the networks could be built
-  torch::optim::SGD opt(
-      weights,
-      torch::optim::SGDOptions(settings_.lr).momentum(settings_.momentum).weight_decay(settings_.weight_decay));
-
-  const LoaderOptions lo = loader_options(settings_, ctx_);
-  auto train_loader = data.loader(Split::TrainFull, lo);
-  auto test_loader = data.loader(Split::Test, lo.for_evaluation());
-
+struct OneHotTrainer::Run {
+  std::string label;
+  std::filesystem::path model_file;
+  OneHotChoice choice;
+  nn::DartsSearchNetwork net{nullptr};
+  AuxTap aux;
+  std::vector<at::Tensor> weights;  ///< the network's and the auxiliary head's: optimised and clipped together
+  std::unique_ptr<torch::optim::SGD> opt;
+  std::unique_ptr<BatchLoader> train_loader, test_loader;
+  int64_t params = 0;  ///< without the auxiliary head
+  std::chrono::steady_clock::time_point start;
+  double drop_prob = 0;
+  double sum_loss = 0, correct = 0, seen = 0;  ///< the epoch under way
   double best_acc = -1, best_loss = 0, last_acc = 0, last_train_loss = 0, last_train_acc = 0;
   int64_t best_epoch = -1;
-  const auto model_file = dir / "model.pt";
-  double drop_prob = 0, sum_loss = 0, correct = 0, seen = 0;
+};
+
+std::unique_ptr<OneHotTrainer::Run> OneHotTrainer::start_run(const Genotype& genotype, Dataset& data) {
+  check_dataset(data.info(), settings_.net, "one-hot");
+  auto run = std::make_unique<Run>();
+  run->start = std::chrono::steady_clock::now();
+  // Validate the genotype before anything is built or trained.
+  run->choice = one_hot_choice(genotype, ops_->ops(), settings_.net.nodes);
+  ++runs_;
+  run->label = "one-hot-" + std::to_string(runs_);
+  if (genotype.meta.is_object() && genotype.meta.contains("label") && genotype.meta["label"].is_string())
+    run->label = genotype.meta["label"].get<std::string>();
+  const auto dir = ctx_.run_dir() / "train" / safe_label(run->label);
+  run->model_file = dir / "model.pt";
+
+  torch::manual_seed(ctx_.seed());  // every genotype starts from the same seed
+  run->net = nn::DartsSearchNetwork(settings_.net.for_data(data.info()), ops_);
+  run->net->to(ctx_.device());
+  run->params = one_hot_param_count(*run->net, run->choice);
+  run->weights = run->net->parameters();
+  run->aux = make_aux_head(*run->net, data.info());
+  if (run->aux.head) {
+    run->aux.head->to(ctx_.device());
+    for (const auto& p : run->aux.head->parameters()) run->weights.push_back(p);
+  }
+  std::filesystem::create_directories(dir);  // only once the networks could be built
+  run->opt = std::make_unique<torch::optim::SGD>(
+      run->weights,
+      torch::optim::SGDOptions(settings_.lr).momentum(settings_.momentum).weight_decay(settings_.weight_decay));
+  const LoaderOptions lo = loader_options(settings_, ctx_);
+  run->train_loader = data.loader(Split::TrainFull, lo);
+  run->test_loader = data.loader(Split::Test, lo.for_evaluation());
+  return run;
+}
+
+int64_t OneHotTrainer::begin_epoch(Run& run, int64_t epoch) {
+  const double lr = cosine_lr(settings_.lr, settings_.lr_min, epoch, settings_.epochs);
+  run.drop_prob = settings_.drop_path_at(epoch);
+  for (auto& g : run.opt->param_groups()) static_cast<torch::optim::SGDOptions&>(g.options()).lr(lr);
+  run.net->train();
+  run.train_loader->start_epoch(epoch);
+  run.sum_loss = run.correct = run.seen = 0;
+  const int64_t steps = run.train_loader->batches_per_epoch();
+  return settings_.batches_per_epoch > 0 ? std::min(steps, settings_.batches_per_epoch) : steps;
+}
+
+std::optional<double> OneHotTrainer::train_step(Run& run, int64_t epoch) {
+  auto b = run.train_loader->next();
+  if (!b) return std::nullopt;
+  run.opt->zero_grad();
+  at::Tensor aux_logits;
+  const at::Tensor logits = run.net->forward_discrete(b->input, run.choice.normal, run.choice.reduce, run.drop_prob,
+                                                      [&](int64_t cell, const at::Tensor& out) {
+                                                        if (run.aux.head && cell == run.aux.after_cell)
+                                                          aux_logits = run.aux.head->forward(out);
+                                                      });
+  at::Tensor loss = at::cross_entropy_loss(logits, b->target);
+  if (aux_logits.defined()) loss = loss + settings_.aux_weight * at::cross_entropy_loss(aux_logits, b->target);
+  const double l = loss.item<double>();
+  if (!std::isfinite(l))
+    throw NumericError("one-hot '" + run.label + "': training loss is " + std::to_string(l) + " at epoch " +
+                       std::to_string(epoch) + "; lower lr");
+  loss.backward();
+  nn::clip_grad_norm(run.weights, settings_.grad_clip);
+  nn::sgd_step(*run.opt);
+  run.sum_loss += l;
+  run.correct += logits.argmax(1).eq(b->target).sum().item<double>();
+  run.seen += static_cast<double>(b->target.size(0));
+  return l;
+}
+
+void OneHotTrainer::end_epoch(Run& run, int64_t epoch, int64_t steps_done) {
+  run.last_train_loss = steps_done > 0 ? run.sum_loss / static_cast<double>(steps_done) : 0.0;
+  run.last_train_acc = run.seen > 0 ? run.correct / run.seen : 0.0;
+  // The test set is the validation set (authors' fine-tuning protocol).
+  const TestScore test = evaluate(*run.net, *run.test_loader, run.choice, epoch, settings_.max_eval_batches);
+  run.last_acc = test.accuracy;
+  const std::string prefix = "train/" + run.label + "/";
+  ctx_.metrics().scalar(prefix + "train_loss", run.last_train_loss, epoch);
+  ctx_.metrics().scalar(prefix + "test_accuracy", run.last_acc, epoch);
+  if (run.drop_prob > 0.0) ctx_.metrics().scalar(prefix + "drop_path", run.drop_prob, epoch);
+  if (run.last_acc > run.best_acc) {
+    run.best_acc = run.last_acc;
+    run.best_loss = test.loss;
+    run.best_epoch = epoch;
+    save_network(*run.net, run.model_file);
+  }
+  log_->info("{} epoch {}/{}: train loss {:.4f} acc {:.4f}, test acc {:.4f} (best {:.4f})", run.label, epoch + 1,
+             settings_.epochs, run.last_train_loss, run.last_train_acc, run.last_acc, run.best_acc);
+}
+
+TrainResult OneHotTrainer::result_of(const Run& run) const {
+  TrainResult r;
+  r.params = run.params;
+  r.model_file = run.model_file;
+  r.metrics = {{"test_accuracy", run.best_acc},  // the best epoch's, as the authors report
+               {"best_test_accuracy", run.best_acc},
+               {"best_epoch", static_cast<double>(run.best_epoch)},
+               {"test_loss", run.best_loss},
+               {"final_test_accuracy", run.last_acc},
+               {"train_loss", run.last_train_loss},
+               {"train_accuracy", run.last_train_acc},
+               {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - run.start).count()}};
+  return r;
+}
+
+TrainResult OneHotTrainer::train(const Genotype& genotype, Dataset& data) {
+  const at::AutoGradMode grad_mode(true);  // callers may hold a NoGradGuard
+  std::unique_ptr<Run> run = start_run(genotype, data);
   nn::TrainingLoop loop;
-  loop.label = label;
+  loop.label = run->label;
   loop.epochs = settings_.epochs;
-  loop.step_metric = "train/" + label + "/step_train_loss";  // TensorBoard's live curve within an epoch
-  loop.begin_epoch = [&](int64_t epoch) {
-    const double lr = cosine_lr(settings_.lr, settings_.lr_min, epoch, settings_.epochs);
-    drop_prob = settings_.drop_path_at(epoch);
-    for (auto& g : opt.param_groups()) static_cast<torch::optim::SGDOptions&>(g.options()).lr(lr);
-    net->train();
-    train_loader->start_epoch(epoch);
-    sum_loss = correct = seen = 0;
-    const int64_t steps = train_loader->batches_per_epoch();
-    return settings_.batches_per_epoch > 0 ? std::min(steps, settings_.batches_per_epoch) : steps;
-  };
-  loop.step = [&](int64_t epoch, int64_t, int64_t) -> std::optional<double> {
-    auto b = train_loader->next();
-    if (!b) return std::nullopt;
-    opt.zero_grad();
-    at::Tensor aux_logits;
-    const at::Tensor logits = net->forward_discrete(b->input, choice.normal, choice.reduce, drop_prob,
-                                                    [&](int64_t cell, const at::Tensor& out) {
-                                                      if (aux.head && cell == aux.after_cell)
-                                                        aux_logits = aux.head->forward(out);
-                                                    });
-    at::Tensor loss = at::cross_entropy_loss(logits, b->target);
-    if (aux_logits.defined()) loss = loss + settings_.aux_weight * at::cross_entropy_loss(aux_logits, b->target);
-    const double l = loss.item<double>();
-    if (!std::isfinite(l))
-      throw NumericError("one-hot '" + label + "': training loss is " + std::to_string(l) + " at epoch " +
-                         std::to_string(epoch) + "; lower lr");
-    loss.backward();
-    nn::clip_grad_norm(weights, settings_.grad_clip);
-    nn::sgd_step(opt);
-    sum_loss += l;
-    correct += logits.argmax(1).eq(b->target).sum().item<double>();
-    seen += static_cast<double>(b->target.size(0));
-    return l;
-  };
+  loop.step_metric = "train/" + run->label + "/step_train_loss";  // TensorBoard's live curve within an epoch
+  loop.begin_epoch = [&](int64_t epoch) { return begin_epoch(*run, epoch); };
+  loop.step = [&](int64_t epoch, int64_t, int64_t) { return train_step(*run, epoch); };
   loop.status = [&](double mean_loss) {
     std::ostringstream st;
     st.precision(3);
-    st << "loss " << mean_loss << " acc " << (seen > 0 ? correct / seen : 0.0);
+    st << "loss " << mean_loss << " acc " << (run->seen > 0 ? run->correct / run->seen : 0.0);
     return st.str();
   };
-  loop.end_epoch = [&](int64_t epoch, int64_t done, double) {
-    last_train_loss = done > 0 ? sum_loss / static_cast<double>(done) : 0.0;
-    last_train_acc = seen > 0 ? correct / seen : 0.0;
-
-    // The test set is the validation set (authors' fine-tuning protocol).
-    const TestScore test = evaluate(*net, *test_loader, choice, epoch, settings_.max_eval_batches);
-    last_acc = test.accuracy;
-    ctx_.metrics().scalar("train/" + label + "/train_loss", last_train_loss, epoch);
-    ctx_.metrics().scalar("train/" + label + "/test_accuracy", last_acc, epoch);
-    if (drop_prob > 0.0) ctx_.metrics().scalar("train/" + label + "/drop_path", drop_prob, epoch);
-    if (last_acc > best_acc) {
-      best_acc = last_acc;
-      best_loss = test.loss;
-      best_epoch = epoch;
-      save_network(*net, model_file);
-    }
-    log_->info("{} epoch {}/{}: train loss {:.4f} acc {:.4f}, test acc {:.4f} (best {:.4f})", label, epoch + 1,
-               settings_.epochs, last_train_loss, last_train_acc, last_acc, best_acc);
-  };
+  loop.end_epoch = [&](int64_t epoch, int64_t done, double) { end_epoch(*run, epoch, done); };
   nn::run_training_loop(ctx_, loop);
-  if (std::filesystem::exists(model_file)) write_card(model_file, *net, data.info(), choice, genotype, params);
-  TrainResult r;
-  r.params = params;
-  r.model_file = model_file;
-  r.metrics = {{"test_accuracy", best_acc},  // the best epoch's, as the authors report
-               {"best_test_accuracy", best_acc},
-               {"best_epoch", static_cast<double>(best_epoch)},
-               {"test_loss", best_loss},
-               {"final_test_accuracy", last_acc},
-               {"train_loss", last_train_loss},
-               {"train_accuracy", last_train_acc},
-               {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()}};
-  return r;
+  if (std::filesystem::exists(run->model_file))
+    write_card(run->model_file, *run->net, data.info(), run->choice, genotype, run->params);
+  return result_of(*run);
 }
 
 }  // namespace nas::darts_cc

@@ -1,13 +1,14 @@
 #pragma once
-// Trainer "one-hot" (spec §9): the DARTS-CC fine-tuning model. It builds the same
+// Trainer "one-hot" (docs/methods.md, DARTS-CC): the DARTS-CC fine-tuning model. It builds the same
 // supernet as the search (every candidate op on every edge, op BN affine=False) but runs
 // only the genotype's op on each edge (none = zero) with the supernet's plain Linear
 // head; trains on the full training set and uses the test set as validation, reporting
-// the best-epoch test accuracy as the authors did (optimistic by design, §14.9).
+// the best-epoch test accuracy as the authors did (optimistic by design; docs/methods.md, DARTS-CC).
 //
 // Parameter count = fixed part (stem, preprocessing, head) + parameters of the selected
 // ops, i.e. the unused candidates are not counted.
 #include <memory>
+#include <optional>
 
 #include <spdlog/logger.h>
 
@@ -43,6 +44,19 @@ class OneHotTrainer : public Trainer {
   AuxTap make_aux_head(const nn::DartsSearchNetworkImpl& net, const DatasetInfo& info) const;
   void write_card(const std::filesystem::path& model_file, nn::DartsSearchNetworkImpl& net, const DatasetInfo& info,
                   const OneHotChoice& choice, const Genotype& genotype, int64_t params) const;
+
+  /// One fine-tuning: the network (and auxiliary head), its optimiser and loaders, and the
+  /// tallies of the epoch under way and of the best epoch so far.
+  struct Run;
+  /// Checks the data and the genotype, then builds the network from the run's seed.
+  std::unique_ptr<Run> start_run(const Genotype& genotype, Dataset& data);
+  /// Sets the epoch's learning rate and drop-path probability; returns its step count.
+  int64_t begin_epoch(Run& run, int64_t epoch);
+  /// One SGD step on the next batch (nullopt when the epoch's data is spent); its loss.
+  std::optional<double> train_step(Run& run, int64_t epoch);
+  /// Scores the test set, logs, keeps the network if it is the best epoch's.
+  void end_epoch(Run& run, int64_t epoch, int64_t steps_done);
+  TrainResult result_of(const Run& run) const;
 
   OneHotSettings settings_;
   HostContext& ctx_;

@@ -1,6 +1,6 @@
 #pragma once
 // Options of the DARTS-CC components, with the authors' mini-FMNIST values as defaults
-// (spec §3, §4, §7), and their parsed, checked form.
+// (docs/methods.md, DARTS-CC), and their parsed, checked form.
 #include <cstdint>
 #include <string>
 

@@ -1,5 +1,5 @@
 #pragma once
-// The complexity term of DARTS-CC (spec §3): the expected number of parameters of the
+// The complexity term of DARTS-CC (docs/methods.md, DARTS-CC): the expected number of parameters of the
 // cells' candidate ops under softmax(α) (no temperature, no noise), summed over every
 // cell instance at that cell's width and edge strides. Stem, preprocessing and head
 // are not counted.

@@ -1,5 +1,5 @@
 #pragma once
-// The piecewise-linear ("PW") block of DARTS-CC (spec §2.2): K learnable constant tensors
+// The piecewise-linear ("PW") block of DARTS-CC (docs/methods.md, DARTS-CC): K learnable constant tensors
 // (knots) and K learnable pivot positions; the output at λ̃ interpolates linearly between
 // two neighbouring knots. The segment is picked on the fixed uniform grid while the
 // interpolation weight uses the learned pivots, exactly as in the authors' code, so the
@@ -50,7 +50,7 @@ class PiecewiseLinearImpl : public torch::nn::Module {
 };
 TORCH_MODULE(PiecewiseLinear);
 
-/// The λ-conditioned classifier head of the search network (spec §2.4):
+/// The λ-conditioned classifier head of the search network (docs/methods.md, DARTS-CC):
 /// logits = x · W(λ̃) + b(λ̃) with W: [in, out] and b: [out] PW blocks.
 class PWLinearImpl : public torch::nn::Module {
  public:

@@ -1,5 +1,5 @@
 #pragma once
-// The random-architecture baseline of DARTS-CC (spec §10): genotype k of n has each of
+// The random-architecture baseline of DARTS-CC (docs/methods.md, DARTS-CC): genotype k of n has each of
 // its 28 edges parametric (sep/dil convs) but replaced, with probability k/(n−1), by a
 // parameter-free op (max/avg pool, skip, none). This spreads the baseline from large to
 // parameter-free cells.

@@ -1,5 +1,5 @@
 #pragma once
-// Strategy "darts-cc-random": the random-architecture baseline of DARTS-CC (spec §10) as
+// Strategy "darts-cc-random": the random-architecture baseline of DARTS-CC (docs/methods.md, DARTS-CC) as
 // a strategy without epochs whose derive{count=} returns the genotypes, so scripts
 // fine-tune them exactly like searched ones.
 #include "nashost/strategy.hpp"

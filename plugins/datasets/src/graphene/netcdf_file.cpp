@@ -91,22 +91,25 @@ uint64_t type_size(uint64_t type, int version) {
   }
 }
 
-// Where the data of a classic-format file ends according to its header; nullopt when the
-// header is not one we understand (the library already accepted it, so we do not second-guess).
-// `damaged` is set when the whole file was read and a length in its header runs past its end:
-// the netCDF library itself must not see such a header (a name length of 2^64 - 1 crashes it).
-std::optional<ClassicEnd> classic_data_end(const fs::path& file, bool* damaged = nullptr) {
-  if (damaged) *damaged = false;
-  std::ifstream in(file, std::ios::binary);
-  std::vector<uint8_t> head(1 << 20);
-  in.read(reinterpret_cast<char*>(head.data()), static_cast<std::streamsize>(head.size()));
-  head.resize(static_cast<size_t>(in.gcount()));
-  const bool whole_file = in.eof() || static_cast<size_t>(in.gcount()) < (1u << 20);
-  if (head.size() < 8 || head[0] != 'C' || head[1] != 'D' || head[2] != 'F') return std::nullopt;
-  const int version = head[3];
-  if (version != 1 && version != 2 && version != 5) return std::nullopt;
-  HeaderReader r(head, version);
-  const uint64_t numrecs = version == 5 ? r.u64() : r.u32();
+// A variable of a classic-format header: where its data begins and its size in bytes (the
+// whole variable, or one record of a record variable).
+struct ClassicVar {
+  std::string name;
+  uint64_t begin = 0, bytes = 0;
+  bool record = false;
+};
+struct ClassicHeader {
+  uint64_t numrecs = 0;
+  std::vector<ClassicVar> vars;
+};
+
+// The header after its magic and version (`r` is positioned there); nullopt when it is not
+// one we understand, with `damaged` set when it cannot be right: a length runs past the end of
+// a file read whole, a dimension id is out of range, a type has no size, or a variable's
+// unlimited dimension is not its first.
+std::optional<ClassicHeader> read_classic_header(HeaderReader& r, int version, bool whole_file, bool& damaged) {
+  ClassicHeader h;
+  h.numrecs = version == 5 ? r.u64() : r.u32();
   std::vector<uint64_t> dims;
   int64_t record_dim = -1;
   r.u32();  // NC_DIMENSION or ABSENT
@@ -126,29 +129,23 @@ std::optional<ClassicEnd> classic_data_end(const fs::path& file, bool* damaged =
     }
   };
   skip_attributes();  // global attributes
-  struct Var {
-    std::string name;
-    uint64_t begin = 0, bytes = 0;  // bytes: whole variable (fixed) or one record (record variable)
-    bool record = false;
-  };
-  std::vector<Var> vars;
-  r.u32();  // NC_VARIABLE or ABSENT
+  r.u32();            // NC_VARIABLE or ABSENT
   for (uint64_t n = r.count(), v = 0; v < n && r.ok(); ++v) {
-    Var var;
+    ClassicVar var;
     var.name = r.name();
     uint64_t elements = 1;
     const uint64_t ndims = r.count();
     for (uint64_t k = 0; k < ndims && r.ok(); ++k) {
       const uint64_t id = r.count();
       if (id >= dims.size()) {
-        if (damaged) *damaged = whole_file;
+        damaged = whole_file;
         return std::nullopt;
       }
       if (static_cast<int64_t>(id) == record_dim) {
         // Only a variable's first dimension may be the unlimited one (netCDF's own rule); the
         // library divides by a later one's length of 0 when it meets one (a fuzzing finding).
         if (k > 0) {
-          if (damaged) *damaged = true;
+          damaged = true;
           return std::nullopt;
         }
         var.record = true;
@@ -162,31 +159,58 @@ std::optional<ClassicEnd> classic_data_end(const fs::path& file, bool* damaged =
     var.bytes = elements * size;
     r.count();  // vsize (clamped for huge variables; recomputed above instead)
     var.begin = r.offset();
-    vars.push_back(var);
+    h.vars.push_back(var);
   }
   if (!r.ok() || bad_type) {
-    if (damaged) *damaged = whole_file || bad_type;
+    damaged = whole_file || bad_type;
     return std::nullopt;
   }
+  return h;
+}
+
+// The end of the data the header describes, and the variable that ends there.
+ClassicEnd data_end_of(const ClassicHeader& h, int version) {
   ClassicEnd end;
   // Record variables interleave: one record holds each record variable, padded to 4 bytes
   // (unpadded when there is only one).
   uint64_t recsize = 0, n_record = 0;
-  for (const auto& v : vars)
+  for (const auto& v : h.vars)
     if (v.record) {
       recsize += (v.bytes + 3) / 4 * 4;
       ++n_record;
     }
   if (n_record == 1)
-    for (const auto& v : vars)
+    for (const auto& v : h.vars)
       if (v.record) recsize = v.bytes;
-  const bool streaming = numrecs == (version == 5 ? ~uint64_t{0} : 0xFFFFFFFFull);
-  for (const auto& v : vars) {
-    if (v.record && (numrecs == 0 || streaming)) continue;
-    const uint64_t e = v.record ? v.begin + (numrecs - 1) * recsize + v.bytes : v.begin + v.bytes;
+  const bool streaming = h.numrecs == (version == 5 ? ~uint64_t{0} : 0xFFFFFFFFull);
+  for (const auto& v : h.vars) {
+    if (v.record && (h.numrecs == 0 || streaming)) continue;
+    const uint64_t e = v.record ? v.begin + (h.numrecs - 1) * recsize + v.bytes : v.begin + v.bytes;
     if (v.bytes > 0 && e > end.end) end = {e, v.name};
   }
   return end;
+}
+
+// Where the data of a classic-format file ends according to its header; nullopt when the
+// header is not one we understand (the library already accepted it, so we do not second-guess).
+// `damaged` is set when the whole file was read and a length in its header runs past its end:
+// the netCDF library itself must not see such a header (a name length of 2^64 - 1 crashes it).
+std::optional<ClassicEnd> classic_data_end(const fs::path& file, bool* damaged = nullptr) {
+  if (damaged) *damaged = false;
+  std::ifstream in(file, std::ios::binary);
+  std::vector<uint8_t> head(1 << 20);
+  in.read(reinterpret_cast<char*>(head.data()), static_cast<std::streamsize>(head.size()));
+  head.resize(static_cast<size_t>(in.gcount()));
+  const bool whole_file = in.eof() || static_cast<size_t>(in.gcount()) < (1u << 20);
+  if (head.size() < 8 || head[0] != 'C' || head[1] != 'D' || head[2] != 'F') return std::nullopt;
+  const int version = head[3];
+  if (version != 1 && version != 2 && version != 5) return std::nullopt;
+  HeaderReader r(head, version);
+  bool header_damaged = false;
+  const auto header = read_classic_header(r, version, whole_file, header_damaged);
+  if (damaged) *damaged = header_damaged;
+  if (!header) return std::nullopt;
+  return data_end_of(*header, version);
 }
 
 }  // namespace

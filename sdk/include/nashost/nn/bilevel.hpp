@@ -19,7 +19,7 @@
 // weight tensors (i.e. run the network whose parameters are `weights`).
 // If `buffers` are given (BN running statistics), they are snapshotted and restored too,
 // so the extra training-mode forwards of this step leave no trace in the network
-// (we deliberately avoid the reference side effect of §2.4).
+// (we deliberately avoid the reference side effect: docs/methods.md, DARTS).
 // Gradients are obtained with torch::autograd::grad: no .grad field is touched; the
 // caller assigns the result to the architecture leaves' .grad and steps its optimiser.
 #include <functional>

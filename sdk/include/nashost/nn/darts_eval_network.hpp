@@ -53,7 +53,7 @@ class NASHOST_SDK_API EvalCellImpl : public torch::nn::Module {
 TORCH_MODULE(EvalCell);
 
 /// ReLU → AvgPool 5×5 (stride size−5 per axis, no padding) → 1×1 conv 128 → BN → ReLU →
-/// 2×2 conv 768 → BN → ReLU → Linear. quark0 hard-codes stride 3 (8×8 maps only, bug §7.13);
+/// 2×2 conv 768 → BN → ReLU → Linear. quark0 hard-codes stride 3 (8×8 maps only, a bug; docs/methods.md, DARTS);
 /// size−5 (pt.darts) gives 2×2 for 7×7 and 8×8 alike.
 class NASHOST_SDK_API AuxiliaryHeadImpl : public torch::nn::Module {
  public:

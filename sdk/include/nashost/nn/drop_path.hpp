@@ -9,7 +9,7 @@
 namespace nas::nn {
 
 /// Per-sample drop path: keeps each sample with probability 1−p and rescales by 1/(1−p).
-/// Out of place and on any device (pt.darts builds a CUDA-only mask in place, §7.4).
+/// Out of place and on any device (pt.darts builds a CUDA-only mask in place).
 NASHOST_SDK_API at::Tensor drop_path(const at::Tensor& x, double p);
 
 /// Drop path on the output `h` of a cell's op `op`, where DARTS and ENAS put it: only in
