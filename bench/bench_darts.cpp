@@ -25,7 +25,7 @@
 #include "nashost/support/host_allocator.hpp"
 #include "nashost/nn/darts_ops.hpp"
 #include "nashost/support/standalone_context.hpp"
-#include "tensor_dataset.hpp"
+#include "nashost/support/tensor_dataset.hpp"
 
 int main(int argc, char** argv) try {
   nas::tune_host_allocator();  // as the host does: the same allocator settings as `nashost run`
@@ -75,7 +75,7 @@ int main(int argc, char** argv) try {
   const auto dir = std::filesystem::temp_directory_path() / "nashost-bench-darts";
   nas::StandaloneContext ctx(dir, 0, dev);
   ctx.add_operation_set("darts", std::make_shared<nas::nn::DartsOperationSet>());
-  auto data = nas::darts::TensorDataset::random(batch * 2, 3, size, 10, 0);
+  auto data = nas::TensorDataset::random(batch * 2, 3, size, 10, 0);
   nas::Json opts = {{"order", order}, {"batch_size", batch}, {"channels", channels},       {"layers", layers},
                     {"epochs", 1},    {"plots", false},      {"batch_edges", batch_edges}, {"memory_format", layout}};
   nas::darts::DartsSearch search(nas::Config::validated(opts, nas::darts::search_options(), "bench"), data, ctx);

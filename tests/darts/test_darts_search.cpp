@@ -13,13 +13,13 @@
 
 #include "darts_eval_trainer.hpp"
 #include "darts_search.hpp"
-#include "derive.hpp"
+#include "nashost/nn/derive_cell.hpp"
 #include "images/mnist.hpp"
 #include "nashost/error.hpp"
 #include "nashost/genotype_formats.hpp"
 #include "nashost/nn/darts_ops.hpp"
 #include "nashost/support/standalone_context.hpp"
-#include "tensor_dataset.hpp"
+#include "nashost/support/tensor_dataset.hpp"
 
 namespace fs = std::filesystem;
 
@@ -41,21 +41,21 @@ std::unique_ptr<nas::StandaloneContext> context(const fs::path& dir, uint64_t se
   return ctx;
 }
 
-std::shared_ptr<nas::darts::TensorDataset> tiny_data(int64_t size = 8, bool regression = false) {
+std::shared_ptr<nas::TensorDataset> tiny_data(int64_t size = 8, bool regression = false) {
   auto gen = at::make_generator<at::CPUGeneratorImpl>(11);
   auto part = [&](int64_t n) {
     const at::Tensor x = at::randn({n, 1, size, size}, gen);
     // A learnable target: the sign of the mean brightness of the top half.
     const at::Tensor score = x.slice(2, 0, size / 2).mean({1, 2, 3});
-    if (regression) return nas::darts::TensorDataset::Part{x, score.unsqueeze(1) * 4};
-    return nas::darts::TensorDataset::Part{x, (score > 0).to(at::kLong)};
+    if (regression) return nas::TensorDataset::Part{x, score.unsqueeze(1) * 4};
+    return nas::TensorDataset::Part{x, (score > 0).to(at::kLong)};
   };
   nas::DatasetInfo info;
   info.name = regression ? "tiny-regression" : "tiny";
   info.task = regression ? nas::Task::Regression : nas::Task::Classification;
   info.input_shape = {1, size, size};
   info.num_outputs = regression ? 1 : 2;
-  return std::make_shared<nas::darts::TensorDataset>(info, part(16), part(16), part(16));
+  return std::make_shared<nas::TensorDataset>(info, part(16), part(16), part(16));
 }
 
 nas::Config tiny_options(nas::Json extra = nas::Json::object()) {
@@ -74,7 +74,8 @@ TEST(DartsDerive, Softmax_then_exclude_none_then_two_strongest) {
   a[0] = row({9.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 2.0});
   a[1] = row({0.0, 0.0, 0.0, 0.0, 3.0, 0.0, 0.0, 0.0});
   // node 1 (rows 2,3,4): raw logits favour row 2 (5.0) but its softmax is spread over six
-  // near-equal ops; row 4 has the highest probability (pt.darts would pick row 2: bug §7.2).
+  // near-equal ops; row 4 has the highest probability (pt.darts, ranking raw logits, would pick row 2; docs/methods.md,
+  // DARTS).
   a[2] = row({0.0, 4.9, 4.9, 4.9, 5.0, 4.9, 4.9, 4.9});
   a[3] = row({0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0});
   a[4] = row({0.0, 0.0, 0.0, 3.0, 0.0, 0.0, 0.0, 0.0});
@@ -82,7 +83,7 @@ TEST(DartsDerive, Softmax_then_exclude_none_then_two_strongest) {
   a[5] = row({0.0, 2.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0});
   a[6] = row({0.0, 2.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0});
   a[8] = row({0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 4.0, 0.0});
-  const nas::CellGenotype c = nas::darts::derive_cell(a, ops, 4);
+  const nas::CellGenotype c = nas::nn::derive_cell(a, ops, 4);
   ASSERT_EQ(c.nodes.size(), 4u);
   EXPECT_EQ(c.nodes[0], (std::vector<nas::GenotypeEdge>{{"sep_conv_3x3", 1}, {"dil_conv_5x5", 0}}));
   EXPECT_EQ(c.nodes[1], (std::vector<nas::GenotypeEdge>{{"skip_connect", 2}, {"avg_pool_3x3", 1}}));
@@ -198,10 +199,10 @@ TEST(DartsSearch, Nan_loss_raises_numeric_error_naming_the_step) {
     auto l = base->loader(s, lo);
     l->start_epoch(0);
     auto b = *l->next();
-    return nas::darts::TensorDataset::Part{b.input * std::nan(""), b.target};
+    return nas::TensorDataset::Part{b.input * std::nan(""), b.target};
   };
-  auto data = std::make_shared<nas::darts::TensorDataset>(base->info(), grab(nas::Split::Train),
-                                                          grab(nas::Split::Valid), grab(nas::Split::Test));
+  auto data = std::make_shared<nas::TensorDataset>(base->info(), grab(nas::Split::Train), grab(nas::Split::Valid),
+                                                   grab(nas::Split::Test));
   nas::darts::DartsSearch s(tiny_options({{"order", 1}}), data, *ctx);
   try {
     s.run_epoch();

@@ -13,7 +13,7 @@
 
 #include "alpha_report.hpp"
 #include "common.hpp"
-#include "derive.hpp"
+#include "nashost/nn/derive_cell.hpp"
 #include "nashost/archive_io.hpp"
 #include "nashost/archive_read.hpp"
 #include "nashost/nn/foreach_ops.hpp"
@@ -212,7 +212,8 @@ Metrics DartsSearch::run_epoch() {
     if (!parallel_.splits(*tb) || !parallel_.splits(*vb)) break;
     const std::string where = "epoch " + std::to_string(epoch_ + 1) + "/" + std::to_string(epochs_) + ", step " +
                               std::to_string(s + 1) + "/" + std::to_string(steps);
-    const auto [loss, out] = step(*tb, *vb, lr, where);  // metrics from the weight step's forward (§2.2)
+    const auto [loss, out] =
+        step(*tb, *vb, lr, where);  // metrics from the weight step's forward (docs/methods.md, DARTS)
     train_meter.add(out, parallel_.local_rows(*tb).target, loss);
     ++steps_done;
     ctx_.metrics().scalar("darts/step_train_loss", loss, epoch_ * steps + s);
@@ -269,8 +270,8 @@ Genotype DartsSearch::current_genotype() const {
   const auto& ops = net_->operation_set().ops();
   Genotype g;
   g.space = "darts";
-  g.normal = derive_cell(alpha_normal_, ops, nodes_);
-  g.reduce = derive_cell(alpha_reduce_, ops, nodes_);
+  g.normal = nn::derive_cell(alpha_normal_, ops, nodes_);
+  g.reduce = nn::derive_cell(alpha_reduce_, ops, nodes_);
   g.meta = Json{{"strategy", "darts"},
                 {"order", second_order_ ? 2 : 1},
                 {"epoch", epoch_},

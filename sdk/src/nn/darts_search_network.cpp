@@ -24,7 +24,7 @@ MixedOpImpl::MixedOpImpl(const OperationSet& set, int64_t channels, int64_t stri
   OpArgs args;
   args.channels = channels;
   args.stride = stride;
-  args.affine = false;  // search network: BN without affine parameters (paper §2.4)
+  args.affine = false;  // search network: BN without affine parameters (as the DARTS paper)
   args.search = true;
   const auto& names = set.ops();
   for (size_t i = 0; i < names.size(); ++i) ops_.push_back(register_module(names[i], set.make(names[i], args)));
@@ -169,6 +169,13 @@ at::Tensor SearchCellImpl::forward_discrete(const at::Tensor& s0, const at::Tens
       nhwc);
 }
 
+at::Tensor SearchCellImpl::forward_edges(
+    const at::Tensor& s0, const at::Tensor& s1,
+    const std::function<at::Tensor(int64_t, MixedOpImpl&, const at::Tensor&)>& edge, bool nhwc) {
+  return run(
+      s0, s1, [&](int64_t e, const at::Tensor& x) { return edge(e, *edges_[static_cast<size_t>(e)], x); }, nhwc);
+}
+
 DartsSearchNetworkImpl::DartsSearchNetworkImpl(const SearchNetworkOptions& o, std::shared_ptr<const OperationSet> ops)
     : options_(o), ops_(std::move(ops)) {
   if (!ops_) throw ConfigError("DartsSearchNetwork: no operation set");
@@ -248,6 +255,20 @@ at::Tensor DartsSearchNetworkImpl::forward_discrete(const at::Tensor& x, const s
         if (after_cell) after_cell(index, out);
         ++index;
         return out;
+      });
+  return classifier_->forward(f);
+}
+
+at::Tensor DartsSearchNetworkImpl::forward_edges(const at::Tensor& x, const EdgeForward& edge) {
+  const bool nhwc = run_channels_last(options_.layout, x);
+  int64_t index = 0;
+  const at::Tensor f =
+      run_cells(nhwc ? to_channels_last(x) : x, [&](SearchCell& c, const at::Tensor& s0, const at::Tensor& s1) {
+        const int64_t cell = index++;
+        const bool reduction = c->reduction();
+        return c->forward_edges(
+            s0, s1, [&](int64_t e, MixedOpImpl& op, const at::Tensor& in) { return edge(cell, reduction, e, op, in); },
+            nhwc);
       });
   return classifier_->forward(f);
 }

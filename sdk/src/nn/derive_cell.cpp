@@ -1,4 +1,4 @@
-#include "derive.hpp"
+#include "nashost/nn/derive_cell.hpp"
 
 #include <algorithm>
 #include <numeric>
@@ -7,7 +7,7 @@
 
 #include "nashost/error.hpp"
 
-namespace nas::darts {
+namespace nas::nn {
 
 CellGenotype derive_cell(const at::Tensor& alpha, const std::vector<std::string>& ops, int64_t nodes,
                          int64_t edges_per_node) {
@@ -50,4 +50,4 @@ CellGenotype derive_cell(const at::Tensor& alpha, const std::vector<std::string>
   return cell;
 }
 
-}  // namespace nas::darts
+}  // namespace nas::nn

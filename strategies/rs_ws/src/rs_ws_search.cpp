@@ -294,9 +294,10 @@ std::vector<nas::Genotype> RsWsSearch::derive(const nas::Config& raw_args) {
   } catch (const nas::Error& e) {
     log_->warn("rs-ws: pictures skipped: {}", e.what());
   }
-  log_->info("rs-ws: best of {} sampled architectures (top {} re-scored on the whole validation split): valid acc "
-             "{:.4f} with the shared weights; {}",
-             samples, top_k, best->final.accuracy, nas::to_darts_text(g));
+  log_->info(
+      "rs-ws: best of {} sampled architectures (top {} re-scored on the whole validation split): valid acc "
+      "{:.4f} with the shared weights; {}",
+      samples, top_k, best->final.accuracy, nas::to_darts_text(g));
   return {g};
 }
 

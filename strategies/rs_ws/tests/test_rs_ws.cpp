@@ -12,6 +12,7 @@
 
 #include <ATen/ATen.h>
 
+#include <nashost/error.hpp>
 #include <nashost/nn/darts_ops.hpp>
 #include <nashost/support/remove_tree.hpp>
 #include <nashost/support/standalone_context.hpp>

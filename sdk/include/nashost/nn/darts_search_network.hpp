@@ -88,6 +88,11 @@ class NASHOST_SDK_API SearchCellImpl : public torch::nn::Module {
   /// to the output of every edge whose op is neither the identity nor the zero op.
   at::Tensor forward_discrete(const at::Tensor& s0, const at::Tensor& s1, const std::vector<int64_t>& ops,
                               bool nhwc = false, double drop_prob = 0.0);
+  /// Every edge computed by `edge(edge_index, mixed_op, input)`; a node is the sum of its
+  /// incoming edges. Edge by edge; nhwc as above.
+  at::Tensor forward_edges(const at::Tensor& s0, const at::Tensor& s1,
+                           const std::function<at::Tensor(int64_t, MixedOpImpl&, const at::Tensor&)>& edge,
+                           bool nhwc = false);
   bool reduction() const { return reduction_; }
   void set_batch_edges(bool on) { batch_edges_ = on; }
   bool batch_edges() const { return batch_edges_; }
@@ -132,6 +137,16 @@ class NASHOST_SDK_API DartsSearchNetworkImpl : public torch::nn::Module {
   at::Tensor forward_discrete(const at::Tensor& x, const std::vector<int64_t>& ops_normal,
                               const std::vector<int64_t>& ops_reduce, double drop_prob = 0.0,
                               const CellTap& after_cell = {});
+
+  /// What one edge computes in forward_edges(): `cell` (its index) and `reduction` say which
+  /// cell, `edge` which edge of it (the order above), `op` is the edge's mixed op (run one of
+  /// its candidates with op.forward_single(x, index)) and `x` the edge's input state.
+  using EdgeForward =
+      std::function<at::Tensor(int64_t cell, bool reduction, int64_t edge, MixedOpImpl& op, const at::Tensor& x)>;
+  /// The network with a strategy's own rule for every edge, e.g. GDAS's one sampled op times
+  /// its straight-through weight, or a partial-channel edge: stem, cells (node = sum of its
+  /// incoming edges, cell output = concat of the nodes) and classifier as in forward().
+  at::Tensor forward_edges(const at::Tensor& x, const EdgeForward& edge);
 
   /// Switches the grouped edge kernels on or off (results agree; see SearchNetworkOptions).
   void set_batch_edges(bool on);

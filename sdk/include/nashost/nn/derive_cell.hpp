@@ -1,20 +1,22 @@
 #pragma once
-// Genotype derivation from architecture weights (docs/methods.md, DARTS, quark0 behaviour):
+// Genotype derivation from architecture weights, the DARTS rule (docs/methods.md, DARTS,
+// quark0 behaviour), for every strategy of the DARTS cell space:
 // softmax over ALL ops of an edge (including `none`), strength = the largest non-`none`
 // probability, best op = its argmax; keep the two strongest incoming edges per node
 // (stable: ties go to the lower input index), strongest first; concat = all nodes.
-// pt.darts ranks raw logits (bug §7.2) — we softmax first.
+// pt.darts ranks raw logits (a bug, docs/methods.md, DARTS) — we softmax first.
 #include <string>
 #include <vector>
 
 #include <ATen/core/Tensor.h>
 
+#include "nashost/export.hpp"
 #include "nashost/genotype.hpp"
 
-namespace nas::darts {
+namespace nas::nn {
 
 /// `alpha`: [E, O] logits of one cell type; `ops`: op names in column order.
-CellGenotype derive_cell(const at::Tensor& alpha, const std::vector<std::string>& ops, int64_t nodes,
-                         int64_t edges_per_node = 2);
+NASHOST_SDK_API CellGenotype derive_cell(const at::Tensor& alpha, const std::vector<std::string>& ops, int64_t nodes,
+                                         int64_t edges_per_node = 2);
 
-}  // namespace nas::darts
+}  // namespace nas::nn
