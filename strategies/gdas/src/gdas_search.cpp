@@ -79,8 +79,7 @@ GdasSearch::GdasSearch(const nas::Config& o, std::shared_ptr<nas::Dataset> data,
   tau_max_ = o.get_float("tau_max");
   tau_min_ = o.get_float("tau_min");
   if (!(tau_min_ > 0) || tau_max_ < tau_min_)
-    throw nas::ConfigError("gdas: " + o.full_key("tau_min") + " must be positive and at most " +
-                           o.full_key("tau_max"));
+    throw nas::ConfigError("gdas: " + o.full_key("tau_min") + " must be positive and at most " + o.full_key("tau_max"));
 
   auto ops = ctx.operation_set(o.get_string("operation_set"));
   if (!ops) throw nas::ConfigError("gdas: operation set '" + o.get_string("operation_set") + "' is not available");
@@ -100,9 +99,9 @@ GdasSearch::GdasSearch(const nas::Config& o, std::shared_ptr<nas::Dataset> data,
   alpha_normal_ = (1e-3 * at::randn({e, n_ops})).to(device).requires_grad_(true);
   alpha_reduce_ = (1e-3 * at::randn({e, n_ops})).to(device).requires_grad_(true);
   weights_ = net_->parameters();
-  w_opt_ = std::make_unique<torch::optim::SGD>(weights_, torch::optim::SGDOptions(w_lr_)
-                                                             .momentum(o.get_float("w_momentum"))
-                                                             .weight_decay(o.get_float("w_weight_decay")));
+  w_opt_ = std::make_unique<torch::optim::SGD>(
+      weights_,
+      torch::optim::SGDOptions(w_lr_).momentum(o.get_float("w_momentum")).weight_decay(o.get_float("w_weight_decay")));
   a_opt_ = std::make_unique<torch::optim::Adam>(std::vector<at::Tensor>{alpha_normal_, alpha_reduce_},
                                                 torch::optim::AdamOptions(o.get_float("alpha_lr"))
                                                     .betas({o.get_float("alpha_beta1"), o.get_float("alpha_beta2")})

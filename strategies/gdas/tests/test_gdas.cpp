@@ -63,8 +63,8 @@ std::unique_ptr<nas::StandaloneContext> context(const std::string& name, uint64_
 }
 
 nas::Config tiny_options(nas::Json extra = nas::Json::object()) {
-  nas::Json j = {{"layers", 3},       {"channels", 4},    {"epochs", 3},
-                 {"batch_size", 8},   {"augment", false}, {"max_steps_per_epoch", 3},
+  nas::Json j = {{"layers", 3},          {"channels", 4},    {"epochs", 3},
+                 {"batch_size", 8},      {"augment", false}, {"max_steps_per_epoch", 3},
                  {"max_eval_batches", 2}};
   for (const auto& [k, v] : extra.items()) j[k] = v;
   return nas::Config::validated(j, gdas::search_options(), "search");
@@ -134,7 +134,8 @@ TEST(Gdas, StraightThroughGradientIsTheGumbelSoftmaxGradient) {
     const at::Tensor a = alpha.detach()[0], p = at::softmax(a, 0);
     const at::Tensor soft = at::softmax((at::log_softmax(a, 0) + g) / tau, 0);
     const at::Tensor eye = at::eye(3, at::kDouble);
-    const at::Tensor jac = (at::diag(soft) - at::outer(soft, soft)).mm(eye - at::outer(at::ones({3}, at::kDouble), p)) / tau;
+    const at::Tensor jac =
+        (at::diag(soft) - at::outer(soft, soft)).mm(eye - at::outer(at::ones({3}, at::kDouble), p)) / tau;
     const int64_t k = soft.argmax().item<int64_t>();
     ASSERT_EQ(k, s.index[0]);
     at::Tensor dl_dw = at::full({3}, c.sum().item<double>(), at::kDouble);
