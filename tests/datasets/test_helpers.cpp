@@ -73,7 +73,8 @@ std::vector<uint8_t> idx_labels(uint32_t n, uint32_t magic) {
 
 fs::path shared_data_root() {
   if (const char* env = std::getenv("NAS_DATA_DIR"); env != nullptr && *env != '\0') return env;
-  return NASHOST_SHARED_DATA;
+  throw std::runtime_error(
+      "NAS_DATA_DIR is not set: the tests that read real datasets find them there only (tools/test.sh sets it)");
 }
 
 nas::Batch whole_split(nas::Dataset& d, nas::Split split) {

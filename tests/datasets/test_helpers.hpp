@@ -24,7 +24,7 @@ std::vector<uint8_t> idx_images(uint32_t n, uint32_t rows, uint32_t cols, uint32
 std::vector<uint8_t> idx_labels(uint32_t n, uint32_t magic = 2049);
 /// All examples of a split (at most 1,000), unshuffled, as one batch.
 nas::Batch whole_split(nas::Dataset& d, nas::Split split);
-/// Root of the real shared data: $NAS_DATA_DIR if set, else the NASHOST_SHARED_DATA macro.
+/// Root of the real datasets: $NAS_DATA_DIR (std::runtime_error saying so when it is not set).
 std::filesystem::path shared_data_root();
 
 }  // namespace nas::test

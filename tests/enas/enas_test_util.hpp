@@ -2,6 +2,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <stdexcept>
 #include <string>
 
 #include <unistd.h>
@@ -25,9 +26,11 @@ inline std::unique_ptr<nas::StandaloneContext> context(const std::string& name, 
   return ctx;
 }
 
+/// The real datasets' folder: $NAS_DATA_DIR (std::runtime_error saying so when it is not set).
 inline std::string data_dir() {
-  if (const char* d = std::getenv("NAS_DATA_DIR")) return d;
-  return NASHOST_SHARED_DATA;
+  if (const char* d = std::getenv("NAS_DATA_DIR"); d != nullptr && *d != '\0') return d;
+  throw std::runtime_error(
+      "NAS_DATA_DIR is not set: the tests that read real datasets find them there only (tools/test.sh sets it)");
 }
 
 }  // namespace enas_test
