@@ -52,8 +52,11 @@ at::Tensor MixedOpImpl::forward_single(const at::Tensor& x, int64_t index) {
 }
 
 SearchCellImpl::SearchCellImpl(const OperationSet& set, int64_t nodes, int64_t c_pp, int64_t c_p, int64_t c,
-                               bool reduction, bool reduction_prev, bool batch_edges)
+                               bool reduction, bool reduction_prev, bool batch_edges, int64_t partial_channels)
     : nodes_(nodes), reduction_(reduction), batch_edges_(batch_edges) {
+  if (partial_channels < 1 || c % partial_channels != 0)
+    throw ConfigError("search cell: " + std::to_string(c) + " channels cannot be split into " +
+                      std::to_string(partial_channels) + " equal parts (partial channel connections)");
   if (reduction_prev)
     pre0_ = register_module("preprocess0", std::make_shared<FactorizedReduce>(c_pp, c, false));
   else
@@ -62,7 +65,8 @@ SearchCellImpl::SearchCellImpl(const OperationSet& set, int64_t nodes, int64_t c
   for (int64_t i = 0; i < nodes; ++i)
     for (int64_t j = 0; j < 2 + i; ++j) {
       const int64_t stride = reduction && j < 2 ? 2 : 1;
-      edges_.push_back(register_module("edge" + std::to_string(edges_.size()), MixedOp(set, c, stride)));
+      edges_.push_back(
+          register_module("edge" + std::to_string(edges_.size()), MixedOp(set, c / partial_channels, stride)));
     }
   // Batches of edges that read the same states (see Batch).
   batches_.resize(static_cast<size_t>(nodes));
@@ -190,8 +194,9 @@ DartsSearchNetworkImpl::DartsSearchNetworkImpl(const SearchNetworkOptions& o, st
   for (int64_t i = 0; i < o.layers; ++i) {
     const bool reduction = i == red[0] || i == red[1];
     if (reduction) c *= 2;
-    cells_.push_back(register_module("cell" + std::to_string(i), SearchCell(*ops_, o.nodes, c_pp, c_p, c, reduction,
-                                                                            reduction_prev, o.batch_edges)));
+    cells_.push_back(register_module("cell" + std::to_string(i),
+                                     SearchCell(*ops_, o.nodes, c_pp, c_p, c, reduction, reduction_prev,
+                                                o.batch_edges && o.partial_channels == 1, o.partial_channels)));
     shapes_.push_back({reduction, c});
     reduction_prev = reduction;
     c_pp = c_p;
@@ -228,8 +233,16 @@ static void check_weights(const at::Tensor& w, int64_t edges, int64_t ops, const
                 std::to_string(w.dim()) + "-d tensor");
 }
 
+void DartsSearchNetworkImpl::require_whole_edges(const char* what) const {
+  if (options_.partial_channels != 1)
+    throw Error(std::string("DartsSearchNetwork::") + what +
+                ": the edges hold partial-channel ops (partial_channels = " +
+                std::to_string(options_.partial_channels) + "); only forward_edges() can run them");
+}
+
 at::Tensor DartsSearchNetworkImpl::features(const at::Tensor& x, const at::Tensor& w_normal,
                                             const at::Tensor& w_reduce) {
+  require_whole_edges("forward");
   check_weights(w_normal, num_edges_, num_ops(), "normal");
   check_weights(w_reduce, num_edges_, num_ops(), "reduce");
   // The stem too, so that the first cell's inputs are already channels-last.
@@ -247,6 +260,7 @@ at::Tensor DartsSearchNetworkImpl::forward(const at::Tensor& x, const at::Tensor
 at::Tensor DartsSearchNetworkImpl::forward_discrete(const at::Tensor& x, const std::vector<int64_t>& ops_normal,
                                                     const std::vector<int64_t>& ops_reduce, double drop_prob,
                                                     const CellTap& after_cell) {
+  require_whole_edges("forward_discrete");
   const bool nhwc = run_channels_last(options_.layout, x);
   int64_t index = 0;
   const at::Tensor f =

@@ -11,7 +11,15 @@ namespace nas::nn {
 
 CellGenotype derive_cell(const at::Tensor& alpha, const std::vector<std::string>& ops, int64_t nodes,
                          int64_t edges_per_node) {
-  const at::Tensor p = at::softmax(alpha.detach().to(at::kCPU, at::kDouble), -1).contiguous();
+  return derive_cell_from_weights(at::softmax(alpha.detach().to(at::kCPU, at::kDouble), -1), ops, nodes,
+                                  edges_per_node);
+}
+
+CellGenotype derive_cell_from_weights(const at::Tensor& weights, const std::vector<std::string>& ops, int64_t nodes,
+                                      int64_t edges_per_node) {
+  const at::Tensor p = weights.detach().to(at::kCPU, at::kDouble).contiguous();
+  if (p.dim() != 2 || p.size(0) != nodes * (nodes + 3) / 2)
+    throw Error("derive: expected [" + std::to_string(nodes * (nodes + 3) / 2) + ", ops] edge weights");
   const int64_t num_ops = p.size(1);
   if (num_ops != static_cast<int64_t>(ops.size()))
     throw Error("derive: alpha has a different number of ops than the set");

@@ -44,6 +44,11 @@ struct SearchNetworkOptions {
   /// faster; same result up to rounding; nashost/nn/layout.hpp). The edge-by-edge
   /// search forward (batch_edges off) always runs as its input comes.
   Layout layout = Layout::Auto;
+  /// Partial channel connections (PC-DARTS): every edge's candidate ops are built for C/K
+  /// channels, so that a strategy can run them on 1/K of an edge's input through
+  /// forward_edges() (which alone is valid when K > 1; forward() and forward_discrete()
+  /// refuse). C must be divisible by K at every cell width. 1 = whole edges (DARTS).
+  int64_t partial_channels = 1;
 };
 
 struct CellShape {
@@ -79,8 +84,9 @@ class EdgeBatch;
 
 class NASHOST_SDK_API SearchCellImpl : public torch::nn::Module {
  public:
+  /// partial_channels K: the edges' ops are built for c / K channels (SearchNetworkOptions).
   SearchCellImpl(const OperationSet& ops, int64_t nodes, int64_t c_pp, int64_t c_p, int64_t c, bool reduction,
-                 bool reduction_prev, bool batch_edges = true);
+                 bool reduction_prev, bool batch_edges = true, int64_t partial_channels = 1);
   /// w: [E, O] or [N, E, O]. nhwc: run the edge batches and keep states and their gradients
   /// dense channels-last (SearchNetworkOptions::layout; ignored edge by edge).
   at::Tensor forward(const at::Tensor& s0, const at::Tensor& s1, const at::Tensor& w, bool nhwc = false);
@@ -160,6 +166,7 @@ class NASHOST_SDK_API DartsSearchNetworkImpl : public torch::nn::Module {
   torch::nn::Linear classifier() { return classifier_; }
 
  private:
+  void require_whole_edges(const char* what) const;
   at::Tensor run_cells(const at::Tensor& x,
                        const std::function<at::Tensor(SearchCell&, const at::Tensor&, const at::Tensor&)>& cell);
   SearchNetworkOptions options_;

@@ -18,5 +18,9 @@ namespace nas::nn {
 /// `alpha`: [E, O] logits of one cell type; `ops`: op names in column order.
 NASHOST_SDK_API CellGenotype derive_cell(const at::Tensor& alpha, const std::vector<std::string>& ops, int64_t nodes,
                                          int64_t edges_per_node = 2);
+/// The same rule on edge weights that are already what the strengths compare (no softmax
+/// here), e.g. PC-DARTS's softmax(α) scaled per edge by its normalised β.
+NASHOST_SDK_API CellGenotype derive_cell_from_weights(const at::Tensor& weights, const std::vector<std::string>& ops,
+                                                      int64_t nodes, int64_t edges_per_node = 2);
 
 }  // namespace nas::nn
