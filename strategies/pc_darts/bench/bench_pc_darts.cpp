@@ -103,7 +103,8 @@ int main(int argc, char** argv) try {
     so.layers = a.layers;
     nas::nn::DartsSearchNetwork net(so, ops);
     const int64_t e = net->num_edges(), n = net->num_ops();
-    at::Tensor an = (1e-3 * at::randn({e, n})).requires_grad_(true), ar = (1e-3 * at::randn({e, n})).requires_grad_(true);
+    at::Tensor an = (1e-3 * at::randn({e, n})).requires_grad_(true),
+               ar = (1e-3 * at::randn({e, n})).requires_grad_(true);
     std::vector<at::Tensor> weights = net->parameters();
     torch::optim::SGD w_opt(weights, torch::optim::SGDOptions(0.025).momentum(0.9).weight_decay(3e-4));
     torch::optim::Adam a_opt(std::vector<at::Tensor>{an, ar}, torch::optim::AdamOptions(3e-4));

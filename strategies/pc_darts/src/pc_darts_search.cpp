@@ -52,8 +52,8 @@ nas::OptionList search_options() {
 
 namespace {
 constexpr const char* kFormat = "nashost-pc-darts-search-1";
-constexpr const char* kShapeKeys[] = {"operation_set", "layers", "channels", "nodes", "stem_multiplier",
-                                      "partial_channels"};
+constexpr const char* kShapeKeys[] = {"operation_set", "layers",          "channels",
+                                      "nodes",         "stem_multiplier", "partial_channels"};
 constexpr const char* kArchNames[] = {"alpha_normal", "alpha_reduce", "beta_normal", "beta_reduce"};
 }  // namespace
 
@@ -83,7 +83,8 @@ PcDartsSearch::PcDartsSearch(const nas::Config& o, std::shared_ptr<nas::Dataset>
   so.partial_channels = k_ = o.get_int_in("partial_channels", 1, 64);
   if (so.channels % k_ != 0)
     throw nas::ConfigError("pc-darts: " + o.full_key("channels") + " (" + std::to_string(so.channels) +
-                           ") must be divisible by " + o.full_key("partial_channels") + " (" + std::to_string(k_) + ")");
+                           ") must be divisible by " + o.full_key("partial_channels") + " (" + std::to_string(k_) +
+                           ")");
   const auto device = ctx.device();
   torch::manual_seed(ctx.seed());
   net_ = nas::nn::DartsSearchNetwork(so, ops);
@@ -93,20 +94,22 @@ PcDartsSearch::PcDartsSearch(const nas::Config& o, std::shared_ptr<nas::Dataset>
   for (const auto& shape : {std::vector<int64_t>{e, n_ops}, {e, n_ops}, {e}, {e}})
     arch_.push_back((1e-3 * at::randn(shape)).to(device).requires_grad_(true));
   weights_ = net_->parameters();
-  w_opt_ = std::make_unique<torch::optim::SGD>(weights_, torch::optim::SGDOptions(w_lr_)
-                                                             .momentum(o.get_float("w_momentum"))
-                                                             .weight_decay(o.get_float("w_weight_decay")));
-  a_opt_ = std::make_unique<torch::optim::Adam>(arch_, torch::optim::AdamOptions(o.get_float("alpha_lr"))
-                                                           .betas({o.get_float("alpha_beta1"), o.get_float("alpha_beta2")})
-                                                           .weight_decay(o.get_float("alpha_weight_decay")));
+  w_opt_ = std::make_unique<torch::optim::SGD>(
+      weights_,
+      torch::optim::SGDOptions(w_lr_).momentum(o.get_float("w_momentum")).weight_decay(o.get_float("w_weight_decay")));
+  a_opt_ =
+      std::make_unique<torch::optim::Adam>(arch_, torch::optim::AdamOptions(o.get_float("alpha_lr"))
+                                                      .betas({o.get_float("alpha_beta1"), o.get_float("alpha_beta2")})
+                                                      .weight_decay(o.get_float("alpha_weight_decay")));
   nas::LoaderOptions lo = nas::LoaderOptions::for_training(o, ctx.seed(), device);
   train_loader_ = data_->loader(nas::Split::Train, lo);
   lo.seed = ctx.seed() + 1;
   valid_loader_ = data_->loader(nas::Split::Valid, lo);
   eval_loader_ = data_->loader(nas::Split::Valid, lo.for_evaluation());
-  log_->info("pc-darts: supernet {} params (edges at 1/{} of the channels), {} edges x {} ops per cell; {} warm-up "
-             "epochs of {}",
-             nas::count_parameters(*net_), k_, e, n_ops, warmup_, epochs_);
+  log_->info(
+      "pc-darts: supernet {} params (edges at 1/{} of the channels), {} edges x {} ops per cell; {} warm-up "
+      "epochs of {}",
+      nas::count_parameters(*net_), k_, e, n_ops, warmup_, epochs_);
 }
 
 at::Tensor PcDartsSearch::forward(const at::Tensor& x, bool detach_arch) {
@@ -162,8 +165,7 @@ nas::Metrics PcDartsSearch::run_epoch() {
   valid_loader_->start_epoch(epoch_);
   int64_t steps = std::min(train_loader_->batches_per_epoch(), valid_loader_->batches_per_epoch());
   if (max_steps_ > 0) steps = std::min(steps, max_steps_);
-  auto progress =
-      ctx_.progress("pc-darts epoch " + std::to_string(epoch_ + 1) + "/" + std::to_string(epochs_), steps);
+  auto progress = ctx_.progress("pc-darts epoch " + std::to_string(epoch_ + 1) + "/" + std::to_string(epochs_), steps);
   double sum_loss = 0, correct = 0, seen = 0;
   int64_t done = 0;
   for (int64_t s = 0; s < steps; ++s) {

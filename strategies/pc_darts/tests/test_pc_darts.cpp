@@ -22,7 +22,8 @@
 namespace {
 
 std::unique_ptr<nas::StandaloneContext> context(const std::string& name, uint64_t seed = 3) {
-  const auto dir = std::filesystem::temp_directory_path() / ("pc-darts-test-" + name + "-" + std::to_string(::getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("pc-darts-test-" + name + "-" + std::to_string(::getpid()));
   nas::remove_tree(dir);
   std::filesystem::create_directories(dir);
   auto ctx = std::make_unique<nas::StandaloneContext>(dir, seed);
@@ -31,9 +32,9 @@ std::unique_ptr<nas::StandaloneContext> context(const std::string& name, uint64_
 }
 
 nas::Config tiny_options(nas::Json extra = nas::Json::object()) {
-  nas::Json j = {{"layers", 3},       {"channels", 8},       {"partial_channels", 4},
-                 {"epochs", 3},       {"warmup_epochs", 1},  {"batch_size", 8},
-                 {"augment", false},  {"max_steps_per_epoch", 3}, {"max_eval_batches", 2}};
+  nas::Json j = {{"layers", 3},          {"channels", 8},   {"partial_channels", 4}, {"epochs", 3},
+                 {"warmup_epochs", 1},   {"batch_size", 8}, {"augment", false},      {"max_steps_per_epoch", 3},
+                 {"max_eval_batches", 2}};
   for (const auto& [k, v] : extra.items()) j[k] = v;
   return nas::Config::validated(j, pc_darts::search_options(), "search");
 }
@@ -98,8 +99,8 @@ TEST(PcDarts, EdgeWeightsAreNormalisedPerNodeAndScaleTheDerivation) {
   at::Tensor beta2 = at::zeros({14}, at::kDouble);
   int64_t row = 0;
   for (int64_t i = 0; i < 4; ++i) {
-    alpha[row][3] = 1.0;      // input 0: skip_connect, somewhat preferred by α
-    beta2[row + 1] = 4.0;     // input 1: strongly preferred by β
+    alpha[row][3] = 1.0;   // input 0: skip_connect, somewhat preferred by α
+    beta2[row + 1] = 4.0;  // input 1: strongly preferred by β
     row += i + 2;
   }
   const at::Tensor weights = at::softmax(alpha, -1) * pc_darts::normalized_edge_weights(beta2, 4).unsqueeze(1);
@@ -138,9 +139,9 @@ TEST(PcDartsSearch, WarmUpThenArchitectureStepsResumeExactlyAndADartsGenotype) {
   EXPECT_EQ(g[0].space, "darts");
   for (const auto& node : g[0].reduce.nodes) EXPECT_EQ(node.size(), 2u);
   // the whole-edge forwards refuse a partial-channel supernet
-  EXPECT_THROW(a.network().forward_discrete(at::randn({2, 1, 8, 8}), std::vector<int64_t>(14, 1),
-                                            std::vector<int64_t>(14, 1)),
-               nas::Error);
+  EXPECT_THROW(
+      a.network().forward_discrete(at::randn({2, 1, 8, 8}), std::vector<int64_t>(14, 1), std::vector<int64_t>(14, 1)),
+      nas::Error);
   // channels that K does not divide are refused, naming both keys
   auto ctx_c = context("c");
   try {
