@@ -15,7 +15,9 @@
 /// Bumped whenever the descriptor or any SDK interface changes layout.
 /// 2: the descriptor starts with a magic number and its size.
 /// 3: OptionSpec::old_names (renamed options keep working, with a warning).
-#define NASHOST_ABI_VERSION 3
+/// 4: SearchNetworkOptions::partial_channels, SearchCell's partial-channel constructor,
+///    DartsSearchNetwork::forward_edges (the drop-in strategies' supernet).
+#define NASHOST_ABI_VERSION 4
 #define NASHOST_SDK_VERSION_MAJOR 0
 #define NASHOST_SDK_VERSION_MINOR 1
 #define NASHOST_SDK_VERSION_PATCH 0
