@@ -6,6 +6,7 @@
 #include <ATen/ATen.h>
 
 #include "nashost/error.hpp"
+#include "nashost/nn/darts_search_network.hpp"
 
 namespace nas::nn {
 
@@ -18,8 +19,9 @@ CellGenotype derive_cell(const at::Tensor& alpha, const std::vector<std::string>
 CellGenotype derive_cell_from_weights(const at::Tensor& weights, const std::vector<std::string>& ops, int64_t nodes,
                                       int64_t edges_per_node) {
   const at::Tensor p = weights.detach().to(at::kCPU, at::kDouble).contiguous();
-  if (p.dim() != 2 || p.size(0) != nodes * (nodes + 3) / 2)
-    throw Error("derive: expected [" + std::to_string(nodes * (nodes + 3) / 2) + ", ops] edge weights");
+  const int64_t edges = cell_edge_count(nodes);
+  if (p.dim() != 2 || p.size(0) != edges)
+    throw Error("derive: expected [" + std::to_string(edges) + ", ops] edge weights");
   const int64_t num_ops = p.size(1);
   if (num_ops != static_cast<int64_t>(ops.size()))
     throw Error("derive: alpha has a different number of ops than the set");

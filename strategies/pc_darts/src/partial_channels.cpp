@@ -27,7 +27,7 @@ at::Tensor partial_channel_edge(nas::nn::MixedOpImpl& op, const at::Tensor& x, c
 }
 
 at::Tensor normalized_edge_weights(const at::Tensor& beta, int64_t nodes) {
-  const int64_t edges = nodes * (nodes + 3) / 2;  // 2 + 3 + ... + (nodes + 1)
+  const int64_t edges = nas::nn::cell_edge_count(nodes);
   if (beta.dim() != 1 || beta.size(0) != edges)
     throw nas::Error("pc-darts: " + std::to_string(beta.numel()) + " edge weights for " + std::to_string(nodes) +
                      " nodes (expected " + std::to_string(edges) + ")");
