@@ -128,30 +128,28 @@ double GdasSearch::step(const nas::Batch& train, const nas::Batch& valid, double
   // 1. weights, on the training batch
   for (auto& g : w_opt_->param_groups()) static_cast<torch::optim::SGDOptions&>(g.options()).lr(lr);
   w_opt_->zero_grad();
-  {
-    const HardSample n = sample_hard(alpha_normal_.detach(), tau, gumbel_gen_);
-    const HardSample r = sample_hard(alpha_reduce_.detach(), tau, gumbel_gen_);
-    const at::Tensor logits = forward(train.input, n, r);
-    const at::Tensor loss = at::cross_entropy_loss(logits, train.target);
-    const double l = loss.item<double>();
-    if (!std::isfinite(l)) throw nas::NumericError("gdas: training loss is " + std::to_string(l) + "; lower w_lr");
-    loss.backward();
-    nas::nn::clip_grad_norm(weights_, grad_clip_);
-    nas::nn::sgd_step(*w_opt_);
-    correct += logits.argmax(1).eq(train.target).sum().item<double>();
-    // 2. architecture, on the validation batch, with a draw of its own
-    const HardSample nv = sample_hard(alpha_normal_, tau, gumbel_gen_);
-    const HardSample rv = sample_hard(alpha_reduce_, tau, gumbel_gen_);
-    const at::Tensor valid_loss = at::cross_entropy_loss(forward(valid.input, nv, rv), valid.target);
-    if (!std::isfinite(valid_loss.item<double>()))
-      throw nas::NumericError("gdas: validation loss is not finite; lower alpha_lr");
-    const auto grads = torch::autograd::grad({valid_loss}, {alpha_normal_, alpha_reduce_});
-    a_opt_->zero_grad();
-    alpha_normal_.mutable_grad() = grads[0];
-    alpha_reduce_.mutable_grad() = grads[1];
-    a_opt_->step();
-    return l;
-  }
+  const HardSample n = sample_hard(alpha_normal_.detach(), tau, gumbel_gen_);
+  const HardSample r = sample_hard(alpha_reduce_.detach(), tau, gumbel_gen_);
+  const at::Tensor logits = forward(train.input, n, r);
+  const at::Tensor loss = at::cross_entropy_loss(logits, train.target);
+  const double l = loss.item<double>();
+  if (!std::isfinite(l)) throw nas::NumericError("gdas: training loss is " + std::to_string(l) + "; lower w_lr");
+  loss.backward();
+  nas::nn::clip_grad_norm(weights_, grad_clip_);
+  nas::nn::sgd_step(*w_opt_);
+  correct += logits.argmax(1).eq(train.target).sum().item<double>();
+  // 2. architecture, on the validation batch, with a draw of its own
+  const HardSample nv = sample_hard(alpha_normal_, tau, gumbel_gen_);
+  const HardSample rv = sample_hard(alpha_reduce_, tau, gumbel_gen_);
+  const at::Tensor valid_loss = at::cross_entropy_loss(forward(valid.input, nv, rv), valid.target);
+  if (!std::isfinite(valid_loss.item<double>()))
+    throw nas::NumericError("gdas: validation loss is not finite; lower alpha_lr");
+  const auto grads = torch::autograd::grad({valid_loss}, {alpha_normal_, alpha_reduce_});
+  a_opt_->zero_grad();
+  alpha_normal_.mutable_grad() = grads[0];
+  alpha_reduce_.mutable_grad() = grads[1];
+  a_opt_->step();
+  return l;
 }
 
 nas::Metrics GdasSearch::run_epoch() {
