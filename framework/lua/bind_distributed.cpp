@@ -73,13 +73,14 @@ Json run_trial(lua_State* L, Session& s, int fn, int items, lua_Integer i) {
   s.record_capture = &records;
   // A trial is one rank's alone: a search or trainer it creates must not wait for the other
   // ranks in a collective (they run other trials), so it sees a one-process world.
-  Collectives* const ranks = process_collectives();
-  set_process_collectives(nullptr);
-  lua_pushvalue(L, fn);
-  lua_rawgeti(L, items, i);
-  lua_pushinteger(L, i);
-  const int rc = lua_pcall(L, 2, 1, 0);
-  set_process_collectives(ranks);
+  int rc = LUA_OK;
+  {
+    const OneProcessScope alone;
+    lua_pushvalue(L, fn);
+    lua_rawgeti(L, items, i);
+    lua_pushinteger(L, i);
+    rc = lua_pcall(L, 2, 1, 0);
+  }
   s.record_capture = nullptr;
   if (rc != LUA_OK) {
     Json out{{"ok", false}, {"error", lua_tostring(L, -1) ? lua_tostring(L, -1) : "error object is not a string"}};

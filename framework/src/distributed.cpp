@@ -325,7 +325,17 @@ struct InstalledCollectives::Adapter : nas::Collectives {
   int world_size() const override { return dist.size(); }
   void all_reduce_sum(std::vector<at::Tensor>& tensors) override { dist.all_reduce_sum(tensors); }
   void broadcast(std::vector<at::Tensor>& tensors, int root) override { dist.broadcast(tensors, root); }
+  void wait_for_all() override {
+    // Through the store, whose waits stop for a dead rank only (Distributed::collect), not
+    // through a Gloo barrier, whose wait is bounded by the timeout.
+    const std::string call = "collectives/wait/" + std::to_string(waits++) + "/";
+    dist.publish(call + std::to_string(dist.rank()), "1");
+    std::vector<std::string> keys;
+    for (int r = 0; r < dist.size(); ++r) keys.push_back(call + std::to_string(r));
+    dist.collect(keys);
+  }
   Distributed& dist;
+  int64_t waits = 0;  // every rank makes the same calls in the same order
 };
 
 InstalledCollectives::InstalledCollectives(Distributed& dist) : adapter_(std::make_unique<Adapter>(dist)) {

@@ -88,4 +88,8 @@ std::shared_ptr<const OperationSet> RunContext::operation_set(const std::string&
   return set;
 }
 
+std::shared_ptr<Trainer> RunContext::trainer(const std::string& name, const Json& options) {
+  return registry_.make_trainer(name, options, *this);
+}
+
 }  // namespace nas::host

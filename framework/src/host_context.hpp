@@ -30,6 +30,7 @@ class RunContext final : public HostContext {
   std::unique_ptr<Progress> progress(const std::string& label, int64_t total) override;
   bool stop_requested() const override;
   std::shared_ptr<const OperationSet> operation_set(const std::string& name) override;
+  std::shared_ptr<Trainer> trainer(const std::string& name, const Json& options) override;
 
   MetricsWriter& metrics_writer() { return *metrics_; }
   /// Told of every progress a component finishes (an epoch of a search or a training),

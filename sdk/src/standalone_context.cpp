@@ -41,6 +41,14 @@ void StandaloneContext::add_operation_set(const std::string& name, std::shared_p
   sets_[name] = std::move(set);
 }
 
+std::shared_ptr<Trainer> StandaloneContext::trainer(const std::string& name, const Json& options) {
+  auto it = trainers_.find(name);
+  if (it == trainers_.end()) throw ConfigError("unknown trainer '" + name + "'");
+  return it->second(options, *this);
+}
+
+void StandaloneContext::add_trainer(const std::string& name, TrainerMaker make) { trainers_[name] = std::move(make); }
+
 void StandaloneContext::scalar(const std::string& tag, double value, int64_t step) {
   std::lock_guard lock(mutex_);
   scalars_.push_back({tag, value, step});

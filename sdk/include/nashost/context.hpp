@@ -19,6 +19,7 @@ namespace nas {
 
 class OperationSet;
 class Dataset;
+class Trainer;
 
 /// Receives scalars and text per step; the host writes TensorBoard event files and a CSV
 /// twin (flushed every few seconds and at every epoch, so a live TensorBoard follows).
@@ -72,6 +73,10 @@ class NASHOST_SDK_API HostContext {
   /// An operation set by name, made once per run and shared; ConfigError with near names
   /// if no plugin registers it.
   virtual std::shared_ptr<const OperationSet> operation_set(const std::string& name) = 0;
+  /// A new trainer by name, its options validated as nas.trainer validates them: for
+  /// multi-trial strategies, which train each candidate (regularised evolution's children).
+  /// ConfigError with near names if no plugin registers it, or for a bad option.
+  virtual std::shared_ptr<Trainer> trainer(const std::string& name, const Json& options) = 0;
 };
 
 }  // namespace nas

@@ -17,7 +17,9 @@
 /// 3: OptionSpec::old_names (renamed options keep working, with a warning).
 /// 4: SearchNetworkOptions::partial_channels, SearchCell's partial-channel constructor,
 ///    DartsSearchNetwork::forward_edges (the drop-in strategies' supernet).
-#define NASHOST_ABI_VERSION 4
+/// 5: HostContext::trainer, Collectives::wait_for_all (multi-trial strategies train
+///    candidates with a trainer, in parallel over the ranks).
+#define NASHOST_ABI_VERSION 5
 #define NASHOST_SDK_VERSION_MAJOR 0
 #define NASHOST_SDK_VERSION_MINOR 1
 #define NASHOST_SDK_VERSION_PATCH 0

@@ -115,7 +115,7 @@ RsWsSearch::RsWsSearch(const nas::Config& o, std::shared_ptr<nas::Dataset> data,
   so.layers = o.get_int_in("layers", 1, nas::nn::kMaxLayers);
   so.nodes = o.get_int_in("nodes", 1, nas::nn::kMaxNodes);
   so.stem_multiplier = o.get_int_in("stem_multiplier", 1, nas::nn::kMaxStemMultiplier);
-  sampler_ = std::make_unique<CellSampler>(ops->ops(), static_cast<int>(so.nodes));
+  sampler_ = std::make_unique<nas::CellSampler>(ops->ops(), static_cast<int>(so.nodes));
   torch::manual_seed(ctx.seed());
   net_ = nas::nn::DartsSearchNetwork(so, ops);
   net_->to(ctx.device());
@@ -130,7 +130,7 @@ RsWsSearch::RsWsSearch(const nas::Config& o, std::shared_ptr<nas::Dataset> data,
 }
 
 double RsWsSearch::train_step(const nas::Batch& batch, double lr, const std::string& where, double& correct) {
-  const SampledArch arch = sampler_->sample(rng_);
+  const nas::SampledArch arch = sampler_->sample(rng_);
   const std::vector<int64_t> normal = sampler_->edge_ops(arch.normal), reduce = sampler_->edge_ops(arch.reduce);
   net_->train();
   for (auto& g : opt_->param_groups()) static_cast<torch::optim::SGDOptions&>(g.options()).lr(lr);
@@ -188,7 +188,7 @@ nas::Metrics RsWsSearch::run_epoch() {
     eval_loader_->start_epoch(epoch_);
     int64_t n = 0;
     while (auto b = eval_loader_->next()) {
-      const SampledArch arch = sampler_->sample(check_rng);
+      const nas::SampledArch arch = sampler_->sample(check_rng);
       const at::Tensor logits =
           net_->forward_discrete(b->input, sampler_->edge_ops(arch.normal), sampler_->edge_ops(arch.reduce));
       valid_correct += logits.argmax(1).eq(b->target).sum().item<double>();
@@ -206,7 +206,7 @@ nas::Metrics RsWsSearch::run_epoch() {
   return m;
 }
 
-Score RsWsSearch::score(const SampledArch& arch, int64_t batches) {
+Score RsWsSearch::score(const nas::SampledArch& arch, int64_t batches) {
   const at::NoGradGuard no_grad;
   const KeepRunningStats keep(*net_);
   net_->train();
@@ -239,7 +239,7 @@ std::vector<nas::Genotype> RsWsSearch::derive(const nas::Config& raw_args) {
   std::mt19937_64 draw(seed >= 0 ? static_cast<uint64_t>(seed) : ctx_.seed() + 1000003);
 
   struct Candidate {
-    SampledArch arch;
+    nas::SampledArch arch;
     Score first, final;
   };
   std::vector<Candidate> candidates;

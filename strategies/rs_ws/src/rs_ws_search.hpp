@@ -15,14 +15,13 @@
 #include <spdlog/logger.h>
 #include <torch/optim/sgd.h>
 
+#include <nashost/cell_sampler.hpp>
 #include <nashost/config.hpp>
 #include <nashost/context.hpp>
 #include <nashost/dataset.hpp>
 #include <nashost/nn/darts_search_network.hpp>
 #include <nashost/nn/data_parallel.hpp>
 #include <nashost/strategy.hpp>
-
-#include "cell_sampler.hpp"
 
 namespace rs_ws {
 
@@ -55,9 +54,9 @@ class RsWsSearch final : public nas::SearchStrategy {
   /// Scores `arch` with the shared weights on the first `batches` validation batches (0 =
   /// all), with batch statistics (each architecture normalises by its own activations, as in
   /// training) and without touching the running statistics.
-  Score score(const SampledArch& arch, int64_t batches);
+  Score score(const nas::SampledArch& arch, int64_t batches);
   nas::nn::DartsSearchNetworkImpl& network() { return *net_; }
-  const CellSampler& sampler() const { return *sampler_; }
+  const nas::CellSampler& sampler() const { return *sampler_; }
 
  private:
   double train_step(const nas::Batch& batch, double lr, const std::string& where, double& correct);
@@ -71,7 +70,7 @@ class RsWsSearch final : public nas::SearchStrategy {
   std::vector<at::Tensor> weights_;
   std::unique_ptr<torch::optim::SGD> opt_;
   std::unique_ptr<nas::BatchLoader> train_loader_, eval_loader_;
-  std::unique_ptr<CellSampler> sampler_;
+  std::unique_ptr<nas::CellSampler> sampler_;
   std::mt19937_64 rng_;  ///< the architectures of the training steps (checkpointed)
   int64_t epochs_ = 0, epoch_ = 0, max_steps_ = 0, max_eval_batches_ = 0;
   double lr_ = 0, lr_min_ = 0, momentum_ = 0, weight_decay_ = 0, grad_clip_ = 0;

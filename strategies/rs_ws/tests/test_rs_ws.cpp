@@ -79,7 +79,7 @@ void expect_equal(const std::vector<at::Tensor>& a, const std::vector<at::Tensor
 }  // namespace
 
 TEST(RsWsSampler, InputPairsAndOpsAreUniform) {
-  const rs_ws::CellSampler sampler(darts_ops(), 4);
+  const nas::CellSampler sampler(darts_ops(), 4);
   ASSERT_EQ(sampler.candidate_ops().size(), 7u);  // every DARTS op but none
   std::mt19937_64 rng(12345);
   const int draws = 21000;
@@ -87,7 +87,7 @@ TEST(RsWsSampler, InputPairsAndOpsAreUniform) {
   std::vector<std::map<std::pair<int, int>, int64_t>> pairs(4);
   std::vector<std::vector<int64_t>> ops(8, std::vector<int64_t>(8, 0));
   for (int d = 0; d < draws; ++d) {
-    const rs_ws::SampledCell cell = sampler.sample_cell(rng);
+    const nas::SampledCell cell = sampler.sample_cell(rng);
     for (int i = 0; i < 4; ++i) {
       const auto& n = cell.nodes[static_cast<size_t>(i)];
       ASSERT_LT(n.input[0], n.input[1]) << "two distinct inputs, in order";
@@ -113,7 +113,7 @@ TEST(RsWsSampler, InputPairsAndOpsAreUniform) {
 TEST(RsWsSampler, AFirstNodeOfMoreStatesIsNotBiased) {
   // A sampler that drew the first input and then "the next one" would pass the pair count
   // above only by luck; check the pair frequencies of a 6-state node directly (15 pairs).
-  const rs_ws::CellSampler sampler(darts_ops(), 5);
+  const nas::CellSampler sampler(darts_ops(), 5);
   std::mt19937_64 rng(7);
   std::map<std::pair<int, int>, int64_t> pairs;
   for (int d = 0; d < 15000; ++d) {
@@ -127,10 +127,10 @@ TEST(RsWsSampler, AFirstNodeOfMoreStatesIsNotBiased) {
 }
 
 TEST(RsWsSampler, EdgeOpsAndGenotypeSayTheSame) {
-  const rs_ws::CellSampler sampler(darts_ops(), 4);
+  const nas::CellSampler sampler(darts_ops(), 4);
   std::mt19937_64 rng(1);
   for (int d = 0; d < 50; ++d) {
-    const rs_ws::SampledArch arch = sampler.sample(rng);
+    const nas::SampledArch arch = sampler.sample(rng);
     const nas::Genotype g = sampler.genotype(arch);
     EXPECT_EQ(g.space, "darts");
     EXPECT_EQ(g.normal.concat, (std::vector<int>{2, 3, 4, 5}));
@@ -148,7 +148,7 @@ TEST(RsWsSampler, EdgeOpsAndGenotypeSayTheSame) {
       }
     }
   }
-  EXPECT_THROW(rs_ws::CellSampler({"skip_connect", "max_pool_3x3"}, 4), nas::ConfigError);
+  EXPECT_THROW(nas::CellSampler({"skip_connect", "max_pool_3x3"}, 4), nas::ConfigError);
 }
 
 TEST(RsWsSearch, RunsResumesExactlyAndRanksWithoutSideEffects) {

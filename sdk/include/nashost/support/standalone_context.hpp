@@ -3,13 +3,15 @@
 // (plugin.hpp, config.hpp, context.hpp, dataset.hpp, operation_set.hpp, strategy.hpp, ...).
 // A HostContext for tests, benchmarks and tools that run components without the host:
 // logs to stderr, keeps metrics in memory, draws no progress bars, and looks up
-// operation sets from a map the caller fills.
+// operation sets and trainers from maps the caller fills.
+#include <functional>
 #include <map>
 #include <mutex>
 #include <vector>
 
 #include "nashost/context.hpp"
 #include "nashost/operation_set.hpp"
+#include "nashost/strategy.hpp"
 
 namespace nas {
 
@@ -33,11 +35,14 @@ class NASHOST_SDK_API StandaloneContext : public HostContext, public MetricsSink
   std::unique_ptr<Progress> progress(const std::string& label, int64_t total) override;
   bool stop_requested() const override { return stop_; }
   std::shared_ptr<const OperationSet> operation_set(const std::string& name) override;
+  std::shared_ptr<Trainer> trainer(const std::string& name, const Json& options) override;
 
   void scalar(const std::string& tag, double value, int64_t step) override;
   void text(const std::string& tag, const std::string& value, int64_t step) override;
 
   void add_operation_set(const std::string& name, std::shared_ptr<const OperationSet> set);
+  using TrainerMaker = std::function<std::shared_ptr<Trainer>(const Json& options, HostContext& ctx)>;
+  void add_trainer(const std::string& name, TrainerMaker make);
   void request_stop() { stop_ = true; }
   std::vector<Scalar> scalars() const;
 
@@ -47,6 +52,7 @@ class NASHOST_SDK_API StandaloneContext : public HostContext, public MetricsSink
   c10::Device device_;
   bool stop_ = false;
   std::map<std::string, std::shared_ptr<const OperationSet>> sets_;
+  std::map<std::string, TrainerMaker> trainers_;
   mutable std::mutex mutex_;
   std::vector<Scalar> scalars_;
 };
