@@ -48,7 +48,9 @@ const OptionList& eval_options() {
       {"workers", OptionType::Int, 1, "batch-assembly threads"},
       {"max_steps_per_epoch", OptionType::Int, 0, "cap on steps per epoch (0 = whole split)"},
       {"max_test_batches", OptionType::Int, 0, "cap on test batches (0 = whole split)"},
-      {"label", OptionType::String, "darts-eval", "sub-folder of run_dir/train/ for the model and logs"},
+      {"max_eval_batches", OptionType::Int, 0, "cap on eval_split batches per evaluation (0 = whole split)"},
+      {"label", OptionType::String, "darts-eval",
+       "sub-folder of run_dir/train/ for the model and logs when the genotype has no meta.label (nas.train sets it)"},
   };
   return list;
 }
@@ -137,7 +139,11 @@ TrainResult DartsEvalTrainer::train(const Genotype& g, Dataset& data) {
   net->to(device);
   TrainResult result;
   result.params = net->param_count_without_aux();
-  const std::string label = options_.get_string("label");
+  // The host names each training (genotype.meta.label): a trainer that trains many genotypes
+  // (a multi-trial search's children) must not write them all to one folder.
+  const std::string label = g.meta.is_object() && g.meta.contains("label") && g.meta["label"].is_string()
+                                ? g.meta["label"].get<std::string>()
+                                : options_.get_string("label");
   log_->info("darts-eval[{}]: {} parameters (aux head excluded)", label, result.params);
 
   const int64_t epochs = options_.get_int("epochs");
@@ -158,6 +164,7 @@ TrainResult DartsEvalTrainer::train(const Genotype& g, Dataset& data) {
   const int64_t cap = options_.get_int("max_steps_per_epoch");
 
   EpochMeter meter(task);
+  Metrics last_eval;  // the eval split's metrics after the last epoch, returned with the test's
   double lr = 0;
   nn::TrainingLoop loop;
   loop.label = label;
@@ -194,8 +201,10 @@ TrainResult DartsEvalTrainer::train(const Genotype& g, Dataset& data) {
     meter.report("train_", m);
     if (eval_loader) {
       const Metrics v = run_eval(net, *eval_loader, task,
-                                 std::string(split_name(parse_split(options_.get_string("eval_split")))) + "_", 0);
+                                 std::string(split_name(parse_split(options_.get_string("eval_split")))) + "_",
+                                 options_.get_int("max_eval_batches"));
       m.insert(v.begin(), v.end());
+      last_eval = v;
     }
     for (const auto& [k, v] : m) ctx_.metrics().scalar(label + "/" + k, v, e);
     ctx_.metrics().scalar(label + "/lr", lr, e);
@@ -205,6 +214,7 @@ TrainResult DartsEvalTrainer::train(const Genotype& g, Dataset& data) {
 
   auto test_loader = data.loader(Split::Test, eo);
   result.metrics = run_eval(net, *test_loader, task, "test_", options_.get_int("max_test_batches"));
+  result.metrics.insert(last_eval.begin(), last_eval.end());
   result.model_file = save_model(net, g, info, label, result.params);
   std::string summary;
   for (const auto& [k, v] : result.metrics) summary += " " + k + "=" + std::to_string(v);
