@@ -35,7 +35,8 @@ function M.run(title, how)
   local trainings = 1 + #((cfg.compare or {}).named or {})
   nas.plan{search_epochs = s:total_epochs(), train_epochs = trainings * ((cfg.train or {}).epochs or 0)}
   local last = s:run()
-  local metric = last.valid_r2 and "valid_r2" or "valid_accuracy"
+  -- a multi-trial search (evolution) reports the best architecture's, a one-shot search its supernet's
+  local metric = last.valid_r2 and "valid_r2" or last.best_valid_accuracy and "best_valid_accuracy" or "valid_accuracy"
   nas.log.info("search finished: %s %.4f", metric, last[metric] or 0)
   local g = s:derive(cfg.derive or {})[1]
   g:save(nas.path("genotypes", prefix .. "_" .. info.name .. ".json"))
