@@ -3,6 +3,10 @@
 #   nashost_add_plugin(my_plugin ENTRY my_plugin.cpp)
 include(CMakePackageConfigHelpers)
 
+# The installed library keeps the path to LibTorch's libraries (the .venv wheel): a plugin or
+# test that uses only the SDK's API, never ATen directly, has no libc10 of its own to find it by.
+get_filename_component(_nashost_torch_lib "${TORCH_LIBRARY}" DIRECTORY)
+set_target_properties(nashost_sdk PROPERTIES INSTALL_RPATH "${_nashost_torch_lib}")
 install(TARGETS nashost_sdk EXPORT nashostTargets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})

@@ -7,14 +7,13 @@
 #include <map>
 #include <sstream>
 
-#include <ATen/ATen.h>
-
 #include <nashost/collectives.hpp>
 #include <nashost/error.hpp>
 #include <nashost/genotype_formats.hpp>
 #include <nashost/io.hpp>
 #include <nashost/json_text.hpp>
 #include <nashost/operation_set.hpp>
+#include <nashost/parallel_trials.hpp>
 #include <nashost/support/remove_tree.hpp>
 
 namespace evolution {
@@ -120,8 +119,6 @@ Individual EvolutionSearch::train_child(const nas::Genotype& proposed) {
   g.meta["label"] = folder;
   nas::TrainResult r;
   try {
-    // This rank trains the child alone while the others train theirs.
-    const nas::OneProcessScope alone;
     r = trainer_->train(g, *data_);
   } catch (const nas::NumericError& e) {
     // A child whose training diverges is a poor architecture, not a failed search.
@@ -145,61 +142,47 @@ Individual EvolutionSearch::train_child(const nas::Genotype& proposed) {
 }
 
 std::vector<Individual> EvolutionSearch::train_round(const std::vector<nas::Genotype>& children) {
-  nas::Collectives* ranks = nas::process_collectives();
-  const int world = ranks ? ranks->world_size() : 1, rank = ranks ? ranks->rank() : 0;
-  const auto n = static_cast<int64_t>(children.size());
+  const size_t n = children.size();
   // An architecture trained before (in the history or earlier in this round) is not trained
   // again: its training would start from the same seed, so its result is reused.
-  std::vector<int64_t> same_as_trial(static_cast<size_t>(n), -1), same_as_child(static_cast<size_t>(n), -1);
-  std::map<std::string, int64_t> in_round;  // architecture -> first child j of the round
-  int64_t unique = 0;                       // children to train so far; the i-th goes to rank i mod N
-  std::vector<int> owner(static_cast<size_t>(n), -1);
-  for (int64_t j = 0; j < n; ++j) {
-    const std::string key = nas::to_darts_text(children[static_cast<size_t>(j)]);
-    if (const auto it = trained_.find(key); it != trained_.end()) {
-      same_as_trial[static_cast<size_t>(j)] = it->second;
-    } else if (const auto r = in_round.find(key); r != in_round.end()) {
-      same_as_child[static_cast<size_t>(j)] = r->second;
-    } else {
-      in_round.emplace(key, j);
-      owner[static_cast<size_t>(j)] = static_cast<int>(unique++ % world);
-    }
+  std::vector<int64_t> same_as_trial(n, -1);
+  std::vector<size_t> same_as_child(n, n);
+  std::map<std::string, size_t> in_round;  // architecture -> first child of the round
+  std::vector<size_t> to_train;            // the children trained now, in trial order
+  for (size_t j = 0; j < n; ++j) {
+    const std::string key = nas::to_darts_text(children[j]);
+    if (const auto it = trained_.find(key); it != trained_.end())
+      same_as_trial[j] = it->second;
+    else if (const auto r = in_round.find(key); r != in_round.end())
+      same_as_child[j] = r->second;
+    else
+      in_round.emplace(key, j), to_train.push_back(j);
   }
-  // Per child: fitness, parameters, diverged (-inf does not survive a sum with zeros well
-  // enough to rely on, so it travels as a flag).
-  at::Tensor table = at::zeros({n, 3}, at::kDouble);
-  auto* row = table.data_ptr<double>();
-  for (int64_t j = 0; j < n; ++j) {
-    if (owner[static_cast<size_t>(j)] != rank) continue;
-    if (ctx_.stop_requested()) throw nas::Interrupted("evolution stopped on request");
-    const Individual child = train_child(children[static_cast<size_t>(j)]);
-    const bool diverged = !std::isfinite(child.fitness);
-    row[3 * j] = diverged ? 0.0 : child.fitness;
-    row[3 * j + 1] = static_cast<double>(child.params);
-    row[3 * j + 2] = diverged ? 1.0 : 0.0;
-  }
-  if (world > 1) {
-    ranks->wait_for_all();  // children take uneven times; the sum's own wait is bounded
-    std::vector<at::Tensor> tensors{table};
-    ranks->all_reduce_sum(tensors);
-    table = tensors[0];
-    row = table.data_ptr<double>();
-  }
+  // Shared by the ranks: the i-th child to train runs on rank i mod N.
+  const auto results =
+      nas::run_parallel_trials(static_cast<int64_t>(to_train.size()), 2, [&](int64_t i) -> std::vector<double> {
+        if (ctx_.stop_requested()) throw nas::Interrupted("evolution stopped on request");
+        const Individual child = train_child(children[to_train[static_cast<size_t>(i)]]);
+        return {child.fitness, static_cast<double>(child.params)};
+      });
+  std::vector<const std::vector<double>*> result_of(n, nullptr);
+  for (size_t i = 0; i < to_train.size(); ++i) result_of[to_train[i]] = &results[i];
+
   std::vector<Individual> round;
-  for (int64_t j = 0; j < n; ++j) {
+  for (size_t j = 0; j < n; ++j) {
     Individual m;
-    m.genotype = children[static_cast<size_t>(j)];
+    m.genotype = children[j];
     m.trial = m.genotype.meta.at("trial").get<int64_t>();
-    if (const int64_t t = same_as_trial[static_cast<size_t>(j)]; t >= 0) {
+    if (const int64_t t = same_as_trial[j]; t >= 0) {
       const Individual& earlier = evolution_.history()[static_cast<size_t>(t)];
       m.fitness = earlier.fitness;
       m.params = earlier.params;
       m.genotype.meta["same_as"] = t;
     } else {
-      const int64_t k = same_as_child[static_cast<size_t>(j)] >= 0 ? same_as_child[static_cast<size_t>(j)] : j;
-      m.fitness = row[3 * k + 2] != 0.0 ? -std::numeric_limits<double>::infinity() : row[3 * k];
-      m.params = static_cast<int64_t>(std::llround(row[3 * k + 1]));
-      if (k != j) m.genotype.meta["same_as"] = children[static_cast<size_t>(k)].meta.at("trial");
+      const size_t k = same_as_child[j] < n ? same_as_child[j] : j;
+      m.fitness = (*result_of[k])[0];
+      m.params = static_cast<int64_t>(std::llround((*result_of[k])[1]));
+      if (k != j) m.genotype.meta["same_as"] = children[k].meta.at("trial");
     }
     round.push_back(std::move(m));
   }

@@ -4,11 +4,11 @@
 // with the paper's child budget) and judged by a metric the trainer reports on the
 // validation split. One epoch of the search is one round of children (population.hpp).
 //
-// Parallel trials: a round's child j is trained by rank j mod N of a run of N ranks (each
-// rank alone, in a one-process world), and the ranks then sum a table of results in which
-// each row was filled by its rank only, so every rank holds the whole round and the same
-// population; rank 0 keeps the checkpoint. The trials and their results are those of a
-// single process, whatever N: each child's training starts from the run's seed.
+// Parallel trials: a round's children are shared by the ranks of a run of N ranks
+// (nashost/parallel_trials.hpp: the i-th child to train on rank i mod N, alone), and every
+// rank gets every result back, so all hold the same population; rank 0 keeps the checkpoint.
+// The trials and their results are those of a single process, whatever N: each child's
+// training starts from the run's seed.
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -53,7 +53,7 @@ class EvolutionSearch final : public nas::SearchStrategy {
   const Evolution& evolution() const { return evolution_; }
 
  private:
-  /// Trains the children this rank owns; the others' rows stay zero until the ranks sum them.
+  /// Trains the round's children (shared by the ranks) and returns them with their results.
   std::vector<Individual> train_round(const std::vector<nas::Genotype>& children);
   Individual train_child(const nas::Genotype& child);
   /// Rebuilds trained_ from the history (after load()).
