@@ -18,41 +18,28 @@
 #include <nashost/nn/foreach_ops.hpp>
 #include <nashost/nn/limits.hpp>
 #include <nashost/nn/schedules.hpp>
+#include <nashost/nn/supernet_options.hpp>
 
 namespace gdas {
 
 using nas::OptionType;
 
 nas::OptionList search_options() {
-  return {
-      {"operation_set", OptionType::String, "darts", "candidate ops of every edge"},
-      {"layers", OptionType::Int, 8, "cells of the supernet (reductions at 1/3 and 2/3)"},
-      {"channels", OptionType::Int, 16, "channels of the first cells"},
-      {"nodes", OptionType::Int, 4, "intermediate nodes per cell"},
-      {"stem_multiplier", OptionType::Int, 3, "stem channels = stem_multiplier x channels"},
-      {"epochs", OptionType::Int, 240, "search epochs"},
-      {"batch_size", OptionType::Int, 64, "batch size (training and validation)"},
-      {"augment", OptionType::Bool, true, "the dataset's training augmentation"},
-      {"workers", OptionType::Int, 1, "loader threads"},
-      {"w_lr", OptionType::Float, 0.025, "weights: SGD learning rate (cosine to w_lr_min)"},
-      {"w_lr_min", OptionType::Float, 0.001, "weights: final learning rate"},
-      {"w_momentum", OptionType::Float, 0.9, "weights: SGD momentum"},
-      {"w_weight_decay", OptionType::Float, 3e-4, "weights: weight decay"},
-      {"w_grad_clip", OptionType::Float, 5.0, "weights: gradient-norm clip"},
-      {"alpha_lr", OptionType::Float, 3e-4, "architecture: Adam learning rate"},
-      {"alpha_beta1", OptionType::Float, 0.5, "architecture: Adam beta1"},
-      {"alpha_beta2", OptionType::Float, 0.999, "architecture: Adam beta2"},
-      {"alpha_weight_decay", OptionType::Float, 1e-3, "architecture: weight decay"},
-      {"tau_max", OptionType::Float, 10.0, "Gumbel-softmax temperature of the first epoch"},
-      {"tau_min", OptionType::Float, 0.1, "temperature of the last epoch (linear in between)"},
-      {"max_steps_per_epoch", OptionType::Int, 0, "steps per epoch (0 = one pass over the smaller split)"},
-      {"max_eval_batches", OptionType::Int, 0, "validation batches of the per-epoch evaluation (0 = all)"},
-  };
+  nas::OptionList o = nas::nn::supernet_search_options(64);
+  o.insert(o.end(), {
+                        {"epochs", OptionType::Int, 240, "search epochs"},
+                        {"alpha_lr", OptionType::Float, 3e-4, "architecture: Adam learning rate"},
+                        {"alpha_beta1", OptionType::Float, 0.5, "architecture: Adam beta1"},
+                        {"alpha_beta2", OptionType::Float, 0.999, "architecture: Adam beta2"},
+                        {"alpha_weight_decay", OptionType::Float, 1e-3, "architecture: weight decay"},
+                        {"tau_max", OptionType::Float, 10.0, "Gumbel-softmax temperature of the first epoch"},
+                        {"tau_min", OptionType::Float, 0.1, "temperature of the last epoch (linear in between)"},
+                    });
+  return o;
 }
 
 namespace {
 constexpr const char* kFormat = "nashost-gdas-search-1";
-constexpr const char* kShapeKeys[] = {"operation_set", "layers", "channels", "nodes", "stem_multiplier"};
 
 std::vector<int64_t> argmax_ops(const at::Tensor& alpha) {
   const at::Tensor a = alpha.detach().argmax(-1).to(at::kCPU);
@@ -67,9 +54,7 @@ GdasSearch::GdasSearch(const nas::Config& o, std::shared_ptr<nas::Dataset> data,
       log_(ctx.logger("gdas")),
       gumbel_gen_(at::make_generator<at::CPUGeneratorImpl>(ctx.seed() + 17)) {
   if (!data_) throw nas::ConfigError("gdas: a dataset is required");
-  const nas::DatasetInfo& info = data_->info();
-  if (info.task != nas::Task::Classification || info.input_shape.size() != 3)
-    throw nas::ConfigError("gdas: dataset '" + info.name + "' is not an image classification dataset");
+  nas::nn::SearchNetworkOptions so = nas::nn::supernet_from_options(o, data_->info(), "gdas");
   epochs_ = o.get_int_in("epochs", 1, 100000);
   max_steps_ = o.get_int_in("max_steps_per_epoch", 0, 1 << 30);
   max_eval_batches_ = o.get_int_in("max_eval_batches", 0, 1 << 30);
@@ -83,13 +68,7 @@ GdasSearch::GdasSearch(const nas::Config& o, std::shared_ptr<nas::Dataset> data,
 
   auto ops = ctx.operation_set(o.get_string("operation_set"));
   if (!ops) throw nas::ConfigError("gdas: operation set '" + o.get_string("operation_set") + "' is not available");
-  nas::nn::SearchNetworkOptions so;
-  so.in_channels = info.input_shape[0];
-  so.num_outputs = info.num_outputs;
-  so.channels = o.get_int_in("channels", 1, nas::nn::kMaxChannels);
-  so.layers = o.get_int_in("layers", 1, nas::nn::kMaxLayers);
-  so.nodes = nodes_ = o.get_int_in("nodes", 1, nas::nn::kMaxNodes);
-  so.stem_multiplier = o.get_int_in("stem_multiplier", 1, nas::nn::kMaxStemMultiplier);
+  nodes_ = so.nodes;
   const auto device = ctx.device();
   torch::manual_seed(ctx.seed());
   net_ = nas::nn::DartsSearchNetwork(so, ops);
@@ -252,11 +231,7 @@ void GdasSearch::load(const std::filesystem::path& file) {
       throw nas::Error("gdas: '" + file.string() + "' is not a gdas search checkpoint");
     a.read("options", options);
     const nas::Json saved = nas::Json::parse(options.toStringRef());
-    for (const char* key : kShapeKeys)
-      if (saved.value(key, nas::Json()) != options_.json().value(key, nas::Json()))
-        throw nas::ConfigError("gdas: checkpoint '" + file.string() + "' was made with " + key + " = " +
-                               saved.value(key, nas::Json()).dump() + ", but this run has " +
-                               options_.json().value(key, nas::Json()).dump());
+    nas::nn::check_checkpoint_shape(saved, options_, file, "gdas");
     at::Tensor epoch, an, ar, rng;
     a.read("epoch", epoch);
     a.read("alpha_normal", an, true);

@@ -16,6 +16,7 @@
 #include <nashost/nn/foreach_ops.hpp>
 #include <nashost/nn/limits.hpp>
 #include <nashost/nn/schedules.hpp>
+#include <nashost/nn/supernet_options.hpp>
 
 #include "partial_channels.hpp"
 
@@ -24,45 +25,30 @@ namespace pc_darts {
 using nas::OptionType;
 
 nas::OptionList search_options() {
-  return {
-      {"operation_set", OptionType::String, "darts", "candidate ops of every edge"},
-      {"layers", OptionType::Int, 8, "cells of the supernet (reductions at 1/3 and 2/3)"},
-      {"channels", OptionType::Int, 16, "channels of the first cells"},
-      {"nodes", OptionType::Int, 4, "intermediate nodes per cell"},
-      {"stem_multiplier", OptionType::Int, 3, "stem channels = stem_multiplier x channels"},
-      {"partial_channels", OptionType::Int, 4, "K: 1/K of each edge's channels go through its ops"},
-      {"epochs", OptionType::Int, 50, "search epochs"},
-      {"warmup_epochs", OptionType::Int, 15, "first epochs train the weights only (no architecture steps)"},
-      {"batch_size", OptionType::Int, 256, "batch size (training and validation)"},
-      {"augment", OptionType::Bool, true, "the dataset's training augmentation"},
-      {"workers", OptionType::Int, 1, "loader threads"},
-      {"w_lr", OptionType::Float, 0.1, "weights: SGD learning rate (cosine to w_lr_min)"},
-      {"w_lr_min", OptionType::Float, 0.0, "weights: final learning rate"},
-      {"w_momentum", OptionType::Float, 0.9, "weights: SGD momentum"},
-      {"w_weight_decay", OptionType::Float, 3e-4, "weights: weight decay"},
-      {"w_grad_clip", OptionType::Float, 5.0, "weights: gradient-norm clip"},
-      {"alpha_lr", OptionType::Float, 6e-4, "architecture (alpha and beta): Adam learning rate"},
-      {"alpha_beta1", OptionType::Float, 0.5, "architecture: Adam beta1"},
-      {"alpha_beta2", OptionType::Float, 0.999, "architecture: Adam beta2"},
-      {"alpha_weight_decay", OptionType::Float, 1e-3, "architecture: weight decay"},
-      {"max_steps_per_epoch", OptionType::Int, 0, "steps per epoch (0 = one pass over the smaller split)"},
-      {"max_eval_batches", OptionType::Int, 0, "validation batches of the per-epoch evaluation (0 = all)"},
-  };
+  // the paper's CIFAR-10 search: batch 256, SGD lr 0.1 cosine to 0
+  nas::OptionList o = nas::nn::supernet_search_options(256, {.lr = 0.1, .lr_min = 0.0});
+  o.insert(o.end(),
+           {
+               {"partial_channels", OptionType::Int, 4, "K: 1/K of each edge's channels go through its ops"},
+               {"epochs", OptionType::Int, 50, "search epochs"},
+               {"warmup_epochs", OptionType::Int, 15, "first epochs train the weights only (no architecture steps)"},
+               {"alpha_lr", OptionType::Float, 6e-4, "architecture (alpha and beta): Adam learning rate"},
+               {"alpha_beta1", OptionType::Float, 0.5, "architecture: Adam beta1"},
+               {"alpha_beta2", OptionType::Float, 0.999, "architecture: Adam beta2"},
+               {"alpha_weight_decay", OptionType::Float, 1e-3, "architecture: weight decay"},
+           });
+  return o;
 }
 
 namespace {
 constexpr const char* kFormat = "nashost-pc-darts-search-1";
-constexpr const char* kShapeKeys[] = {"operation_set", "layers",          "channels",
-                                      "nodes",         "stem_multiplier", "partial_channels"};
 constexpr const char* kArchNames[] = {"alpha_normal", "alpha_reduce", "beta_normal", "beta_reduce"};
 }  // namespace
 
 PcDartsSearch::PcDartsSearch(const nas::Config& o, std::shared_ptr<nas::Dataset> data, nas::HostContext& ctx)
     : options_(o), data_(std::move(data)), ctx_(ctx), log_(ctx.logger("pc-darts")) {
   if (!data_) throw nas::ConfigError("pc-darts: a dataset is required");
-  const nas::DatasetInfo& info = data_->info();
-  if (info.task != nas::Task::Classification || info.input_shape.size() != 3)
-    throw nas::ConfigError("pc-darts: dataset '" + info.name + "' is not an image classification dataset");
+  nas::nn::SearchNetworkOptions so = nas::nn::supernet_from_options(o, data_->info(), "pc-darts");
   epochs_ = o.get_int_in("epochs", 1, 100000);
   warmup_ = o.get_int_in("warmup_epochs", 0, 100000);
   max_steps_ = o.get_int_in("max_steps_per_epoch", 0, 1 << 30);
@@ -73,13 +59,7 @@ PcDartsSearch::PcDartsSearch(const nas::Config& o, std::shared_ptr<nas::Dataset>
 
   auto ops = ctx.operation_set(o.get_string("operation_set"));
   if (!ops) throw nas::ConfigError("pc-darts: operation set '" + o.get_string("operation_set") + "' is not available");
-  nas::nn::SearchNetworkOptions so;
-  so.in_channels = info.input_shape[0];
-  so.num_outputs = info.num_outputs;
-  so.channels = o.get_int_in("channels", 1, nas::nn::kMaxChannels);
-  so.layers = o.get_int_in("layers", 1, nas::nn::kMaxLayers);
-  so.nodes = nodes_ = o.get_int_in("nodes", 1, nas::nn::kMaxNodes);
-  so.stem_multiplier = o.get_int_in("stem_multiplier", 1, nas::nn::kMaxStemMultiplier);
+  nodes_ = so.nodes;
   so.partial_channels = k_ = o.get_int_in("partial_channels", 1, 64);
   if (so.channels % k_ != 0)
     throw nas::ConfigError("pc-darts: " + o.full_key("channels") + " (" + std::to_string(so.channels) +
@@ -253,11 +233,7 @@ void PcDartsSearch::load(const std::filesystem::path& file) {
       throw nas::Error("pc-darts: '" + file.string() + "' is not a pc-darts search checkpoint");
     a.read("options", options);
     const nas::Json saved = nas::Json::parse(options.toStringRef());
-    for (const char* key : kShapeKeys)
-      if (saved.value(key, nas::Json()) != options_.json().value(key, nas::Json()))
-        throw nas::ConfigError("pc-darts: checkpoint '" + file.string() + "' was made with " + key + " = " +
-                               saved.value(key, nas::Json()).dump() + ", but this run has " +
-                               options_.json().value(key, nas::Json()).dump());
+    nas::nn::check_checkpoint_shape(saved, options_, file, "pc-darts", {"partial_channels"});
     at::Tensor epoch;
     a.read("epoch", epoch);
     std::vector<at::Tensor> arch(arch_.size());

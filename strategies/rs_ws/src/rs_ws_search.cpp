@@ -16,36 +16,31 @@
 #include <nashost/nn/foreach_ops.hpp>
 #include <nashost/nn/limits.hpp>
 #include <nashost/nn/schedules.hpp>
+#include <nashost/nn/supernet_options.hpp>
 
 namespace rs_ws {
 
 using nas::OptionType;
 
 nas::OptionList search_options() {
-  return {
-      {"operation_set", OptionType::String, "darts", "candidate ops of every edge (must contain 'none')"},
-      {"layers", OptionType::Int, 8, "cells of the supernet (reductions at 1/3 and 2/3)"},
-      {"channels", OptionType::Int, 16, "channels of the first cells"},
-      {"nodes", OptionType::Int, 4, "intermediate nodes per cell"},
-      {"stem_multiplier", OptionType::Int, 3, "stem channels = stem_multiplier x channels"},
-      {"epochs", OptionType::Int, 50, "supernet training epochs"},
-      {"batch_size", OptionType::Int, 64, "training batch size"},
-      {"augment", OptionType::Bool, true, "the dataset's training augmentation"},
-      {"workers", OptionType::Int, 1, "loader threads"},
-      {"w_lr", OptionType::Float, 0.025, "SGD learning rate (cosine to w_lr_min over the epochs)"},
-      {"w_lr_min", OptionType::Float, 0.001, "final learning rate"},
-      {"w_momentum", OptionType::Float, 0.9, "SGD momentum"},
-      {"w_weight_decay", OptionType::Float, 3e-4, "weight decay"},
-      {"w_grad_clip", OptionType::Float, 5.0, "gradient-norm clip"},
-      {"max_steps_per_epoch", OptionType::Int, 0, "training steps per epoch (0 = one pass over the train split)"},
-      {"max_eval_batches", OptionType::Int, 0,
-       "validation batches of the per-epoch check (a fresh random architecture per batch; 0 = all)"},
-      {"rank_samples", OptionType::Int, 1000, "architectures derive() draws and scores with the shared weights"},
-      {"rank_batches", OptionType::Int, 10, "validation batches each of them is scored on (the same batches for all)"},
-      {"top_k", OptionType::Int, 10, "the best this many are scored again on the whole validation split"},
-      {"micro_batches", OptionType::Int, 1,
-       "split each batch into this many parts computed one after another, gradients averaged (per rank)"},
-  };
+  nas::OptionList o = nas::nn::supernet_search_options(64);
+  for (auto& spec : o) {
+    if (spec.key == "operation_set") spec.help += " (must contain 'none': the ops an architecture leaves out)";
+    if (spec.key == "max_eval_batches")
+      spec.help = "validation batches of the per-epoch check (a fresh random architecture per batch; 0 = all)";
+  }
+  o.insert(
+      o.end(),
+      {
+          {"epochs", OptionType::Int, 50, "supernet training epochs"},
+          {"rank_samples", OptionType::Int, 1000, "architectures derive() draws and scores with the shared weights"},
+          {"rank_batches", OptionType::Int, 10,
+           "validation batches each of them is scored on (the same batches for all)"},
+          {"top_k", OptionType::Int, 10, "the best this many are scored again on the whole validation split"},
+          {"micro_batches", OptionType::Int, 1,
+           "split each batch into this many parts computed one after another, gradients averaged (per rank)"},
+      });
+  return o;
 }
 
 nas::OptionList derive_options() {
@@ -79,7 +74,6 @@ class KeepRunningStats {
 constexpr const char* kFormat = "nashost-rs-ws-search-1";
 
 // The keys a checkpoint must agree on with the run that loads it.
-constexpr const char* kShapeKeys[] = {"operation_set", "layers", "channels", "nodes", "stem_multiplier"};
 
 std::string rng_state(const std::mt19937_64& rng) {
   std::ostringstream s;
@@ -91,9 +85,7 @@ std::string rng_state(const std::mt19937_64& rng) {
 RsWsSearch::RsWsSearch(const nas::Config& o, std::shared_ptr<nas::Dataset> data, nas::HostContext& ctx)
     : options_(o), data_(std::move(data)), ctx_(ctx), log_(ctx.logger("rs-ws")), rng_(ctx.seed()) {
   if (!data_) throw nas::ConfigError("rs-ws: a dataset is required");
-  const nas::DatasetInfo& info = data_->info();
-  if (info.task != nas::Task::Classification || info.input_shape.size() != 3)
-    throw nas::ConfigError("rs-ws: dataset '" + info.name + "' is not an image classification dataset");
+  nas::nn::SearchNetworkOptions so = nas::nn::supernet_from_options(o, data_->info(), "rs-ws");
   epochs_ = o.get_int_in("epochs", 1, 100000);
   max_steps_ = o.get_int_in("max_steps_per_epoch", 0, 1 << 30);
   max_eval_batches_ = o.get_int_in("max_eval_batches", 0, 1 << 30);
@@ -108,13 +100,6 @@ RsWsSearch::RsWsSearch(const nas::Config& o, std::shared_ptr<nas::Dataset> data,
 
   auto ops = ctx.operation_set(o.get_string("operation_set"));
   if (!ops) throw nas::ConfigError("rs-ws: operation set '" + o.get_string("operation_set") + "' is not available");
-  nas::nn::SearchNetworkOptions so;
-  so.in_channels = info.input_shape[0];
-  so.num_outputs = info.num_outputs;
-  so.channels = o.get_int_in("channels", 1, nas::nn::kMaxChannels);
-  so.layers = o.get_int_in("layers", 1, nas::nn::kMaxLayers);
-  so.nodes = o.get_int_in("nodes", 1, nas::nn::kMaxNodes);
-  so.stem_multiplier = o.get_int_in("stem_multiplier", 1, nas::nn::kMaxStemMultiplier);
   sampler_ = std::make_unique<nas::CellSampler>(ops->ops(), static_cast<int>(so.nodes));
   torch::manual_seed(ctx.seed());
   net_ = nas::nn::DartsSearchNetwork(so, ops);
@@ -324,11 +309,7 @@ void RsWsSearch::load(const std::filesystem::path& file) {
       throw nas::Error("rs-ws: '" + file.string() + "' is not an rs-ws search checkpoint");
     a.read("options", options);
     const nas::Json saved = nas::Json::parse(options.toStringRef());
-    for (const char* key : kShapeKeys)
-      if (saved.value(key, nas::Json()) != options_.json().value(key, nas::Json()))
-        throw nas::ConfigError("rs-ws: checkpoint '" + file.string() + "' was made with " + key + " = " +
-                               saved.value(key, nas::Json()).dump() + ", but this run has " +
-                               options_.json().value(key, nas::Json()).dump());
+    nas::nn::check_checkpoint_shape(saved, options_, file, "rs-ws");
     at::Tensor epoch;
     a.read("epoch", epoch);
     a.read("arch_rng", rng);
