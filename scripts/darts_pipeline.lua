@@ -21,7 +21,8 @@ local function require_strategy(name)
 end
 
 -- how: {strategy = name (default "darts"), prefix = file-name prefix of the genotype (default
--- the strategy's name)}.
+-- the strategy's name), after_search = function(search) called once the search has run
+-- (e.g. to draw its own pictures)}.
 function M.run(title, how)
   how = how or {}
   local strategy = how.strategy or "darts"
@@ -35,6 +36,7 @@ function M.run(title, how)
   local trainings = 1 + #((cfg.compare or {}).named or {})
   nas.plan{search_epochs = s:total_epochs(), train_epochs = trainings * ((cfg.train or {}).epochs or 0)}
   local last = s:run()
+  if how.after_search then how.after_search(s) end
   -- a multi-trial search (evolution) reports the best architecture's, a one-shot search its supernet's
   local metric = last.valid_r2 and "valid_r2" or last.best_valid_accuracy and "best_valid_accuracy" or "valid_accuracy"
   nas.log.info("search finished: %s %.4f", metric, last[metric] or 0)

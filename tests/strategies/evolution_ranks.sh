@@ -21,5 +21,6 @@ diff "$one/results.txt" "$two/results.txt" || fail "2 ranks gave another results
 # each rank trained its share of every round: children 1 and 3 of a round of 4 on rank 1
 grep -q "darts-eval\[evolution/trial-00001\]" "$two/log.rank1.txt" || fail "rank 1 trained no child"
 if grep -q "darts-eval\[evolution/trial-00001\]" "$two/log.txt"; then fail "rank 0 trained rank 1's child"; fi
+[ -s "$one/evolution.png" ] || fail "no picture of the evolution (evolution.png)"
 cat "$one/search/evolution/history.csv"
 echo "PASS evolution_ranks"

@@ -299,14 +299,21 @@ std::vector<nas::Genotype> EvolutionSearch::derive(const nas::Config& raw_args) 
 }
 
 nas::Json EvolutionSearch::state_summary() const {
-  nas::Json population = nas::Json::array();
+  const auto value = [](double f) { return std::isfinite(f) ? nas::Json(f) : nas::Json(); };  // null: diverged
+  nas::Json population = nas::Json::array(), history = nas::Json::array();
   for (const Individual& p : evolution_.population())
-    population.push_back(
-        {{"trial", p.trial}, {fitness_, std::isfinite(p.fitness) ? nas::Json(p.fitness) : nas::Json()}});
+    population.push_back({{"trial", p.trial}, {fitness_, value(p.fitness)}});
+  for (const Individual& h : evolution_.history())
+    history.push_back({{"trial", h.trial},
+                       {"parent", h.genotype.meta.value("parent", -1)},
+                       {fitness_, value(h.fitness)},
+                       {"params", h.params}});
   return {{"trials", evolution_.trials_done()},
           {"rounds", evolution_.rounds_done()},
           {"rounds_total", evolution_.rounds_total()},
-          {"population", population}};
+          {"fitness", fitness_},
+          {"population", population},
+          {"history", history}};
 }
 
 }  // namespace evolution

@@ -48,6 +48,8 @@ class EvolutionSearch final : public nas::SearchStrategy {
   /// The `top` fittest architectures trained so far (the paper returns the best); writes the
   /// whole history to <run>/search/<label>/history.csv.
   std::vector<nas::Genotype> derive(const nas::Config& args) override;
+  /// Trials, rounds, the fitness metric's name, the population (trial, fitness) and the whole
+  /// history (trial, parent, fitness, params); fitness null for a diverged training.
   nas::Json state_summary() const override;
 
   const Evolution& evolution() const { return evolution_; }
