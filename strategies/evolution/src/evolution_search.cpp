@@ -12,6 +12,7 @@
 #include <nashost/genotype_formats.hpp>
 #include <nashost/io.hpp>
 #include <nashost/json_text.hpp>
+#include <nashost/nn/limits.hpp>
 #include <nashost/operation_set.hpp>
 #include <nashost/parallel_trials.hpp>
 #include <nashost/support/remove_tree.hpp>
@@ -67,7 +68,7 @@ Rules rules_from(const nas::Config& o) {
 
 nas::CellSampler sampler_from(const nas::Config& o, nas::HostContext& ctx) {
   auto ops = ctx.operation_set(o.get_string("operation_set"));
-  return nas::CellSampler(ops->ops(), static_cast<int>(o.get_int_in("nodes", 1, 64)));
+  return nas::CellSampler(ops->ops(), static_cast<int>(o.get_int_in("nodes", 1, nas::nn::kMaxNodes)));
 }
 
 nas::Json child_training(const nas::Config& o) {
@@ -106,7 +107,8 @@ EvolutionSearch::EvolutionSearch(const nas::Config& o, std::shared_ptr<nas::Data
                            "' is a test metric; architectures are selected on a validation metric "
                            "(e.g. valid_accuracy, with the trainer's eval_split = \"valid\")");
   if (label_.empty() || label_.find("..") != std::string::npos || label_.front() == '/')
-    throw nas::ConfigError("evolution: label must be a plain folder name, got '" + label_ + "'");
+    throw nas::ConfigError("evolution: label must be a folder inside the run's train/ (relative, without '..'), got '" +
+                           label_ + "'");
   trainer_ = ctx.trainer(o.get_string("trainer"), child_training(o));
 }
 
