@@ -246,15 +246,21 @@ void EvolutionSearch::save(const std::filesystem::path& file) const {
 
 void EvolutionSearch::load(const std::filesystem::path& file) {
   const nas::Json state = nas::parse_json_text(nas::read_text_file(file), file.string());
-  if (state.value("format", "") != kFormat)
-    throw nas::Error(file.string() + " is not a checkpoint of the evolution strategy (format '" +
-                     state.value("format", "") + "', expected '" + kFormat + "')");
-  for (const char* key : {"fitness", "trainer"})
-    if (state.value(key, "") != options_.get_string(key))
-      throw nas::ConfigError("evolution: the checkpoint was made with " + std::string(key) + " '" +
-                             state.value(key, "") + "', this search has '" + options_.get_string(key) +
-                             "': resume with the same options, or start a new run");
-  evolution_.load_json(state);
+  try {
+    if (!state.is_object() || state.value("format", "") != kFormat)
+      throw nas::Error(file.string() + " is not a checkpoint of the evolution strategy (expected format '" + kFormat +
+                       "')");
+    for (const char* key : {"fitness", "trainer"})
+      if (state.value(key, "") != options_.get_string(key))
+        throw nas::ConfigError("evolution: the checkpoint was made with " + std::string(key) + " '" +
+                               state.value(key, "") + "', this search has '" + options_.get_string(key) +
+                               "': resume with the same options, or start a new run");
+    evolution_.load_json(state);  // all or nothing
+  } catch (const nas::Error&) {
+    throw;
+  } catch (const std::exception& e) {  // a key missing or of another type
+    throw nas::Error(file.string() + ": a damaged evolution checkpoint (" + e.what() + "); the search is unchanged");
+  }
   remember_trained();
 }
 

@@ -140,13 +140,19 @@ void Evolution::load_json(const nas::Json& state) {
       throw nas::Error("evolution checkpoint: population member " + std::to_string(trial) + " is not in the history");
     population.push_back(history[static_cast<size_t>(trial)]);
   }
-  std::istringstream rng(state.at("rng").get<std::string>());
-  rng >> rng_;
-  if (!rng) throw nas::Error("evolution checkpoint: the random generator's state is unreadable");
+  std::istringstream text(state.at("rng").get<std::string>());
+  std::mt19937_64 rng;
+  text >> rng;
+  if (!text) throw nas::Error("evolution checkpoint: the random generator's state is unreadable");
+  const int64_t rounds = state.at("rounds_done").get<int64_t>();
+  if (static_cast<int64_t>(history.size()) != trials)
+    throw nas::Error("evolution checkpoint: " + std::to_string(history.size()) + " trials in the history, " +
+                     std::to_string(trials) + " recorded as done");
+  rng_ = rng;
   history_ = std::move(history);
   population_ = std::move(population);
   next_trial_ = trials;
-  rounds_done_ = state.at("rounds_done").get<int64_t>();
+  rounds_done_ = rounds;
 }
 
 }  // namespace evolution

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <random>
 #include <set>
@@ -272,6 +273,33 @@ TEST(EvolutionSearch, ResumesExactly) {
   EXPECT_THROW(other.load(ckpt), nas::ConfigError) << "another population size cannot continue the checkpoint";
   evolution::EvolutionSearch longer(options({{"cycles", 30}}), data(), *ctx_b);
   EXPECT_NO_THROW(longer.load(ckpt)) << "more cycles continue the same evolution";
+}
+
+TEST(EvolutionSearch, ADamagedCheckpointIsRefusedAndChangesNothing) {
+  auto ctx = context("damaged");
+  const auto ckpt = ctx->run_dir() / "search.ckpt";
+  evolution::EvolutionSearch a(options(), data(), *ctx);
+  for (int i = 0; i < 3; ++i) a.run_epoch();
+  a.save(ckpt);
+  nas::Json state = nas::Json::parse(std::ifstream(ckpt));
+  const auto write = [&](const nas::Json& j) { std::ofstream(ckpt) << j.dump(); };
+  evolution::EvolutionSearch b(options(), data(), *ctx);
+  b.run_epoch();
+  const auto before = history_of(b);
+  for (const char* key : {"history", "rng", "rules", "population"}) {
+    nas::Json broken = state;
+    broken.erase(key);
+    write(broken);
+    EXPECT_THROW(b.load(ckpt), nas::Error) << "without " << key;
+    EXPECT_EQ(history_of(b), before) << "a refused checkpoint leaves the search as it was";
+  }
+  nas::Json short_history = state;
+  short_history["history"].erase(short_history["history"].size() - 1);
+  write(short_history);
+  EXPECT_THROW(b.load(ckpt), nas::Error);
+  std::ofstream(ckpt) << "{\"format\": ";
+  EXPECT_THROW(b.load(ckpt), nas::Error) << "truncated";
+  EXPECT_EQ(b.completed_epochs(), 1);
 }
 
 TEST(EvolutionSearch, AnArchitectureIsTrainedOnce) {
