@@ -133,6 +133,51 @@ TEST(DartsBilevel, Second_order_gradient_matches_derivative_of_unrolled_objectiv
   EXPECT_GT(max_implicit, 1e-3);
 }
 
+TEST(DartsBilevel, Batch_norm_statistics_come_back_whole_storage_or_view_by_view) {
+  // After a first training forward the edge batches' BN statistics are views of shared
+  // buffers, saved and restored storage by storage; after a load replaced them, view by view.
+  Fixture f;
+  f.net->train();
+  f.loss(f.xt, f.yt);  // builds the shared buffers (and moves the statistics once)
+  for (const bool second : {false, true}) {
+    std::vector<at::Tensor> b0;
+    for (const auto& b : f.net->buffers()) b0.push_back(b.detach().clone());
+    nas::nn::BilevelOptions o;
+    o.second_order = second;
+    nas::nn::architecture_gradient(f.problem(), o);
+    const auto after = f.net->buffers();
+    for (size_t i = 0; i < b0.size(); ++i) ASSERT_TRUE(at::equal(b0[i], after[i])) << "order " << (second ? 2 : 1);
+  }
+  // The statistics replaced by views of other shared storages, as loading a checkpoint does
+  // (views saved together come back sharing a storage): the snapshot sees whole storages, the
+  // step's first forward rebuilds the edge batches' own buffers, and the restore must reach
+  // the buffers where they now live, not the storages they left.
+  auto p = f.problem();
+  {
+    const at::NoGradGuard no_grad;
+    for (const auto dtype : {at::kDouble, at::kFloat, at::kLong}) {
+      std::vector<at::Tensor> of_kind;
+      for (const auto& b : p.buffers)
+        if (b.scalar_type() == dtype) of_kind.push_back(b);
+      if (of_kind.empty()) continue;
+      std::vector<at::Tensor> flat;
+      for (const auto& b : of_kind) flat.push_back(b.detach().reshape({-1}));
+      const at::Tensor all = at::cat(flat);
+      int64_t offset = 0;
+      for (auto& b : of_kind) {
+        ASSERT_TRUE(b.is_contiguous());
+        b.set_(all.storage(), offset, b.sizes(), b.strides());
+        offset += b.numel();
+      }
+    }
+  }
+  std::vector<at::Tensor> b0;
+  for (const auto& b : f.net->buffers()) b0.push_back(b.detach().clone());
+  nas::nn::architecture_gradient(p, nas::nn::BilevelOptions{});
+  const auto after = f.net->buffers();
+  for (size_t i = 0; i < b0.size(); ++i) ASSERT_TRUE(at::equal(b0[i], after[i])) << "buffer " << i;
+}
+
 TEST(DartsBilevel, Nan_loss_names_the_step) {
   Fixture f;
   nas::nn::BilevelOptions o;

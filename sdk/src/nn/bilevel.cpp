@@ -1,6 +1,8 @@
 #include "nashost/nn/bilevel.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <map>
 
 #include <ATen/ATen.h>
 #include <torch/csrc/autograd/autograd.h>
@@ -40,15 +42,100 @@ std::vector<at::Tensor> loss_gradients(const BilevelProblem& p, bool train, cons
   return gradients(loss, inputs);
 }
 
+/// A snapshot of the BatchNorm buffers, copied storage by storage where the buffers tile a
+/// storage exactly. Why: the supernet's ~1,800 running statistics and step counters are views
+/// of a few hundred concatenated buffers (one per edge batch and op, nn/edge_batch.cpp), so
+/// saving and restoring whole storages dispatches a few hundred ops where one copy per view
+/// dispatched thousands. A buffer whose storage was replaced meanwhile (the edge batch
+/// rebuilds its views after a checkpoint was loaded) is restored view by view from the saved
+/// copy, as is a storage the buffers do not tile exactly. Bit-exact either way.
+class BufferSnapshot {
+ public:
+  explicit BufferSnapshot(const std::vector<at::Tensor>& buffers) {
+    std::map<const void*, size_t> index;
+    for (const auto& b : buffers) {
+      if (!b.defined()) continue;
+      const void* key = b.storage().unsafeGetStorageImpl();
+      auto [it, fresh] = index.try_emplace(key, groups_.size());
+      if (fresh) groups_.push_back({key, {}, {}, {}});
+      groups_[it->second].members.push_back(b);
+      groups_[it->second].offsets.push_back(b.storage_offset());
+    }
+    const at::NoGradGuard no_grad;
+    std::vector<at::Tensor> live;
+    for (Group& g : groups_) {
+      const at::Tensor& first = g.members.front();
+      const auto storage = first.storage();
+      const auto item = static_cast<int64_t>(first.element_size());
+      const int64_t elements = static_cast<int64_t>(storage.nbytes()) / item;
+      if (g.members.size() > 1 && static_cast<int64_t>(storage.nbytes()) % item == 0 && tile(g.members, elements))
+        g.whole = at::empty({0}, first.options()).set_(storage, 0, {elements}, {1});
+      else
+        g.storage = nullptr;  // each member on its own
+      if (g.whole.defined())
+        live.push_back(g.whole);
+      else
+        live.insert(live.end(), g.members.begin(), g.members.end());
+    }
+    saved_ = clone_all(live);
+  }
+
+  void restore() const {
+    std::vector<at::Tensor> dst, src;
+    size_t k = 0;  // position in saved_
+    for (const Group& g : groups_) {
+      if (!g.whole.defined()) {
+        for (const auto& m : g.members) dst.push_back(m), src.push_back(saved_[k++]);
+        continue;
+      }
+      const at::Tensor& saved = saved_[k++];
+      const bool same = std::all_of(g.members.begin(), g.members.end(), [&](const at::Tensor& m) {
+        return m.storage().unsafeGetStorageImpl() == g.storage;
+      });
+      if (same) {
+        dst.push_back(g.whole), src.push_back(saved);
+        continue;
+      }
+      for (size_t i = 0; i < g.members.size(); ++i) {
+        const at::Tensor& m = g.members[i];
+        dst.push_back(m);
+        src.push_back(saved.narrow(0, g.offsets[i], m.numel()).view(m.sizes()));
+      }
+    }
+    copy_all(dst, src);
+  }
+
+ private:
+  struct Group {
+    const void* storage;              ///< null: the members are copied one by one
+    std::vector<at::Tensor> members;  ///< the buffers in this storage
+    std::vector<int64_t> offsets;     ///< their element offsets when the snapshot was taken
+    at::Tensor whole;                 ///< the whole storage, when the members tile it
+  };
+  /// True when `members` (one dtype, contiguous) cover elements [0, n) of their storage once.
+  static bool tile(std::vector<at::Tensor> members, int64_t n) {
+    std::sort(members.begin(), members.end(),
+              [](const at::Tensor& x, const at::Tensor& y) { return x.storage_offset() < y.storage_offset(); });
+    int64_t next = 0;
+    for (const auto& m : members) {
+      if (m.scalar_type() != members.front().scalar_type() || !m.is_contiguous() || m.storage_offset() != next)
+        return false;
+      next += m.numel();
+    }
+    return next == n;
+  }
+  std::vector<Group> groups_;
+  std::vector<at::Tensor> saved_;
+};
+
 /// Restores weights and buffers when leaving scope, also on exceptions.
 struct Restore {
   const std::vector<at::Tensor>& weights;
   const std::vector<at::Tensor>& saved_w;
-  const std::vector<at::Tensor>& buffers;
-  const std::vector<at::Tensor>& saved_b;
+  const BufferSnapshot& buffers;
   ~Restore() {
     copy_all(weights, saved_w);
-    copy_all(buffers, saved_b);
+    buffers.restore();
   }
 };
 
@@ -64,14 +151,14 @@ std::vector<at::Tensor> gradients(const at::Tensor& loss, const std::vector<at::
 
 BilevelResult architecture_gradient(const BilevelProblem& p, const BilevelOptions& o) {
   BilevelResult result;
-  const auto saved_b = clone_all(p.buffers);
+  const BufferSnapshot saved_b(p.buffers);
   if (!o.second_order) {
     result.arch_grad = loss_gradients(p, false, p.arch, "validation loss (first order)", o.where, &result.valid_loss);
-    copy_all(p.buffers, saved_b);
+    saved_b.restore();
     return result;
   }
   const auto saved_w = clone_all(p.weights);
-  Restore restore{p.weights, saved_w, p.buffers, saved_b};
+  Restore restore{p.weights, saved_w, saved_b};
   const size_t nw = p.weights.size();
 
   // 1. virtual step w' = w − ξ(μ·m + g + λw), the exact next SGD iterate without clipping.
@@ -110,7 +197,7 @@ BilevelResult architecture_gradient(const BilevelProblem& p, const BilevelOption
       copy_all(p.weights, saved_w);
       at::_foreach_add_(p.weights, d_w, sign * eps);
     }
-    copy_all(p.buffers, saved_b);  // both evaluations see the same BN state
+    saved_b.restore();  // both evaluations see the same BN state
     double lt = 0;
     return loss_gradients(p, true, p.arch, step, o.where, &lt);
   };
