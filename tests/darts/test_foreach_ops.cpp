@@ -55,6 +55,40 @@ TEST(ForeachOps, Sgd_step_matches_torch_optim_sgd) {
   }
 }
 
+TEST(ForeachOps, Sgd_step_in_float32_is_bit_identical_to_torch_optim_sgd) {
+  // On the CPU the momentum factor is applied as a 0-dim tensor of the buffers' type (fewer
+  // ATen ops than a number): the products must still be LibTorch's to the last bit.
+  auto make = [] {
+    torch::manual_seed(5);
+    std::vector<at::Tensor> ps;
+    for (auto shape : std::vector<std::vector<int64_t>>{{3, 4}, {5}, {2, 2, 3}})
+      ps.push_back(at::randn(shape).requires_grad_(true));
+    return ps;
+  };
+  auto a = make(), b = make();
+  const auto opts = torch::optim::SGDOptions(0.1).momentum(0.9).weight_decay(3e-4);
+  torch::optim::SGD ours(a, opts), theirs(b, opts);
+  for (int step = 0; step < 4; ++step) {
+    for (auto* ps : {&a, &b})
+      for (size_t i = 0; i < ps->size(); ++i) {
+        at::manual_seed(10 * step + static_cast<int>(i));
+        (*ps)[i].mutable_grad() = at::randn_like((*ps)[i]);
+      }
+    nas::nn::sgd_step(ours);
+    theirs.step();
+    for (size_t i = 0; i < a.size(); ++i) ASSERT_TRUE(at::equal(a[i], b[i])) << "step " << step << ", tensor " << i;
+  }
+}
+
+TEST(ForeachOps, Clip_grad_norm_within_the_bound_leaves_gradients_bit_identical) {
+  auto a = make_params(4);
+  set_grads(a, 0, false);
+  std::vector<at::Tensor> before;
+  for (const auto& p : a) before.push_back(p.grad().clone());
+  nas::nn::clip_grad_norm(a, 1e6);
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(at::equal(a[i].grad(), before[i])) << i;
+}
+
 TEST(ForeachOps, Clip_grad_norm_matches_libtorch) {
   for (double max_norm : {0.5, 1e6}) {  // clipping and not clipping
     auto a = make_params(2), b = make_params(2);

@@ -67,7 +67,14 @@ at::Tensor clip_grad_norm(const std::vector<at::Tensor>& params, double max_norm
   at::NoGradGuard guard;
   const at::Tensor total = global_norm(grads);
   const at::Tensor coef = at::clamp(max_norm / (total + 1e-6), std::nullopt, 1.0);
-  for (const auto& idx : same_kind_groups(grads)) at::_foreach_mul_(pick(grads, idx), coef);
+  for (const auto& idx : same_kind_groups(grads)) {
+    const auto group = pick(grads, idx);
+    // A factor of exactly 1 (the norm is within the bound, as it is for most steps once a
+    // search settles) changes nothing: on the CPU, where reading it costs no sync, skip the
+    // ~5 ATen ops per gradient of the per-tensor fallback. NaN still multiplies, as before.
+    if (coef.is_cpu() && coef.item<double>() == 1.0) continue;
+    at::_foreach_mul_(group, coef);
+  }
   return total;
 }
 
@@ -103,7 +110,13 @@ void sgd_step(torch::optim::SGD& optimizer) {
           }
         }
         if (!old_bufs.empty()) {
-          at::_foreach_mul_(old_bufs, o.momentum());
+          // μ as a 0-dim tensor of the buffers' kind: on the CPU the per-tensor fallback turns
+          // a number factor into a tensor for every buffer (~5 ATen ops each, not 1); the
+          // products are the same (μ is rounded to the buffers' type either way).
+          if (old_bufs.front().is_cpu())
+            at::_foreach_mul_(old_bufs, at::scalar_tensor(o.momentum(), old_bufs.front().options()));
+          else
+            at::_foreach_mul_(old_bufs, o.momentum());
           at::_foreach_add_(old_bufs, old_dp, 1.0 - o.dampening());
         }
         if (!first.empty()) {
