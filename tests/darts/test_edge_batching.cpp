@@ -188,3 +188,32 @@ TEST(EdgeBatching, Channels_last_gives_the_nchw_result_and_keeps_its_layout) {
 }
 
 }  // namespace
+
+// The grouped BatchNorm of affine-free columns passes constant ones and zeros as weight and
+// bias (ATen would make both on every forward and backward): the same numbers to the bit.
+TEST(EdgeBatching, Batch_norm_with_unit_weight_and_zero_bias_is_bit_identical_to_no_affine) {
+  for (const auto dtype : {at::kFloat, at::kDouble})
+    for (const bool channels_last : {false, true}) {
+      at::manual_seed(7);
+      at::Tensor x = at::randn({6, 12, 5, 5}, at::TensorOptions().dtype(dtype));
+      if (channels_last) x = x.contiguous(at::MemoryFormat::ChannelsLast);
+      const at::Tensor up = at::randn_like(x);
+      auto run = [&](bool constants, at::Tensor& mean, at::Tensor& var) {
+        const at::Tensor in = x.detach().clone().requires_grad_(true);
+        const auto opts = at::TensorOptions().dtype(dtype);
+        const at::Tensor w = constants ? at::ones({12}, opts) : at::Tensor();
+        const at::Tensor b = constants ? at::zeros({12}, opts) : at::Tensor();
+        mean = at::zeros({12}, opts);
+        var = at::ones({12}, opts);
+        const at::Tensor y = at::batch_norm(in, w, b, mean, var, true, 0.1, 1e-5, false);
+        (y * up).sum().backward();
+        return std::make_pair(y.detach(), in.grad());
+      };
+      at::Tensor m1, v1, m2, v2;
+      const auto [y1, g1] = run(false, m1, v1);
+      const auto [y2, g2] = run(true, m2, v2);
+      EXPECT_TRUE(at::equal(y1, y2)) << dtype << " channels_last=" << channels_last;
+      EXPECT_TRUE(at::equal(g1, g2)) << dtype << " channels_last=" << channels_last;
+      EXPECT_TRUE(at::equal(m1, m2) && at::equal(v1, v2));
+    }
+}

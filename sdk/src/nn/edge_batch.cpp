@@ -118,6 +118,17 @@ class GroupedBatchNorm {
     if (o.affine()) {
       weight = cat_each(m_.size(), [&](size_t i) { return m_[i]->weight; });
       bias = cat_each(m_.size(), [&](size_t i) { return m_[i]->bias; });
+    } else {
+      // Without them, ATen makes a ones and a zeros tensor on every forward and every backward
+      // (~8 ops per call); constant ones and zeros that need no gradient give the same result.
+      const int64_t n = x.size(1);
+      if (!unit_weight_.defined() || unit_weight_.size(0) != n || unit_weight_.dtype() != x.dtype() ||
+          unit_weight_.device() != x.device()) {
+        unit_weight_ = at::ones({n}, at::TensorOptions().dtype(x.dtype()).device(x.device()));
+        zero_bias_ = at::zeros({n}, at::TensorOptions().dtype(x.dtype()).device(x.device()));
+      }
+      weight = unit_weight_;
+      bias = zero_bias_;
     }
     if (o.track_running_stats()) share_buffers();
     return at::batch_norm(x, weight, bias, mean_, var_, training || !o.track_running_stats(), *o.momentum(), o.eps(),
@@ -152,6 +163,7 @@ class GroupedBatchNorm {
 
   std::vector<torch::nn::BatchNorm2d> m_;
   at::Tensor mean_, var_;
+  at::Tensor unit_weight_, zero_bias_;  ///< affine = false: constant 1 and 0 per channel
 };
 
 /// Plain integer pair of a Conv2d's padding; false for 'same'/'valid' or non-zero padding modes.
