@@ -69,9 +69,9 @@ at::Tensor clip_grad_norm(const std::vector<at::Tensor>& params, double max_norm
   const at::Tensor coef = at::clamp(max_norm / (total + 1e-6), std::nullopt, 1.0);
   for (const auto& idx : same_kind_groups(grads)) {
     const auto group = pick(grads, idx);
-    // A factor of exactly 1 (the norm is within the bound, as it is for most steps once a
-    // search settles) changes nothing: on the CPU, where reading it costs no sync, skip the
-    // ~5 ATen ops per gradient of the per-tensor fallback. NaN still multiplies, as before.
+    // A factor of exactly 1 (the norm within the bound) changes nothing: on the CPU, where
+    // reading it costs no sync, skip the per-tensor fallback's op per gradient. NaN still
+    // multiplies, as before.
     if (coef.is_cpu() && coef.item<double>() == 1.0) continue;
     at::_foreach_mul_(group, coef);
   }
