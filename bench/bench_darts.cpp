@@ -2,7 +2,8 @@
 // data; prints ONE line with the median milliseconds per step and the peak memory
 // (CUDA: the c10 caching allocator's peak of allocated bytes; CPU: peak RSS from getrusage).
 //   nashost-bench-darts --order 2 --batch 64 --size 32 --channels 16 --layers 8 --device cpu --steps 5
-// --list-ops prints the 25 most frequent ATen ops of one step.
+// --list-ops prints the 25 most frequent ATen ops of one step; --op-callers NAME where the
+// calls of one op (e.g. aten::to) come from.
 // --per-edge runs the supernet edge by edge (the path before edge batching) for comparison;
 // --nchw / --nhwc force the activation layout (default: channels-last on the CPU, NCHW on CUDA).
 #include <sys/resource.h>
@@ -32,7 +33,7 @@ int main(int argc, char** argv) try {
   int64_t order = 2, batch = 64, size = 32, channels = 16, layers = 8, steps = 5, warmup = 1;
   std::string device = "cpu";
   bool batch_edges = true, list_ops = false;
-  std::string layout = "auto";
+  std::string layout = "auto", op_callers;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto value = [&]() -> std::string {
@@ -63,10 +64,12 @@ int main(int argc, char** argv) try {
       layout = "channels_last";
     else if (a == "--list-ops")
       list_ops = true;
+    else if (a == "--op-callers")
+      op_callers = value();
     else
       throw nas::ConfigError("unknown argument '" + a +
                              "' (--order --batch --size --channels --layers --device --steps --warmup --per-edge "
-                             "--nchw --nhwc --list-ops)");
+                             "--nchw --nhwc --list-ops --op-callers NAME)");
   }
   const bool cuda = device.rfind("cuda", 0) == 0;
   if (cuda && !torch::cuda::is_available()) throw nas::ConfigError("--device cuda: no CUDA device available");
@@ -107,6 +110,8 @@ int main(int argc, char** argv) try {
       },
       list_ops);
   if (list_ops) ops.print_top(25);
+  if (!op_callers.empty())
+    nas::print_op_callers(nas::aten_op_callers([&] { search.step(tb, vb, 0.025, "benchmark step"); }, op_callers), 10);
   std::sort(ms.begin(), ms.end());
   const double median =
       ms.empty() ? 0.0 : (ms.size() % 2 ? ms[ms.size() / 2] : 0.5 * (ms[ms.size() / 2 - 1] + ms[ms.size() / 2]));

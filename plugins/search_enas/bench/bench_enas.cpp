@@ -31,7 +31,8 @@ namespace {
 struct Args {
   std::string device = "cpu";
   int64_t hidden = 1000, blocks = 12, vocab = 10000, batch = 64, bptt = 35, steps = 10;
-  bool list_ops = false;  ///< print the most frequent ops of one step
+  bool list_ops = false;   ///< print the most frequent ops of one step
+  std::string op_callers;  ///< print where the calls of this op come from
 };
 
 Args parse(int argc, char** argv) {
@@ -58,10 +59,12 @@ Args parse(int argc, char** argv) {
       a.steps = std::stoll(next());
     else if (k == "--list-ops")
       a.list_ops = true;
+    else if (k == "--op-callers")
+      a.op_callers = next();
     else if (k == "--help" || k == "-h") {
       std::printf(
           "nashost-bench-enas [--device cpu|cuda] [--hidden N] [--num-blocks N] [--vocab N] [--batch N] "
-          "[--bptt N] [--steps N] [--list-ops]\n");
+          "[--bptt N] [--steps N] [--list-ops] [--op-callers NAME]\n");
       std::exit(0);
     } else
       throw nas::ConfigError("unknown argument '" + k + "' (see --help)");
@@ -100,6 +103,7 @@ void measure(const char* name, const Args& a, const c10::Device& dev, const std:
       },
       a.list_ops);
   if (a.list_ops) ops.print_top(25);
+  if (!a.op_callers.empty()) nas::print_op_callers(nas::aten_op_callers(step, a.op_callers), 10);
   std::printf(
       "enas-rnn %-16s device=%s hidden=%lld blocks=%lld batch=%lld bptt=%lld median_ms=%.2f min_ms=%.2f "
       "peak_%s_mib=%.1f steps=%lld aten_ops=%lld\n",

@@ -5,7 +5,7 @@
 // the benchmarks print next to milliseconds. On a GPU a small-kernel workload is bound by
 // how many ops it issues, so the count compares implementations independently of the
 // machine; bench/reference/timing.py counts the Python references the same way
-// (torch.profiler events named aten::*).
+// (torch.profiler events named aten::*). aten_op_callers says where one op's calls come from.
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -66,6 +66,65 @@ inline AtenOpCount count_aten_ops(const std::function<void()>& work, bool by_nam
   }
   stop();
   return result;
+}
+
+/// Where the calls of one op come from: for every call of `op` (e.g. "aten::to") inside `work`,
+/// the `depth` ops (and autograd functions) it was called from, outermost first, joined by
+/// " > "; counted per chain. What tells a per-tensor conversion inside an optimiser step from
+/// one inside a convolution's backward when an op count is to come down.
+inline std::map<std::string, int64_t> aten_op_callers(const std::function<void()>& work, const std::string& op,
+                                                      size_t depth = 3) {
+  static std::mutex mutex;
+  static std::map<std::string, int64_t>* current = nullptr;
+  static std::string wanted;
+  static size_t keep = 3;
+  thread_local std::vector<std::string> stack;  // the ops open on this thread
+  std::map<std::string, int64_t> result;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    current = &result;
+    wanted = op;
+    keep = depth;
+  }
+  const auto handle = at::addGlobalCallback(
+      at::RecordFunctionCallback(
+          [](const at::RecordFunction& fn) -> std::unique_ptr<at::ObserverContext> {
+            if (fn.name() == wanted) {
+              std::string chain;
+              for (size_t i = stack.size() > keep ? stack.size() - keep : 0; i < stack.size(); ++i)
+                chain += (chain.empty() ? "" : " > ") + stack[i];
+              std::lock_guard<std::mutex> lock(mutex);
+              if (current) ++(*current)[chain.empty() ? "(called directly)" : chain];
+            }
+            stack.emplace_back(fn.name());
+            return nullptr;
+          },
+          [](const at::RecordFunction&, at::ObserverContext*) {
+            if (!stack.empty()) stack.pop_back();
+          })
+          .scopes({at::RecordScope::FUNCTION, at::RecordScope::BACKWARD_FUNCTION}));
+  auto stop = [&] {
+    at::removeCallback(handle);
+    std::lock_guard<std::mutex> lock(mutex);
+    current = nullptr;
+  };
+  try {
+    work();
+  } catch (...) {
+    stop();
+    throw;
+  }
+  stop();
+  return result;
+}
+
+/// The `n` most frequent chains of aten_op_callers, one per line.
+inline void print_op_callers(const std::map<std::string, int64_t>& callers, size_t n, std::FILE* out = stdout) {
+  std::vector<std::pair<int64_t, std::string>> top;
+  for (const auto& [chain, c] : callers) top.emplace_back(c, chain);
+  std::sort(top.rbegin(), top.rend());
+  for (size_t i = 0; i < top.size() && i < n; ++i)
+    std::fprintf(out, "%8lld  %s\n", static_cast<long long>(top[i].first), top[i].second.c_str());
 }
 
 }  // namespace nas
