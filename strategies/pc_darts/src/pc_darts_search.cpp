@@ -15,6 +15,7 @@
 #include <nashost/nn/derive_cell.hpp>
 #include <nashost/nn/foreach_ops.hpp>
 #include <nashost/nn/limits.hpp>
+#include <nashost/nn/paired_epoch.hpp>
 #include <nashost/nn/schedules.hpp>
 #include <nashost/nn/supernet_options.hpp>
 
@@ -141,27 +142,11 @@ nas::Metrics PcDartsSearch::run_epoch() {
   if (epoch_ >= epochs_) throw nas::Error("pc-darts: all " + std::to_string(epochs_) + " epochs are done");
   const double lr = nas::nn::cosine_lr(w_lr_, w_lr_min_, epoch_, epochs_);
   const bool update_arch = epoch_ >= warmup_;
-  train_loader_->start_epoch(epoch_);
-  valid_loader_->start_epoch(epoch_);
-  int64_t steps = std::min(train_loader_->batches_per_epoch(), valid_loader_->batches_per_epoch());
-  if (max_steps_ > 0) steps = std::min(steps, max_steps_);
-  auto progress = ctx_.progress("pc-darts epoch " + std::to_string(epoch_ + 1) + "/" + std::to_string(epochs_), steps);
-  double sum_loss = 0, correct = 0, seen = 0;
-  int64_t done = 0;
-  for (int64_t s = 0; s < steps; ++s) {
-    if (ctx_.stop_requested()) throw nas::Interrupted("stopped on request");  // no partial epoch
-    auto tb = train_loader_->next();
-    auto vb = valid_loader_->next();
-    if (!tb || !vb) break;
-    const double loss = step(*tb, *vb, lr, update_arch, correct);
-    sum_loss += loss;
-    seen += static_cast<double>(tb->target.size(0));
-    ++done;
-    ctx_.metrics().scalar("pc-darts/step_train_loss", loss, epoch_ * steps + s);
-    progress->advance();
-    if (s % 10 == 0) progress->set_status("loss " + std::to_string(loss));
-  }
-  progress->finish();
+  const nas::nn::PairedEpochResult trained =
+      nas::nn::run_paired_epoch(ctx_, *train_loader_, *valid_loader_, epoch_, epochs_, max_steps_, "pc-darts",
+                                [&](const nas::Batch& train, const nas::Batch& valid, double& correct) {
+                                  return step(train, valid, lr, update_arch, correct);
+                                });
   double valid_correct = 0, valid_seen = 0;
   {
     const at::NoGradGuard no_grad;
@@ -176,8 +161,8 @@ nas::Metrics PcDartsSearch::run_epoch() {
     net_->train();
   }
   ++epoch_;
-  nas::Metrics m = {{"train_loss", done > 0 ? sum_loss / static_cast<double>(done) : 0.0},
-                    {"train_accuracy", seen > 0 ? correct / seen : 0.0},
+  nas::Metrics m = {{"train_loss", trained.mean_loss},
+                    {"train_accuracy", trained.accuracy},
                     {"valid_accuracy", valid_seen > 0 ? valid_correct / valid_seen : 0.0},
                     {"lr", lr},
                     {"architecture_steps", update_arch ? 1.0 : 0.0}};
