@@ -21,6 +21,28 @@
 
 namespace nas {
 
+namespace detail {
+/// Removes a RecordFunction callback and clears what it writes to when leaving scope, also when
+/// the measured work throws.
+class CallbackScope {
+ public:
+  CallbackScope(at::CallbackHandle handle, std::mutex& mutex, std::function<void()> detach)
+      : handle_(handle), mutex_(mutex), detach_(std::move(detach)) {}
+  ~CallbackScope() {
+    at::removeCallback(handle_);
+    std::lock_guard<std::mutex> lock(mutex_);
+    detach_();
+  }
+  CallbackScope(const CallbackScope&) = delete;
+  CallbackScope& operator=(const CallbackScope&) = delete;
+
+ private:
+  at::CallbackHandle handle_;
+  std::mutex& mutex_;
+  std::function<void()> detach_;
+};
+}  // namespace detail
+
 struct AtenOpCount {
   int64_t total = 0;
   std::map<std::string, int64_t> by_name;  ///< every op, not only aten::* (when asked for)
@@ -53,18 +75,10 @@ inline AtenOpCount count_aten_ops(const std::function<void()>& work, bool by_nam
         if (names) ++current->by_name[fn.name()];
         return nullptr;
       }).scopes({at::RecordScope::FUNCTION}));
-  auto stop = [&] {
-    at::removeCallback(handle);
-    std::lock_guard<std::mutex> lock(mutex);
-    current = nullptr;
-  };
-  try {
+  {
+    const detail::CallbackScope scope(handle, mutex, [] { current = nullptr; });
     work();
-  } catch (...) {
-    stop();
-    throw;
   }
-  stop();
   return result;
 }
 
@@ -103,18 +117,10 @@ inline std::map<std::string, int64_t> aten_op_callers(const std::function<void()
             if (!stack.empty()) stack.pop_back();
           })
           .scopes({at::RecordScope::FUNCTION, at::RecordScope::BACKWARD_FUNCTION}));
-  auto stop = [&] {
-    at::removeCallback(handle);
-    std::lock_guard<std::mutex> lock(mutex);
-    current = nullptr;
-  };
-  try {
+  {
+    const detail::CallbackScope scope(handle, mutex, [] { current = nullptr; });
     work();
-  } catch (...) {
-    stop();
-    throw;
   }
-  stop();
   return result;
 }
 
