@@ -224,7 +224,7 @@ nas::Metrics EvolutionSearch::run_epoch() {
   }
   for (const Individual& p : evolution_.population())
     if (std::isfinite(p.fitness)) sum += p.fitness, ++finite;
-  const Individual best = evolution_.best(1).front();
+  const Individual& best = evolution_.fittest();
   m["best_" + fitness_] = best.fitness;
   m["round_best_" + fitness_] = round_best;
   m["population_mean_" + fitness_] = finite > 0 ? sum / static_cast<double>(finite) : std::nan("");
@@ -301,7 +301,7 @@ std::vector<nas::Genotype> EvolutionSearch::derive(const nas::Config& raw_args) 
     out.push_back(std::move(g));
   }
   log_->info("evolution: best of {} trained architectures: trial {}, {} {:.4f}; {}", evolution_.trials_done(),
-             out.front().meta["trial"].get<int64_t>(), fitness_, evolution_.best(1).front().fitness,
+             out.front().meta["trial"].get<int64_t>(), fitness_, evolution_.fittest().fitness,
              nas::to_darts_text(out.front()));
   return out;
 }

@@ -113,6 +113,12 @@ std::vector<Individual> Evolution::best(int64_t k) const {
   return sorted;
 }
 
+const Individual& Evolution::fittest() const {
+  // max_element keeps the first of equal maxima: the earlier trial, as best() orders them.
+  return *std::max_element(history_.begin(), history_.end(),
+                           [](const Individual& a, const Individual& b) { return a.fitness < b.fitness; });
+}
+
 nas::Json Evolution::to_json() const {
   std::ostringstream rng;
   rng << rng_;

@@ -57,6 +57,8 @@ class Evolution {
   const std::vector<Individual>& history() const { return history_; }
   /// The `k` fittest of the history, fittest first (an earlier trial first on a tie).
   std::vector<Individual> best(int64_t k) const;
+  /// best(1).front() without sorting or copying the history (it must not be empty).
+  const Individual& fittest() const;
 
   /// Everything to continue exactly (rules, trials, population, history, the generator).
   nas::Json to_json() const;

@@ -158,6 +158,7 @@ TEST(Population, TheBestAgesOutOfThePopulationButNotOutOfTheHistory) {
   for (const auto& p : evo.population()) EXPECT_NE(p.trial, 0);
   EXPECT_EQ(evo.population().front().trial, 3);
   EXPECT_EQ(evo.best(1).front().trial, 0) << "derive() still finds it in the history";
+  EXPECT_EQ(evo.fittest().trial, 0);
 }
 
 TEST(Population, TournamentPicksTheFittestOfSWithReplacement) {
