@@ -24,8 +24,9 @@ struct PairedEpochResult {
 /// returns its training loss and adds its correct predictions to `correct`. Shows the bar
 /// "<label> epoch e/E"; writes "<label>/step_train_loss"; throws nas::Interrupted when a stop
 /// was requested (no partial epoch is kept).
-NASHOST_SDK_API PairedEpochResult run_paired_epoch(
-    HostContext& ctx, BatchLoader& train, BatchLoader& valid, int64_t epoch, int64_t epochs, int64_t max_steps,
-    const std::string& label, const std::function<double(const Batch& train, const Batch& valid, double& correct)>& step);
+NASHOST_SDK_API PairedEpochResult
+run_paired_epoch(HostContext& ctx, BatchLoader& train, BatchLoader& valid, int64_t epoch, int64_t epochs,
+                 int64_t max_steps, const std::string& label,
+                 const std::function<double(const Batch& train, const Batch& valid, double& correct)>& step);
 
 }  // namespace nas::nn
