@@ -3,9 +3,11 @@
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 #include <torch/nn/utils/clip_grad.h>
+#include <torch/optim/adam.h>
 #include <torch/optim/sgd.h>
 
 #include "nashost/nn/foreach_ops.hpp"
+#include "nashost/support/aten_op_count.hpp"
 
 namespace {
 
@@ -78,6 +80,46 @@ TEST(ForeachOps, Sgd_step_in_float32_is_bit_identical_to_torch_optim_sgd) {
     theirs.step();
     for (size_t i = 0; i < a.size(); ++i) ASSERT_TRUE(at::equal(a[i], b[i])) << "step " << step << ", tensor " << i;
   }
+}
+
+TEST(ForeachOps, Adam_step_matches_torch_optim_adam) {
+  for (bool amsgrad : {false, true}) {
+    auto a = make_params(3), b = make_params(3);
+    const auto opts = torch::optim::AdamOptions(0.05).betas({0.8, 0.95}).eps(1e-6).weight_decay(1e-2).amsgrad(amsgrad);
+    torch::optim::Adam ours(a, opts), theirs(b, opts);
+    for (int step = 0; step < 5; ++step) {
+      set_grads(a, step, step == 1);  // step 1: one parameter has no gradient and no step
+      set_grads(b, step, step == 1);
+      nas::nn::adam_step(ours);
+      theirs.step();
+      expect_close(a, b);
+    }
+    // The state is LibTorch's (moments and the per-parameter step counts): its own step
+    // continues from ours, and ours from its.
+    for (int step : {7, 8}) {
+      set_grads(a, step, false);
+      set_grads(b, step, false);
+      if (step == 7)
+        ours.step();
+      else
+        nas::nn::adam_step(ours);
+      theirs.step();
+      expect_close(a, b);
+    }
+    const auto& st = static_cast<const torch::optim::AdamParamState&>(*ours.state().at(a[1].unsafeGetTensorImpl()));
+    EXPECT_EQ(st.step(), 6);
+  }
+}
+
+TEST(ForeachOps, Optimizer_step_runs_adam_in_one_fused_op) {
+  auto a = make_params(6);
+  torch::optim::Adam adam(a, torch::optim::AdamOptions(0.1));
+  set_grads(a, 0, false);
+  const auto before = nas::nn::clone_all(a);
+  const auto ops = nas::count_aten_ops([&] { nas::nn::optimizer_step(adam); }, true);
+  EXPECT_EQ(ops.by_name.count("aten::_fused_adam_") ? ops.by_name.at("aten::_fused_adam_") : 0, 1);
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_FALSE(at::equal(a[i], before[i])) << i;
+  EXPECT_EQ(static_cast<const torch::optim::AdamParamState&>(*adam.state().at(a[0].unsafeGetTensorImpl())).step(), 1);
 }
 
 TEST(ForeachOps, Clip_grad_norm_within_the_bound_leaves_gradients_bit_identical) {

@@ -135,9 +135,60 @@ void sgd_step(torch::optim::SGD& optimizer) {
   }
 }
 
+void adam_step(torch::optim::Adam& optimizer) {
+  at::NoGradGuard guard;
+  auto& state = optimizer.state();
+  for (auto& group : optimizer.param_groups()) {
+    const auto& o = static_cast<const torch::optim::AdamOptions&>(group.options());
+    std::vector<at::Tensor> params, grads;
+    for (const auto& p : group.params())
+      if (p.grad().defined()) {
+        if (p.grad().is_sparse() || !at::isFloatingType(p.scalar_type()))
+          throw Error("adam_step: sparse gradients and non-floating parameters are not supported");
+        params.push_back(p);
+        grads.push_back(p.grad());
+      }
+    for (const auto& idx : same_kind_groups(params)) {
+      const auto ps = pick(params, idx);
+      std::vector<at::Tensor> exp_avgs, exp_avg_sqs, max_exp_avg_sqs;
+      std::vector<torch::optim::AdamParamState*> states;
+      std::vector<float> steps;
+      for (const auto& p : ps) {
+        auto it = state.find(p.unsafeGetTensorImpl());
+        if (it == state.end()) {  // as Adam::step: zero moments, step 0
+          auto st = std::make_unique<torch::optim::AdamParamState>();
+          st->step(0);
+          st->exp_avg(at::zeros_like(p, at::MemoryFormat::Preserve));
+          st->exp_avg_sq(at::zeros_like(p, at::MemoryFormat::Preserve));
+          if (o.amsgrad()) st->max_exp_avg_sq(at::zeros_like(p, at::MemoryFormat::Preserve));
+          it = state.emplace(p.unsafeGetTensorImpl(), std::move(st)).first;
+        }
+        auto& st = static_cast<torch::optim::AdamParamState&>(*it->second);
+        states.push_back(&st);
+        exp_avgs.push_back(st.exp_avg());
+        exp_avg_sqs.push_back(st.exp_avg_sq());
+        if (o.amsgrad()) max_exp_avg_sqs.push_back(st.max_exp_avg_sq());
+        steps.push_back(static_cast<float>(st.step() + 1));  // this step's number, as Adam::step counts
+      }
+      // The fused kernel reads each parameter's step number from a float tensor of its own
+      // (PyTorch's Adam keeps those tensors; this state keeps integers): views of one buffer.
+      const at::Tensor step_buf = at::tensor(steps, at::TensorOptions().dtype(at::kFloat)).to(ps.front().device());
+      std::vector<at::Tensor> step_ts;
+      for (size_t i = 0; i < ps.size(); ++i)
+        step_ts.push_back(at::as_strided(step_buf, {}, {}, static_cast<int64_t>(i)));
+      at::_fused_adam_(ps, pick(grads, idx), exp_avgs, exp_avg_sqs, max_exp_avg_sqs, step_ts, o.lr(),
+                       std::get<0>(o.betas()), std::get<1>(o.betas()), o.weight_decay(), o.eps(), o.amsgrad(),
+                       /*maximize=*/false);
+      for (auto* st : states) st->step(st->step() + 1);
+    }
+  }
+}
+
 void optimizer_step(torch::optim::Optimizer& optimizer) {
   if (auto* sgd = dynamic_cast<torch::optim::SGD*>(&optimizer))
     sgd_step(*sgd);
+  else if (auto* adam = dynamic_cast<torch::optim::Adam*>(&optimizer))
+    adam_step(*adam);
   else
     optimizer.step();
 }
