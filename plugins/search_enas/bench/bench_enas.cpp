@@ -103,7 +103,7 @@ void measure(const char* name, const Args& a, const c10::Device& dev, const std:
       },
       a.list_ops);
   if (a.list_ops) ops.print_top(25);
-  if (!a.op_callers.empty()) nas::print_op_callers(nas::aten_op_callers(step, a.op_callers), 10);
+  if (!a.op_callers.empty()) nas::print_op_callers(nas::aten_op_callers(step, a.op_callers), 40);
   std::printf(
       "enas-rnn %-16s device=%s hidden=%lld blocks=%lld batch=%lld bptt=%lld median_ms=%.2f min_ms=%.2f "
       "peak_%s_mib=%.1f steps=%lld aten_ops=%lld\n",
@@ -123,7 +123,8 @@ int main(int argc, char** argv) {
     const auto dir = std::filesystem::temp_directory_path() / "nashost-bench-enas";
     nas::StandaloneContext ctx(dir, 1, dev);
     ctx.add_operation_set("enas-rnn", std::make_shared<nas::enas::EnasRnnOperationSet>());
-    const int64_t need = a.batch * (a.bptt + 1) * (a.steps + 2);
+    // warm-up, the timed steps, the counted one and the one --op-callers traces: full batches each
+    const int64_t need = a.batch * (a.bptt + 1) * (a.steps + 4);
     auto data = nas::enas::TokenDataset::random(a.vocab, need, need, need, 1);
     nas::Json o = {{"embed", a.hidden},
                    {"hidden", a.hidden},

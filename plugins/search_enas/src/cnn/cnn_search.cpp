@@ -177,7 +177,7 @@ EnasCnnSearch::ControllerStepResult EnasCnnSearch::controller_step() {
     r.loss += loss.item<double>();
   }
   if (loop_.controller_clip > 0) nn::clip_grad_norm(controller().parameters(), loop_.controller_clip);
-  controller_optim_->step();
+  nn::optimizer_step(*controller_optim_);  // Adam in one fused kernel
   if (controller_step_ % loop_.log_step == 0) {
     ctx_.metrics().scalar("controller/loss", r.loss, controller_step_);
     ctx_.metrics().scalar("controller/reward", r.reward, controller_step_);

@@ -1,4 +1,6 @@
 #include "rnn/rnn_controller.hpp"
+#include "common/categorical.hpp"
+#include "common/fused_lstm_cell.hpp"
 
 #include <ATen/ATen.h>
 #include <torch/nn/init.h>
@@ -88,6 +90,11 @@ ControllerSample ControllerImpl::sample(int64_t batch) {
   at::Tensor c = at::zeros({batch, config_.hidden}, opts);
   // random: explicit uniform draws (the fork samples an untrained controller instead).
   const bool uniform = config_.train_type == TrainType::Random;
+  // The temperature and the tanh constant as 0-dim tensors of the logits' type: a number
+  // operand costs a conversion to a tensor (four ATen ops) on every use; same products.
+  const auto wopts = embed_->weight.options();
+  const at::Tensor temperature = at::scalar_tensor(config_.temperature, wopts),
+                   tanh_c = at::scalar_tensor(config_.tanh_c, wopts);
 
   std::vector<at::Tensor> logps, ents, actions;
   for (size_t t = 0; t < steps_.size(); ++t) {
@@ -95,13 +102,13 @@ ControllerSample ControllerImpl::sample(int64_t batch) {
     if (uniform) {
       logits = at::zeros({batch, classes_[t]}, opts);
     } else {
-      std::tie(h, c) = lstm_->forward(x, std::make_tuple(h, c));
-      logits = heads_[t]->as<torch::nn::Linear>()->forward(h) / config_.temperature;
-      if (config_.tanh_c > 0) logits = config_.tanh_c * at::tanh(logits);
+      std::tie(h, c) = lstm_cell_step(*lstm_, x, h, c);
+      logits = heads_[t]->as<torch::nn::Linear>()->forward(h) / temperature;
+      if (config_.tanh_c > 0) logits = at::tanh(logits) * tanh_c;
     }
     at::Tensor log_p = at::log_softmax(logits, -1);
     at::Tensor p = log_p.exp();
-    at::Tensor action = at::multinomial(p.detach(), 1).squeeze(1);
+    at::Tensor action = sample_categorical(p.detach());
     logps.push_back(log_p.gather(1, action.unsqueeze(1)).squeeze(1));
     ents.push_back(-(p * log_p).sum(-1));
     actions.push_back(action);
@@ -111,6 +118,7 @@ ControllerSample ControllerImpl::sample(int64_t batch) {
   ControllerSample out;
   out.log_probs = at::stack(logps, 1);
   out.entropies = at::stack(ents, 1);
+  check_finite_log_probs(out.log_probs, "enas-rnn controller");
   out.mask = at::ones_like(out.log_probs.detach());
   std::vector<std::vector<int64_t>> acts;
   for (auto& a : actions) {

@@ -19,6 +19,7 @@
 #include "nashost/archive_read.hpp"
 #include "nashost/error.hpp"
 #include "nashost/genotype.hpp"
+#include "nashost/nn/foreach_ops.hpp"
 #include "nashost/nn/limits.hpp"
 #include "common/search_options.hpp"
 #include "rnn/rnn_options.hpp"
@@ -123,8 +124,8 @@ EnasRnnSearch::ControllerStepResult EnasRnnSearch::controller_step() {
   at::Tensor loss = reinforce_loss(s, 0, adv, loop_.entropy_coeff, loop_.entropy_in_reward);
   controller_optim_->zero_grad();
   loss.backward();
-  if (loop_.controller_clip > 0) torch::nn::utils::clip_grad_norm_(controller_->parameters(), loop_.controller_clip);
-  controller_optim_->step();
+  if (loop_.controller_clip > 0) nn::clip_grad_norm(controller_->parameters(), loop_.controller_clip);
+  nn::optimizer_step(*controller_optim_);  // Adam in one fused kernel
   const double entropy = (s.entropies[0] * s.mask[0]).sum().item<double>() / s.mask[0].sum().item<double>();
   if (controller_step_ % loop_.log_step == 0) {
     ctx_.metrics().scalar("controller/loss", loss.item<double>(), controller_step_);

@@ -7,8 +7,41 @@
 #include "nashost/error.hpp"
 #include "nashost/nn/limits.hpp"
 #include "nashost/nn/recurrent_weight.hpp"
+#include "rnn/timestep_batch_norm.hpp"
 
 namespace nas::enas {
+
+namespace {
+/// The stock activation an op set's op is, judged by its name and by its values on a probe
+/// (an op set may give a name another meaning); nullopt: the general path runs it.
+std::optional<StockActivation> stock_kind(const std::string& name, Op& op) {
+  const auto kind = stock_activation(name);
+  if (!kind) return std::nullopt;
+  at::NoGradGuard no_grad;
+  const at::Tensor x = at::linspace(-4.0, 4.0, 33, at::kDouble);
+  at::Tensor expected;
+  switch (*kind) {
+    case StockActivation::Tanh:
+      expected = at::tanh(x);
+      break;
+    case StockActivation::Relu:
+      expected = at::relu(x);
+      break;
+    case StockActivation::Identity:
+      expected = x;
+      break;
+    case StockActivation::Sigmoid:
+      expected = at::sigmoid(x);
+      break;
+  }
+  try {
+    const at::Tensor y = op.forward(x);
+    if (y.sizes() == x.sizes() && y.scalar_type() == x.scalar_type() && at::equal(y, expected)) return kind;
+  } catch (const std::exception&) {  // an op that cannot take the probe is not a stock one
+  }
+  return std::nullopt;
+}
+}  // namespace
 
 Json SharedRnnConfig::to_json() const {
   return Json{{"vocab", vocab},
@@ -64,6 +97,7 @@ SharedRnnImpl::SharedRnnImpl(SharedRnnConfig config, const OperationSet& ops, st
   for (const auto& name : ops.ops()) {
     activations_.push_back(ops.make(name, OpArgs{}));
     activation_names_.push_back(name);
+    stock_activations_.push_back(stock_kind(name, *activations_.back()));
     register_module("act_" + name, activations_.back());
   }
   encoder_ = register_parameter("encoder", at::empty({v, e}));
@@ -159,14 +193,12 @@ SharedRnnImpl::Output SharedRnnImpl::forward(const at::Tensor& input, const at::
   if (static_cast<int>(dag.size()) > config_.num_blocks)
     throw Error("shared RNN: DAG has " + std::to_string(dag.size()) + " nodes, the model only " +
                 std::to_string(config_.num_blocks));
-  // Each recurrent weight is used once per timestep: its gradient is one GEMM over all
-  // timesteps instead of one per timestep (nashost/nn/recurrent_weight.hpp). edge_weight
-  // fails here, before any work, if the model lacks an edge of the DAG.
-  std::vector<std::optional<nn::RecurrentWeight>> node_weights(dag.size());
-  for (const auto& [i, j] : dag_edges(dag)) node_weights[static_cast<size_t>(j)].emplace(edge_weight(i, j));
+  // Fails here, before any work, if the model lacks an edge of the DAG.
+  std::vector<at::Tensor> edge_ws;
+  for (const auto& [i, j] : dag_edges(dag)) edge_ws.push_back(edge_weight(i, j));
 
   const bool train = is_training();
-  const int64_t steps = input.size(0), h = config_.hidden;
+  const int64_t h = config_.hidden;
   at::Tensor enc = encoder_;
   if (train && config_.dropoute > 0) {  // drop whole vocabulary rows
     at::Tensor mask =
@@ -177,8 +209,31 @@ SharedRnnImpl::Output SharedRnnImpl::forward(const at::Tensor& input, const at::
   emb = locked_dropout(emb, config_.dropouti, train);
   at::Tensor x_proj = at::linear(emb, w_x_, b_x_);  // [T, B, 2H]
   at::Tensor w_rec = (train && config_.wdrop > 0) ? at::dropout(w_rec_, config_.wdrop, true) : w_rec_;
-  const nn::RecurrentWeight rec(w_rec);
 
+  // The stock activations run as one autograd node per sequence (rnn/fused_recurrence.hpp).
+  const std::optional<RecurrencePlan> plan =
+      fused_ ? RecurrencePlan::make(dag, activation_names_, stock_activations_) : std::nullopt;
+  RecurrenceResult rec_out;
+  if (plan) {
+    rec_out = fused_recurrence(*plan, x_proj, hidden, w_rec, edge_ws, config_.max_hidden_norm);
+  } else {
+    rec_out = general_recurrence(x_proj, hidden, w_rec, dag);
+  }
+  // [B, T, H] -> [T, B, H]
+  at::Tensor out = timestep_batch_norm(rec_out.leaf_mean, *bn_).transpose(0, 1);
+  out = locked_dropout(out, config_.dropout, train);
+  at::Tensor flat = out.reshape({-1, h});
+  at::Tensor logits = at::linear(flat, config_.tie_weights ? encoder_ : decoder_, decoder_bias_);
+  return {logits, rec_out.next_hidden};
+}
+
+RecurrenceResult SharedRnnImpl::general_recurrence(const at::Tensor& x_proj, const at::Tensor& hidden,
+                                                   const at::Tensor& w_rec, const Dag& dag) {
+  // Each recurrent weight is used once per timestep: its gradient is one GEMM over all
+  // timesteps instead of one per timestep (nashost/nn/recurrent_weight.hpp).
+  std::vector<std::optional<nn::RecurrentWeight>> node_weights(dag.size());
+  for (const auto& [i, j] : dag_edges(dag)) node_weights[static_cast<size_t>(j)].emplace(edge_weight(i, j));
+  const nn::RecurrentWeight rec(w_rec);
   const auto leaf_ids = leaves(dag);
   std::vector<Op*> node_ops(dag.size(), nullptr);
   for (size_t i = 0; i < dag.size(); ++i) {
@@ -188,11 +243,11 @@ SharedRnnImpl::Output SharedRnnImpl::forward(const at::Tensor& input, const at::
   }
   at::Tensor hcur = hidden;
   std::vector<at::Tensor> outputs;
-  outputs.reserve(steps);
-  for (int64_t t = 0; t < steps; ++t) {
+  outputs.reserve(x_proj.size(0));
+  for (int64_t t = 0; t < x_proj.size(0); ++t) {
     at::Tensor h_rec = rec.apply(hcur);
     auto [out_t, next] = cell_step(x_proj[t], h_rec, hcur, dag, leaf_ids, node_ops, node_weights);
-    outputs.push_back(bn_->forward(out_t));
+    outputs.push_back(out_t);
     // Hidden-norm clamp (carpedm20, added after forward explosions at lr 20): a constant factor.
     at::Tensor factor;
     {
@@ -202,11 +257,7 @@ SharedRnnImpl::Output SharedRnnImpl::forward(const at::Tensor& input, const at::
     }
     hcur = next * factor;
   }
-  at::Tensor out = at::stack(outputs, 0);  // [T, B, H]
-  out = locked_dropout(out, config_.dropout, train);
-  at::Tensor flat = out.reshape({-1, h});
-  at::Tensor logits = at::linear(flat, config_.tie_weights ? encoder_ : decoder_, decoder_bias_);
-  return {logits, hcur};
+  return {at::stack(outputs, 1), hcur};
 }
 
 }  // namespace nas::enas

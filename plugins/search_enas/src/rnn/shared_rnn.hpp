@@ -20,6 +20,7 @@
 #include <torch/nn/module.h>
 #include <torch/nn/modules/batchnorm.h>
 
+#include "rnn/fused_recurrence.hpp"
 #include "rnn/rnn_dag.hpp"
 #include "nashost/config.hpp"
 #include "nashost/nn/recurrent_weight.hpp"
@@ -67,8 +68,13 @@ class SharedRnnImpl : public torch::nn::Module {
   at::Tensor& edge_weight(int parent, int child);
   /// Re-draws every weight (uniform +-init_range, decoder bias 0) and resets BatchNorm.
   void reset_parameters();
+  /// Off: every DAG runs through the general per-op path (benchmarks and tests compare the two).
+  void set_fused_recurrence(bool on) { fused_ = on; }
 
  private:
+  /// The per-op recurrence (any activation op): autograd records every op of every timestep.
+  RecurrenceResult general_recurrence(const at::Tensor& x_proj, const at::Tensor& hidden, const at::Tensor& w_rec,
+                                      const Dag& dag);
   /// One timestep: (mean of the leaf states = the output, the last node = the next hidden).
   std::pair<at::Tensor, at::Tensor> cell_step(const at::Tensor& x_proj, const at::Tensor& h_rec,
                                               const at::Tensor& h_prev, const Dag& dag,
@@ -78,6 +84,8 @@ class SharedRnnImpl : public torch::nn::Module {
   SharedRnnConfig config_;
   std::vector<std::shared_ptr<Op>> activations_;
   std::vector<std::string> activation_names_;
+  std::vector<std::optional<StockActivation>> stock_activations_;  ///< per op: what the fused path runs
+  bool fused_ = true;
   at::Tensor encoder_, w_x_, b_x_, w_rec_, decoder_bias_, decoder_;
   std::map<Edge, at::Tensor> edges_;
   torch::nn::BatchNorm1d bn_{nullptr};

@@ -1,4 +1,6 @@
 #include "cnn/macro/macro_controller.hpp"
+#include "common/categorical.hpp"
+#include "common/fused_lstm_cell.hpp"
 
 #include <ATen/ATen.h>
 
@@ -43,7 +45,7 @@ MacroControllerSample MacroControllerImpl::sample(int64_t batch) {
   const auto opts = g_emb_.options();
   const int64_t hid = config_.hidden;
   at::Tensor h = at::zeros({batch, hid}, opts), c = at::zeros({batch, hid}, opts);
-  auto step = [&](const at::Tensor& x) { std::tie(h, c) = lstm_->forward(x, std::make_tuple(h, c)); };
+  auto step = [&](const at::Tensor& x) { std::tie(h, c) = lstm_cell_step(*lstm_, x, h, c); };
   const at::Tensor g = g_emb_.expand({batch, hid});
   const int64_t num_ops = static_cast<int64_t>(macro_op_names().size());
 
@@ -59,7 +61,7 @@ MacroControllerSample MacroControllerImpl::sample(int64_t batch) {
       op_logits = shape(op_head_->forward(h));
     }
     const at::Tensor op_lp = at::log_softmax(op_logits, -1);
-    const at::Tensor op = at::multinomial(op_lp.exp().detach(), 1).squeeze(1);
+    const at::Tensor op = sample_categorical(op_lp.exp().detach());
     logps.push_back(op_lp.gather(1, op.unsqueeze(1)));
     ents.push_back(-(op_lp.exp() * op_lp).sum(-1, true));
     op_ids.push_back(op);
@@ -93,6 +95,7 @@ MacroControllerSample MacroControllerImpl::sample(int64_t batch) {
   }
   MacroControllerSample out;
   out.log_probs = at::cat(logps, 1);
+  check_finite_log_probs(out.log_probs, "enas-cnn-macro controller");
   out.entropies = at::cat(ents, 1);
   out.skip_penalty = penalties.empty() ? at::zeros({batch}, opts) : at::stack(penalties, 1).sum(1);
   const at::Tensor ops_cpu = at::stack(op_ids, 1).cpu();

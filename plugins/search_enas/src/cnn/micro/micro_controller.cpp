@@ -1,4 +1,6 @@
 #include "cnn/micro/micro_controller.hpp"
+#include "common/categorical.hpp"
+#include "common/fused_lstm_cell.hpp"
 
 #include <ATen/ATen.h>
 
@@ -30,7 +32,7 @@ at::Tensor CnnControllerImpl::choose(const at::Tensor& logits, std::vector<at::T
                                      std::vector<at::Tensor>& ents) {
   at::Tensor log_p = at::log_softmax(logits, -1);
   at::Tensor p = log_p.exp();
-  at::Tensor action = at::multinomial(p.detach(), 1).squeeze(1);
+  at::Tensor action = sample_categorical(p.detach());
   logps.push_back(log_p.gather(1, action.unsqueeze(1)).squeeze(1));
   ents.push_back(-(p * log_p).sum(-1));
   return action;
@@ -52,7 +54,7 @@ at::Tensor CnnControllerImpl::sample_cell(State& st, bool op_bias, std::vector<a
     }
     return ids;
   }
-  auto step = [&](const at::Tensor& x) { std::tie(st.h, st.c) = lstm_->forward(x, std::make_tuple(st.h, st.c)); };
+  auto step = [&](const at::Tensor& x) { std::tie(st.h, st.c) = lstm_cell_step(*lstm_, x, st.h, st.c); };
   auto shape = [&](at::Tensor logits, double c) {
     if (config_.temperature > 0) logits = logits / config_.temperature;
     if (config_.tanh_c > 0) logits = c * at::tanh(logits);
@@ -108,6 +110,7 @@ CnnControllerSample CnnControllerImpl::sample(int64_t batch) {
   CnnControllerSample out;
   out.log_probs = at::stack(logps, 1);
   out.entropies = at::stack(ents, 1);
+  check_finite_log_probs(out.log_probs, "enas-cnn controller");
   for (int64_t b = 0; b < batch; ++b) {
     CnnArc a;
     for (int64_t k = 0; k < normal.size(1); ++k) {
