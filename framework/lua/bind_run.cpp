@@ -50,7 +50,7 @@ int l_plugins(lua_State* L) {
   return 1;
 }
 
-/// nas.run_info() -> {name, dir, device, seed, resumed, deterministic, profile}
+/// nas.run_info() -> {name, dir, device, seed, resumed, deterministic, precision, profile}
 int l_run_info(lua_State* L) {
   Session& s = session(L);
   push_json(L, Json{{"name", s.run_name},
@@ -59,6 +59,7 @@ int l_run_info(lua_State* L) {
                     {"seed", s.context->seed()},
                     {"resumed", s.resumed},
                     {"deterministic", s.options.deterministic},
+                    {"precision", s.options.precision},
                     {"profile", s.config.value("profile", std::string(""))}});
   return 1;
 }

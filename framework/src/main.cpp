@@ -92,6 +92,11 @@ void define_run(CLI::App& app, CommandLine& c) {
                    "seconds a distributed run waits for a rank before failing (rendezvous, collectives, a dead rank; "
                    "also NAS_DIST_TIMEOUT)")
       ->check(CLI::Range(1, 86400));
+  c.run
+      ->add_option("--precision", ro.precision,
+                   "fp32 (default), tf32 (TF32 matmuls and convolutions on CUDA) or bf16 (the training steps' forward "
+                   "passes autocast to bfloat16): docs/benchmarks.md has the accuracy effect")
+      ->check(CLI::IsMember({"fp32", "tf32", "bf16"}));
   c.run->add_flag("--deterministic", ro.deterministic,
                   "reproducible GPU runs: deterministic algorithms and cuDNN, no autotuning (slower; CPU runs are "
                   "reproducible anyway)");

@@ -115,6 +115,7 @@ RunRecord::RunRecord(const fs::path& run_dir, const std::string& run_name, Invoc
            {"seed", facts.seed},
            {"device", facts.device},
            {"deterministic", facts.deterministic},
+           {"precision", facts.precision},
            {"kernels", facts.kernels},
            {"resumed", facts.resumed},
            {"software", software_facts()},

@@ -25,6 +25,7 @@ struct InvocationFacts {
   Json config;                   ///< the resolved config this invocation ran with
   int world_size = 1;            ///< ranks of a distributed run
   std::string backend;           ///< c10d backend ("gloo"), empty for one process
+  std::string precision = "fp32";  ///< --precision
 };
 
 /// Versions the numbers depend on: nashost and its build, LibTorch, CUDA and cuDNN where

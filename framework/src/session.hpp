@@ -26,6 +26,7 @@ struct RunOptions {
   std::filesystem::path runs_root = "runs";
   bool progress = true;
   bool deterministic = false;      ///< --deterministic (algorithm_choice.hpp)
+  std::string precision = "fp32";  ///< --precision (nashost/nn/precision.hpp)
   int dist_timeout_seconds = 300;  ///< --dist-timeout: rendezvous, collectives, silent ranks
 };
 

@@ -23,6 +23,7 @@
 #include "commands.hpp"
 #include "nashost/error.hpp"
 #include "nashost/io.hpp"
+#include "nashost/nn/precision.hpp"
 #include "nashost/version.hpp"
 
 namespace nas::host {
@@ -156,6 +157,7 @@ int cmd_run(Plugins& p, RunOptions opts, const std::vector<std::string>& command
 
   torch::manual_seed(opts.seed);
   const std::string algorithms = choose_algorithms(device, opts.deterministic);
+  nn::set_precision(nn::parse_precision(opts.precision));
   s.context = std::make_unique<RunContext>(p.registry, s.run_dir, opts.seed, device, sinks,
                                            opts.progress && s.is_main_rank(), world.rank);
   // The status line after every training epoch (searches print theirs in search:run).
@@ -169,12 +171,14 @@ int cmd_run(Plugins& p, RunOptions opts, const std::vector<std::string>& command
     Json hparams = s.config;
     hparams["seed"] = opts.seed;
     hparams["device"] = device.str();
+    hparams["precision"] = opts.precision;
     s.context->metrics_writer().hparams_start(hparams);
   }
   s.log->info("nashost {} run '{}' in {} (device {}, seed {}{}{})", sdk_version_string(), s.run_name,
               s.run_dir.string(), device.str(), opts.seed,
               config_file.empty() ? "" : ", config " + config_file.string(), s.resumed ? ", resumed" : "");
-  s.log->info("kernels: {}", algorithms);
+  s.log->info("kernels: {}; precision {}{}", algorithms, opts.precision,
+              opts.precision == "tf32" && !device.is_cuda() ? " (TF32 is CUDA's: this CPU run computes in float32)" : "");
   if (dist)
     s.log->info("distributed: rank {} of {} (local rank {}, {} launcher, Gloo over {}:{}, timeout {} s)", world.rank,
                 world.world_size, world.local_rank, world.launcher, world.master_addr, world.master_port,
@@ -182,6 +186,7 @@ int cmd_run(Plugins& p, RunOptions opts, const std::vector<std::string>& command
   InvocationFacts facts{command,      opts.script, config_file, s.config.value("profile", std::string("")),
                         device.str(), algorithms,  opts.seed,   opts.deterministic,
                         s.resumed};
+  facts.precision = opts.precision;
   add_run_facts(facts, s, p, world, device, dist != nullptr);
   // run.json is rank 0's; the other ranks' story is in their log.rank<k>.txt.
   std::optional<RunRecord> record;

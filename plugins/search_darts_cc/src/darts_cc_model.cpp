@@ -4,6 +4,7 @@
 
 #include "gumbel.hpp"
 #include "nashost/error.hpp"
+#include "nashost/nn/precision.hpp"
 
 namespace nas::darts_cc {
 
@@ -43,7 +44,8 @@ at::Tensor DartsCCModelImpl::forward(const at::Tensor& x, double lambda_tilde, d
     w_normal = at::softmax(a_normal / temperature, -1);
     w_reduce = at::softmax(a_reduce / temperature, -1);
   }
-  return head->forward(net->features(x, w_normal, w_reduce), lambda_tilde);
+  const nn::AutocastScope bf16(x.device().type());  // the architecture weights above stay float32
+  return nn::float_logits(head->forward(net->features(x, w_normal, w_reduce), lambda_tilde), bf16);
 }
 
 at::Tensor DartsCCModelImpl::expected_params(double lambda_tilde) const {

@@ -8,6 +8,7 @@
 #include "edge_batch.hpp"
 #include "nashost/nn/layout.hpp"
 #include "nashost/nn/limits.hpp"
+#include "nashost/nn/precision.hpp"
 
 namespace nas::nn {
 
@@ -254,13 +255,15 @@ at::Tensor DartsSearchNetworkImpl::features(const at::Tensor& x, const at::Tenso
 
 at::Tensor DartsSearchNetworkImpl::forward(const at::Tensor& x, const at::Tensor& w_normal,
                                            const at::Tensor& w_reduce) {
-  return classifier_->forward(features(x, w_normal, w_reduce));
+  const AutocastScope bf16(x.device().type());
+  return float_logits(classifier_->forward(features(x, w_normal, w_reduce)), bf16);
 }
 
 at::Tensor DartsSearchNetworkImpl::forward_discrete(const at::Tensor& x, const std::vector<int64_t>& ops_normal,
                                                     const std::vector<int64_t>& ops_reduce, double drop_prob,
                                                     const CellTap& after_cell) {
   require_whole_edges("forward_discrete");
+  const AutocastScope bf16(x.device().type());
   const bool nhwc = run_channels_last(options_.layout, x);
   int64_t index = 0;
   const at::Tensor f =
@@ -270,10 +273,11 @@ at::Tensor DartsSearchNetworkImpl::forward_discrete(const at::Tensor& x, const s
         ++index;
         return out;
       });
-  return classifier_->forward(f);
+  return float_logits(classifier_->forward(f), bf16);
 }
 
 at::Tensor DartsSearchNetworkImpl::forward_edges(const at::Tensor& x, const EdgeForward& edge) {
+  const AutocastScope bf16(x.device().type());
   const bool nhwc = run_channels_last(options_.layout, x);
   int64_t index = 0;
   const at::Tensor f =
@@ -284,7 +288,7 @@ at::Tensor DartsSearchNetworkImpl::forward_edges(const at::Tensor& x, const Edge
             s0, s1, [&](int64_t e, MixedOpImpl& op, const at::Tensor& in) { return edge(cell, reduction, e, op, in); },
             nhwc);
       });
-  return classifier_->forward(f);
+  return float_logits(classifier_->forward(f), bf16);
 }
 
 }  // namespace nas::nn

@@ -121,11 +121,14 @@ class GroupedBatchNorm {
     } else {
       // Without them, ATen makes a ones and a zeros tensor on every forward and every backward
       // (~8 ops per call); constant ones and zeros that need no gradient give the same result.
+      // In the running statistics' type: float32 also for bfloat16 input (--precision bf16),
+      // as batch_norm takes reduced-precision input only with float32 parameters.
       const int64_t n = x.size(1);
-      if (!unit_weight_.defined() || unit_weight_.size(0) != n || unit_weight_.dtype() != x.dtype() ||
+      const auto dtype = at::isReducedFloatingType(x.scalar_type()) ? at::kFloat : x.scalar_type();
+      if (!unit_weight_.defined() || unit_weight_.size(0) != n || unit_weight_.scalar_type() != dtype ||
           unit_weight_.device() != x.device()) {
-        unit_weight_ = at::ones({n}, at::TensorOptions().dtype(x.dtype()).device(x.device()));
-        zero_bias_ = at::zeros({n}, at::TensorOptions().dtype(x.dtype()).device(x.device()));
+        unit_weight_ = at::ones({n}, at::TensorOptions().dtype(dtype).device(x.device()));
+        zero_bias_ = at::zeros({n}, at::TensorOptions().dtype(dtype).device(x.device()));
       }
       weight = unit_weight_;
       bias = zero_bias_;

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "nashost/error.hpp"
+#include "nashost/nn/precision.hpp"
 
 namespace nas::nn {
 
@@ -23,7 +24,11 @@ void run_training_loop(HostContext& ctx, const TrainingLoop& loop) {
     int64_t done = 0;
     for (; done < steps; ++done, ++global) {
       stop_if_requested();
-      const std::optional<double> loss = loop.step(epoch, done, global);
+      std::optional<double> loss;
+      {
+        const AutocastScope bf16(ctx.device().type());  // --precision bf16: the step's forward in bfloat16
+        loss = loop.step(epoch, done, global);
+      }
       if (!loss) break;
       sum += *loss;
       if (!loop.step_metric.empty() && global % every == 0) ctx.metrics().scalar(loop.step_metric, *loss, global);

@@ -4,6 +4,7 @@
 
 #include <ATen/ATen.h>
 #include <torch/csrc/autograd/custom_function.h>
+#include <c10/core/impl/LocalDispatchKeySet.h>
 #include <torch/csrc/autograd/grad_mode.h>
 
 namespace nas::enas {
@@ -306,6 +307,7 @@ struct SharedRecurrence : public torch::autograd::Function<SharedRecurrence> {
     return {r.leaf_mean, r.next_hidden};
   }
   static variable_list backward(AutogradContext* ctx, variable_list grad_out) {
+    const c10::impl::ExcludeDispatchKeyGuard no_autocast(c10::autocast_dispatch_keyset);  // as the forward
     const auto tp = c10::static_intrusive_pointer_cast<Tape>(ctx->saved_data["tape"].toCapsule());
     variable_list grads = run_backward(*tp, grad_out[0], grad_out[1]);
     grads.emplace_back();  // plan
@@ -319,15 +321,19 @@ struct SharedRecurrence : public torch::autograd::Function<SharedRecurrence> {
 RecurrenceResult fused_recurrence(const RecurrencePlan& plan, const at::Tensor& x_proj, const at::Tensor& h0,
                                   const at::Tensor& w_rec, const std::vector<at::Tensor>& edge_weights,
                                   double max_hidden_norm) {
-  bool needs_grad = x_proj.requires_grad() || h0.requires_grad() || w_rec.requires_grad();
+  // Under autocast (--precision bf16) the input projection arrives in bfloat16: the
+  // recurrence, whose kernels autocast does not know, runs in its weights' type.
+  const at::Tensor x = x_proj.scalar_type() == w_rec.scalar_type() ? x_proj : x_proj.to(w_rec.scalar_type());
+  const c10::impl::ExcludeDispatchKeyGuard no_autocast(c10::autocast_dispatch_keyset);
+  bool needs_grad = x.requires_grad() || h0.requires_grad() || w_rec.requires_grad();
   for (const auto& w : edge_weights) needs_grad = needs_grad || w.requires_grad();
   if (torch::autograd::GradMode::is_enabled() && needs_grad) {
-    auto out = SharedRecurrence::apply(x_proj, h0, w_rec, at::TensorList(edge_weights), &plan, max_hidden_norm);
+    auto out = SharedRecurrence::apply(x, h0, w_rec, at::TensorList(edge_weights), &plan, max_hidden_norm);
     return {out[0], out[1]};
   }
   at::NoGradGuard no_grad;
-  auto tp = make_tape(plan, x_proj, w_rec, edge_weights);
-  return run_forward(*tp, x_proj, h0, max_hidden_norm, false);
+  auto tp = make_tape(plan, x, w_rec, edge_weights);
+  return run_forward(*tp, x, h0, max_hidden_norm, false);
 }
 
 }  // namespace nas::enas
