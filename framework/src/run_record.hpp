@@ -21,10 +21,10 @@ struct InvocationFacts {
   std::string profile, device, kernels;
   uint64_t seed = 0;
   bool deterministic = false, resumed = false;
-  Json plugins = Json::array();  ///< [{plugin, version, library}]
-  Json config;                   ///< the resolved config this invocation ran with
-  int world_size = 1;            ///< ranks of a distributed run
-  std::string backend;           ///< c10d backend ("gloo"), empty for one process
+  Json plugins = Json::array();    ///< [{plugin, version, library}]
+  Json config;                     ///< the resolved config this invocation ran with
+  int world_size = 1;              ///< ranks of a distributed run
+  std::string backend;             ///< c10d backend ("gloo"), empty for one process
   std::string precision = "fp32";  ///< --precision
 };
 

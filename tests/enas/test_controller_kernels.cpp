@@ -29,7 +29,8 @@ TEST(EnasControllerKernels, FusedLstmCellMatchesLstmCell) {
   }
   at::manual_seed(4);
   const at::Tensor xs = at::randn({3, 4, 5}, at::kDouble);
-  const at::Tensor h0 = at::randn({4, 7}, at::kDouble).requires_grad_(), c0 = at::randn({4, 7}, at::kDouble).requires_grad_();
+  const at::Tensor h0 = at::randn({4, 7}, at::kDouble).requires_grad_(),
+                   c0 = at::randn({4, 7}, at::kDouble).requires_grad_();
   const at::Tensor w = at::randn({4, 7}, at::kDouble);
   auto unroll = [&](bool fused) {
     cell->zero_grad();
@@ -49,7 +50,8 @@ TEST(EnasControllerKernels, FusedLstmCellMatchesLstmCell) {
     return out;
   };
   const auto fused = unroll(true), reference = unroll(false);
-  const char* names[] = {"h", "c", "h0 grad", "c0 grad", "weight_ih grad", "weight_hh grad", "bias_ih grad", "bias_hh grad"};
+  const char* names[] = {"h",           "c", "h0 grad", "c0 grad", "weight_ih grad", "weight_hh grad", "bias_ih grad",
+                         "bias_hh grad"};
   ASSERT_EQ(fused.size(), 8u);
   for (size_t i = 0; i < fused.size(); ++i) expect_close(fused[i], reference[i], names[i]);
   at::NoGradGuard no_grad;  // without grad mode: the same forward

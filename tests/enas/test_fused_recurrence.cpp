@@ -89,13 +89,11 @@ TEST(EnasFusedRecurrence, SameValuesAndGradientsAsThePerOpPath) {
   expect_same_as_general(dag5(), 25.0, false);
 }
 
-TEST(EnasFusedRecurrence, SameWhereTheHiddenNormClampBites) {
-  expect_same_as_general(dag5(), 0.7, true);
-}
+TEST(EnasFusedRecurrence, SameWhereTheHiddenNormClampBites) { expect_same_as_general(dag5(), 0.7, true); }
 
 TEST(EnasFusedRecurrence, SameForOtherShapes) {
-  expect_same_as_general({{"ReLU", -1}}, 25.0, true);                                  // one node
-  expect_same_as_general(remove_node(dag5(), 3), 25.0, true);                          // a gap
+  expect_same_as_general({{"ReLU", -1}}, 25.0, true);                                    // one node
+  expect_same_as_general(remove_node(dag5(), 3), 25.0, true);                            // a gap
   Dag star = {{"identity", -1}, {"tanh", 0}, {"ReLU", 0}, {"sigmoid", 0}, {"tanh", 0}};  // four siblings
   expect_same_as_general(star, 25.0, true);
   for (const auto& shape : {"chain", "tree"}) {
@@ -172,8 +170,8 @@ TEST(EnasFusedRecurrence, AnOpThatOnlyBorrowsAStockNameRunsThePerOpPath) {
   auto a = m->forward(in, h0, dag5());
   m->set_fused_recurrence(false);
   EXPECT_TRUE(at::equal(a.logits, m->forward(in, h0, dag5()).logits));
-  EXPECT_FALSE(RecurrencePlan::make(dag5(), ops.ops(), {std::nullopt, StockActivation::Relu,
-                                                          StockActivation::Identity, StockActivation::Sigmoid}));
+  EXPECT_FALSE(RecurrencePlan::make(
+      dag5(), ops.ops(), {std::nullopt, StockActivation::Relu, StockActivation::Identity, StockActivation::Sigmoid}));
 }
 
 TEST(EnasTimestepBatchNorm, SameAsOneBatchNormPerTimestep) {

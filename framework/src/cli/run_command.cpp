@@ -177,8 +177,9 @@ int cmd_run(Plugins& p, RunOptions opts, const std::vector<std::string>& command
   s.log->info("nashost {} run '{}' in {} (device {}, seed {}{}{})", sdk_version_string(), s.run_name,
               s.run_dir.string(), device.str(), opts.seed,
               config_file.empty() ? "" : ", config " + config_file.string(), s.resumed ? ", resumed" : "");
-  s.log->info("kernels: {}; precision {}{}", algorithms, opts.precision,
-              opts.precision == "tf32" && !device.is_cuda() ? " (TF32 is CUDA's: this CPU run computes in float32)" : "");
+  s.log->info(
+      "kernels: {}; precision {}{}", algorithms, opts.precision,
+      opts.precision == "tf32" && !device.is_cuda() ? " (TF32 is CUDA's: this CPU run computes in float32)" : "");
   if (dist)
     s.log->info("distributed: rank {} of {} (local rank {}, {} launcher, Gloo over {}:{}, timeout {} s)", world.rank,
                 world.world_size, world.local_rank, world.launcher, world.master_addr, world.master_port,

@@ -16,7 +16,8 @@ at::Tensor sample_categorical(const at::Tensor& p) {
 
 void check_finite_log_probs(const at::Tensor& log_probs, const std::string& where) {
   if (!at::isfinite(log_probs).all().item<bool>())
-    throw Error(where + ": the controller's decision probabilities are not finite (its logits overflowed or "
+    throw Error(where +
+                ": the controller's decision probabilities are not finite (its logits overflowed or "
                 "became NaN); lower controller_lr or set controller_clip / tanh_c");
 }
 

@@ -51,11 +51,11 @@ struct LstmCellStep : public torch::autograd::Function<LstmCellStep> {
 
   static variable_list backward(AutogradContext* ctx, variable_list grad_out) {
     const auto saved = ctx->get_saved_variables();
-    const at::Tensor &x = saved[0], &h = saved[1], &c = saved[2], &w_ih = saved[3], &w_hh = saved[4],
-                     &gates = saved[5], &tanh_c = saved[6];
+    const at::Tensor &x = saved[0], &h = saved[1], &c = saved[2], &w_ih = saved[3], &w_hh = saved[4], &gates = saved[5],
+                     &tanh_c = saved[6];
     const at::Tensor &dh = grad_out[0], &dc_in = grad_out[1];
-    if (!dh.defined() && !dc_in.defined()) return {at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor(),
-                                                   at::Tensor(), at::Tensor(), at::Tensor()};
+    if (!dh.defined() && !dc_in.defined())
+      return {at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor()};
     const int64_t H = h.size(1);
     const at::Tensor i = gate_columns(gates, 0, 1, H), f = gate_columns(gates, 1, 1, H),
                      g = gate_columns(gates, 2, 1, H), o = gate_columns(gates, 3, 1, H);
@@ -74,12 +74,9 @@ struct LstmCellStep : public torch::autograd::Function<LstmCellStep> {
     const at::Tensor d_bias = d_gates.sum(0);
     const at::Tensor d_gates_t = d_gates.t();
     auto maybe = [&](size_t input, auto&& make) { return ctx->needs_input_grad(input) ? make() : at::Tensor(); };
-    return {maybe(0, [&] { return d_gates.mm(w_ih); }),
-            maybe(1, [&] { return d_gates.mm(w_hh); }),
-            maybe(2, [&] { return dc * f; }),
-            maybe(3, [&] { return d_gates_t.mm(x); }),
-            maybe(4, [&] { return d_gates_t.mm(h); }),
-            maybe(5, [&] { return d_bias; }),
+    return {maybe(0, [&] { return d_gates.mm(w_ih); }), maybe(1, [&] { return d_gates.mm(w_hh); }),
+            maybe(2, [&] { return dc * f; }),           maybe(3, [&] { return d_gates_t.mm(x); }),
+            maybe(4, [&] { return d_gates_t.mm(h); }),  maybe(5, [&] { return d_bias; }),
             maybe(6, [&] { return d_bias.clone(); })};  // a gradient tensor of its own for each bias
   }
 };

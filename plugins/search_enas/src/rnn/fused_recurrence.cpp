@@ -61,13 +61,13 @@ using torch::autograd::variable_list;
 struct Tape : torch::CustomClassHolder {
   RecurrencePlan plan;
   int64_t steps = 0, batch = 0, hidden = 0;
-  at::Tensor w_rec;                            ///< [2H, H]
-  std::vector<at::Tensor> group_weight;        ///< per group: its children's weights stacked, [2H·k, H]
+  at::Tensor w_rec;                                 ///< [2H, H]
+  std::vector<at::Tensor> group_weight;             ///< per group: its children's weights stacked, [2H·k, H]
   std::vector<std::vector<at::Tensor>> gate, cand;  ///< [node][t]: the activated halves (views of the GEMM outputs)
   std::vector<std::vector<at::Tensor>> state;       ///< [node][t]: [B, H]
-  std::vector<at::Tensor> h_in;                ///< [t]: the hidden state entering timestep t
-  std::vector<at::Tensor> factor;              ///< [t]: the norm clamp's factor, [B, 1]
-  at::Tensor inv_leaves;                       ///< 0-dim: 1 / number of leaves
+  std::vector<at::Tensor> h_in;                     ///< [t]: the hidden state entering timestep t
+  std::vector<at::Tensor> factor;                   ///< [t]: the norm clamp's factor, [B, 1]
+  at::Tensor inv_leaves;                            ///< 0-dim: 1 / number of leaves
 };
 
 /// The [rows, width] block at element `offset` of a buffer with row stride `row_stride`:
@@ -127,8 +127,8 @@ RecurrenceResult run_forward(Tape& tp, const at::Tensor& x_proj, const at::Tenso
   std::vector<at::Tensor> s(static_cast<size_t>(n));
   for (int64_t t = 0; t < T; ++t) {
     if (record) tp.h_in.push_back(h);
-    const at::Tensor x_t =
-        at::as_strided(x_proj, {B, 2 * H}, {x_proj.stride(1), x_proj.stride(2)}, x_proj.storage_offset() + t * x_proj.stride(0));
+    const at::Tensor x_t = at::as_strided(x_proj, {B, 2 * H}, {x_proj.stride(1), x_proj.stride(2)},
+                                          x_proj.storage_offset() + t * x_proj.stride(0));
     at::Tensor pre0 = at::addmm(x_t, h, w_rec_t);
     s[0] = gate_node(0, pre0, 0, h);
     for (size_t g = 0; g < G; ++g) {
@@ -136,7 +136,8 @@ RecurrenceResult run_forward(Tape& tp, const at::Tensor& x_proj, const at::Tenso
       at::Tensor block = at::mm(s[static_cast<size_t>(grp.parent)], group_weight_t[g]);
       for (size_t i = 0; i < grp.children.size(); ++i) {
         const int c = grp.children[i];
-        s[static_cast<size_t>(c)] = gate_node(c, block, 2 * H * static_cast<int64_t>(i), s[static_cast<size_t>(grp.parent)]);
+        s[static_cast<size_t>(c)] =
+            gate_node(c, block, 2 * H * static_cast<int64_t>(i), s[static_cast<size_t>(grp.parent)]);
       }
     }
     at::Tensor slot = block_at(out, B, H, T * H, t * H);

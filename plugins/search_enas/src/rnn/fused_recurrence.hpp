@@ -38,12 +38,12 @@ struct RecurrencePlan {
     std::vector<int> children;  ///< ascending; child i's rows in the group weight start at 2H·i
   };
   int num_nodes = 0;
-  std::vector<int> parent;                ///< per node; -1 for node 0 and removed nodes
+  std::vector<int> parent;                  ///< per node; -1 for node 0 and removed nodes
   std::vector<StockActivation> activation;  ///< per node (removed: unused)
   std::vector<bool> live;
-  std::vector<int> leaves;      ///< their mean is the output
-  std::vector<Group> groups;    ///< parents ascending
-  std::vector<int> group_of;    ///< per live node ≥ 1: its group
+  std::vector<int> leaves;    ///< their mean is the output
+  std::vector<Group> groups;  ///< parents ascending
+  std::vector<int> group_of;  ///< per live node ≥ 1: its group
   std::vector<int> index_in_group;
 
   /// `activations[i]` is the stock activation of the op set's i-th name, or nullopt when that
