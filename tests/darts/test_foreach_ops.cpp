@@ -6,6 +6,7 @@
 #include <torch/optim/adam.h>
 #include <torch/optim/sgd.h>
 
+#include "nashost/error.hpp"
 #include "nashost/nn/foreach_ops.hpp"
 #include "nashost/support/aten_op_count.hpp"
 
@@ -166,3 +167,107 @@ TEST(ForeachOps, Copy_clone_and_norm_over_mixed_dtypes) {
 }
 
 }  // namespace
+
+// zero_flat_grads: one buffer for the parameters and one for their gradients; the whole-list
+// updates then run on the buffers, with the per-tensor path's numbers to the bit.
+TEST(ForeachOps, Flat_parameters_keep_their_identity_values_and_gradients) {
+  auto a = make_params(7);
+  std::vector<at::Tensor> before, impls;
+  for (const auto& p : a) before.push_back(p.detach().clone());
+  nas::nn::zero_flat_grads(a);
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_TRUE(at::equal(a[i], before[i])) << i;
+    EXPECT_TRUE(a[i].is_leaf() && a[i].requires_grad()) << i;
+    EXPECT_TRUE(a[i].grad().defined() && a[i].grad().abs().sum().item<double>() == 0.0) << i;
+    EXPECT_TRUE(a[i].is_alias_of(a[0])) << i;  // one storage
+  }
+  // autograd accumulates into the views; the next call only zeroes the buffer
+  (a[0].sum() * 2 + a[2].pow(2).sum()).backward();
+  EXPECT_TRUE(at::equal(a[0].grad(), at::full_like(a[0], 2.0)));
+  EXPECT_TRUE(a[0].grad().is_alias_of(a[3].grad()));
+  const auto ops = nas::count_aten_ops([&] { nas::nn::zero_flat_grads(a); }, true);
+  EXPECT_EQ(ops.by_name.count("aten::zero_") ? ops.by_name.at("aten::zero_") : 0, 1);
+  EXPECT_EQ(a[0].grad().abs().sum().item<double>(), 0.0);
+  // something replaced a parameter's data (as a checkpoint load does): laid out again
+  {
+    at::NoGradGuard ng;
+    a[1].set_(at::full_like(a[1], 3.0));
+  }
+  nas::nn::zero_flat_grads(a);
+  EXPECT_TRUE(a[1].is_alias_of(a[0]));
+  EXPECT_TRUE(at::equal(a[1], at::full_like(a[1], 3.0)));
+  const std::vector<at::Tensor> mixed{at::zeros({2}), at::zeros({2}, at::kDouble)};
+  EXPECT_THROW(nas::nn::zero_flat_grads(mixed), nas::Error);
+}
+
+TEST(ForeachOps, Flat_sgd_clip_and_copies_match_the_per_tensor_path) {
+  for (bool nesterov : {false, true}) {
+    auto make = [] {
+      torch::manual_seed(8);
+      std::vector<at::Tensor> ps;
+      for (auto shape : std::vector<std::vector<int64_t>>{{3, 4}, {5}, {2, 2, 3}, {7}})
+        ps.push_back(at::randn(shape).requires_grad_(true));
+      return ps;
+    };
+    auto flat = make(), plain = make();
+    auto opts = torch::optim::SGDOptions(0.1).momentum(0.9).weight_decay(3e-4).nesterov(nesterov);
+    if (!nesterov) opts.dampening(0.1);
+    torch::optim::SGD f_opt(flat, opts), p_opt(plain, opts);
+    for (int step = 0; step < 4; ++step) {
+      nas::nn::zero_flat_grads(flat);
+      p_opt.zero_grad();
+      for (auto* ps : {&flat, &plain}) {
+        at::manual_seed(step);
+        at::Tensor loss = at::zeros({});
+        for (const auto& p : *ps) loss = loss + (p * at::randn_like(p)).sum() * (step + 1);
+        loss.backward();
+      }
+      const at::Tensor nf = nas::nn::clip_grad_norm(flat, 1.5), np = nas::nn::clip_grad_norm(plain, 1.5);
+      EXPECT_NEAR(nf.item<double>(), np.item<double>(), 1e-5 * np.item<double>());
+      if (step == 2) {  // momentum buffers with storages of their own (as after loading a checkpoint)
+        for (const auto& p : flat) {
+          auto& st = static_cast<torch::optim::SGDParamState&>(*f_opt.state().at(p.unsafeGetTensorImpl()));
+          st.momentum_buffer(st.momentum_buffer().clone());
+        }
+      }
+      nas::nn::sgd_step(f_opt);
+      nas::nn::sgd_step(p_opt);
+      for (size_t i = 0; i < flat.size(); ++i)
+        EXPECT_TRUE(at::allclose(flat[i], plain[i], 1e-6, 1e-7)) << "step " << step << ", tensor " << i;
+    }
+    const auto copies = nas::nn::clone_all(flat);
+    for (size_t i = 0; i < flat.size(); ++i) EXPECT_TRUE(at::equal(copies[i], flat[i])) << i;
+    EXPECT_TRUE(copies[1].is_alias_of(copies[0]));
+    nas::nn::copy_all(flat, plain);
+    for (size_t i = 0; i < flat.size(); ++i) EXPECT_TRUE(at::equal(flat[i], plain[i])) << i;
+  }
+}
+
+TEST(ForeachOps, Flat_sgd_step_is_the_per_tensor_arithmetic_to_the_bit) {
+  // The same gradients in both (no clipping, whose norm is summed in another order): the
+  // update terms are the same elementwise ops on the same numbers.
+  auto make = [] {
+    torch::manual_seed(9);
+    std::vector<at::Tensor> ps;
+    for (auto shape : std::vector<std::vector<int64_t>>{{3, 4}, {5}, {2, 2, 3}})
+      ps.push_back(at::randn(shape).requires_grad_(true));
+    return ps;
+  };
+  auto flat = make(), plain = make();
+  const auto opts = torch::optim::SGDOptions(0.05).momentum(0.9).weight_decay(3e-4);
+  torch::optim::SGD f_opt(flat, opts), p_opt(plain, opts);
+  for (int step = 0; step < 3; ++step) {
+    nas::nn::zero_flat_grads(flat);
+    for (size_t i = 0; i < flat.size(); ++i) {
+      at::manual_seed(10 * step + static_cast<int>(i));
+      const at::Tensor g = at::randn_like(flat[i]);
+      flat[i].mutable_grad().copy_(g);
+      plain[i].mutable_grad() = g.clone();
+    }
+    const auto ops = nas::count_aten_ops([&] { nas::nn::sgd_step(f_opt); }).total;
+    nas::nn::sgd_step(p_opt);
+    if (step > 0) EXPECT_LT(ops, 15) << "the flat step is a few ops on the buffers";
+    for (size_t i = 0; i < flat.size(); ++i)
+      ASSERT_TRUE(at::equal(flat[i], plain[i])) << "step " << step << ", tensor " << i;
+  }
+}

@@ -170,11 +170,13 @@ std::pair<double, at::Tensor> DartsSearch::step(const Batch& tb, const Batch& vb
   a_opt_->zero_grad();
   alpha_normal_.mutable_grad() = result.arch_grad[0];
   alpha_reduce_.mutable_grad() = result.arch_grad[1];
-  a_opt_->step();
+  nn::adam_step(*a_opt_);
 
   // 2. weight step with the updated alphas (held constant here)
   for (auto& g : w_opt_->param_groups()) static_cast<torch::optim::SGDOptions&>(g.options()).lr(lr);
-  w_opt_->zero_grad();
+  // Every weight gets a gradient in every step: weights and gradients in one buffer each
+  // (the clipping and the SGD step are then one op on it; nashost/nn/foreach_ops.hpp).
+  nn::zero_flat_grads(weights_);
   const at::Tensor wn = weights_of(alpha_normal_.detach()), wr = weights_of(alpha_reduce_.detach());
   std::vector<at::Tensor> outs;
   const double lv = parallel_.backward(

@@ -145,11 +145,13 @@ DartsCCStrategy::StepStats DartsCCStrategy::step(const Batch& trn, const Batch& 
   bo.weight_decay = settings_.w_weight_decay;
   const auto result = nn::architecture_gradient(problem, bo);
   for (size_t i = 0; i < arch_.size(); ++i) arch_[i].mutable_grad() = result.arch_grad[i].detach().clone();
-  a_opt_->step();
+  nn::adam_step(*a_opt_);
   if (shard_ce_count > 0) arch_ce = shard_ce_sum / shard_ce_count;  // this rank's shards
 
   // Weight step: train CE at the same λ, fresh Gumbel noise; α is not updated here.
-  w_opt_->zero_grad();
+  // Every weight gets a gradient in every step: weights and gradients in one buffer each
+  // (the clipping and the SGD step are then one op on it; nashost/nn/foreach_ops.hpp).
+  nn::zero_flat_grads(weights_);
   std::vector<at::Tensor> logits;
   const double l = parallel_.backward(
       [&](int k) {

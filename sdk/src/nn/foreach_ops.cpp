@@ -1,6 +1,7 @@
 #include "nashost/nn/foreach_ops.hpp"
 
 #include <map>
+#include <optional>
 #include <tuple>
 
 #include <ATen/ATen.h>
@@ -32,15 +33,139 @@ std::vector<at::Tensor> pick(const std::vector<at::Tensor>& ts, const std::vecto
   return out;
 }
 
+/// The tensors as one 1-D view of the storage they share, when they lie in it one after
+/// another, dense, in list order (laid out by zero_flat_grads); nullopt otherwise. A check of
+/// pointers and offsets: the view is the only ATen op.
+std::optional<at::Tensor> flat_view(const std::vector<at::Tensor>& ts) {
+  if (ts.empty() || !ts[0].defined()) return std::nullopt;
+  const auto* storage = ts[0].storage().unsafeGetStorageImpl();
+  int64_t next = ts[0].storage_offset();
+  for (const auto& t : ts) {
+    if (!t.defined() || t.layout() != at::kStrided || t.storage().unsafeGetStorageImpl() != storage ||
+        t.storage_offset() != next || t.scalar_type() != ts[0].scalar_type() || !t.is_contiguous())
+      return std::nullopt;
+    next += t.numel();
+  }
+  return at::as_strided(ts[0], {next - ts[0].storage_offset()}, {1}, ts[0].storage_offset());
+}
+
+/// Views of `flat` shaped as `like`, one after another.
+std::vector<at::Tensor> views_like(const at::Tensor& flat, const std::vector<at::Tensor>& like) {
+  std::vector<at::Tensor> out;
+  out.reserve(like.size());
+  int64_t offset = flat.storage_offset();
+  for (const auto& t : like) {
+    out.push_back(at::as_strided(flat, t.sizes(), c10::contiguous_strides(t.sizes()), offset));
+    offset += t.numel();
+  }
+  return out;
+}
+
+/// sgd_step on parameters and gradients that each lie in one buffer (zero_flat_grads): the
+/// per-tensor path's arithmetic, term by term, as one op on the whole buffer. The momentum
+/// buffers are gathered into one buffer the first time they are not (a checkpoint load gives
+/// each its own storage). false: not that case, nothing done.
+bool flat_sgd_step(const std::vector<at::Tensor>& ps, const std::vector<at::Tensor>& gs,
+                   const torch::optim::SGDOptions& o,
+                   ska::flat_hash_map<void*, std::unique_ptr<torch::optim::OptimizerParamState>>& state) {
+  const auto fp = flat_view(ps), fg = flat_view(gs);
+  if (!fp || !fg || fp->numel() != fg->numel()) return false;
+  std::vector<torch::optim::SGDParamState*> states;
+  std::vector<at::Tensor> bufs;
+  if (o.momentum() != 0) {
+    for (const auto& p : ps) {
+      auto it = state.find(p.unsafeGetTensorImpl());
+      if (it == state.end()) continue;
+      states.push_back(static_cast<torch::optim::SGDParamState*>(it->second.get()));
+      bufs.push_back(states.back()->momentum_buffer());
+    }
+    if (!states.empty() && states.size() != ps.size()) return false;  // some first steps: per tensor
+  }
+  at::Tensor d_p = o.weight_decay() != 0 ? fg->add(*fp, o.weight_decay()) : *fg;
+  if (o.momentum() != 0) {
+    at::Tensor buf;
+    if (states.empty()) {  // every parameter's first step: buf = d_p
+      buf = d_p.clone();
+      const auto views = views_like(buf, ps);
+      for (size_t i = 0; i < ps.size(); ++i) {
+        auto st = std::make_unique<torch::optim::SGDParamState>();
+        st->momentum_buffer(views[i]);
+        state[ps[i].unsafeGetTensorImpl()] = std::move(st);
+      }
+    } else {
+      if (const auto fb = flat_view(bufs)) {
+        buf = *fb;
+      } else {
+        std::vector<at::Tensor> rows;
+        for (const auto& b : bufs) rows.push_back(b.reshape({-1}));
+        buf = at::cat(rows, 0);
+        const auto views = views_like(buf, ps);
+        for (size_t i = 0; i < ps.size(); ++i) states[i]->momentum_buffer(views[i]);
+      }
+      if (buf.is_cpu())  // as the per-tensor path: the same products
+        buf.mul_(at::scalar_tensor(o.momentum(), buf.options()));
+      else
+        buf.mul_(o.momentum());
+      buf.add_(d_p, 1.0 - o.dampening());
+    }
+    d_p = o.nesterov() ? d_p.add(buf, o.momentum()) : buf;
+  }
+  fp->add_(d_p, -o.lr());
+  return true;
+}
+
 }  // namespace
+
+void zero_flat_grads(const std::vector<at::Tensor>& params) {
+  if (params.empty()) return;
+  at::NoGradGuard guard;
+  for (const auto& p : params)
+    if (!p.defined() || p.layout() != at::kStrided || p.device() != params[0].device() ||
+        p.scalar_type() != params[0].scalar_type())
+      throw Error("zero_flat_grads: the parameters must be dense tensors of one device and type");
+  std::optional<at::Tensor> flat = flat_view(params);
+  if (!flat) {  // lay them out one after another (once; again after a checkpoint load replaced them)
+    std::vector<at::Tensor> rows;
+    for (const auto& p : params) rows.push_back(p.detach().reshape({-1}));
+    const at::Tensor buffer = at::cat(rows, 0);
+    const auto views = views_like(buffer, params);
+    for (size_t i = 0; i < params.size(); ++i) {
+      at::Tensor p = params[i];  // the same tensor: its data now lives in the buffer
+      p.set_data(views[i]);
+    }
+    flat = flat_view(params);
+  }
+  std::vector<at::Tensor> grads;
+  for (const auto& p : params) grads.push_back(p.grad());
+  if (const auto g = flat_view(grads); g && g->numel() == flat->numel()) {
+    g->zero_();
+    return;
+  }
+  const auto views = views_like(at::zeros({flat->numel()}, flat->options()), params);
+  for (size_t i = 0; i < params.size(); ++i) {
+    at::Tensor p = params[i];
+    p.mutable_grad() = views[i];
+  }
+}
 
 void copy_all(const std::vector<at::Tensor>& dst, const std::vector<at::Tensor>& src) {
   if (dst.size() != src.size()) throw Error("copy_all: lists of different lengths");
   at::NoGradGuard guard;
-  for (const auto& idx : same_kind_groups(dst)) at::_foreach_copy_(pick(dst, idx), pick(src, idx));
+  for (const auto& idx : same_kind_groups(dst)) {
+    auto d = pick(dst, idx), s = pick(src, idx);
+    const auto fd = flat_view(d), fs = flat_view(s);
+    if (fd && fs && fd->numel() == fs->numel())
+      fd->copy_(*fs);
+    else
+      at::_foreach_copy_(d, s);
+  }
 }
 
 std::vector<at::Tensor> clone_all(const std::vector<at::Tensor>& ts) {
+  if (const auto f = flat_view(ts)) {  // one copy; the copies lie in one buffer too
+    at::NoGradGuard guard;
+    return views_like(f->clone(), ts);
+  }
   std::vector<at::Tensor> out;
   out.reserve(ts.size());
   for (const auto& t : ts) out.push_back(at::empty_like(t, at::MemoryFormat::Contiguous));
@@ -51,8 +176,12 @@ std::vector<at::Tensor> clone_all(const std::vector<at::Tensor>& ts) {
 at::Tensor global_norm(const std::vector<at::Tensor>& ts) {
   at::NoGradGuard guard;
   std::vector<at::Tensor> per_kind;
-  for (const auto& idx : same_kind_groups(ts))
-    per_kind.push_back(at::linalg_vector_norm(at::stack(at::_foreach_norm(pick(ts, idx), 2)), 2));
+  for (const auto& idx : same_kind_groups(ts)) {
+    const auto group = pick(ts, idx);
+    const auto f = flat_view(group);
+    per_kind.push_back(f ? at::linalg_vector_norm(*f, 2)
+                         : at::linalg_vector_norm(at::stack(at::_foreach_norm(group, 2)), 2));
+  }
   if (per_kind.empty()) return {};
   if (per_kind.size() == 1) return per_kind[0];
   for (auto& n : per_kind) n = n.to(per_kind[0].options());  // mixed kinds: combine on the first
@@ -73,7 +202,10 @@ at::Tensor clip_grad_norm(const std::vector<at::Tensor>& params, double max_norm
     // reading it costs no sync, skip the per-tensor fallback's op per gradient. NaN still
     // multiplies, as before.
     if (coef.is_cpu() && coef.item<double>() == 1.0) continue;
-    at::_foreach_mul_(group, coef);
+    if (const auto f = flat_view(group))
+      f->mul_(coef);
+    else
+      at::_foreach_mul_(group, coef);
   }
   return total;
 }
@@ -91,6 +223,7 @@ void sgd_step(torch::optim::SGD& optimizer) {
       }
     for (const auto& idx : same_kind_groups(params)) {
       const auto ps = pick(params, idx);
+      if (flat_sgd_step(ps, pick(grads, idx), o, state)) continue;
       // d_p = g + wd·p (a new list: the gradients themselves stay as they are)
       std::vector<at::Tensor> d_p =
           o.weight_decay() != 0 ? at::_foreach_add(pick(grads, idx), ps, o.weight_decay()) : pick(grads, idx);

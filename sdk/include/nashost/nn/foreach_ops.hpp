@@ -17,6 +17,16 @@
 
 namespace nas::nn {
 
+/// Where Optimizer::zero_grad() would go (it drops them): lays `params` out one after another
+/// in one buffer (once; they stay the same tensors, their data a view of it; again when a
+/// checkpoint load replaced them) and their gradients in another, zeroed. Lists laid out so
+/// make clip_grad_norm, sgd_step, global_norm, copy_all and clone_all one op on the buffer
+/// instead of one or more per tensor, and autograd accumulates into the views in place (one
+/// op per parameter instead of two). Only for lists whose every parameter gets a gradient in
+/// every step: an unused one would get a zero gradient, weight decay and momentum. Throws
+/// nas::Error unless the tensors are dense and of one device and type.
+NASHOST_SDK_API void zero_flat_grads(const std::vector<at::Tensor>& params);
+
 /// dst[i] ← src[i] for all i, without recording autograd history.
 NASHOST_SDK_API void copy_all(const std::vector<at::Tensor>& dst, const std::vector<at::Tensor>& src);
 
