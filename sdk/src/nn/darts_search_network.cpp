@@ -38,9 +38,9 @@ at::Tensor MixedOpImpl::forward(const at::Tensor& x, const at::Tensor& w) {
     if (ops_[i]->is_zero()) continue;  // 0·w contributes nothing (and nothing to any gradient)
     at::Tensor wi = w.select(-1, static_cast<int64_t>(i));
     if (per_example) wi = wi.view({-1, 1, 1, 1});
-    // One fused kernel (out + y·w) instead of two: the search step is bound by launches.
+    // out + y·w as the edge batches compute it (nn/edge_batch.cpp says why not addcmul).
     const at::Tensor y = ops_[i]->forward(x);
-    out = out.defined() ? at::addcmul(out, y, wi) : y * wi;
+    out = out.defined() ? out + y * wi : y * wi;
   }
   if (!out.defined()) return forward_single(x, 0);  // a set of only zero ops
   return out;

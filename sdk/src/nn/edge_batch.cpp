@@ -409,8 +409,10 @@ at::Tensor EdgeBatch::forward(const std::vector<at::Tensor>& xs, const at::Tenso
     const at::Tensor y = columns_[o]->run(in);
     const at::Tensor y5 = y.view({y.size(0), k, y.size(1) / k, y.size(2), y.size(3)});
     const at::Tensor wo = per_example ? w_ops[o].reshape({-1, k, 1, 1, 1}) : w_ops[o].reshape({1, k, 1, 1, 1});
-    // One fused kernel (out + y·w) per op: the step is bound by launches.
-    out = out.defined() ? at::addcmul(out, y5, wo) : y5 * wo;
+    // out + y·w as a product and a sum, not addcmul: addcmul's backward multiplies by its
+    // scalar factor (1) and turns it into a tensor for both operands on every call — ten ATen
+    // ops per op and batch where MulBackward takes two; one op more forward.
+    out = out.defined() ? out + y5 * wo : y5 * wo;
   }
   // The gradients of the node states come back through `stack` (unbind's backward) in
   // NCHW order: keep the batch's output gradient dense channels-last (nashost/nn/layout.hpp).
