@@ -5,7 +5,9 @@
 // --list-ops prints the 25 most frequent ATen ops of one step; --op-callers NAME where the
 // calls of one op (e.g. aten::to) come from.
 // --per-edge runs the supernet edge by edge (the path before edge batching) for comparison;
-// --nchw / --nhwc force the activation layout (default: channels-last on the CPU, NCHW on CUDA).
+// --nchw / --nhwc force the activation layout (default: channels-last on the CPU, NCHW on CUDA);
+// --merged-bn / --per-op-bn force how the edge batches run the ops' final BatchNorms
+// (default: merged on CUDA, per op on the CPU; nashost/nn/batchnorm_merge.hpp).
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -24,6 +26,7 @@
 #include "nashost/support/aten_op_count.hpp"
 #include "nashost/error.hpp"
 #include "nashost/support/host_allocator.hpp"
+#include "nashost/nn/batchnorm_merge.hpp"
 #include "nashost/nn/darts_ops.hpp"
 #include "nashost/support/standalone_context.hpp"
 #include "nashost/support/tensor_dataset.hpp"
@@ -62,6 +65,10 @@ int main(int argc, char** argv) try {
       layout = "nchw";
     else if (a == "--nhwc")
       layout = "channels_last";
+    else if (a == "--merged-bn")
+      nas::nn::set_batchnorm_merge(nas::nn::BatchNormMerge::On);
+    else if (a == "--per-op-bn")
+      nas::nn::set_batchnorm_merge(nas::nn::BatchNormMerge::Off);
     else if (a == "--list-ops")
       list_ops = true;
     else if (a == "--op-callers")
@@ -69,7 +76,7 @@ int main(int argc, char** argv) try {
     else
       throw nas::ConfigError("unknown argument '" + a +
                              "' (--order --batch --size --channels --layers --device --steps --warmup --per-edge "
-                             "--nchw --nhwc --list-ops --op-callers NAME)");
+                             "--nchw --nhwc --merged-bn --per-op-bn --list-ops --op-callers NAME)");
   }
   const bool cuda = device.rfind("cuda", 0) == 0;
   if (cuda && !torch::cuda::is_available()) throw nas::ConfigError("--device cuda: no CUDA device available");
@@ -129,11 +136,14 @@ int main(int argc, char** argv) try {
   }
   // Named when it differs from what `auto` runs on this device.
   const bool nhwc = layout == "channels_last" || (layout == "auto" && !cuda);
-  const char* variant = !batch_edges ? " (per-edge)" : nhwc == cuda ? (nhwc ? " (nhwc)" : " (nchw)") : "";
+  const auto merge = nas::nn::batchnorm_merge();
+  std::string variant = !batch_edges ? " (per-edge)" : nhwc == cuda ? (nhwc ? " (nhwc)" : " (nchw)") : "";
+  if (batch_edges && merge != nas::nn::BatchNormMerge::Auto && (merge == nas::nn::BatchNormMerge::On) != cuda)
+    variant += merge == nas::nn::BatchNormMerge::On ? " (merged-bn)" : " (per-op-bn)";
   std::printf(
       "darts%s order=%lld batch=%lld size=%lld C=%lld L=%lld device=%s steps=%lld: median %.1f ms/step, %s %.0f MiB, "
       "%lld aten ops/step\n",
-      variant, static_cast<long long>(order), static_cast<long long>(batch), static_cast<long long>(size),
+      variant.c_str(), static_cast<long long>(order), static_cast<long long>(batch), static_cast<long long>(size),
       static_cast<long long>(channels), static_cast<long long>(layers), device.c_str(), static_cast<long long>(steps),
       median, what.c_str(), peak_mib, static_cast<long long>(ops.total));
   return 0;

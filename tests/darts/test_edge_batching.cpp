@@ -10,6 +10,8 @@
 
 #include <sstream>
 
+#include "nashost/nn/batchnorm_merge.hpp"
+#include "nashost/support/aten_op_count.hpp"
 #include "nashost/nn/darts_ops.hpp"
 #include "nashost/nn/darts_search_network.hpp"
 
@@ -85,6 +87,30 @@ TEST(EdgeBatching, Outputs_gradients_and_running_statistics_match_the_per_edge_p
   const at::Tensor x = at::randn({3, 2, 8, 8}, at::kDouble);
   const at::Tensor w = random_weights(batched);
   EXPECT_TRUE(at::allclose(batched->forward(x, w, w), per_edge->forward(x, w, w), 1e-10, 1e-12));
+}
+
+// The ops' final BatchNorms merged into one per batch (the CUDA default; forced here) against
+// the per-edge path: outputs, α gradients, every parameter gradient, running statistics and
+// step counters, with shared and per-example weights, twice in a row (the merged buffers
+// stay views of each edge's own statistics), then in eval mode; and fewer ops than per op.
+TEST(EdgeBatching, Merged_batch_norms_match_the_per_edge_path) {
+  struct Merge {
+    explicit Merge(nas::nn::BatchNormMerge m) { nas::nn::set_batchnorm_merge(m); }
+    ~Merge() { nas::nn::set_batchnorm_merge(nas::nn::BatchNormMerge::Auto); }
+  } on(nas::nn::BatchNormMerge::On);
+  auto merged = make_net(true), per_edge = make_net(false);
+  for (int64_t per_example : {0, 5, 0}) expect_same_training_step(merged, per_edge, per_example, 21 + per_example);
+  merged->eval();
+  per_edge->eval();
+  const at::Tensor x = at::randn({3, 2, 8, 8}, at::kDouble);
+  const at::Tensor w = random_weights(merged);
+  EXPECT_TRUE(at::allclose(merged->forward(x, w, w), per_edge->forward(x, w, w), 1e-10, 1e-12));
+  merged->train();
+  auto step = [&] { merged->forward(x, w, w).sum().backward(); };
+  const int64_t with_merge = nas::count_aten_ops(step).total;
+  nas::nn::set_batchnorm_merge(nas::nn::BatchNormMerge::Off);
+  const int64_t per_op = nas::count_aten_ops(step).total;
+  EXPECT_LT(with_merge, per_op) << "merged " << with_merge << ", per op " << per_op;
 }
 
 TEST(EdgeBatching, Statistics_stay_per_edge_after_moving_and_reloading_the_network) {

@@ -44,11 +44,13 @@ class EdgeBatch {
 
   class Column;   ///< one candidate op of all k edges
   class Counter;  ///< num_batches_tracked of every BN of the batch, stepped by one kernel
+  class Tails;    ///< the final BatchNorms of the columns that end in one, as one
 
  private:
   std::vector<std::vector<std::shared_ptr<Op>>> edge_ops_;
   std::unique_ptr<Counter> counter_;
   std::vector<std::unique_ptr<Column>> columns_;  ///< null for the zero op
+  std::unique_ptr<Tails> tails_;                  ///< null: no two columns end in a BatchNorm
 };
 
 }  // namespace nas::nn

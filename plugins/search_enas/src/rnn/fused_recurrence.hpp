@@ -10,9 +10,10 @@
 //    once per sequence, [2H·k, H], and each timestep multiplies the parent's state once;
 //  - gate and candidate are activated in place in that GEMM's output, through strided
 //    views (one op each, where a split costs seven);
-//  - the backward is written out: per node a handful of fused elementwise kernels writing
-//    straight into the per-group gradient buffers, one addmm per parent and timestep for
-//    the state gradients, and every weight's gradient as one GEMM over all timesteps.
+//  - the backward is written out: per node six elementwise kernels on the views the forward
+//    kept (no view is made twice), per parent and timestep one cat of its children's gate |
+//    candidate gradients and one addmm for its state gradient, and every weight's gradient
+//    as one GEMM over all timesteps.
 // Same function as the per-op path (SharedRnnImpl's general path, kept for other
 // activations); float64 tests hold the two equal to rounding, values and gradients.
 #include <cstdint>
