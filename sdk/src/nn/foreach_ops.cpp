@@ -153,8 +153,11 @@ void copy_all(const std::vector<at::Tensor>& dst, const std::vector<at::Tensor>&
   at::NoGradGuard guard;
   for (const auto& idx : same_kind_groups(dst)) {
     auto d = pick(dst, idx), s = pick(src, idx);
-    const auto fd = flat_view(d), fs = flat_view(s);
-    if (fd && fs && fd->numel() == fs->numel())
+    bool same_sizes = true;  // element by element: the flat copy pairs them as the list does
+    for (size_t i = 0; i < d.size() && same_sizes; ++i) same_sizes = d[i].sizes() == s[i].sizes();
+    const auto fd = same_sizes ? flat_view(d) : std::nullopt;
+    const auto fs = fd ? flat_view(s) : std::nullopt;
+    if (fd && fs && fs->scalar_type() == fd->scalar_type())
       fd->copy_(*fs);
     else
       at::_foreach_copy_(d, s);
