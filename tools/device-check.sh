@@ -32,7 +32,13 @@ for part in $parts; do
       # the supernet edge by edge: what the edge batching buys on this GPU
       timeout 60 "$NASHOST_BIN/nashost" bench darts --order 1 --device cuda --steps 10 --per-edge 2>&1 | tee -a "$out/bench.txt"
       # channels-last on the GPU (the default keeps NCHW there; faster on the CPU): worth switching?
-      timeout 60 "$NASHOST_BIN/nashost" bench darts --order 1 --device cuda --steps 10 --nhwc 2>&1 | tee -a "$out/bench.txt" ;;
+      timeout 60 "$NASHOST_BIN/nashost" bench darts --order 1 --device cuda --steps 10 --nhwc 2>&1 | tee -a "$out/bench.txt"
+      # the ops' final BatchNorms per op (merged is the CUDA default): does merging pay here?
+      for order in 1 2; do
+        timeout 90 "$NASHOST_BIN/nashost" bench darts --order $order --device cuda --steps 10 --per-op-bn 2>&1 | tee -a "$out/bench.txt"
+      done
+      # --precision bf16 on the main job's search and fine-tunes: time and accuracies beside fp32
+      run_script fmnist_hyper_bf16 300 scripts/fmnist_hyper.lua --precision bf16 ;;
     bench-cpu) log "CPU ($(nproc) cores), paper search configuration"
       timeout 150 tools/bench.sh --device cpu --steps 3 --reference 2>&1 | tee -a "$out/bench.txt" ;;
     main-job) run_script fmnist_hyper 210 scripts/fmnist_hyper.lua ;;
