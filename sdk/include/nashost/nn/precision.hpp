@@ -1,6 +1,7 @@
 #pragma once
 // The arithmetic a run trains in: `nashost run --precision fp32|tf32|bf16` (default fp32).
-//  fp32  float32 everywhere (on a GPU also no TF32 in matmuls and convolutions).
+//  fp32  float32 everywhere (on a GPU also no TF32 in matmuls and convolutions, where
+//        LibTorch's own default lets cuDNN convolutions use TF32: strict, as the name says).
 //  tf32  float32 storage, TF32 tensor-core matmuls and convolutions on CUDA (10-bit mantissa
 //        products, float32 sums); the CPU has no TF32 and computes in float32.
 //  bf16  autocast to bfloat16 (CUDA, and CPUs with AVX-512 BF16/AMX) for the forward passes of
