@@ -8,6 +8,7 @@
 #include <torch/csrc/autograd/autograd.h>
 #include <torch/csrc/autograd/grad_mode.h>
 
+#include "flat_buffers.hpp"
 #include "nashost/error.hpp"
 #include "nashost/nn/data_parallel.hpp"
 #include "nashost/nn/foreach_ops.hpp"
@@ -166,16 +167,29 @@ BilevelResult architecture_gradient(const BilevelProblem& p, const BilevelOption
     double lt = 0;
     const auto g = loss_gradients(p, true, p.weights, "training loss of the virtual step", o.where, &lt);
     at::NoGradGuard guard;
-    std::vector<at::Tensor> step = at::_foreach_add(g, saved_w, o.weight_decay);  // g + λw
-    std::vector<at::Tensor> with_m, m;
-    for (size_t i = 0; i < nw && i < p.momentum.size(); ++i)
-      if (p.momentum[i].defined()) {
-        with_m.push_back(step[i]);
-        m.push_back(p.momentum[i]);
-      }
-    if (!with_m.empty()) at::_foreach_add_(with_m, m, o.momentum);  // + μ·m (in place in `step`)
-    copy_all(p.weights, saved_w);
-    at::_foreach_add_(p.weights, step, -o.xi);
+    // Weights (and their snapshot, momentum buffers) in one buffer each (zero_flat_grads): the
+    // gradients copied into one too, and the step is a few ops on buffers instead of per tensor.
+    const auto fw = flat_view(p.weights), fs = flat_view(saved_w);
+    const bool all_m = p.momentum.size() == nw && std::all_of(p.momentum.begin(), p.momentum.end(),
+                                                              [](const at::Tensor& t) { return t.defined(); });
+    const auto fm = all_m ? flat_view(p.momentum) : std::nullopt;
+    if (fw && fs && (fm || p.momentum.empty() || o.momentum == 0)) {
+      at::Tensor step = at::add(flat_copy(g), *fs, o.weight_decay);  // g + λw
+      if (fm && o.momentum != 0) step.add_(*fm, o.momentum);         // + μ·m
+      fw->copy_(*fs);
+      fw->add_(step, -o.xi);
+    } else {
+      std::vector<at::Tensor> step = at::_foreach_add(g, saved_w, o.weight_decay);  // g + λw
+      std::vector<at::Tensor> with_m, m;
+      for (size_t i = 0; i < nw && i < p.momentum.size(); ++i)
+        if (p.momentum[i].defined()) {
+          with_m.push_back(step[i]);
+          m.push_back(p.momentum[i]);
+        }
+      if (!with_m.empty()) at::_foreach_add_(with_m, m, o.momentum);  // + μ·m (in place in `step`)
+      copy_all(p.weights, saved_w);
+      at::_foreach_add_(p.weights, step, -o.xi);
+    }
   }
 
   // 2. d_a and d_w' of L_val at w'.
@@ -187,15 +201,23 @@ BilevelResult architecture_gradient(const BilevelProblem& p, const BilevelOption
   std::vector<at::Tensor> d_w(all.begin() + static_cast<long>(p.arch.size()), all.end());
 
   // 3. finite-difference Hessian-vector product around the ORIGINAL weights.
-  const double norm = global_norm(d_w).item<double>();  // one host sync, not one per tensor
+  const auto fw = flat_view(p.weights), fs = flat_view(saved_w);
+  const at::Tensor d_flat = fw && fs ? flat_copy(d_w) : at::Tensor();  // as in step 1
+  const double norm =                                                  // one host sync, not one per tensor
+      (d_flat.defined() ? at::linalg_vector_norm(d_flat, 2) : global_norm(d_w)).item<double>();
   result.arch_grad = d_arch;
   if (norm == 0.0 || o.xi == 0.0) return result;  // no implicit term
   const double eps = o.eps_scale / norm;
   auto grad_at = [&](double sign, const char* step) {
     {
       at::NoGradGuard guard;
-      copy_all(p.weights, saved_w);
-      at::_foreach_add_(p.weights, d_w, sign * eps);
+      if (d_flat.defined()) {
+        fw->copy_(*fs);
+        fw->add_(d_flat, sign * eps);
+      } else {
+        copy_all(p.weights, saved_w);
+        at::_foreach_add_(p.weights, d_w, sign * eps);
+      }
     }
     saved_b.restore();  // both evaluations see the same BN state
     double lt = 0;

@@ -7,6 +7,7 @@
 #include <ATen/ATen.h>
 #include <torch/csrc/autograd/grad_mode.h>
 
+#include "flat_buffers.hpp"
 #include "nashost/error.hpp"
 
 namespace nas::nn {
@@ -30,34 +31,6 @@ std::vector<at::Tensor> pick(const std::vector<at::Tensor>& ts, const std::vecto
   std::vector<at::Tensor> out;
   out.reserve(idx.size());
   for (size_t i : idx) out.push_back(ts[i]);
-  return out;
-}
-
-/// The tensors as one 1-D view of the storage they share, when they lie in it one after
-/// another, dense, in list order (laid out by zero_flat_grads); nullopt otherwise. A check of
-/// pointers and offsets: the view is the only ATen op.
-std::optional<at::Tensor> flat_view(const std::vector<at::Tensor>& ts) {
-  if (ts.empty() || !ts[0].defined()) return std::nullopt;
-  const auto* storage = ts[0].storage().unsafeGetStorageImpl();
-  int64_t next = ts[0].storage_offset();
-  for (const auto& t : ts) {
-    if (!t.defined() || t.layout() != at::kStrided || t.storage().unsafeGetStorageImpl() != storage ||
-        t.storage_offset() != next || t.scalar_type() != ts[0].scalar_type() || !t.is_contiguous())
-      return std::nullopt;
-    next += t.numel();
-  }
-  return at::as_strided(ts[0], {next - ts[0].storage_offset()}, {1}, ts[0].storage_offset());
-}
-
-/// Views of `flat` shaped as `like`, one after another.
-std::vector<at::Tensor> views_like(const at::Tensor& flat, const std::vector<at::Tensor>& like) {
-  std::vector<at::Tensor> out;
-  out.reserve(like.size());
-  int64_t offset = flat.storage_offset();
-  for (const auto& t : like) {
-    out.push_back(at::as_strided(flat, t.sizes(), c10::contiguous_strides(t.sizes()), offset));
-    offset += t.numel();
-  }
   return out;
 }
 
@@ -115,6 +88,37 @@ bool flat_sgd_step(const std::vector<at::Tensor>& ps, const std::vector<at::Tens
 }
 
 }  // namespace
+
+std::optional<at::Tensor> flat_view(const std::vector<at::Tensor>& ts) {
+  if (ts.empty() || !ts[0].defined()) return std::nullopt;
+  const auto* storage = ts[0].storage().unsafeGetStorageImpl();
+  int64_t next = ts[0].storage_offset();
+  for (const auto& t : ts) {
+    if (!t.defined() || t.layout() != at::kStrided || t.storage().unsafeGetStorageImpl() != storage ||
+        t.storage_offset() != next || t.scalar_type() != ts[0].scalar_type() || !t.is_contiguous())
+      return std::nullopt;
+    next += t.numel();
+  }
+  return at::as_strided(ts[0], {next - ts[0].storage_offset()}, {1}, ts[0].storage_offset());
+}
+
+std::vector<at::Tensor> views_like(const at::Tensor& flat, const std::vector<at::Tensor>& like) {
+  std::vector<at::Tensor> out;
+  out.reserve(like.size());
+  int64_t offset = flat.storage_offset();
+  for (const auto& t : like) {
+    out.push_back(at::as_strided(flat, t.sizes(), c10::contiguous_strides(t.sizes()), offset));
+    offset += t.numel();
+  }
+  return out;
+}
+
+at::Tensor flat_copy(const std::vector<at::Tensor>& ts) {
+  std::vector<at::Tensor> rows;
+  rows.reserve(ts.size());
+  for (const auto& t : ts) rows.push_back(t.is_contiguous() ? t.view({-1}) : t.reshape({-1}));
+  return at::cat(rows, 0);
+}
 
 void zero_flat_grads(const std::vector<at::Tensor>& params) {
   if (params.empty()) return;
