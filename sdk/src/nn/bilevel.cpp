@@ -161,15 +161,16 @@ BilevelResult architecture_gradient(const BilevelProblem& p, const BilevelOption
   const auto saved_w = clone_all(p.weights);
   Restore restore{p.weights, saved_w, saved_b};
   const size_t nw = p.weights.size();
+  // Weights and their snapshot in one buffer each (zero_flat_grads, as darts and darts-cc lay
+  // them out): the gradients are copied into one too, and the virtual step and the Hessian
+  // probes are a few ops on buffers instead of per tensor.
+  const auto fw = flat_view(p.weights), fs = flat_view(saved_w);
 
   // 1. virtual step w' = w − ξ(μ·m + g + λw), the exact next SGD iterate without clipping.
   {
     double lt = 0;
     const auto g = loss_gradients(p, true, p.weights, "training loss of the virtual step", o.where, &lt);
     at::NoGradGuard guard;
-    // Weights (and their snapshot, momentum buffers) in one buffer each (zero_flat_grads): the
-    // gradients copied into one too, and the step is a few ops on buffers instead of per tensor.
-    const auto fw = flat_view(p.weights), fs = flat_view(saved_w);
     const bool all_m = p.momentum.size() == nw && std::all_of(p.momentum.begin(), p.momentum.end(),
                                                               [](const at::Tensor& t) { return t.defined(); });
     const auto fm = all_m ? flat_view(p.momentum) : std::nullopt;
@@ -201,9 +202,8 @@ BilevelResult architecture_gradient(const BilevelProblem& p, const BilevelOption
   std::vector<at::Tensor> d_w(all.begin() + static_cast<long>(p.arch.size()), all.end());
 
   // 3. finite-difference Hessian-vector product around the ORIGINAL weights.
-  const auto fw = flat_view(p.weights), fs = flat_view(saved_w);
-  const at::Tensor d_flat = fw && fs ? flat_copy(d_w) : at::Tensor();  // as in step 1
-  const double norm =                                                  // one host sync, not one per tensor
+  const at::Tensor d_flat = fw && fs ? flat_copy(d_w) : at::Tensor();
+  const double norm =  // one host sync, not one per tensor
       (d_flat.defined() ? at::linalg_vector_norm(d_flat, 2) : global_norm(d_w)).item<double>();
   result.arch_grad = d_arch;
   if (norm == 0.0 || o.xi == 0.0) return result;  // no implicit term

@@ -69,9 +69,7 @@ bool flat_sgd_step(const std::vector<at::Tensor>& ps, const std::vector<at::Tens
       if (const auto fb = flat_view(bufs)) {
         buf = *fb;
       } else {
-        std::vector<at::Tensor> rows;
-        for (const auto& b : bufs) rows.push_back(b.reshape({-1}));
-        buf = at::cat(rows, 0);
+        buf = flat_copy(bufs);
         const auto views = views_like(buf, ps);
         for (size_t i = 0; i < ps.size(); ++i) states[i]->momentum_buffer(views[i]);
       }
@@ -129,10 +127,7 @@ void zero_flat_grads(const std::vector<at::Tensor>& params) {
       throw Error("zero_flat_grads: the parameters must be dense tensors of one device and type");
   std::optional<at::Tensor> flat = flat_view(params);
   if (!flat) {  // lay them out one after another (once; again after a checkpoint load replaced them)
-    std::vector<at::Tensor> rows;
-    for (const auto& p : params) rows.push_back(p.detach().reshape({-1}));
-    const at::Tensor buffer = at::cat(rows, 0);
-    const auto views = views_like(buffer, params);
+    const auto views = views_like(flat_copy(params), params);
     for (size_t i = 0; i < params.size(); ++i) {
       at::Tensor p = params[i];  // the same tensor: its data now lives in the buffer
       p.set_data(views[i]);
@@ -203,12 +198,12 @@ at::Tensor clip_grad_norm(const std::vector<at::Tensor>& params, double max_norm
   at::NoGradGuard guard;
   const at::Tensor total = global_norm(grads);
   const at::Tensor coef = at::clamp(max_norm / (total + 1e-6), std::nullopt, 1.0);
+  // A factor of exactly 1 (the norm within the bound) changes nothing: on the CPU, where
+  // reading it costs no sync, skip the per-tensor fallback's op per gradient. NaN still
+  // multiplies, as before.
+  if (coef.is_cpu() && coef.item<double>() == 1.0) return total;
   for (const auto& idx : same_kind_groups(grads)) {
     const auto group = pick(grads, idx);
-    // A factor of exactly 1 (the norm within the bound) changes nothing: on the CPU, where
-    // reading it costs no sync, skip the per-tensor fallback's op per gradient. NaN still
-    // multiplies, as before.
-    if (coef.is_cpu() && coef.item<double>() == 1.0) continue;
     if (const auto f = flat_view(group))
       f->mul_(coef);
     else
