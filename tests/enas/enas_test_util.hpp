@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "enas_rnn_ops.hpp"
+#include "rnn/rnn_dag.hpp"
 #include "nashost/support/remove_tree.hpp"
 #include "nashost/support/standalone_context.hpp"
 
@@ -25,6 +26,9 @@ inline std::unique_ptr<nas::StandaloneContext> context(const std::string& name, 
   ctx->add_operation_set("enas-rnn", std::make_shared<nas::enas::EnasRnnOperationSet>());
   return ctx;
 }
+
+/// 0 -> 1 -> 2, 0 -> 3 -> 4: two siblings under node 0, every stock activation at least once.
+inline nas::enas::Dag dag5() { return {{"tanh", -1}, {"ReLU", 0}, {"sigmoid", 1}, {"identity", 0}, {"tanh", 3}}; }
 
 /// The real datasets' folder: $NAS_DATA_DIR (std::runtime_error saying so when it is not set).
 inline std::string data_dir() {

@@ -8,6 +8,7 @@
 #include <torch/nn/modules/batchnorm.h>
 
 #include "enas_rnn_ops.hpp"
+#include "enas_test_util.hpp"
 #include "nashost/support/aten_op_count.hpp"
 #include "rnn/rnn_dag.hpp"
 #include "rnn/shared_rnn.hpp"
@@ -79,8 +80,7 @@ void expect_same_as_general(const Dag& dag, double max_hidden_norm, bool train) 
   EXPECT_TRUE(fused.grads.count("w_rec"));
 }
 
-// 0 -> 1 -> 2, 0 -> 3 -> 4: two siblings under 0, every activation once.
-Dag dag5() { return {{"tanh", -1}, {"ReLU", 0}, {"sigmoid", 1}, {"identity", 0}, {"tanh", 3}}; }
+using enas_test::dag5;
 
 }  // namespace
 

@@ -5,6 +5,7 @@
 
 #include "rnn/rnn_dag.hpp"
 #include "enas_rnn_ops.hpp"
+#include "enas_test_util.hpp"
 #include "nashost/error.hpp"
 #include "rnn/shared_rnn.hpp"
 
@@ -18,8 +19,7 @@ SharedRnnConfig small(int blocks = 5) {
   c.num_blocks = blocks;
   return c;
 }
-// 0 -> 1 -> 2, 0 -> 3 ; node 4 (last) -> parent 3. No node hangs off 2 except nothing.
-Dag dag5() { return {{"tanh", -1}, {"ReLU", 0}, {"sigmoid", 1}, {"identity", 0}, {"tanh", 3}}; }
+using enas_test::dag5;
 }  // namespace
 
 TEST(EnasSharedRnn, ShapesAndParameterCount) {

@@ -17,6 +17,22 @@ std::optional<StockActivation> stock_activation(const std::string& name) {
   return std::nullopt;
 }
 
+void activate_(const at::Tensor& x, StockActivation a) {
+  switch (a) {
+    case StockActivation::Tanh:
+      x.tanh_();
+      break;
+    case StockActivation::Relu:
+      x.relu_();
+      break;
+    case StockActivation::Sigmoid:
+      x.sigmoid_();
+      break;
+    case StockActivation::Identity:
+      break;
+  }
+}
+
 std::optional<RecurrencePlan> RecurrencePlan::make(const Dag& dag, const std::vector<std::string>& names,
                                                    const std::vector<std::optional<StockActivation>>& activations) {
   RecurrencePlan p;
@@ -74,22 +90,6 @@ struct Tape : torch::CustomClassHolder {
 /// one as_strided (narrow, select and split cost three ops per piece).
 at::Tensor block_at(const at::Tensor& buffer, int64_t rows, int64_t width, int64_t row_stride, int64_t offset) {
   return at::as_strided(buffer, {rows, width}, {row_stride, 1}, buffer.storage_offset() + offset);
-}
-
-void activate_(const at::Tensor& x, StockActivation a) {
-  switch (a) {
-    case StockActivation::Tanh:
-      x.tanh_();
-      break;
-    case StockActivation::Relu:
-      x.relu_();
-      break;
-    case StockActivation::Sigmoid:
-      x.sigmoid_();
-      break;
-    case StockActivation::Identity:
-      break;
-  }
 }
 
 /// `record`: keep on the tape what the backward reads (not without one to run).

@@ -32,6 +32,9 @@ enum class StockActivation { Tanh, Relu, Identity, Sigmoid };
 /// The stock activation called `name`, if there is one by that name.
 std::optional<StockActivation> stock_activation(const std::string& name);
 
+/// Applies `a` to `x` in place (what the fused forward does to each candidate block).
+void activate_(const at::Tensor& x, StockActivation a);
+
 /// A DAG resolved for the fused recurrence.
 struct RecurrencePlan {
   struct Group {

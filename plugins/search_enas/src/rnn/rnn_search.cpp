@@ -6,7 +6,6 @@
 
 #include <ATen/ATen.h>
 #include <ATen/Context.h>
-#include <torch/nn/utils/clip_grad.h>
 #include <torch/optim/adam.h>
 #include <torch/serialize/input-archive.h>
 #include <torch/serialize/output-archive.h>
