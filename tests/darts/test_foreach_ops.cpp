@@ -12,11 +12,12 @@
 
 namespace {
 
-std::vector<at::Tensor> make_params(int seed) {
+/// The first `count` of four parameters of different shapes, random from `seed`.
+std::vector<at::Tensor> make_params(int seed, at::ScalarType dtype = at::kDouble, size_t count = 4) {
   torch::manual_seed(seed);
+  const std::vector<std::vector<int64_t>> shapes{{3, 4}, {5}, {2, 2, 3}, {7}};
   std::vector<at::Tensor> ps;
-  for (auto shape : std::vector<std::vector<int64_t>>{{3, 4}, {5}, {2, 2, 3}, {7}})
-    ps.push_back(at::randn(shape, at::kDouble).requires_grad_(true));
+  for (size_t i = 0; i < count; ++i) ps.push_back(at::randn(shapes[i], dtype).requires_grad_(true));
   return ps;
 }
 
@@ -61,14 +62,7 @@ TEST(ForeachOps, Sgd_step_matches_torch_optim_sgd) {
 TEST(ForeachOps, Sgd_step_in_float32_is_bit_identical_to_torch_optim_sgd) {
   // On the CPU the momentum factor is applied as a 0-dim tensor of the buffers' type (fewer
   // ATen ops than a number): the products must still be LibTorch's to the last bit.
-  auto make = [] {
-    torch::manual_seed(5);
-    std::vector<at::Tensor> ps;
-    for (auto shape : std::vector<std::vector<int64_t>>{{3, 4}, {5}, {2, 2, 3}})
-      ps.push_back(at::randn(shape).requires_grad_(true));
-    return ps;
-  };
-  auto a = make(), b = make();
+  auto a = make_params(5, at::kFloat, 3), b = make_params(5, at::kFloat, 3);
   const auto opts = torch::optim::SGDOptions(0.1).momentum(0.9).weight_decay(3e-4);
   torch::optim::SGD ours(a, opts), theirs(b, opts);
   for (int step = 0; step < 4; ++step) {
@@ -202,14 +196,7 @@ TEST(ForeachOps, Flat_parameters_keep_their_identity_values_and_gradients) {
 
 TEST(ForeachOps, Flat_sgd_clip_and_copies_match_the_per_tensor_path) {
   for (bool nesterov : {false, true}) {
-    auto make = [] {
-      torch::manual_seed(8);
-      std::vector<at::Tensor> ps;
-      for (auto shape : std::vector<std::vector<int64_t>>{{3, 4}, {5}, {2, 2, 3}, {7}})
-        ps.push_back(at::randn(shape).requires_grad_(true));
-      return ps;
-    };
-    auto flat = make(), plain = make();
+    auto flat = make_params(8, at::kFloat), plain = make_params(8, at::kFloat);
     auto opts = torch::optim::SGDOptions(0.1).momentum(0.9).weight_decay(3e-4).nesterov(nesterov);
     if (!nesterov) opts.dampening(0.1);
     torch::optim::SGD f_opt(flat, opts), p_opt(plain, opts);
@@ -246,14 +233,7 @@ TEST(ForeachOps, Flat_sgd_clip_and_copies_match_the_per_tensor_path) {
 TEST(ForeachOps, Flat_sgd_step_is_the_per_tensor_arithmetic_to_the_bit) {
   // The same gradients in both (no clipping, whose norm is summed in another order): the
   // update terms are the same elementwise ops on the same numbers.
-  auto make = [] {
-    torch::manual_seed(9);
-    std::vector<at::Tensor> ps;
-    for (auto shape : std::vector<std::vector<int64_t>>{{3, 4}, {5}, {2, 2, 3}})
-      ps.push_back(at::randn(shape).requires_grad_(true));
-    return ps;
-  };
-  auto flat = make(), plain = make();
+  auto flat = make_params(9, at::kFloat, 3), plain = make_params(9, at::kFloat, 3);
   const auto opts = torch::optim::SGDOptions(0.05).momentum(0.9).weight_decay(3e-4);
   torch::optim::SGD f_opt(flat, opts), p_opt(plain, opts);
   for (int step = 0; step < 3; ++step) {
