@@ -8,6 +8,9 @@
 // --nchw / --nhwc force the activation layout (default: channels-last on the CPU, NCHW on CUDA);
 // --merged-bn / --per-op-bn force how the edge batches run the ops' final BatchNorms
 // (default: merged on CUDA, per op on the CPU; nashost/nn/batchnorm_merge.hpp).
+// --cuda-graph takes the step as the search's `cuda_graph = true` does: captured once in a CUDA
+// graph and replayed (at least 5 warm-up steps: 3 eager, the capture, a replay); on the CPU the
+// graph-safe step runs uncaptured.
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -35,7 +38,7 @@ int main(int argc, char** argv) try {
   nas::tune_host_allocator();  // as the host does: the same allocator settings as `nashost run`
   int64_t order = 2, batch = 64, size = 32, channels = 16, layers = 8, steps = 5, warmup = 1;
   std::string device = "cpu";
-  bool batch_edges = true, list_ops = false;
+  bool batch_edges = true, list_ops = false, cuda_graph = false;
   std::string layout = "auto", op_callers;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -69,6 +72,8 @@ int main(int argc, char** argv) try {
       nas::nn::set_batchnorm_merge(nas::nn::BatchNormMerge::On);
     else if (a == "--per-op-bn")
       nas::nn::set_batchnorm_merge(nas::nn::BatchNormMerge::Off);
+    else if (a == "--cuda-graph")
+      cuda_graph = true;
     else if (a == "--list-ops")
       list_ops = true;
     else if (a == "--op-callers")
@@ -76,7 +81,7 @@ int main(int argc, char** argv) try {
     else
       throw nas::ConfigError("unknown argument '" + a +
                              "' (--order --batch --size --channels --layers --device --steps --warmup --per-edge "
-                             "--nchw --nhwc --merged-bn --per-op-bn --list-ops --op-callers NAME)");
+                             "--nchw --nhwc --merged-bn --per-op-bn --cuda-graph --list-ops --op-callers NAME)");
   }
   const bool cuda = device.rfind("cuda", 0) == 0;
   if (cuda && !torch::cuda::is_available()) throw nas::ConfigError("--device cuda: no CUDA device available");
@@ -86,8 +91,16 @@ int main(int argc, char** argv) try {
   nas::StandaloneContext ctx(dir, 0, dev);
   ctx.add_operation_set("darts", std::make_shared<nas::nn::DartsOperationSet>());
   auto data = nas::TensorDataset::random(batch * 2, 3, size, 10, 0);
-  nas::Json opts = {{"order", order}, {"batch_size", batch}, {"channels", channels},       {"layers", layers},
-                    {"epochs", 1},    {"plots", false},      {"batch_edges", batch_edges}, {"memory_format", layout}};
+  nas::Json opts = {{"order", order},
+                    {"batch_size", batch},
+                    {"channels", channels},
+                    {"layers", layers},
+                    {"epochs", 1},
+                    {"plots", false},
+                    {"batch_edges", batch_edges},
+                    {"memory_format", layout},
+                    {"cuda_graph", cuda_graph}};
+  if (cuda_graph) warmup = std::max<int64_t>(warmup, 5);
   nas::darts::DartsSearch search(nas::Config::validated(opts, nas::darts::search_options(), "bench"), data, ctx);
   nas::LoaderOptions lo;
   lo.batch_size = batch;
@@ -99,9 +112,12 @@ int main(int argc, char** argv) try {
   auto sync = [&] {
     if (cuda) torch::cuda::synchronize();
   };
+  // The peak is taken after the warm-up (lazy allocations), except with a graph, whose memory is
+  // allocated during the capture.
+  if (cuda && cuda_graph) c10::getDeviceAllocator(c10::kCUDA)->resetPeakStats(0);
   for (int64_t i = 0; i < warmup; ++i) search.step(tb, vb, 0.025, "benchmark step");
   sync();
-  if (cuda) c10::getDeviceAllocator(c10::kCUDA)->resetPeakStats(0);
+  if (cuda && !cuda_graph) c10::getDeviceAllocator(c10::kCUDA)->resetPeakStats(0);
   std::vector<double> ms;
   for (int64_t i = 0; i < steps; ++i) {
     const auto t0 = std::chrono::steady_clock::now();
@@ -140,6 +156,7 @@ int main(int argc, char** argv) try {
   std::string variant = !batch_edges ? " (per-edge)" : nhwc == cuda ? (nhwc ? " (nhwc)" : " (nchw)") : "";
   if (batch_edges && merge != nas::nn::BatchNormMerge::Auto && (merge == nas::nn::BatchNormMerge::On) != cuda)
     variant += merge == nas::nn::BatchNormMerge::On ? " (merged-bn)" : " (per-op-bn)";
+  if (cuda_graph) variant += search.step_graph()->captured() ? " (cuda-graph)" : " (graph-safe, uncaptured)";
   std::printf(
       "darts%s order=%lld batch=%lld size=%lld C=%lld L=%lld device=%s steps=%lld: median %.1f ms/step, %s %.0f MiB, "
       "%lld aten ops/step\n",

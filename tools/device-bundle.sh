@@ -7,7 +7,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=.devbundle
 rm -rf "$out" && mkdir -p "$out"/{bin,lib,plugins,data}
-for f in build/bin/nashost build/bin/nashost-bench-*; do strip --strip-unneeded -o "$out/bin/$(basename "$f")" "$f"; done
+# With the tests that need a GPU (they skip on the CPU): the CUDA-graph capture.
+for f in build/bin/nashost build/bin/nashost-bench-* build/tests/darts/test_step_graph build/tests/darts/test_darts_search; do
+  strip --strip-unneeded -o "$out/bin/$(basename "$f")" "$f"
+done
 # The graphene reader pulls netCDF/HDF5 and half a TLS stack: not needed for the GPU checks.
 for f in $(ls build/plugins/*.so | grep -v graphene); do strip --strip-unneeded -o "$out/plugins/$(basename "$f")" "$f"; done
 strip --strip-unneeded -o "$out/lib/libnashost_sdk.so.0" build/lib/libnashost_sdk.so.0

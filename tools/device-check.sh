@@ -2,7 +2,7 @@
 # Runs on a GPU machine from the bundle made by tools/device-bundle.sh: the CUDA benchmarks
 # (ours and the reference Python DARTS step at the same settings), the CPU benchmarks on that
 # machine's cores, and the scripts on CUDA. Writes everything to ${OUT:-/tmp/nashost-device}.
-#   tools/device-check.sh [bench-cuda] [bench-cpu] [main-job] [darts-scripts] [enas-scripts] [determinism]   (default: all)
+#   tools/device-check.sh [graph-tests] [bench-cuda] [bench-cpu] [main-job] [darts-scripts] [enas-scripts] [determinism]   (default: all)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out=${OUT:-/tmp/nashost-device}; mkdir -p "$out"
@@ -11,7 +11,7 @@ torchlib=$("$py" -c 'import torch, os; print(os.path.join(os.path.dirname(torch.
 export LD_LIBRARY_PATH="$PWD/.devbundle/lib:$torchlib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 export NASHOST_BIN=$PWD/.devbundle/bin NASHOST_PYTHON=$py NAS_DATA_DIR=$PWD/.devbundle/data
 log() { echo "== $*" | tee -a "$out/bench.txt"; }
-parts=${*:-bench-cuda bench-cpu main-job darts-scripts enas-scripts determinism}
+parts=${*:-graph-tests bench-cuda bench-cpu main-job darts-scripts enas-scripts determinism}
 { nvidia-smi -L; "$py" -c 'import torch; print("torch", torch.__version__)'; } 2>&1 | tee -a "$out/bench.txt"
 
 run_script() {  # name, time limit, script, extra args...
@@ -27,12 +27,19 @@ run_script() {  # name, time limit, script, extra args...
 
 for part in $parts; do
   case $part in
+    graph-tests) log "CUDA-graph capture: equal to the uncaptured steps"
+      timeout 120 "$NASHOST_BIN/test_step_graph" 2>&1 | tail -n 30 | tee -a "$out/bench.txt"
+      timeout 240 "$NASHOST_BIN/test_darts_search" --gtest_filter='*Cuda_graph*' 2>&1 | tail -n 30 | tee -a "$out/bench.txt" ;;
     bench-cuda) log "CUDA, paper search configuration"
       timeout 200 tools/bench.sh --device cuda --steps 10 --reference 2>&1 | tee -a "$out/bench.txt"
       # the supernet edge by edge: what the edge batching buys on this GPU
       timeout 60 "$NASHOST_BIN/nashost" bench darts --order 1 --device cuda --steps 10 --per-edge 2>&1 | tee -a "$out/bench.txt"
       # channels-last on the GPU (the default keeps NCHW there; faster on the CPU): worth switching?
       timeout 60 "$NASHOST_BIN/nashost" bench darts --order 1 --device cuda --steps 10 --nhwc 2>&1 | tee -a "$out/bench.txt"
+      # the whole step captured in a CUDA graph and replayed (search option cuda_graph)
+      for order in 1 2; do
+        timeout 120 "$NASHOST_BIN/nashost" bench darts --order $order --device cuda --steps 10 --cuda-graph 2>&1 | tee -a "$out/bench.txt"
+      done
       # the ops' final BatchNorms per op (merged is the CUDA default): does merging pay here?
       for order in 1 2; do
         timeout 90 "$NASHOST_BIN/nashost" bench darts --order $order --device cuda --steps 10 --per-op-bn 2>&1 | tee -a "$out/bench.txt"

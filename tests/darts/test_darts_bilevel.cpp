@@ -8,6 +8,7 @@
 #include "nashost/nn/darts_ops.hpp"
 #include "nashost/nn/darts_search_network.hpp"
 #include "nashost/nn/foreach_ops.hpp"
+#include "nashost/nn/step_graph.hpp"
 #include "nashost/support/aten_op_count.hpp"
 
 namespace {
@@ -228,3 +229,64 @@ TEST(DartsBilevel, Nan_loss_names_the_step) {
 }
 
 }  // namespace
+
+// A graph-safe step (nashost/nn/step_graph.hpp: what a CUDA graph captures) reads no device
+// value: ξ comes from a tensor, ε is computed on the device, the losses are returned for a
+// check after the step. The same gradient as the ordinary step — on flat buffers and per
+// tensor — with no host read at all, and the weights back bit-identical.
+TEST(DartsBilevel, Graph_safe_step_equals_the_ordinary_one_and_reads_no_device_value) {
+  for (const bool second_order : {false, true})
+    for (const bool flat_layout : {false, true}) {
+      SCOPED_TRACE(std::string(second_order ? "second" : "first") + " order, " + (flat_layout ? "flat" : "per tensor"));
+      Fixture f;
+      if (flat_layout) nas::nn::zero_flat_grads(f.weights);
+      nas::nn::BilevelOptions o;
+      o.second_order = second_order;
+      o.xi = 0.5;
+      o.momentum = 0.9;
+      o.weight_decay = 3e-3;
+      std::vector<at::Tensor> w0;
+      for (const auto& w : f.weights) w0.push_back(w.detach().clone());
+      const auto ordinary = nas::nn::architecture_gradient(f.problem(), o);
+      nas::nn::BilevelOptions g = o;
+      g.xi = 123.0;  // unused: ξ is read from the tensor
+      g.xi_tensor = at::scalar_tensor(0.5, at::kDouble);
+      nas::nn::BilevelResult safe;
+      const auto ops = nas::count_aten_ops(
+          [&] {
+            const nas::nn::GraphSafeScope scope;
+            safe = nas::nn::architecture_gradient(f.problem(), g);
+          },
+          /*by_name=*/true);
+      EXPECT_EQ(ops.by_name.count("aten::_local_scalar_dense"), 0u);
+      EXPECT_EQ(ops.by_name.count("aten::item"), 0u);
+      for (size_t i = 0; i < 2; ++i)
+        EXPECT_TRUE(at::allclose(safe.arch_grad[i], ordinary.arch_grad[i], 1e-9, 1e-11)) << i;
+      for (size_t i = 0; i < w0.size(); ++i) ASSERT_TRUE(at::equal(w0[i], f.weights[i])) << i;
+      // The losses of every pass: L_val (first order); L_train, L_val(w'), L_train(w ± εd).
+      ASSERT_EQ(safe.pending_losses.size(), second_order ? 4u : 1u);
+      EXPECT_NEAR(safe.pending_losses[second_order ? 1 : 0].second.item<double>(), ordinary.valid_loss, 1e-12);
+      EXPECT_NO_THROW(nas::nn::check_finite_losses(safe.pending_losses, "step 1"));
+    }
+}
+
+TEST(DartsBilevel, Graph_safe_step_defers_the_nan_check_to_check_finite_losses) {
+  Fixture f;
+  nas::nn::BilevelProblem p = f.problem();
+  p.valid_loss = [&] { return f.loss(f.xv, f.yv) * std::nan(""); };
+  nas::nn::BilevelOptions o;
+  o.xi_tensor = at::scalar_tensor(0.1, at::kDouble);
+  nas::nn::BilevelResult r;
+  {
+    const nas::nn::GraphSafeScope scope;
+    EXPECT_NO_THROW(r = nas::nn::architecture_gradient(p, o));
+  }
+  try {
+    nas::nn::check_finite_losses(r.pending_losses, "epoch 1/2, step 3/4");
+    FAIL() << "a NaN loss passed";
+  } catch (const nas::NumericError& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("validation loss at the unrolled weights"), std::string::npos) << m;
+    EXPECT_NE(m.find("epoch 1/2, step 3/4"), std::string::npos) << m;
+  }
+}

@@ -9,6 +9,7 @@
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 #include <torch/csrc/jit/serialization/import.h>
+#include <torch/cuda.h>
 #include <torch/utils.h>
 
 #include "darts_eval_trainer.hpp"
@@ -18,6 +19,7 @@
 #include "nashost/error.hpp"
 #include "nashost/genotype_formats.hpp"
 #include "nashost/nn/darts_ops.hpp"
+#include "nashost/support/aten_op_count.hpp"
 #include "nashost/support/standalone_context.hpp"
 #include "nashost/support/tensor_dataset.hpp"
 
@@ -35,8 +37,9 @@ fs::path fresh_dir(const std::string& name) {
   return d;
 }
 
-std::unique_ptr<nas::StandaloneContext> context(const fs::path& dir, uint64_t seed = 7) {
-  auto ctx = std::make_unique<nas::StandaloneContext>(dir, seed);
+std::unique_ptr<nas::StandaloneContext> context(const fs::path& dir, uint64_t seed = 7,
+                                                at::Device device = at::Device(at::kCPU)) {
+  auto ctx = std::make_unique<nas::StandaloneContext>(dir, seed, device);
   ctx->add_operation_set("darts", std::make_shared<nas::nn::DartsOperationSet>());
   return ctx;
 }
@@ -187,6 +190,13 @@ TEST(DartsSearch, Rejects_bad_input_sizes_and_orders_before_training) {
     EXPECT_NE(std::string(e.what()).find("not divisible by 4"), std::string::npos) << e.what();
   }
   EXPECT_THROW(nas::darts::DartsSearch(tiny_options({{"order", 3}}), tiny_data(), *ctx), nas::ConfigError);
+  // A captured step is one process's: micro-batches (or ranks) are refused with the reason.
+  try {
+    nas::darts::DartsSearch(tiny_options({{"cuda_graph", true}, {"micro_batches", 2}}), tiny_data(), *ctx);
+    FAIL();
+  } catch (const nas::ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("micro_batches = 1"), std::string::npos) << e.what();
+  }
 }
 
 TEST(DartsSearch, Nan_loss_raises_numeric_error_naming_the_step) {
@@ -203,14 +213,112 @@ TEST(DartsSearch, Nan_loss_raises_numeric_error_naming_the_step) {
   };
   auto data = std::make_shared<nas::TensorDataset>(base->info(), grab(nas::Split::Train), grab(nas::Split::Valid),
                                                    grab(nas::Split::Test));
-  nas::darts::DartsSearch s(tiny_options({{"order", 1}}), data, *ctx);
-  try {
-    s.run_epoch();
-    FAIL();
-  } catch (const nas::NumericError& e) {
-    EXPECT_NE(std::string(e.what()).find("architecture step"), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("epoch 1/"), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("step 1/"), std::string::npos) << e.what();
+  for (const bool graph : {false, true}) {  // graph: the losses are checked after the step
+    nas::darts::DartsSearch s(tiny_options({{"order", 1}, {"cuda_graph", graph}}), data, *ctx);
+    try {
+      s.run_epoch();
+      FAIL();
+    } catch (const nas::NumericError& e) {
+      EXPECT_NE(std::string(e.what()).find("architecture step"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("epoch 1/"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("step 1/"), std::string::npos) << e.what();
+    }
+  }
+}
+
+namespace {
+void expect_same_search(nas::darts::DartsSearch& a, nas::darts::DartsSearch& b, double rtol, double atol) {
+  EXPECT_TRUE(at::allclose(a.alpha_normal(), b.alpha_normal(), rtol, atol));
+  EXPECT_TRUE(at::allclose(a.alpha_reduce(), b.alpha_reduce(), rtol, atol));
+  const auto pa = a.network()->parameters(), pb = b.network()->parameters();
+  ASSERT_EQ(pa.size(), pb.size());
+  for (size_t i = 0; i < pa.size(); ++i) EXPECT_TRUE(at::allclose(pa[i], pb[i], rtol, atol)) << i;
+  const auto ba = a.network()->buffers(), bb = b.network()->buffers();
+  for (size_t i = 0; i < ba.size(); ++i) EXPECT_TRUE(at::allclose(ba[i], bb[i], rtol, atol)) << i;
+}
+}  // namespace
+
+// cuda_graph = true runs the step as one graph-safe body (nashost/nn/step_graph.hpp): the
+// learning rate and Adam's step number as inputs, ε on the device, the losses checked after
+// the step. On the CPU that body runs uncaptured and must be the ordinary step to rounding —
+// over epochs with a changing learning rate, and across a resume (the graph is dropped on load).
+TEST(DartsSearch, Cuda_graph_step_equals_the_ordinary_step) {
+  const auto data = tiny_data();
+  const fs::path dir = fresh_dir("graph");
+  for (const int order : {1, 2}) {
+    SCOPED_TRACE("order " + std::to_string(order));
+    auto ctx_a = context(dir / ("a" + std::to_string(order)));
+    auto ctx_b = context(dir / ("b" + std::to_string(order)));
+    nas::darts::DartsSearch ordinary(tiny_options({{"order", order}}), data, *ctx_a);
+    auto graphed =
+        std::make_unique<nas::darts::DartsSearch>(tiny_options({{"order", order}, {"cuda_graph", true}}), data, *ctx_b);
+    ASSERT_NE(graphed->step_graph(), nullptr);
+    EXPECT_EQ(ordinary.step_graph(), nullptr);
+    for (int e = 0; e < 2; ++e) {
+      const auto ma = ordinary.run_epoch(), mb = graphed->run_epoch();
+      EXPECT_NEAR(ma.at("train_loss"), mb.at("train_loss"), 1e-5);
+    }
+    expect_same_search(ordinary, *graphed, 1e-4, 1e-6);
+    graphed->save(dir / "graph.pt");
+    graphed =
+        std::make_unique<nas::darts::DartsSearch>(tiny_options({{"order", order}, {"cuda_graph", true}}), data, *ctx_b);
+    graphed->load(dir / "graph.pt");
+    for (int e = 2; e < 4; ++e) {
+      ordinary.run_epoch();
+      graphed->run_epoch();
+    }
+    expect_same_search(ordinary, *graphed, 1e-4, 1e-6);
+    EXPECT_GT(ordinary.alpha_normal().abs().max().item<double>(), 0.01);  // the search moved
+  }
+}
+
+// The graph-safe step reads the device once (the weight step's loss, after the step) where the
+// ordinary one reads every loss and the Hessian probe's norm as they come.
+TEST(DartsSearch, Cuda_graph_step_reads_the_device_once) {
+  const auto data = tiny_data();
+  const fs::path dir = fresh_dir("graph_sync");
+  auto ctx = context(dir);
+  nas::darts::DartsSearch s(tiny_options({{"cuda_graph", true}}), data, *ctx);
+  nas::LoaderOptions lo;
+  lo.batch_size = 8;
+  auto l = data->loader(nas::Split::Train, lo);
+  l->start_epoch(0);
+  const auto b = *l->next();
+  for (int i = 0; i < 2; ++i) {
+    const auto callers =
+        nas::aten_op_callers([&] { s.step(b, b, 0.025, "test"); }, "aten::_local_scalar_dense", /*depth=*/8);
+    int64_t reads = 0;
+    std::string chains;
+    for (const auto& [chain, n] : callers) {
+      chains += chain + "\n";
+      // On the CPU the fused Adam kernel reads its step number on the host; its CUDA kernel
+      // reads it on the device.
+      if (chain.find("aten::_fused_adam_") == std::string::npos) reads += n;
+    }
+    EXPECT_EQ(reads, 1) << "step " << i << ":\n" << chains;
+  }
+}
+
+// On a GPU machine: the captured step replays with every step's batch and rate and gives the
+// uncaptured step's search (tools/device-check.sh runs this; here it says it was skipped).
+TEST(DartsSearch, Cuda_graph_replays_give_the_uncaptured_search_on_cuda) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device: the capture runs on a GPU machine";
+  const auto data = tiny_data();
+  const fs::path dir = fresh_dir("graph_cuda");
+  for (const int order : {1, 2}) {
+    SCOPED_TRACE("order " + std::to_string(order));
+    auto ctx_a = context(dir / ("a" + std::to_string(order)), 7, at::Device(at::kCUDA, 0));
+    auto ctx_b = context(dir / ("b" + std::to_string(order)), 7, at::Device(at::kCUDA, 0));
+    nas::darts::DartsSearch ordinary(tiny_options({{"order", order}}), data, *ctx_a);
+    nas::darts::DartsSearch graphed(tiny_options({{"order", order}, {"cuda_graph", true}}), data, *ctx_b);
+    for (int e = 0; e < 4; ++e) {  // 2 steps per epoch: 3 warm-up steps, the capture, 4 replays
+      const auto ma = ordinary.run_epoch(), mb = graphed.run_epoch();
+      EXPECT_NEAR(ma.at("train_loss"), mb.at("train_loss"), 1e-3) << "epoch " << e;
+    }
+    ASSERT_NE(graphed.step_graph(), nullptr);
+    EXPECT_TRUE(graphed.step_graph()->captured());
+    EXPECT_EQ(graphed.step_graph()->replays(), 5);
+    expect_same_search(ordinary, graphed, 1e-3, 1e-5);
   }
 }
 

@@ -251,3 +251,46 @@ TEST(ForeachOps, Flat_sgd_step_is_the_per_tensor_arithmetic_to_the_bit) {
       ASSERT_TRUE(at::equal(flat[i], plain[i])) << "step " << step << ", tensor " << i;
   }
 }
+
+// The graph-safe forms (nashost/nn/step_graph.hpp): the learning rate and Adam's step number
+// read from device tensors (inputs of a captured step) give the same updates as the numbers.
+TEST(ForeachOps, Sgd_step_with_a_tensor_learning_rate_equals_the_options_rate) {
+  for (const bool flat_layout : {false, true}) {
+    auto a = make_params(12), b = make_params(12);
+    const auto opts = torch::optim::SGDOptions(0.1).momentum(0.9).weight_decay(3e-4);
+    torch::optim::SGD ta(a, opts), tb(b, opts);
+    for (int step = 0; step < 4; ++step) {
+      const double lr = 0.1 / (step + 1);  // a schedule: one tensor, refilled per step
+      if (flat_layout) nas::nn::zero_flat_grads(a);
+      set_grads(a, step, false);
+      set_grads(b, step, false);
+      static_cast<torch::optim::SGDOptions&>(tb.param_groups()[0].options()).lr(lr);
+      nas::nn::sgd_step(ta, at::scalar_tensor(lr, at::kDouble));
+      nas::nn::sgd_step(tb);
+      expect_close(a, b);
+    }
+  }
+}
+
+TEST(ForeachOps, Adam_step_with_a_step_number_tensor_equals_the_counted_one) {
+  auto a = make_params(13), b = make_params(13);
+  const auto opts = torch::optim::AdamOptions(0.05).betas({0.5, 0.999}).weight_decay(1e-3);
+  torch::optim::Adam ta(a, opts), tb(b, opts);
+  for (int step = 0; step < 4; ++step) {
+    set_grads(a, step, false);
+    set_grads(b, step, false);
+    EXPECT_EQ(nas::nn::next_adam_step(ta), step + 1);
+    nas::nn::adam_step(ta, at::scalar_tensor(static_cast<double>(nas::nn::next_adam_step(ta)), at::kFloat));
+    nas::nn::adam_step(tb);
+    expect_close(a, b);
+  }
+  // A replayed step runs no host code: count_adam_step advances the counters as adam_step would.
+  nas::nn::count_adam_step(ta);
+  EXPECT_EQ(nas::nn::next_adam_step(ta), 6);
+  // Parameters at different steps have no one step number.
+  set_grads(a, 9, /*skip_one=*/true);
+  nas::nn::adam_step(ta);
+  EXPECT_THROW(nas::nn::next_adam_step(ta), nas::Error);
+  set_grads(a, 10, false);
+  EXPECT_THROW(nas::nn::adam_step(ta, at::scalar_tensor(7.0, at::kFloat)), nas::Error);
+}

@@ -55,6 +55,10 @@ const OptionList& search_options() {
       {"micro_batches", OptionType::Int, 1,
        "split each batch into this many parts computed one after another, gradients averaged (per rank when the run "
        "has several: each rank takes batch_size / ranks examples); the same steps as that many ranks, in less memory"},
+      {"cuda_graph", OptionType::Bool, false,
+       "capture the whole search step (both passes, the Hessian-vector probes, clipping, both optimiser updates) in a "
+       "CUDA graph once and replay it every step: one launch instead of tens of thousands; results equal to rounding. "
+       "One process, micro_batches = 1. On the CPU the same step runs uncaptured"},
       {"max_steps_per_epoch", OptionType::Int, 0, "cap on search steps per epoch (0 = whole split)"},
       {"max_eval_batches", OptionType::Int, 0, "cap on validation batches per epoch (0 = whole split)"},
       {"plots", OptionType::Bool, true, "write Graphviz pictures (cells, alpha heat maps) each epoch"},
@@ -134,11 +138,20 @@ DartsSearch::DartsSearch(const Config& o, std::shared_ptr<Dataset> data, HostCon
   valid_loader_ = data_->loader(Split::Valid, lo);
   eval_loader_ = data_->loader(Split::Valid, lo.for_evaluation());
   out_dir_ = ctx.run_dir() / o.get_string("output_dir");
+  if (o.get_bool("cuda_graph")) {
+    if (parallel_.active())
+      throw ConfigError("darts: " + o.full_key("cuda_graph") +
+                        " captures a one-process step: it needs one rank and micro_batches = 1 (this run has " +
+                        std::to_string(parallel_.total_shards()) + " shards)");
+    graph_ = std::make_unique<nn::StepGraph>("darts search step");
+    if (!device_.is_cuda()) log_->info("darts: cuda_graph on the CPU: the graph-safe step runs uncaptured");
+  }
   log_->info("darts: {} order, supernet {} params, {} edges x {} ops per cell", second_order_ ? "second" : "first",
              count_parameters(*net_), e, ops);
 }
 
 std::pair<double, at::Tensor> DartsSearch::step(const Batch& tb, const Batch& vb, double lr, const std::string& where) {
+  if (graph_) return graph_step(tb, vb, lr, where);
   net_->train();
   auto weights_of = [&](const at::Tensor& a) { return at::softmax(a, -1); };
   // 1. architecture step
@@ -193,6 +206,72 @@ std::pair<double, at::Tensor> DartsSearch::step(const Batch& tb, const Batch& vb
   // BatchNorm running statistics: rank 0's, as DDP broadcasts them.
   if (parallel_.world_size() > 1) parallel_.sync_from_rank0(net_->buffers());
   return {lv, outs.size() == 1 ? outs.front() : at::cat(outs)};
+}
+
+std::pair<double, at::Tensor> DartsSearch::graph_step(const Batch& tb, const Batch& vb, double lr,
+                                                      const std::string& where) {
+  // The optimiser's options keep the rate (its checkpoints, an uncaptured step after a resume).
+  for (auto& g : w_opt_->param_groups()) static_cast<torch::optim::SGDOptions&>(g.options()).lr(lr);
+  const auto scalar = at::TensorOptions().device(device_).dtype(weights_.front().scalar_type());
+  const std::vector<at::Tensor> inputs{
+      tb.input.to(device_),
+      tb.target.to(device_),
+      vb.input.to(device_),
+      vb.target.to(device_),
+      at::scalar_tensor(lr, scalar),
+      at::scalar_tensor(static_cast<double>(nn::next_adam_step(*a_opt_)), scalar.dtype(at::kFloat))};
+  const std::vector<at::Tensor> out = graph_->run(inputs, [this](const auto& in) { return graph_body(in); });
+  if (graph_->replayed()) nn::count_adam_step(*a_opt_);  // what adam_step's host code does
+  std::vector<nn::PendingLoss> losses;                   // in the order of the passes: the first bad one is named
+  for (size_t i = 2; i < out.size(); ++i) losses.emplace_back(graph_loss_names_.at(i - 2), out[i]);
+  losses.emplace_back("the weight step", out[0]);
+  nn::check_finite_losses(losses, where);
+  return {out[0].item<double>(), out[1]};
+}
+
+std::vector<at::Tensor> DartsSearch::graph_body(const std::vector<at::Tensor>& in) {
+  net_->train();
+  const Batch tb{in[0], in[1]}, vb{in[2], in[3]};
+  const at::Tensor &lr = in[4], &adam_step_number = in[5];
+  auto weights_of = [&](const at::Tensor& a) { return at::softmax(a, -1); };
+  // 1. architecture step (as step(); ξ and the Adam step number from the inputs)
+  nn::BilevelProblem problem;
+  problem.weights = weights_;
+  problem.arch = {alpha_normal_, alpha_reduce_};
+  problem.train_loss = [&] {
+    return task_loss(task_, net_->forward(tb.input, weights_of(alpha_normal_), weights_of(alpha_reduce_)), tb.target);
+  };
+  problem.valid_loss = [&] {
+    return task_loss(task_, net_->forward(vb.input, weights_of(alpha_normal_), weights_of(alpha_reduce_)), vb.target);
+  };
+  if (second_order_) problem.momentum = nn::sgd_momentum_buffers(*w_opt_, weights_);
+  problem.buffers = net_->buffers();
+  nn::BilevelOptions bo;
+  bo.second_order = second_order_;
+  bo.xi_tensor = lr;
+  bo.momentum = settings_.w_momentum;
+  bo.weight_decay = settings_.w_weight_decay;
+  auto result = nn::architecture_gradient(problem, bo);
+  a_opt_->zero_grad();
+  alpha_normal_.mutable_grad() = result.arch_grad[0];
+  alpha_reduce_.mutable_grad() = result.arch_grad[1];
+  nn::adam_step(*a_opt_, adam_step_number);
+
+  // 2. weight step with the updated alphas (held constant here)
+  nn::zero_flat_grads(weights_);
+  const at::Tensor out =
+      net_->forward(tb.input, weights_of(alpha_normal_.detach()), weights_of(alpha_reduce_.detach()));
+  const at::Tensor loss = task_loss(task_, out, tb.target);
+  loss.backward();
+  nn::clip_grad_norm(weights_, settings_.w_grad_clip);
+  nn::sgd_step(*w_opt_, lr);
+  std::vector<at::Tensor> outputs{loss.detach(), out.detach()};
+  graph_loss_names_.clear();
+  for (auto& [what, value] : result.pending_losses) {
+    graph_loss_names_.push_back(what);
+    outputs.push_back(value);
+  }
+  return outputs;
 }
 
 Metrics DartsSearch::run_epoch() {
@@ -376,6 +455,7 @@ void DartsSearch::load(const std::filesystem::path& file) {
     }
     epoch_ = epoch.item<int64_t>();
   });
+  if (graph_) graph_->reset();  // the parameters and optimiser state are new tensors
 }
 
 std::vector<Genotype> DartsSearch::derive(const Config&) { return {current_genotype()}; }

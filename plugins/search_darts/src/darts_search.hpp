@@ -11,6 +11,7 @@
 #include "nashost/dataset.hpp"
 #include "nashost/nn/darts_search_network.hpp"
 #include "nashost/nn/data_parallel.hpp"
+#include "nashost/nn/step_graph.hpp"
 #include "nashost/strategy.hpp"
 
 namespace nas::darts {
@@ -41,8 +42,16 @@ class DartsSearch : public SearchStrategy {
   /// (DataParallel::local_rows), the loss the mean over every shard.
   std::pair<double, at::Tensor> step(const Batch& train, const Batch& valid, double lr, const std::string& where);
   const nn::DataParallel& data_parallel() const { return parallel_; }
+  /// The captured step (cuda_graph = true), else null. For the benchmark and the tests.
+  const nn::StepGraph* step_graph() const { return graph_.get(); }
 
  private:
+  /// step() as one graph-safe body (cuda_graph = true): captured in a CUDA graph and replayed
+  /// on CUDA; eager on the CPU. Same arithmetic to rounding; the losses are checked after it.
+  std::pair<double, at::Tensor> graph_step(const Batch& train, const Batch& valid, double lr, const std::string& where);
+  /// The body: inputs {train input, train target, valid input, valid target, lr, Adam step
+  /// number}; outputs {weight-step loss, its logits, the architecture step's losses...}.
+  std::vector<at::Tensor> graph_body(const std::vector<at::Tensor>& inputs);
   void write_epoch_outputs(int64_t epoch, const Metrics& metrics);
   Metrics evaluate();
 
@@ -71,7 +80,9 @@ class DartsSearch : public SearchStrategy {
   std::unique_ptr<BatchLoader> train_loader_, valid_loader_, eval_loader_;
   std::filesystem::path out_dir_;
   bool plots_warned_ = false;
-  nn::DataParallel parallel_;  ///< the batch split over ranks and micro-batches
+  nn::DataParallel parallel_;                  ///< the batch split over ranks and micro-batches
+  std::unique_ptr<nn::StepGraph> graph_;       ///< cuda_graph = true
+  std::vector<std::string> graph_loss_names_;  ///< what outputs 2.. of graph_body are
 };
 
 }  // namespace nas::darts

@@ -26,10 +26,13 @@ double checked(double v, const char* step, const std::string& where) {
 }
 
 /// The gradients of the training (or validation) loss w.r.t. `inputs` and the loss's value,
-/// checked: in one piece, or as the mean over the data-parallel shards.
+/// checked: in one piece, or as the mean over the data-parallel shards. In a graph-safe step
+/// the loss goes to `pending` unread.
 std::vector<at::Tensor> loss_gradients(const BilevelProblem& p, bool train, const std::vector<at::Tensor>& inputs,
-                                       const char* step, const std::string& where, double* value) {
+                                       const char* step, const std::string& where, double* value,
+                                       std::vector<PendingLoss>& pending) {
   if (p.parallel != nullptr && p.parallel->active()) {
+    if (graph_safe()) throw Error("architecture_gradient: a data-parallel step cannot be captured in a graph");
     const auto& shard_loss = train ? p.train_shard_loss : p.valid_shard_loss;
     if (!shard_loss)
       throw Error("architecture_gradient: a data-parallel step needs train_shard_loss and valid_shard_loss");
@@ -39,7 +42,10 @@ std::vector<at::Tensor> loss_gradients(const BilevelProblem& p, bool train, cons
     return g;
   }
   const at::Tensor loss = train ? p.train_loss() : p.valid_loss();
-  *value = checked(loss.item<double>(), step, where);
+  if (graph_safe())
+    pending.emplace_back(std::string("the architecture step: ") + step, loss.detach());
+  else
+    *value = checked(loss.item<double>(), step, where);
   return gradients(loss, inputs);
 }
 
@@ -154,7 +160,8 @@ BilevelResult architecture_gradient(const BilevelProblem& p, const BilevelOption
   BilevelResult result;
   const BufferSnapshot saved_b(p.buffers);
   if (!o.second_order) {
-    result.arch_grad = loss_gradients(p, false, p.arch, "validation loss (first order)", o.where, &result.valid_loss);
+    result.arch_grad = loss_gradients(p, false, p.arch, "validation loss (first order)", o.where, &result.valid_loss,
+                                      result.pending_losses);
     saved_b.restore();
     return result;
   }
@@ -169,7 +176,8 @@ BilevelResult architecture_gradient(const BilevelProblem& p, const BilevelOption
   // 1. virtual step w' = w − ξ(μ·m + g + λw), the exact next SGD iterate without clipping.
   {
     double lt = 0;
-    const auto g = loss_gradients(p, true, p.weights, "training loss of the virtual step", o.where, &lt);
+    const auto g =
+        loss_gradients(p, true, p.weights, "training loss of the virtual step", o.where, &lt, result.pending_losses);
     at::NoGradGuard guard;
     const bool all_m = p.momentum.size() == nw && std::all_of(p.momentum.begin(), p.momentum.end(),
                                                               [](const at::Tensor& t) { return t.defined(); });
@@ -178,7 +186,10 @@ BilevelResult architecture_gradient(const BilevelProblem& p, const BilevelOption
       at::Tensor step = at::add(flat_copy(g), *fs, o.weight_decay);  // g + λw
       if (fm && o.momentum != 0) step.add_(*fm, o.momentum);         // + μ·m
       fw->copy_(*fs);
-      fw->add_(step, -o.xi);
+      if (o.xi_tensor.defined())
+        fw->sub_(step * o.xi_tensor);
+      else
+        fw->add_(step, -o.xi);
     } else {
       std::vector<at::Tensor> step = at::_foreach_add(g, saved_w, o.weight_decay);  // g + λw
       std::vector<at::Tensor> with_m, m;
@@ -189,45 +200,70 @@ BilevelResult architecture_gradient(const BilevelProblem& p, const BilevelOption
         }
       if (!with_m.empty()) at::_foreach_add_(with_m, m, o.momentum);  // + μ·m (in place in `step`)
       copy_all(p.weights, saved_w);
-      at::_foreach_add_(p.weights, step, -o.xi);
+      if (o.xi_tensor.defined())
+        at::_foreach_sub_(p.weights, at::_foreach_mul(step, o.xi_tensor));
+      else
+        at::_foreach_add_(p.weights, step, -o.xi);
     }
   }
 
   // 2. d_a and d_w' of L_val at w'.
   std::vector<at::Tensor> inputs = p.arch;
   inputs.insert(inputs.end(), p.weights.begin(), p.weights.end());
-  const auto all =
-      loss_gradients(p, false, inputs, "validation loss at the unrolled weights", o.where, &result.valid_loss);
+  const auto all = loss_gradients(p, false, inputs, "validation loss at the unrolled weights", o.where,
+                                  &result.valid_loss, result.pending_losses);
   std::vector<at::Tensor> d_arch(all.begin(), all.begin() + static_cast<long>(p.arch.size()));
   std::vector<at::Tensor> d_w(all.begin() + static_cast<long>(p.arch.size()), all.end());
 
   // 3. finite-difference Hessian-vector product around the ORIGINAL weights.
   const at::Tensor d_flat = fw && fs ? flat_copy(d_w) : at::Tensor();
-  const double norm =  // one host sync, not one per tensor
-      (d_flat.defined() ? at::linalg_vector_norm(d_flat, 2) : global_norm(d_w)).item<double>();
+  const at::Tensor norm_t = d_flat.defined() ? at::linalg_vector_norm(d_flat, 2) : global_norm(d_w);
   result.arch_grad = d_arch;
-  if (norm == 0.0 || o.xi == 0.0) return result;  // no implicit term
-  const double eps = o.eps_scale / norm;
+  // ε and 1/(2ε) as numbers (one host sync, not one per tensor) or, in a graph-safe step, as
+  // 0-dim tensors (ε = eps_scale/‖d_w‖ with ‖d_w‖ kept from 0: d_w = 0 then probes w itself and
+  // h = 0·(g⁺ − g⁻) = 0, as the early return below gives).
+  double eps = 0.0;
+  at::Tensor eps_t, inv_two_eps_t;
+  if (graph_safe()) {
+    eps_t = o.eps_scale / norm_t.clamp_min(1e-30);
+    inv_two_eps_t = norm_t / (2.0 * o.eps_scale);
+  } else {
+    const double norm = norm_t.item<double>();
+    if (norm == 0.0 || (!o.xi_tensor.defined() && o.xi == 0.0)) return result;  // no implicit term
+    eps = o.eps_scale / norm;
+  }
   auto grad_at = [&](double sign, const char* step) {
     {
       at::NoGradGuard guard;
       if (d_flat.defined()) {
         fw->copy_(*fs);
-        fw->add_(d_flat, sign * eps);
+        if (eps_t.defined())
+          fw->add_(d_flat * (sign * eps_t));
+        else
+          fw->add_(d_flat, sign * eps);
       } else {
         copy_all(p.weights, saved_w);
-        at::_foreach_add_(p.weights, d_w, sign * eps);
+        if (eps_t.defined())
+          at::_foreach_add_(p.weights, at::_foreach_mul(d_w, sign * eps_t));
+        else
+          at::_foreach_add_(p.weights, d_w, sign * eps);
       }
     }
     saved_b.restore();  // both evaluations see the same BN state
     double lt = 0;
-    return loss_gradients(p, true, p.arch, step, o.where, &lt);
+    return loss_gradients(p, true, p.arch, step, o.where, &lt, result.pending_losses);
   };
   const auto g_plus = grad_at(+1.0, "training loss at w + eps*d (Hessian-vector product)");
   const auto g_minus = grad_at(-1.0, "training loss at w - eps*d (Hessian-vector product)");
   // 4. g = d_a − ξ·h with h = (g⁺ − g⁻) / (2ε)   (pt.darts bug #34: it uses ·ε/2).
-  for (size_t i = 0; i < d_arch.size(); ++i)
-    result.arch_grad[i] = d_arch[i] - o.xi * (g_plus[i] - g_minus[i]) / (2.0 * eps);
+  const at::Tensor& xi = o.xi_tensor;
+  for (size_t i = 0; i < d_arch.size(); ++i) {
+    const at::Tensor diff = g_plus[i] - g_minus[i];
+    if (inv_two_eps_t.defined())
+      result.arch_grad[i] = d_arch[i] - (xi.defined() ? xi * diff : o.xi * diff) * inv_two_eps_t;
+    else
+      result.arch_grad[i] = d_arch[i] - (xi.defined() ? xi * diff : o.xi * diff) / (2.0 * eps);
+  }
   return result;
 }
 

@@ -1,5 +1,6 @@
 #include "nashost/nn/foreach_ops.hpp"
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <tuple>
@@ -9,6 +10,7 @@
 
 #include "flat_buffers.hpp"
 #include "nashost/error.hpp"
+#include "nashost/nn/step_graph.hpp"
 
 namespace nas::nn {
 
@@ -39,7 +41,7 @@ std::vector<at::Tensor> pick(const std::vector<at::Tensor>& ts, const std::vecto
 /// buffers are gathered into one buffer the first time they are not (a checkpoint load gives
 /// each its own storage). false: not that case, nothing done.
 bool flat_sgd_step(const std::vector<at::Tensor>& ps, const std::vector<at::Tensor>& gs,
-                   const torch::optim::SGDOptions& o,
+                   const torch::optim::SGDOptions& o, const at::Tensor& lr,
                    ska::flat_hash_map<void*, std::unique_ptr<torch::optim::OptimizerParamState>>& state) {
   const auto fp = flat_view(ps), fg = flat_view(gs);
   if (!fp || !fg || fp->numel() != fg->numel()) return false;
@@ -81,7 +83,10 @@ bool flat_sgd_step(const std::vector<at::Tensor>& ps, const std::vector<at::Tens
     }
     d_p = o.nesterov() ? d_p.add(buf, o.momentum()) : buf;
   }
-  fp->add_(d_p, -o.lr());
+  if (lr.defined())
+    fp->sub_(d_p * lr);
+  else
+    fp->add_(d_p, -o.lr());
   return true;
 }
 
@@ -200,8 +205,8 @@ at::Tensor clip_grad_norm(const std::vector<at::Tensor>& params, double max_norm
   const at::Tensor coef = at::clamp(max_norm / (total + 1e-6), std::nullopt, 1.0);
   // A factor of exactly 1 (the norm within the bound) changes nothing: on the CPU, where
   // reading it costs no sync, skip the per-tensor fallback's op per gradient. NaN still
-  // multiplies, as before.
-  if (coef.is_cpu() && coef.item<double>() == 1.0) return total;
+  // multiplies, as before. Not in a graph-safe step, which must not read the factor.
+  if (coef.is_cpu() && !graph_safe() && coef.item<double>() == 1.0) return total;
   for (const auto& idx : same_kind_groups(grads)) {
     const auto group = pick(grads, idx);
     if (const auto f = flat_view(group))
@@ -212,7 +217,9 @@ at::Tensor clip_grad_norm(const std::vector<at::Tensor>& params, double max_norm
   return total;
 }
 
-void sgd_step(torch::optim::SGD& optimizer) {
+void sgd_step(torch::optim::SGD& optimizer) { sgd_step(optimizer, at::Tensor()); }
+
+void sgd_step(torch::optim::SGD& optimizer, const at::Tensor& lr) {
   at::NoGradGuard guard;
   auto& state = optimizer.state();
   for (auto& group : optimizer.param_groups()) {
@@ -225,7 +232,7 @@ void sgd_step(torch::optim::SGD& optimizer) {
       }
     for (const auto& idx : same_kind_groups(params)) {
       const auto ps = pick(params, idx);
-      if (flat_sgd_step(ps, pick(grads, idx), o, state)) continue;
+      if (flat_sgd_step(ps, pick(grads, idx), o, lr, state)) continue;
       // d_p = g + wd·p (a new list: the gradients themselves stay as they are)
       std::vector<at::Tensor> d_p =
           o.weight_decay() != 0 ? at::_foreach_add(pick(grads, idx), ps, o.weight_decay()) : pick(grads, idx);
@@ -265,12 +272,17 @@ void sgd_step(torch::optim::SGD& optimizer) {
         }
         d_p = o.nesterov() ? at::_foreach_add(d_p, bufs, o.momentum()) : bufs;
       }
-      at::_foreach_add_(ps, d_p, -o.lr());
+      if (lr.defined())
+        at::_foreach_sub_(ps, at::_foreach_mul(d_p, lr));
+      else
+        at::_foreach_add_(ps, d_p, -o.lr());
     }
   }
 }
 
-void adam_step(torch::optim::Adam& optimizer) {
+void adam_step(torch::optim::Adam& optimizer) { adam_step(optimizer, at::Tensor()); }
+
+void adam_step(torch::optim::Adam& optimizer, const at::Tensor& step_number) {
   at::NoGradGuard guard;
   auto& state = optimizer.state();
   for (auto& group : optimizer.param_groups()) {
@@ -306,16 +318,44 @@ void adam_step(torch::optim::Adam& optimizer) {
         steps.push_back(static_cast<float>(st.step() + 1));  // this step's number, as Adam::step counts
       }
       // The fused kernel reads each parameter's step number from a float tensor of its own
-      // (PyTorch's Adam keeps those tensors; this state keeps integers): views of one buffer.
-      const at::Tensor step_buf = at::tensor(steps, at::TensorOptions().dtype(at::kFloat)).to(ps.front().device());
+      // (PyTorch's Adam keeps those tensors; this state keeps integers): views of one buffer,
+      // or the caller's device tensor (a graph-safe step: the number is an input of the step).
       std::vector<at::Tensor> step_ts;
-      for (size_t i = 0; i < ps.size(); ++i)
-        step_ts.push_back(at::as_strided(step_buf, {}, {}, static_cast<int64_t>(i)));
+      if (step_number.defined()) {
+        if (std::any_of(steps.begin(), steps.end(), [&](float s) { return s != steps.front(); }))
+          throw Error("adam_step: the parameters are at different steps; a step number for all cannot be given");
+        const at::Tensor n = step_number.to(ps.front().device(), at::kFloat).reshape({});
+        step_ts.assign(ps.size(), n);
+      } else {
+        const at::Tensor step_buf = at::tensor(steps, at::TensorOptions().dtype(at::kFloat)).to(ps.front().device());
+        for (size_t i = 0; i < ps.size(); ++i)
+          step_ts.push_back(at::as_strided(step_buf, {}, {}, static_cast<int64_t>(i)));
+      }
       at::_fused_adam_(ps, pick(grads, idx), exp_avgs, exp_avg_sqs, max_exp_avg_sqs, step_ts, o.lr(),
                        std::get<0>(o.betas()), std::get<1>(o.betas()), o.weight_decay(), o.eps(), o.amsgrad(),
                        /*maximize=*/false);
       for (auto* st : states) st->step(st->step() + 1);
     }
+  }
+}
+
+int64_t next_adam_step(const torch::optim::Adam& optimizer) {
+  std::optional<int64_t> step;
+  for (const auto& group : optimizer.param_groups())
+    for (const auto& p : group.params()) {
+      const auto it = optimizer.state().find(p.unsafeGetTensorImpl());
+      const int64_t n =
+          it == optimizer.state().end() ? 1 : static_cast<const torch::optim::AdamParamState&>(*it->second).step() + 1;
+      if (step && *step != n) throw Error("next_adam_step: the parameters are at different steps");
+      step = n;
+    }
+  return step.value_or(1);
+}
+
+void count_adam_step(torch::optim::Adam& optimizer) {
+  for (auto& [key, st] : optimizer.state()) {
+    auto& s = static_cast<torch::optim::AdamParamState&>(*st);
+    s.step(s.step() + 1);
   }
 }
 

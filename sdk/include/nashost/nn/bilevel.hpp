@@ -30,6 +30,7 @@
 #include <torch/optim/sgd.h>
 
 #include "nashost/export.hpp"
+#include "nashost/nn/step_graph.hpp"
 
 namespace nas::nn {
 
@@ -64,15 +65,23 @@ struct BilevelOptions {
   double weight_decay = 3e-4;  ///< λ of the weight SGD (coupled L2)
   double eps_scale = 0.01;     ///< ε = eps_scale / ‖d_w‖
   std::string where;           ///< e.g. "epoch 3/50, step 17/390": said when a loss is not finite
+  /// ξ as a 0-dim tensor on the weights' device (`xi` then unused): a graph-safe step's input,
+  /// so that one captured step serves every epoch's learning rate.
+  at::Tensor xi_tensor;
 };
 
 struct BilevelResult {
   std::vector<at::Tensor> arch_grad;  ///< g, one per `arch` tensor
   double valid_loss = 0.0;            ///< L_val at w (first order) or w' (second order)
+  /// In a graph-safe step (nashost/nn/step_graph.hpp) no loss is read: `valid_loss` stays 0,
+  /// and every loss of the step is here, for check_finite_losses after the step.
+  std::vector<PendingLoss> pending_losses;
 };
 
 /// Computes the architecture gradient; weights and buffers are bit-identical afterwards.
-/// Throws nas::NumericError naming the sub-step if a loss is NaN/Inf.
+/// Throws nas::NumericError naming the sub-step if a loss is NaN/Inf — in a graph-safe step,
+/// which reads no device value, the losses are returned unchecked instead (and ε is computed on
+/// the device). Data-parallel steps are not graph-safe (nas::Error).
 NASHOST_SDK_API BilevelResult architecture_gradient(const BilevelProblem& problem, const BilevelOptions& options);
 
 /// The momentum buffers of `params` in a LibTorch SGD optimiser (undefined = none yet).

@@ -46,11 +46,29 @@ NASHOST_SDK_API at::Tensor clip_grad_norm(const std::vector<at::Tensor>& params,
 /// the optimiser's own state, so its checkpoints and SGD::step stay interchangeable.
 NASHOST_SDK_API void sgd_step(torch::optim::SGD& optimizer);
 
+/// sgd_step with the learning rate read from `lr` (a 0-dim tensor on the parameters' device)
+/// instead of the optimiser's options: a graph-safe step (nashost/nn/step_graph.hpp) takes it
+/// as an input, so one captured step serves every epoch's rate. Equal to rounding.
+NASHOST_SDK_API void sgd_step(torch::optim::SGD& optimizer, const at::Tensor& lr);
+
 /// One step of `optimizer` as torch::optim::Adam::step computes it (L2 weight decay, AMSGrad)
 /// in ATen's fused Adam kernel: one op for the whole list where Adam::step issues ~25 per
 /// parameter. Same moments and step counts in the optimiser's own state (its checkpoints
 /// and Adam::step stay interchangeable); equal to Adam::step to rounding.
 NASHOST_SDK_API void adam_step(torch::optim::Adam& optimizer);
+
+/// adam_step with this step's number (its bias corrections) read from `step_number`, a 0-dim
+/// tensor on the parameters' device, instead of built from the host counters — a graph-safe
+/// step's input (next_adam_step gives it). All parameters must be at the same step. The host
+/// counters still advance; after a replay, which runs no host code, count_adam_step does it.
+NASHOST_SDK_API void adam_step(torch::optim::Adam& optimizer, const at::Tensor& step_number);
+
+/// The number (1-based) of the next step of `optimizer`; nas::Error unless all its parameters
+/// are at the same step.
+NASHOST_SDK_API int64_t next_adam_step(const torch::optim::Adam& optimizer);
+
+/// Advances the step counters of `optimizer`'s parameters by one (a replayed adam_step).
+NASHOST_SDK_API void count_adam_step(torch::optim::Adam& optimizer);
 
 /// sgd_step for an SGD optimiser, adam_step for an Adam one, optimizer.step() for any other.
 NASHOST_SDK_API void optimizer_step(torch::optim::Optimizer& optimizer);
