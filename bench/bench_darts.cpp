@@ -132,7 +132,7 @@ int main(int argc, char** argv) try {
         sync();
       },
       list_ops);
-  if (list_ops) ops.print_top(25);
+  if (list_ops) ops.print_top(60);
   if (!op_callers.empty())
     nas::print_op_callers(nas::aten_op_callers([&] { search.step(tb, vb, 0.025, "benchmark step"); }, op_callers), 10);
   std::sort(ms.begin(), ms.end());

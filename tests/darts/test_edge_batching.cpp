@@ -14,6 +14,7 @@
 #include "nashost/support/aten_op_count.hpp"
 #include "nashost/nn/darts_ops.hpp"
 #include "nashost/nn/darts_search_network.hpp"
+#include "nashost/nn/view_cat.hpp"
 
 namespace {
 
@@ -242,4 +243,39 @@ TEST(EdgeBatching, Batch_norm_with_unit_weight_and_zero_bias_is_bit_identical_to
       EXPECT_TRUE(at::equal(g1, g2)) << dtype << " channels_last=" << channels_last;
       EXPECT_TRUE(at::equal(m1, m2) && at::equal(v1, v2));
     }
+}
+
+// The edge batches' concatenations (weights, inputs, the merged BatchNorms' input) give each
+// input its gradient part as one view: the gradients of at::cat, in fewer ATen ops.
+TEST(EdgeBatching, View_cat_gradients_equal_cat_gradients_in_fewer_ops) {
+  torch::manual_seed(4);
+  for (const int64_t dim : {0, 1, -1}) {
+    std::vector<at::Tensor> a, b;
+    for (int64_t i = 0; i < 4; ++i) {
+      // Sizes differ along `dim`; the channel case in the channels-last layout.
+      const at::Tensor t = dim == 0 ? at::randn({1 + i, 3, 4, 4}, at::kDouble)
+                           : dim == 1
+                               ? at::randn({2, 1 + i, 4, 4}, at::kDouble).contiguous(at::MemoryFormat::ChannelsLast)
+                               : at::randn({2, 3, 4, 1 + i}, at::kDouble);
+      a.push_back(t.detach().clone().requires_grad_(i != 2));  // one input needs no gradient
+      b.push_back(t.detach().clone().requires_grad_(i != 2));
+    }
+    const at::Tensor y = nas::nn::view_cat(a, dim), z = at::cat(b, dim);
+    ASSERT_TRUE(at::equal(y, z));
+    const at::Tensor w = at::randn_like(z);
+    const auto ops_view = nas::count_aten_ops([&] { (y * w).sum().backward(); }).total;
+    const auto ops_cat = nas::count_aten_ops([&] { (z * w).sum().backward(); }).total;
+    EXPECT_LT(ops_view, ops_cat) << "dim " << dim;
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (i == 2) {
+        EXPECT_FALSE(a[i].grad().defined());
+        continue;
+      }
+      EXPECT_TRUE(at::equal(a[i].grad(), b[i].grad())) << "dim " << dim << ", input " << i;
+    }
+  }
+  // One tensor is returned as it is; without gradients it is a plain cat.
+  const at::Tensor x = at::randn({2, 2});
+  EXPECT_TRUE(nas::nn::view_cat({x}, 0).is_same(x));
+  EXPECT_TRUE(at::equal(nas::nn::view_cat({x, x}, 1), at::cat({x, x}, 1)));
 }

@@ -13,6 +13,7 @@
 #include "nashost/nn/darts_ops.hpp"
 #include "nashost/nn/dilated_conv.hpp"
 #include "nashost/nn/layout.hpp"
+#include "nashost/nn/view_cat.hpp"
 
 namespace nas::nn {
 
@@ -37,7 +38,7 @@ struct BatchInput {
   }
   const at::Tensor& raw() {
     if (!raw_cat.defined()) {
-      raw_cat = xs.size() == 1 ? xs[0] : at::cat(xs, 1);
+      raw_cat = view_cat(xs, 1);
       // Node states are strided slices of a sum; oneDNN takes its fast depthwise and
       // pooling paths only for dense channels-last input.
       if (channels_last) raw_cat = to_channels_last(raw_cat);
@@ -51,7 +52,7 @@ struct BatchInput {
   }
 };
 
-at::Tensor cat_or_self(const std::vector<at::Tensor>& ts) { return ts.size() == 1 ? ts[0] : at::cat(ts, 0); }
+at::Tensor cat_or_self(const std::vector<at::Tensor>& ts) { return view_cat(ts, 0); }
 
 template <class Get>
 at::Tensor cat_each(size_t k, Get get) {
@@ -432,7 +433,7 @@ class EdgeBatch::Tails {
     std::vector<at::Tensor> pre;
     pre.reserve(columns_.size());
     for (size_t c : columns_) pre.push_back(columns[c]->run_before_tail(in));
-    const at::Tensor z = bn_.forward(at::cat(pre, 1));
+    const at::Tensor z = bn_.forward(view_cat(pre, 1));
     const int64_t n = z.size(0), t = static_cast<int64_t>(columns_.size()), k = in.k();
     const at::Tensor z6 = z.view({n, t, k, z.size(1) / (t * k), z.size(2), z.size(3)});
     if (!index_.defined() || index_.device() != w.device()) {
