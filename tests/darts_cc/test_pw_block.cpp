@@ -140,3 +140,30 @@ TEST(PWLinear, LogitsAreAffineInFeaturesAtLambda) {
   EXPECT_TRUE(at::allclose(y, ref, 1e-5, 1e-6));
   EXPECT_FALSE(at::allclose(head->forward(x, 0.0), head->forward(x, 1.0)));
 }
+
+// λ̃ as a 0-dim tensor (a captured step's input): the segment looked up on the device gives the
+// number's values and gradients, also where pivots drifted and at the segment borders.
+TEST(PiecewiseLinear, TensorLambdaEqualsNumberLambda) {
+  torch::manual_seed(2);
+  PiecewiseLinear a(5, std::vector<int64_t>{2, 3}), b(5, std::vector<int64_t>{2, 3});
+  a->init_normal(1.0);
+  {
+    at::NoGradGuard ng;
+    b->knots().copy_(a->knots());
+    a->pivots().add_(at::randn({5}) * 0.03);  // drifted pivots
+    b->pivots().copy_(a->pivots());
+  }
+  for (const double lt : {0.0, 0.1, 0.25, 0.5, 0.7501, 0.999, 1.0}) {
+    for (auto* m : {&a, &b}) {
+      (*m)->knots().mutable_grad() = at::Tensor();
+      (*m)->pivots().mutable_grad() = at::Tensor();
+    }
+    const at::Tensor ya = a->forward(lt), yb = b->forward(at::scalar_tensor(lt, at::kDouble));
+    EXPECT_TRUE(at::equal(ya, yb)) << lt;
+    const at::Tensor w = at::randn_like(ya);
+    (ya * w).sum().backward();
+    (yb * w).sum().backward();
+    EXPECT_TRUE(at::equal(a->knots().grad(), b->knots().grad())) << lt;
+    EXPECT_TRUE(at::allclose(a->pivots().grad(), b->pivots().grad(), 1e-6, 1e-7)) << lt;
+  }
+}

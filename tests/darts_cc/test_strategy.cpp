@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include <ATen/ATen.h>
+#include <torch/cuda.h>
 
 #include "darts_cc_strategy.hpp"
 #include "nashost/error.hpp"
@@ -177,4 +178,77 @@ TEST(DartsCCStrategy, PivotLearningRateScale) {
   const auto p0 = t->model()->arch_pivots()[0].detach().clone();
   t->run_epoch();
   EXPECT_FALSE(at::equal(p0, t->model()->arch_pivots()[0]));
+}
+
+namespace {
+/// The default dtype for new tensors while alive (restored also when an assertion ends a test).
+struct DefaultDtype {
+  caffe2::TypeMeta saved = at::get_default_dtype();
+  explicit DefaultDtype(caffe2::TypeMeta dtype) { at::set_default_dtype(dtype); }
+  ~DefaultDtype() { at::set_default_dtype(saved); }
+};
+}  // namespace
+
+// cuda_graph = true: the step as one graph-safe body (λ, λ̃, t and the learning rate as tensor
+// inputs, the losses checked after the step). On the CPU it runs uncaptured and must be the
+// ordinary step to rounding, Gumbel noise included, over epochs and across a resume. In
+// float64: Adam's first steps move every architecture entry by ±alpha_lr whatever the size of
+// its gradient, so an entry whose gradient is near zero turns float32 rounding differences
+// into steps of alpha_lr.
+TEST(DartsCCStrategy, CudaGraphStepEqualsTheOrdinaryStep) {
+  const DefaultDtype float64(caffe2::TypeMeta::Make<double>());
+  for (const int order : {1, 2}) {
+    SCOPED_TRACE("order " + std::to_string(order));
+    Fixture f("graph" + std::to_string(order));
+    auto a = make(f, tiny({{"order", order}}));
+    auto b = make(f, tiny({{"order", order}, {"cuda_graph", true}}));
+    ASSERT_NE(b->step_graph(), nullptr);
+    ASSERT_EQ(a->model()->parameters()[0].scalar_type(), at::kDouble);
+    for (int e = 0; e < 2; ++e) {
+      const auto ma = a->run_epoch(), mb = b->run_epoch();
+      for (const char* key : {"train_loss", "train_accuracy", "arch_loss", "penalty"})
+        EXPECT_NEAR(ma.at(key), mb.at(key), 1e-9 * (1 + std::abs(ma.at(key)))) << key << " epoch " << e;
+    }
+    b->save(f.dir / "graph.pt");
+    auto c = make(f, tiny({{"order", order}, {"cuda_graph", true}}));
+    c->load(f.dir / "graph.pt");
+    a->run_epoch();
+    c->run_epoch();
+    const auto sa = state(*a), sc = state(*c);
+    ASSERT_EQ(sa.size(), sc.size());
+    for (size_t i = 0; i < sa.size(); ++i) EXPECT_TRUE(at::allclose(sa[i], sc[i], 1e-8, 1e-10)) << "tensor " << i;
+  }
+  // A captured step is one process's.
+  Fixture f("graph_shards");
+  EXPECT_NE(config_error(f, tiny({{"cuda_graph", true}, {"micro_batches", 2}})).find("micro_batches = 1"),
+            std::string::npos);
+}
+
+// On a GPU machine: replays (with fresh Gumbel noise from the graph's generator state each
+// step) give the uncaptured search (tools/device-check.sh runs this; here it says it skipped).
+TEST(DartsCCStrategy, CudaGraphReplaysGiveTheUncapturedSearchOnCuda) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device: the capture runs on a GPU machine";
+  const DefaultDtype float64(caffe2::TypeMeta::Make<double>());  // as above: float64, so rounding stays small
+  for (const int order : {1, 2}) {
+    SCOPED_TRACE("order " + std::to_string(order));
+    darts_cc_test::TempDir tmp("darts_cc_graph_cuda" + std::to_string(order));
+    auto data = std::make_shared<darts_cc_test::TinyImages>(1, 8);
+    auto run = [&](bool graph) {
+      nas::StandaloneContext ctx(tmp.path / (graph ? "g" : "e"), 11, at::Device(at::kCUDA, 0));
+      ctx.add_operation_set("darts", std::make_shared<nas::nn::DartsOperationSet>());
+      DartsCCStrategy s(
+          nas::Config::validated(tiny({{"order", order}, {"cuda_graph", graph}}), search_options(), "search"), data,
+          ctx);
+      for (int e = 0; e < 3; ++e) s.run_epoch();  // 9 steps: 3 warm-up, the capture, 5 replays
+      if (graph) {
+        EXPECT_TRUE(s.step_graph()->captured());
+        EXPECT_EQ(s.step_graph()->replays(), 6);
+      }
+      return state(s);
+    };
+    const auto eager = run(false), graphed = run(true);
+    ASSERT_EQ(eager.size(), graphed.size());
+    for (size_t i = 0; i < eager.size(); ++i)
+      EXPECT_TRUE(at::allclose(eager[i].cpu(), graphed[i].cpu(), 1e-6, 1e-8)) << "tensor " << i;
+  }
 }

@@ -29,12 +29,12 @@ DartsCCModelImpl::DartsCCModelImpl(const nn::SearchNetworkOptions& options, cons
   costs_ = build_param_costs(*ops_, cell_specs(*net), options_.nodes);
 }
 
-std::pair<at::Tensor, at::Tensor> DartsCCModelImpl::alphas(double lambda_tilde) const {
-  return {hyper_normal->forward(lambda_tilde), hyper_reduce->forward(lambda_tilde)};
-}
-
-at::Tensor DartsCCModelImpl::forward(const at::Tensor& x, double lambda_tilde, double temperature, Sampling sampling) {
-  auto [a_normal, a_reduce] = alphas(lambda_tilde);
+namespace {
+/// forward() for λ̃ and t as numbers or as 0-dim tensors.
+template <class Lambda, class Temperature>
+at::Tensor forward_at(DartsCCModelImpl& m, const at::Tensor& x, const Lambda& lambda_tilde,
+                      const Temperature& temperature, Sampling sampling) {
+  auto [a_normal, a_reduce] = m.alphas(lambda_tilde);
   at::Tensor w_normal, w_reduce;
   if (sampling == Sampling::GumbelSoftmax) {
     // One independent sample per example and edge; all cells of a type share it.
@@ -45,10 +45,33 @@ at::Tensor DartsCCModelImpl::forward(const at::Tensor& x, double lambda_tilde, d
     w_reduce = at::softmax(a_reduce / temperature, -1);
   }
   const nn::AutocastScope bf16(x.device().type());  // the architecture weights above stay float32
-  return nn::float_logits(head->forward(net->features(x, w_normal, w_reduce), lambda_tilde), bf16);
+  return nn::float_logits(m.head->forward(m.net->features(x, w_normal, w_reduce), lambda_tilde), bf16);
+}
+}  // namespace
+
+std::pair<at::Tensor, at::Tensor> DartsCCModelImpl::alphas(double lambda_tilde) const {
+  return {hyper_normal->forward(lambda_tilde), hyper_reduce->forward(lambda_tilde)};
+}
+
+std::pair<at::Tensor, at::Tensor> DartsCCModelImpl::alphas(const at::Tensor& lambda_tilde) const {
+  return {hyper_normal->forward(lambda_tilde), hyper_reduce->forward(lambda_tilde)};
+}
+
+at::Tensor DartsCCModelImpl::forward(const at::Tensor& x, double lambda_tilde, double temperature, Sampling sampling) {
+  return forward_at(*this, x, lambda_tilde, temperature, sampling);
+}
+
+at::Tensor DartsCCModelImpl::forward(const at::Tensor& x, const at::Tensor& lambda_tilde, const at::Tensor& temperature,
+                                     Sampling sampling) {
+  return forward_at(*this, x, lambda_tilde, temperature, sampling);
 }
 
 at::Tensor DartsCCModelImpl::expected_params(double lambda_tilde) const {
+  auto [a_normal, a_reduce] = alphas(lambda_tilde);
+  return expected_param_count(a_normal, a_reduce, costs_);
+}
+
+at::Tensor DartsCCModelImpl::expected_params(const at::Tensor& lambda_tilde) const {
   auto [a_normal, a_reduce] = alphas(lambda_tilde);
   return expected_param_count(a_normal, a_reduce, costs_);
 }

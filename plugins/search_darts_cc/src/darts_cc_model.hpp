@@ -36,6 +36,12 @@ class DartsCCModelImpl : public torch::nn::Module {
   std::pair<at::Tensor, at::Tensor> alphas(double lambda_tilde) const;
   /// Expected parameter count of the cells' candidate ops at λ̃ (differentiable).
   at::Tensor expected_params(double lambda_tilde) const;
+  /// The same three with λ̃ and t as 0-dim tensors on the model's device (a captured step's
+  /// inputs, nashost/nn/step_graph.hpp): same values.
+  at::Tensor forward(const at::Tensor& x, const at::Tensor& lambda_tilde, const at::Tensor& temperature,
+                     Sampling sampling = Sampling::GumbelSoftmax);
+  std::pair<at::Tensor, at::Tensor> alphas(const at::Tensor& lambda_tilde) const;
+  at::Tensor expected_params(const at::Tensor& lambda_tilde) const;
 
   /// w: supernet (without its unused Linear classifier) + PW head, pivots included.
   std::vector<at::Tensor> weight_parameters();

@@ -56,6 +56,14 @@ DartsCCStrategy::DartsCCStrategy(const Config& options, std::shared_ptr<Dataset>
   buffers_ = all_buffers(*model_);
   parallel_ = nn::DataParallel(static_cast<int>(settings_.micro_batches));
   parallel_.check_batch_size(settings_.batch_size, "darts-cc: batch_size");
+  if (settings_.cuda_graph) {
+    if (parallel_.active())
+      throw ConfigError(
+          "darts-cc: cuda_graph captures a one-process step: it needs one rank and micro_batches = 1 "
+          "(this run has " +
+          std::to_string(parallel_.total_shards()) + " shards)");
+    graph_ = std::make_unique<nn::StepGraph>("darts-cc search step");
+  }
   w_opt_ = std::make_unique<torch::optim::SGD>(
       weights_,
       torch::optim::SGDOptions(settings_.w_lr).momentum(settings_.w_momentum).weight_decay(settings_.w_weight_decay));
@@ -99,6 +107,7 @@ double DartsCCStrategy::temperature(int64_t epoch) const {
 
 DartsCCStrategy::StepStats DartsCCStrategy::step(const Batch& trn, const Batch& val, const LambdaSample& lam, double t,
                                                  double lr) {
+  if (graph_) return graph_step(trn, val, lam, t, lr);
   model_->train();
   // Architecture step (first, as in pt.darts): validation CE + λ · expected #params.
   nn::BilevelProblem problem;
@@ -170,6 +179,79 @@ DartsCCStrategy::StepStats DartsCCStrategy::step(const Batch& trn, const Batch& 
   const at::Tensor local_logits = logits.size() == 1 ? logits.front() : at::cat(logits);
   return {l, local_logits.argmax(1).eq(local_target).sum().item<double>(), arch_ce, penalty,
           static_cast<double>(local_target.size(0))};
+}
+
+DartsCCStrategy::StepStats DartsCCStrategy::graph_step(const Batch& trn, const Batch& val, const LambdaSample& lam,
+                                                       double t, double lr) {
+  const at::Device device = ctx_.device();
+  const auto real = at::TensorOptions().device(device).dtype(at::kDouble);
+  const std::vector<at::Tensor> inputs{
+      trn.input.to(device),
+      trn.target.to(device),
+      val.input.to(device),
+      val.target.to(device),
+      at::scalar_tensor(lam.lambda, real.dtype(weights_.front().scalar_type())),  // as the number λ enters
+      at::scalar_tensor(lam.lambda_tilde, real),  // double: the segment look-up's arithmetic
+      at::scalar_tensor(t, real.dtype(weights_.front().scalar_type())),
+      at::scalar_tensor(lr, real.dtype(weights_.front().scalar_type())),
+      at::scalar_tensor(static_cast<double>(nn::next_adam_step(*a_opt_)), real.dtype(at::kFloat))};
+  const std::vector<at::Tensor> out = graph_->run(inputs, [this](const auto& in) { return graph_body(in); });
+  if (graph_->replayed()) nn::count_adam_step(*a_opt_);  // what adam_step's host code does
+  std::vector<nn::PendingLoss> losses;                   // in the order of the passes: the first bad one is named
+  for (size_t i = 4; i < out.size(); ++i) losses.emplace_back(graph_loss_names_.at(i - 4), out[i]);
+  losses.emplace_back("the weight step's training loss", out[0]);
+  nn::check_finite_losses(losses,
+                          "darts-cc epoch " + std::to_string(epoch_) + ", step " + std::to_string(global_step_));
+  const at::Tensor stats =
+      at::stack({out[0].to(at::kDouble), out[1].to(at::kDouble), out[2].to(at::kDouble), out[3].to(at::kDouble)}).cpu();
+  const double* v = stats.data_ptr<double>();
+  return {v[0], v[1], v[2], v[3], static_cast<double>(trn.target.size(0))};
+}
+
+std::vector<at::Tensor> DartsCCStrategy::graph_body(const std::vector<at::Tensor>& in) {
+  model_->train();
+  const Batch trn{in[0], in[1]}, val{in[2], in[3]};
+  const at::Tensor &lambda = in[4], &lambda_tilde = in[5], &t = in[6], &lr = in[7], &adam_step_number = in[8];
+  // Architecture step, as step(): validation CE + λ · expected #params.
+  nn::BilevelProblem problem;
+  problem.weights = weights_;
+  problem.arch = arch_;
+  problem.train_loss = [&] {
+    return at::cross_entropy_loss(model_->forward(trn.input, lambda_tilde, t, settings_.sampling), trn.target);
+  };
+  at::Tensor arch_ce, penalty;
+  problem.valid_loss = [&] {
+    arch_ce = at::cross_entropy_loss(model_->forward(val.input, lambda_tilde, t, settings_.sampling), val.target);
+    penalty = lambda * model_->expected_params(lambda_tilde);
+    return arch_ce + penalty;
+  };
+  problem.momentum = nn::sgd_momentum_buffers(*w_opt_, weights_);
+  problem.buffers = buffers_;
+  nn::BilevelOptions bo;
+  bo.second_order = settings_.order == 2;
+  bo.xi_tensor = lr;
+  bo.momentum = settings_.w_momentum;
+  bo.weight_decay = settings_.w_weight_decay;
+  const auto result = nn::architecture_gradient(problem, bo);
+  for (size_t i = 0; i < arch_.size(); ++i) arch_[i].mutable_grad() = result.arch_grad[i].detach().clone();
+  nn::adam_step(*a_opt_, adam_step_number);
+
+  // Weight step: train CE at the same λ, fresh Gumbel noise; α is not updated here.
+  nn::zero_flat_grads(weights_);
+  const at::Tensor logits = model_->forward(trn.input, lambda_tilde, t, settings_.sampling);
+  const at::Tensor loss = at::cross_entropy_loss(logits, trn.target);
+  loss.backward();
+  nn::clip_grad_norm(weights_, settings_.w_grad_clip);
+  nn::sgd_step(*w_opt_, lr);
+  for (auto& a : arch_) a.mutable_grad() = at::Tensor();  // the weight step's α gradients are unused
+  std::vector<at::Tensor> outputs{loss.detach(), logits.argmax(1).eq(trn.target).sum(), arch_ce.detach(),
+                                  penalty.detach()};
+  graph_loss_names_.clear();
+  for (const auto& [what, value] : result.pending_losses) {
+    graph_loss_names_.push_back(what);
+    outputs.push_back(value);
+  }
+  return outputs;
 }
 
 double DartsCCStrategy::valid_accuracy_at_zero(double t) {
@@ -310,6 +392,7 @@ void DartsCCStrategy::load(const std::filesystem::path& file) {
       epoch_ = ep[0].item<int64_t>();
       global_step_ = ep[1].item<int64_t>();
     });
+    if (graph_) graph_->reset();  // the parameters and optimiser state are new tensors
   } catch (const Error& e) {
     throw Error("cannot resume darts-cc from '" + file.string() + "': " + e.what());
   }

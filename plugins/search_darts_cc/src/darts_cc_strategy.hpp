@@ -16,6 +16,7 @@
 #include "nashost/context.hpp"
 #include "nashost/dataset.hpp"
 #include "nashost/nn/data_parallel.hpp"
+#include "nashost/nn/step_graph.hpp"
 #include "nashost/strategy.hpp"
 #include "options.hpp"
 
@@ -34,6 +35,8 @@ class DartsCCStrategy : public SearchStrategy {
   Json state_summary() const override;
 
   DartsCCModel& model() { return model_; }
+  /// The captured step (cuda_graph = true), else null. For the tests.
+  const nn::StepGraph* step_graph() const { return graph_.get(); }
   /// Temperature used in epoch e.
   double temperature(int64_t epoch) const;
 
@@ -44,6 +47,12 @@ class DartsCCStrategy : public SearchStrategy {
     double train_loss, train_correct, arch_loss, penalty, seen;
   };
   StepStats step(const Batch& trn, const Batch& val, const LambdaSample& lam, double temperature, double lr);
+  /// step() as one graph-safe body (cuda_graph = true): captured and replayed on CUDA, eager on
+  /// the CPU; λ, λ̃, t and the learning rate are inputs; the losses are checked after the step.
+  StepStats graph_step(const Batch& trn, const Batch& val, const LambdaSample& lam, double temperature, double lr);
+  /// inputs {train x, train y, valid x, valid y, λ, λ̃, t, lr, Adam step number}; outputs
+  /// {train CE, train correct, arch CE, penalty, the architecture step's losses...}.
+  std::vector<at::Tensor> graph_body(const std::vector<at::Tensor>& inputs);
   double valid_accuracy_at_zero(double temperature);
   std::string fingerprint() const;
 
@@ -61,6 +70,8 @@ class DartsCCStrategy : public SearchStrategy {
   std::unique_ptr<BatchLoader> train_, valid_;
   int64_t epoch_ = 0;
   int64_t global_step_ = 0;
+  std::unique_ptr<nn::StepGraph> graph_;       ///< cuda_graph = true
+  std::vector<std::string> graph_loss_names_;  ///< what outputs 4.. of graph_body are
 };
 
 }  // namespace nas::darts_cc

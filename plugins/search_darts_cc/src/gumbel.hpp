@@ -12,6 +12,8 @@ namespace nas::darts_cc {
 /// logits [E, O] → weights [batch, E, O], differentiable w.r.t. the logits.
 /// Noise comes from the default generator of the logits' device.
 at::Tensor gumbel_softmax_weights(const at::Tensor& logits, int64_t batch, double temperature);
+/// The same with t a 0-dim tensor (an input of a captured step).
+at::Tensor gumbel_softmax_weights(const at::Tensor& logits, int64_t batch, const at::Tensor& temperature);
 
 /// t(e) = initial + delta · e.
 double temperature_at(double initial, double delta, int64_t epoch);

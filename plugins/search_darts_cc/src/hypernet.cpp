@@ -16,12 +16,21 @@ CellHypernetImpl::CellHypernetImpl(int64_t nodes, int64_t num_ops, int64_t knots
   }
 }
 
-at::Tensor CellHypernetImpl::forward(double lambda_tilde) const {
+namespace {
+template <class Lambda>
+at::Tensor rows_at(const std::vector<PiecewiseLinear>& blocks, int64_t num_ops, const Lambda& lambda_tilde) {
   std::vector<at::Tensor> rows;
-  rows.reserve(blocks_.size());
-  for (size_t i = 0; i < blocks_.size(); ++i)
-    rows.push_back(blocks_[i]->forward(lambda_tilde).view({static_cast<int64_t>(i) + 2, num_ops_}));
+  rows.reserve(blocks.size());
+  for (size_t i = 0; i < blocks.size(); ++i)
+    rows.push_back(blocks[i]->forward(lambda_tilde).view({static_cast<int64_t>(i) + 2, num_ops}));
   return at::cat(rows, 0);
+}
+}  // namespace
+
+at::Tensor CellHypernetImpl::forward(double lambda_tilde) const { return rows_at(blocks_, num_ops_, lambda_tilde); }
+
+at::Tensor CellHypernetImpl::forward(const at::Tensor& lambda_tilde) const {
+  return rows_at(blocks_, num_ops_, lambda_tilde);
 }
 
 }  // namespace nas::darts_cc

@@ -21,6 +21,7 @@ class CellHypernetImpl : public torch::nn::Module {
   CellHypernetImpl(int64_t nodes, int64_t num_ops, int64_t knots);
   /// α(λ̃): [E, num_ops].
   at::Tensor forward(double lambda_tilde) const;
+  at::Tensor forward(const at::Tensor& lambda_tilde) const;  ///< λ̃ as a 0-dim tensor (PiecewiseLinear)
   int64_t nodes() const { return static_cast<int64_t>(blocks_.size()); }
   int64_t num_ops() const { return num_ops_; }
   const PiecewiseLinear& block(int64_t node) const { return blocks_.at(node); }

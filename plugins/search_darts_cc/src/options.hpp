@@ -32,6 +32,7 @@ struct SearchSettings {
   double initial_temp = 1.0, temp_delta = -0.016;
   int64_t order = 2;
   int64_t micro_batches = 1;  ///< shards per rank (nashost/nn/data_parallel.hpp)
+  bool cuda_graph = false;    ///< the step captured in a CUDA graph (nashost/nn/step_graph.hpp)
   double w_lr = 0.025, w_lr_min = 0.001, w_momentum = 0.9, w_weight_decay = 3e-4, w_grad_clip = 5.0;
   double alpha_lr = 1e-3, alpha_weight_decay = 1e-3, alpha_beta1 = 0.5, alpha_beta2 = 0.999;
   double pivot_lr_scale = 1.0;  ///< pivots' Adam lr = alpha_lr · this (1 = the authors)

@@ -31,6 +31,17 @@ at::Tensor PiecewiseLinearImpl::forward(double lambda_tilde) const {
   return d * knots_[i] + (1 - d) * knots_[i + 1];
 }
 
+at::Tensor PiecewiseLinearImpl::forward(const at::Tensor& lambda_tilde) const {
+  const at::Tensor l = lambda_tilde.to(at::kDouble).reshape({1}) * kShrink;
+  const int64_t k = num_knots();
+  const at::Tensor i = at::floor(l * static_cast<double>(k - 1)).clamp_(0, k - 2).to(at::kLong);
+  const at::Tensor ij = at::cat({i, i + 1});
+  const at::Tensor p = pivots_.index_select(0, ij), kn = knots_.index_select(0, ij);
+  // l enters in the pivots' type, as the number does in segment()
+  const at::Tensor pj = p.select(0, 1), d = (pj - l.squeeze(0).to(p.scalar_type())) / (pj - p.select(0, 0));
+  return d * kn.select(0, 0) + (1 - d) * kn.select(0, 1);
+}
+
 void PiecewiseLinearImpl::init_kaiming_uniform(int64_t fan_in) {
   const double bound = 1.0 / std::sqrt(static_cast<double>(fan_in));
   at::NoGradGuard no_grad;
@@ -52,6 +63,10 @@ PWLinearImpl::PWLinearImpl(int64_t in_features, int64_t out_features, int64_t kn
 }
 
 at::Tensor PWLinearImpl::forward(const at::Tensor& x, double lambda_tilde) {
+  return at::addmm(bias->forward(lambda_tilde), x, weight->forward(lambda_tilde));
+}
+
+at::Tensor PWLinearImpl::forward(const at::Tensor& x, const at::Tensor& lambda_tilde) {
   return at::addmm(bias->forward(lambda_tilde), x, weight->forward(lambda_tilde));
 }
 

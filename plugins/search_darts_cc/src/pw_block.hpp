@@ -25,6 +25,9 @@ class PiecewiseLinearImpl : public torch::nn::Module {
 
   /// Value at λ̃ (shape `shape`), differentiable w.r.t. knots and pivots.
   at::Tensor forward(double lambda_tilde) const;
+  /// The same with λ̃ a 0-dim tensor on the knots' device: the segment is looked up on the
+  /// device (same double arithmetic, same result), so a captured step can take λ̃ as an input.
+  at::Tensor forward(const at::Tensor& lambda_tilde) const;
 
   /// Each knot independently ~ U(−1/√fan_in, 1/√fan_in): Kaiming-uniform with a = √5,
   /// which is what PyTorch's default init gives on the knot's own shape.
@@ -56,6 +59,7 @@ class PWLinearImpl : public torch::nn::Module {
  public:
   PWLinearImpl(int64_t in_features, int64_t out_features, int64_t knots);
   at::Tensor forward(const at::Tensor& x, double lambda_tilde);
+  at::Tensor forward(const at::Tensor& x, const at::Tensor& lambda_tilde);  ///< λ̃ as a 0-dim tensor
   PiecewiseLinear weight{nullptr}, bias{nullptr};
 };
 TORCH_MODULE(PWLinear);
