@@ -63,6 +63,7 @@ DartsCCStrategy::DartsCCStrategy(const Config& options, std::shared_ptr<Dataset>
           "(this run has " +
           std::to_string(parallel_.total_shards()) + " shards)");
     graph_ = std::make_unique<nn::StepGraph>("darts-cc search step");
+    if (!ctx.device().is_cuda()) log_->info("darts-cc: cuda_graph on the CPU: the graph-safe step runs uncaptured");
   }
   w_opt_ = std::make_unique<torch::optim::SGD>(
       weights_,
