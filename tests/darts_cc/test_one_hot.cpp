@@ -147,3 +147,35 @@ TEST(OneHot, AuxiliaryHeadAddsItsLossButNotItsParameters) {
   }
   EXPECT_FALSE(std::filesystem::exists(f.dir / "train" / "too_small")) << "a failed start left a directory";
 }
+
+// cuda_graph = true: the training step as one graph-safe body (lr an input, the loss checked
+// after the step), captured again whenever an epoch changes the drop-path probability. On the
+// CPU it runs uncaptured and must train the same network as the ordinary step (drop path and
+// the auxiliary head on, so their random masks and second loss are in the comparison).
+TEST(OneHot, CudaGraphStepTrainsTheSameNetwork) {
+  Fixture f("graph");
+  darts_cc_test::TinyImages data(1, 28, 4, 16);
+  auto g = nas::genotype_from_darts_cc_json(
+      nas::Json::parse("[[[4,3],[3,4,4],[7,3,2,7],[2,1,1,1,2]],[[3,4],[1,6,2],[4,6,6,2],[0,1,6,6,4]]]"));
+  auto run = [&](bool graph) {
+    OneHotTrainer trainer(cfg({{"layers", 3},
+                               {"channels", 4},
+                               {"epochs", 3},
+                               {"batch_size", 8},
+                               {"cutout", 0},
+                               {"augment", false},
+                               {"auxiliary", true},
+                               {"drop_path_initial", 0.0},
+                               {"drop_path_delta", 0.1},
+                               {"cuda_graph", graph}}),
+                          f.ctx);
+    g.meta["label"] = graph ? "graph" : "ordinary";
+    return trainer.train(g, data);
+  };
+  const auto ordinary = run(false), graphed = run(true);
+  for (const char* key : {"train_loss", "train_accuracy", "final_test_accuracy", "test_loss"}) {
+    ASSERT_TRUE(ordinary.metrics.count(key)) << key;
+    EXPECT_NEAR(ordinary.metrics.at(key), graphed.metrics.at(key), 1e-5 * (1 + std::abs(ordinary.metrics.at(key))))
+        << key;
+  }
+}

@@ -14,6 +14,7 @@
 #include "nashost/nn/training_loop.hpp"
 #include "nashost/archive_io.hpp"
 #include "nashost/nn/foreach_ops.hpp"
+#include "nashost/nn/step_graph.hpp"
 #include "nashost/dataset.hpp"
 #include "nashost/error.hpp"
 #include "nashost/genotype_formats.hpp"
@@ -46,6 +47,10 @@ const OptionList& eval_options() {
       {"eval_split", OptionType::String, "",
        "split evaluated after every epoch ('' = none; never 'test' for selection)"},
       {"workers", OptionType::Int, 1, "batch-assembly threads"},
+      {"cuda_graph", OptionType::Bool, false,
+       "capture the training step (forward, backward, clipping, SGD) in a CUDA graph and replay it; captured again "
+       "when an epoch changes the drop-path probability. Results equal to rounding; on the CPU the same step runs "
+       "uncaptured"},
       {"max_steps_per_epoch", OptionType::Int, 0, "cap on steps per epoch (0 = whole split)"},
       {"max_test_batches", OptionType::Int, 0, "cap on test batches (0 = whole split)"},
       {"max_eval_batches", OptionType::Int, 0, "cap on eval_split batches per evaluation (0 = whole split)"},
@@ -166,6 +171,26 @@ TrainResult DartsEvalTrainer::train(const Genotype& g, Dataset& data) {
   EpochMeter meter(task);
   Metrics last_eval;  // the eval split's metrics after the last epoch, returned with the test's
   double lr = 0;
+  // One step, for both ways of running it: `lr` a 0-dim tensor in a graph-safe step (an input
+  // of the captured step), undefined otherwise; `check` reads the loss before the update in
+  // the ordinary step and does nothing in a graph-safe one (its loss is checked after it).
+  auto train_step = [&](const Batch& b, const at::Tensor& lr_t, const std::function<void(const at::Tensor&)>& check) {
+    opt.zero_grad();
+    auto [out, aux] = net->forward(b.input);
+    at::Tensor loss = task_loss(task, out, b.target);
+    if (aux.defined()) loss = loss + aux_weight * task_loss(task, aux, b.target);
+    check(loss);
+    loss.backward();
+    nn::clip_grad_norm(params, grad_clip);
+    if (lr_t.defined())
+      nn::sgd_step(opt, lr_t);
+    else
+      nn::sgd_step(opt);
+    return std::vector<at::Tensor>{loss.detach(), out.detach()};
+  };
+  std::unique_ptr<nn::StepGraph> graph;
+  if (options_.get_bool("cuda_graph")) graph = std::make_unique<nn::StepGraph>("darts-eval training step");
+  double graph_drop_path = -1;  // the drop-path probability the graph was captured with
   nn::TrainingLoop loop;
   loop.label = label;
   loop.epochs = epochs;
@@ -175,6 +200,10 @@ TrainResult DartsEvalTrainer::train(const Genotype& g, Dataset& data) {
     for (auto& group : opt.param_groups()) static_cast<torch::optim::SGDOptions&>(group.options()).lr(lr);
     // p_e = drop_path · e / epochs: 0 in the first epoch (docs/methods.md, DARTS).
     net->set_drop_path(drop_path * static_cast<double>(e) / static_cast<double>(epochs));
+    if (graph && net->drop_path_prob() != graph_drop_path) {  // a number the captured step holds
+      graph->reset();
+      graph_drop_path = net->drop_path_prob();
+    }
     net->train();
     train_loader->start_epoch(e);
     meter = EpochMeter(task);
@@ -184,16 +213,20 @@ TrainResult DartsEvalTrainer::train(const Genotype& g, Dataset& data) {
   loop.step = [&](int64_t e, int64_t s, int64_t) -> std::optional<double> {
     auto b = train_loader->next();
     if (!b) return std::nullopt;
-    opt.zero_grad();
-    auto [out, aux] = net->forward(b->input);
-    at::Tensor loss = task_loss(task, out, b->target);
-    if (aux.defined()) loss = loss + aux_weight * task_loss(task, aux, b->target);
-    const double lv =
-        checked_loss(loss, label + " training (epoch " + std::to_string(e) + ", step " + std::to_string(s) + ")");
-    loss.backward();
-    nn::clip_grad_norm(params, grad_clip);
-    nn::sgd_step(opt);
-    meter.add(out.detach(), b->target, lv);
+    const std::string where = label + " training (epoch " + std::to_string(e) + ", step " + std::to_string(s) + ")";
+    double lv = 0;
+    std::vector<at::Tensor> out;
+    if (graph) {
+      const auto lr_opts = at::TensorOptions().device(device).dtype(params.front().scalar_type());
+      out = graph->run({b->input.to(device), b->target.to(device), at::scalar_tensor(lr, lr_opts)},
+                       [&](const std::vector<at::Tensor>& in) {
+                         return train_step(Batch{in[0], in[1]}, in[2], [](const at::Tensor&) {});
+                       });
+      lv = checked_loss(out[0], where);  // after the step: a captured step reads nothing before its end
+    } else {
+      out = train_step(*b, at::Tensor(), [&](const at::Tensor& loss) { lv = checked_loss(loss, where); });
+    }
+    meter.add(out[1], b->target, lv);
     return lv;
   };
   loop.end_epoch = [&](int64_t e, int64_t, double) {

@@ -14,6 +14,7 @@
 #include "nashost/nn/training_loop.hpp"
 #include "nashost/archive_io.hpp"
 #include "nashost/nn/foreach_ops.hpp"
+#include "nashost/nn/step_graph.hpp"
 #include "nashost/error.hpp"
 #include "nashost/io.hpp"
 #include "nashost/model_card.hpp"
@@ -159,6 +160,8 @@ struct OneHotTrainer::Run {
   int64_t params = 0;  ///< without the auxiliary head
   std::chrono::steady_clock::time_point start;
   double drop_prob = 0;
+  std::unique_ptr<nn::StepGraph> graph;        ///< cuda_graph = true
+  double graph_drop_prob = -1;                 ///< the drop-path probability the graph was captured with
   double sum_loss = 0, correct = 0, seen = 0;  ///< the epoch under way
   double best_acc = -1, best_loss = 0, last_acc = 0, last_train_loss = 0, last_train_acc = 0;
   int64_t best_epoch = -1;
@@ -188,6 +191,7 @@ std::unique_ptr<OneHotTrainer::Run> OneHotTrainer::start_run(const Genotype& gen
     for (const auto& p : run->aux.head->parameters()) run->weights.push_back(p);
   }
   std::filesystem::create_directories(dir);  // only once the networks could be built
+  if (settings_.cuda_graph) run->graph = std::make_unique<nn::StepGraph>("one-hot training step");
   run->opt = std::make_unique<torch::optim::SGD>(
       run->weights,
       torch::optim::SGDOptions(settings_.lr).momentum(settings_.momentum).weight_decay(settings_.weight_decay));
@@ -200,6 +204,10 @@ std::unique_ptr<OneHotTrainer::Run> OneHotTrainer::start_run(const Genotype& gen
 int64_t OneHotTrainer::begin_epoch(Run& run, int64_t epoch) {
   const double lr = cosine_lr(settings_.lr, settings_.lr_min, epoch, settings_.epochs);
   run.drop_prob = settings_.drop_path_at(epoch);
+  if (run.graph && run.drop_prob != run.graph_drop_prob) {  // a number the captured step holds
+    run.graph->reset();
+    run.graph_drop_prob = run.drop_prob;
+  }
   for (auto& g : run.opt->param_groups()) static_cast<torch::optim::SGDOptions&>(g.options()).lr(lr);
   run.net->train();
   run.train_loader->start_epoch(epoch);
@@ -208,27 +216,56 @@ int64_t OneHotTrainer::begin_epoch(Run& run, int64_t epoch) {
   return settings_.batches_per_epoch > 0 ? std::min(steps, settings_.batches_per_epoch) : steps;
 }
 
-std::optional<double> OneHotTrainer::train_step(Run& run, int64_t epoch) {
-  auto b = run.train_loader->next();
-  if (!b) return std::nullopt;
+std::vector<at::Tensor> OneHotTrainer::step_body(Run& run, const Batch& b, const at::Tensor& lr,
+                                                 const std::function<void(const at::Tensor&)>& check) {
   run.opt->zero_grad();
   at::Tensor aux_logits;
-  const at::Tensor logits = run.net->forward_discrete(b->input, run.choice.normal, run.choice.reduce, run.drop_prob,
+  const at::Tensor logits = run.net->forward_discrete(b.input, run.choice.normal, run.choice.reduce, run.drop_prob,
                                                       [&](int64_t cell, const at::Tensor& out) {
                                                         if (run.aux.head && cell == run.aux.after_cell)
                                                           aux_logits = run.aux.head->forward(out);
                                                       });
-  at::Tensor loss = at::cross_entropy_loss(logits, b->target);
-  if (aux_logits.defined()) loss = loss + settings_.aux_weight * at::cross_entropy_loss(aux_logits, b->target);
-  const double l = loss.item<double>();
-  if (!std::isfinite(l))
-    throw NumericError("one-hot '" + run.label + "': training loss is " + std::to_string(l) + " at epoch " +
-                       std::to_string(epoch) + "; lower lr");
+  at::Tensor loss = at::cross_entropy_loss(logits, b.target);
+  if (aux_logits.defined()) loss = loss + settings_.aux_weight * at::cross_entropy_loss(aux_logits, b.target);
+  check(loss);
   loss.backward();
   nn::clip_grad_norm(run.weights, settings_.grad_clip);
-  nn::sgd_step(*run.opt);
+  if (lr.defined())
+    nn::sgd_step(*run.opt, lr);
+  else
+    nn::sgd_step(*run.opt);
+  return {loss.detach(), logits.argmax(1).eq(b.target).sum()};
+}
+
+std::optional<double> OneHotTrainer::train_step(Run& run, int64_t epoch) {
+  auto b = run.train_loader->next();
+  if (!b) return std::nullopt;
+  auto checked = [&](const at::Tensor& loss) {
+    const double l = loss.item<double>();
+    if (!std::isfinite(l))
+      throw NumericError("one-hot '" + run.label + "': training loss is " + std::to_string(l) + " at epoch " +
+                         std::to_string(epoch) + "; lower lr");
+    return l;
+  };
+  double l = 0;
+  std::vector<at::Tensor> out;
+  if (run.graph) {
+    // lr as an input of the captured step; the loss checked after it (a captured step reads
+    // nothing before its end).
+    const at::Device device = ctx_.device();
+    const double lr = static_cast<const torch::optim::SGDOptions&>(run.opt->param_groups().front().options()).lr();
+    out = run.graph->run(
+        {b->input.to(device), b->target.to(device),
+         at::scalar_tensor(lr, at::TensorOptions().device(device).dtype(run.weights.front().scalar_type()))},
+        [&](const std::vector<at::Tensor>& in) {
+          return step_body(run, Batch{in[0], in[1]}, in[2], [](const at::Tensor&) {});
+        });
+    l = checked(out[0]);
+  } else {
+    out = step_body(run, *b, at::Tensor(), [&](const at::Tensor& loss) { l = checked(loss); });
+  }
   run.sum_loss += l;
-  run.correct += logits.argmax(1).eq(b->target).sum().item<double>();
+  run.correct += out[1].item<double>();
   run.seen += static_cast<double>(b->target.size(0));
   return l;
 }

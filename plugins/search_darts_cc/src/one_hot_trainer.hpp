@@ -7,6 +7,7 @@
 //
 // Parameter count = fixed part (stem, preprocessing, head) + parameters of the selected
 // ops, i.e. the unused candidates are not counted.
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -54,6 +55,11 @@ class OneHotTrainer : public Trainer {
   int64_t begin_epoch(Run& run, int64_t epoch);
   /// One SGD step on the next batch (nullopt when the epoch's data is spent); its loss.
   std::optional<double> train_step(Run& run, int64_t epoch);
+  /// The step's arithmetic on batch `b`: lr from the 0-dim tensor `lr` (a captured step's
+  /// input) or, undefined, from the optimiser; `check(loss)` before the update. Returns {loss,
+  /// correct predictions}.
+  std::vector<at::Tensor> step_body(Run& run, const Batch& b, const at::Tensor& lr,
+                                    const std::function<void(const at::Tensor&)>& check);
   /// Scores the test set, logs, keeps the network if it is the best epoch's.
   void end_epoch(Run& run, int64_t epoch, int64_t steps_done);
   TrainResult result_of(const Run& run) const;

@@ -194,6 +194,10 @@ OptionList one_hot_options() {
   o.push_back({"auxiliary", OptionType::Bool, false,
                "auxiliary classifier after cell floor(2L/3) during training (the authors' 20-cell CIFAR runs)"});
   o.push_back({"aux_weight", OptionType::Float, 0.4, "weight of the auxiliary loss"});
+  o.push_back({"cuda_graph", OptionType::Bool, false,
+               "capture the training step (forward, backward, clipping, SGD) in a CUDA graph and replay it; captured "
+               "again when an epoch changes the drop-path probability. Results equal to rounding; on the CPU the same "
+               "step runs uncaptured"});
   return o;
 }
 
@@ -209,6 +213,7 @@ OneHotSettings parse_one_hot_settings(const Config& c) {
   positive(c, "grad_clip", s.grad_clip);
   s.auxiliary = c.get_bool("auxiliary");
   s.aux_weight = c.get_float("aux_weight");
+  s.cuda_graph = c.get_bool("cuda_graph");
   non_negative(c, "aux_weight", s.aux_weight);
   s.drop_path_initial = c.get_float("drop_path_initial");
   s.drop_path_delta = c.get_float("drop_path_delta");

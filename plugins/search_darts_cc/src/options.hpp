@@ -50,6 +50,7 @@ struct OneHotSettings {
   /// Auxiliary head after cell ⌊2L/3⌋, loss weight aux_weight (the authors' full-CIFAR runs: 0.4).
   bool auxiliary = false;
   double aux_weight = 0.4;
+  bool cuda_graph = false;  ///< the training step captured in a CUDA graph (nashost/nn/step_graph.hpp)
   double drop_path_at(int64_t epoch) const { return drop_path_initial + drop_path_delta * static_cast<double>(epoch); }
 };
 
