@@ -46,7 +46,10 @@ for part in $parts; do
         timeout 90 "$NASHOST_BIN/nashost" bench darts --order $order --device cuda --steps 10 --per-op-bn 2>&1 | tee -a "$out/bench.txt"
       done
       # --precision bf16 on the main job's search and fine-tunes: time and accuracies beside fp32
-      run_script fmnist_hyper_bf16 300 scripts/fmnist_hyper.lua --precision bf16 ;;
+      run_script fmnist_hyper_bf16 300 scripts/fmnist_hyper.lua --precision bf16
+      # the main job with its search and fine-tuning steps captured in CUDA graphs
+      run_script fmnist_hyper_graph 300 scripts/fmnist_hyper.lua --set search.cuda_graph=true \
+        --set finetune.one-hot.cuda_graph=true ;;
     bench-cpu) log "CPU ($(nproc) cores), paper search configuration"
       timeout 150 tools/bench.sh --device cpu --steps 3 --reference 2>&1 | tee -a "$out/bench.txt" ;;
     main-job) run_script fmnist_hyper 210 scripts/fmnist_hyper.lua ;;
