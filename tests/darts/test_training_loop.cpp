@@ -7,9 +7,12 @@
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
+#include <chrono>
+#include <thread>
 
 #include "nashost/error.hpp"
 #include "nashost/nn/data_parallel.hpp"
+#include "nashost/nn/data_wait.hpp"
 #include "nashost/nn/training_loop.hpp"
 #include "nashost/support/standalone_context.hpp"
 
@@ -114,4 +117,36 @@ TEST(DataParallel, ShardsCoverTheBatchAndNoiseDependsOnTheShardOnly) {
   const auto a = draws(), b = draws();
   for (size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(at::equal(a[i], b[i]));
   EXPECT_FALSE(at::equal(a[0], a[1]));
+}
+
+namespace {
+/// Batches that take `delay` to hand over.
+class SlowLoader : public nas::BatchLoader {
+ public:
+  explicit SlowLoader(std::chrono::milliseconds delay) : delay_(delay) {}
+  int64_t batches_per_epoch() const override { return 3; }
+  void start_epoch(int64_t) override {}
+  std::optional<nas::Batch> next() override {
+    std::this_thread::sleep_for(delay_);
+    return nas::Batch{at::zeros({1}), at::zeros({1})};
+  }
+
+ private:
+  std::chrono::milliseconds delay_;
+};
+}  // namespace
+
+// data_wait_share: the time inside next() over the epoch's wall time (sleeps only lengthen
+// on a busy machine, so the bounds hold there too).
+TEST(DataWait, ShareIsTheLoadersPartOfTheEpoch) {
+  SlowLoader loader(std::chrono::milliseconds(30));
+  nas::nn::DataWait wait;
+  wait.start_epoch();
+  ASSERT_TRUE(wait.next(loader).has_value());
+  EXPECT_GT(wait.share(), 0.8);                                // nothing but the loader so far
+  std::this_thread::sleep_for(std::chrono::milliseconds(90));  // a "step" three times as long
+  EXPECT_LT(wait.share(), 0.5);
+  EXPECT_GT(wait.share(), 0.0);
+  wait.start_epoch();  // a new epoch starts from nothing
+  EXPECT_LT(wait.share(), 0.5);
 }

@@ -21,6 +21,7 @@
 #include "nashost/genotype_formats.hpp"
 #include "nashost/io.hpp"
 #include "nashost/nn/bilevel.hpp"
+#include "nashost/nn/data_wait.hpp"
 #include "nashost/nn/limits.hpp"
 #include "nashost/operation_set.hpp"
 
@@ -285,9 +286,11 @@ Metrics DartsSearch::run_epoch() {
   EpochMeter train_meter(task_);
   const int64_t bytes_before = parallel_.bytes_communicated();
   int64_t steps_done = 0;
+  nn::DataWait data_wait;
+  data_wait.start_epoch();
   for (int64_t s = 0; s < steps; ++s) {
-    auto tb = train_loader_->next();
-    auto vb = valid_loader_->next();
+    auto tb = data_wait.next(*train_loader_);
+    auto vb = data_wait.next(*valid_loader_);
     if (!tb || !vb) break;
     // A last batch with fewer examples than shards ends the epoch on every rank alike.
     if (!parallel_.splits(*tb) || !parallel_.splits(*vb)) break;
@@ -304,6 +307,7 @@ Metrics DartsSearch::run_epoch() {
   }
   progress->finish();
   Metrics m;
+  m["data_wait_share"] = data_wait.share();
   train_meter.report("train_", m);
   if (parallel_.world_size() > 1 && steps_done > 0)
     m["allreduce_bytes_per_step"] =

@@ -17,6 +17,7 @@
 #include "nashost/error.hpp"
 #include "nashost/genotype_formats.hpp"
 #include "nashost/nn/bilevel.hpp"
+#include "nashost/nn/data_wait.hpp"
 
 namespace nas::darts_cc {
 namespace {
@@ -291,10 +292,12 @@ Metrics DartsCCStrategy::run_epoch() {
       ctx_.progress("darts-cc epoch " + std::to_string(epoch_ + 1) + "/" + std::to_string(settings_.epochs), steps);
   double sum_loss = 0, sum_correct = 0, sum_seen = 0, sum_arch = 0, sum_pen = 0;
   int64_t done = 0;
+  nn::DataWait data_wait;
+  data_wait.start_epoch();
   for (; done < steps; ++done) {
     if (ctx_.stop_requested()) throw Interrupted("stopped on request");  // no partial epoch
-    auto trn = train_->next();
-    auto val = valid_->next();
+    auto trn = data_wait.next(*train_);
+    auto val = data_wait.next(*valid_);
     if (!trn || !val) break;
     const LambdaSample lam = range_.sample(lambda_rng);
     const StepStats s = step(*trn, *val, lam, t, lr);
@@ -319,9 +322,13 @@ Metrics DartsCCStrategy::run_epoch() {
     return {{"interrupted", 1.0}};
   }
   const double n = static_cast<double>(std::max<int64_t>(done, 1));
-  Metrics m{{"train_loss", sum_loss / n}, {"train_accuracy", sum_seen > 0 ? sum_correct / sum_seen : 0.0},
-            {"arch_loss", sum_arch / n},  {"penalty", sum_pen / n},
-            {"temperature", t},           {"lr", lr}};
+  Metrics m{{"train_loss", sum_loss / n},
+            {"train_accuracy", sum_seen > 0 ? sum_correct / sum_seen : 0.0},
+            {"arch_loss", sum_arch / n},
+            {"penalty", sum_pen / n},
+            {"temperature", t},
+            {"lr", lr},
+            {"data_wait_share", data_wait.share()}};
   if (parallel_.world_size() > 1) {
     // The ranks must hold the same search after every step: checked once per epoch.
     std::vector<at::Tensor> state = weights_;

@@ -13,6 +13,7 @@
 #include "derive_rules.hpp"
 #include "nashost/nn/training_loop.hpp"
 #include "nashost/archive_io.hpp"
+#include "nashost/nn/data_wait.hpp"
 #include "nashost/nn/foreach_ops.hpp"
 #include "nashost/nn/step_graph.hpp"
 #include "nashost/error.hpp"
@@ -162,6 +163,7 @@ struct OneHotTrainer::Run {
   double drop_prob = 0;
   std::unique_ptr<nn::StepGraph> graph;        ///< cuda_graph = true
   double graph_drop_prob = -1;                 ///< the drop-path probability the graph was captured with
+  nn::DataWait data_wait;                      ///< the epoch's time in the loader
   double sum_loss = 0, correct = 0, seen = 0;  ///< the epoch under way
   double best_acc = -1, best_loss = 0, last_acc = 0, last_train_loss = 0, last_train_acc = 0;
   int64_t best_epoch = -1;
@@ -211,6 +213,7 @@ int64_t OneHotTrainer::begin_epoch(Run& run, int64_t epoch) {
   for (auto& g : run.opt->param_groups()) static_cast<torch::optim::SGDOptions&>(g.options()).lr(lr);
   run.net->train();
   run.train_loader->start_epoch(epoch);
+  run.data_wait.start_epoch();
   run.sum_loss = run.correct = run.seen = 0;
   const int64_t steps = run.train_loader->batches_per_epoch();
   return settings_.batches_per_epoch > 0 ? std::min(steps, settings_.batches_per_epoch) : steps;
@@ -238,7 +241,7 @@ std::vector<at::Tensor> OneHotTrainer::step_body(Run& run, const Batch& b, const
 }
 
 std::optional<double> OneHotTrainer::train_step(Run& run, int64_t epoch) {
-  auto b = run.train_loader->next();
+  auto b = run.data_wait.next(*run.train_loader);
   if (!b) return std::nullopt;
   auto checked = [&](const at::Tensor& loss) {
     const double l = loss.item<double>();
@@ -271,6 +274,7 @@ std::optional<double> OneHotTrainer::train_step(Run& run, int64_t epoch) {
 }
 
 void OneHotTrainer::end_epoch(Run& run, int64_t epoch, int64_t steps_done) {
+  const double data_wait_share = run.data_wait.share();  // of the training steps, before the test pass
   run.last_train_loss = steps_done > 0 ? run.sum_loss / static_cast<double>(steps_done) : 0.0;
   run.last_train_acc = run.seen > 0 ? run.correct / run.seen : 0.0;
   // The test set is the validation set (authors' fine-tuning protocol).
@@ -279,6 +283,7 @@ void OneHotTrainer::end_epoch(Run& run, int64_t epoch, int64_t steps_done) {
   const std::string prefix = "train/" + run.label + "/";
   ctx_.metrics().scalar(prefix + "train_loss", run.last_train_loss, epoch);
   ctx_.metrics().scalar(prefix + "test_accuracy", run.last_acc, epoch);
+  ctx_.metrics().scalar(prefix + "data_wait_share", data_wait_share, epoch);
   if (run.drop_prob > 0.0) ctx_.metrics().scalar(prefix + "drop_path", run.drop_prob, epoch);
   if (run.last_acc > run.best_acc) {
     run.best_acc = run.last_acc;
