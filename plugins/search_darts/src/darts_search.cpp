@@ -151,20 +151,35 @@ DartsSearch::DartsSearch(const Config& o, std::shared_ptr<Dataset> data, HostCon
              count_parameters(*net_), e, ops);
 }
 
+nn::BilevelProblem DartsSearch::bilevel_problem(const Batch& tb, const Batch& vb) {
+  auto loss_on = [this](const Batch& b) {
+    return task_loss(task_, net_->forward(b.input, at::softmax(alpha_normal_, -1), at::softmax(alpha_reduce_, -1)),
+                     b.target);
+  };
+  nn::BilevelProblem problem;
+  problem.weights = weights_;
+  problem.arch = {alpha_normal_, alpha_reduce_};
+  problem.train_loss = [loss_on, &tb] { return loss_on(tb); };
+  problem.valid_loss = [loss_on, &vb] { return loss_on(vb); };
+  if (second_order_) problem.momentum = nn::sgd_momentum_buffers(*w_opt_, weights_);
+  problem.buffers = net_->buffers();
+  return problem;
+}
+
+nn::BilevelOptions DartsSearch::bilevel_options() const {
+  nn::BilevelOptions bo;
+  bo.second_order = second_order_;
+  bo.momentum = settings_.w_momentum;
+  bo.weight_decay = settings_.w_weight_decay;
+  return bo;
+}
+
 std::pair<double, at::Tensor> DartsSearch::step(const Batch& tb, const Batch& vb, double lr, const std::string& where) {
   if (graph_) return graph_step(tb, vb, lr, where);
   net_->train();
   auto weights_of = [&](const at::Tensor& a) { return at::softmax(a, -1); };
   // 1. architecture step
-  nn::BilevelProblem problem;
-  problem.weights = weights_;
-  problem.arch = {alpha_normal_, alpha_reduce_};
-  problem.train_loss = [&] {
-    return task_loss(task_, net_->forward(tb.input, weights_of(alpha_normal_), weights_of(alpha_reduce_)), tb.target);
-  };
-  problem.valid_loss = [&] {
-    return task_loss(task_, net_->forward(vb.input, weights_of(alpha_normal_), weights_of(alpha_reduce_)), vb.target);
-  };
+  nn::BilevelProblem problem = bilevel_problem(tb, vb);
   auto shard_loss = [&](const Batch& whole, int k) {
     const Batch b = parallel_.shard(whole, k);
     return task_loss(task_, net_->forward(b.input, weights_of(alpha_normal_), weights_of(alpha_reduce_)), b.target);
@@ -172,13 +187,8 @@ std::pair<double, at::Tensor> DartsSearch::step(const Batch& tb, const Batch& vb
   problem.parallel = &parallel_;
   problem.train_shard_loss = [&](int k) { return shard_loss(tb, k); };
   problem.valid_shard_loss = [&](int k) { return shard_loss(vb, k); };
-  if (second_order_) problem.momentum = nn::sgd_momentum_buffers(*w_opt_, weights_);
-  problem.buffers = net_->buffers();
-  nn::BilevelOptions bo;
-  bo.second_order = second_order_;
+  nn::BilevelOptions bo = bilevel_options();
   bo.xi = lr;  // ξ = current weight learning rate
-  bo.momentum = settings_.w_momentum;
-  bo.weight_decay = settings_.w_weight_decay;
   bo.where = where;
   auto result = nn::architecture_gradient(problem, bo);
   a_opt_->zero_grad();
@@ -236,23 +246,9 @@ std::vector<at::Tensor> DartsSearch::graph_body(const std::vector<at::Tensor>& i
   const at::Tensor &lr = in[4], &adam_step_number = in[5];
   auto weights_of = [&](const at::Tensor& a) { return at::softmax(a, -1); };
   // 1. architecture step (as step(); ξ and the Adam step number from the inputs)
-  nn::BilevelProblem problem;
-  problem.weights = weights_;
-  problem.arch = {alpha_normal_, alpha_reduce_};
-  problem.train_loss = [&] {
-    return task_loss(task_, net_->forward(tb.input, weights_of(alpha_normal_), weights_of(alpha_reduce_)), tb.target);
-  };
-  problem.valid_loss = [&] {
-    return task_loss(task_, net_->forward(vb.input, weights_of(alpha_normal_), weights_of(alpha_reduce_)), vb.target);
-  };
-  if (second_order_) problem.momentum = nn::sgd_momentum_buffers(*w_opt_, weights_);
-  problem.buffers = net_->buffers();
-  nn::BilevelOptions bo;
-  bo.second_order = second_order_;
+  nn::BilevelOptions bo = bilevel_options();
   bo.xi_tensor = lr;
-  bo.momentum = settings_.w_momentum;
-  bo.weight_decay = settings_.w_weight_decay;
-  auto result = nn::architecture_gradient(problem, bo);
+  auto result = nn::architecture_gradient(bilevel_problem(tb, vb), bo);
   a_opt_->zero_grad();
   alpha_normal_.mutable_grad() = result.arch_grad[0];
   alpha_reduce_.mutable_grad() = result.arch_grad[1];

@@ -9,6 +9,7 @@
 #include "nashost/config.hpp"
 #include "nashost/context.hpp"
 #include "nashost/dataset.hpp"
+#include "nashost/nn/bilevel.hpp"
 #include "nashost/nn/darts_search_network.hpp"
 #include "nashost/nn/data_parallel.hpp"
 #include "nashost/nn/step_graph.hpp"
@@ -46,6 +47,10 @@ class DartsSearch : public SearchStrategy {
   const nn::StepGraph* step_graph() const { return graph_.get(); }
 
  private:
+  /// The architecture step's problem on batches `tb` and `vb` (which must outlive it) and its
+  /// options without ξ: what step() and graph_body() share.
+  nn::BilevelProblem bilevel_problem(const Batch& tb, const Batch& vb);
+  nn::BilevelOptions bilevel_options() const;
   /// step() as one graph-safe body (cuda_graph = true): captured in a CUDA graph and replayed
   /// on CUDA; eager on the CPU. Same arithmetic to rounding; the losses are checked after it.
   std::pair<double, at::Tensor> graph_step(const Batch& train, const Batch& valid, double lr, const std::string& where);
