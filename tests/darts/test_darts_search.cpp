@@ -20,6 +20,7 @@
 #include "nashost/genotype_formats.hpp"
 #include "nashost/nn/darts_ops.hpp"
 #include "nashost/support/aten_op_count.hpp"
+#include "nashost/support/default_dtype.hpp"
 #include "nashost/support/standalone_context.hpp"
 #include "nashost/support/tensor_dataset.hpp"
 
@@ -227,15 +228,6 @@ TEST(DartsSearch, Nan_loss_raises_numeric_error_naming_the_step) {
 }
 
 namespace {
-/// The default dtype for new tensors while alive (restored also when an assertion ends a test).
-struct DefaultDtype {
-  caffe2::TypeMeta saved = at::get_default_dtype();
-  explicit DefaultDtype(caffe2::TypeMeta dtype) { at::set_default_dtype(dtype); }
-  ~DefaultDtype() { at::set_default_dtype(saved); }
-};
-}  // namespace
-
-namespace {
 void expect_same_search(nas::darts::DartsSearch& a, nas::darts::DartsSearch& b, double rtol, double atol) {
   EXPECT_TRUE(at::allclose(a.alpha_normal(), b.alpha_normal(), rtol, atol));
   EXPECT_TRUE(at::allclose(a.alpha_reduce(), b.alpha_reduce(), rtol, atol));
@@ -252,7 +244,7 @@ void expect_same_search(nas::darts::DartsSearch& a, nas::darts::DartsSearch& b, 
 // the step. On the CPU that body runs uncaptured and must be the ordinary step to rounding —
 // over epochs with a changing learning rate, and across a resume (the graph is dropped on load).
 TEST(DartsSearch, Cuda_graph_step_equals_the_ordinary_step) {
-  const DefaultDtype float64(caffe2::TypeMeta::Make<double>());  // float64, as on CUDA below
+  const nas::DefaultDtype float64(caffe2::TypeMeta::Make<double>());  // float64, as on CUDA below
   const auto data = tiny_data();
   const fs::path dir = fresh_dir("graph");
   for (const int order : {1, 2}) {
@@ -316,7 +308,7 @@ TEST(DartsSearch, Cuda_graph_replays_give_the_uncaptured_search_on_cuda) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device: the capture runs on a GPU machine";
   // float64: Adam moves every logit by about alpha_lr whatever its gradient's size, so float32
   // rounding differences (atomic sums in CUDA backward kernels) could flip a near-zero one.
-  const DefaultDtype float64(caffe2::TypeMeta::Make<double>());
+  const nas::DefaultDtype float64(caffe2::TypeMeta::Make<double>());
   const auto data = tiny_data();
   const fs::path dir = fresh_dir("graph_cuda");
   for (const int order : {1, 2}) {
@@ -394,7 +386,7 @@ TEST(DartsEvalTrainer, Cuda_graph_step_trains_the_same_network) {
 // graph's generator state), in float64 (tools/device-check.sh runs it; here it says it skipped).
 TEST(DartsEvalTrainer, Cuda_graph_replays_train_the_same_network_on_cuda) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device: the capture runs on a GPU machine";
-  const DefaultDtype float64(caffe2::TypeMeta::Make<double>());
+  const nas::DefaultDtype float64(caffe2::TypeMeta::Make<double>());
   const fs::path dir = fresh_dir("eval_graph_cuda");
   auto data = tiny_data(24);
   auto train = [&](bool graph) {

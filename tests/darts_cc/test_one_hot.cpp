@@ -35,6 +35,20 @@ nas::Genotype all_none() {
 
 nas::Config cfg(nas::Json j) { return nas::Config::validated(j, one_hot_options(), "train"); }
 
+/// A small trainer on 28x28 images (3 cells of width 4, batches of 8, no augmentation), with
+/// `extra` merged over it.
+nas::Config small(const nas::Json& extra) {
+  nas::Json j = {{"layers", 3}, {"channels", 4}, {"batch_size", 8}, {"cutout", 0}, {"augment", false}};
+  for (const auto& [k, v] : extra.items()) j[k] = v;
+  return cfg(j);
+}
+
+/// The committed mini-FMNIST genotype of seed 0 at λ̃ = 0.
+nas::Genotype example_genotype() {
+  return nas::genotype_from_darts_cc_json(
+      nas::Json::parse("[[[4,3],[3,4,4],[7,3,2,7],[2,1,1,1,2]],[[3,4],[1,6,2],[4,6,6,2],[0,1,6,6,4]]]"));
+}
+
 }  // namespace
 
 TEST(OneHot, PublishedParameterCounts) {
@@ -46,8 +60,7 @@ TEST(OneHot, PublishedParameterCounts) {
   EXPECT_EQ(trainer.count_params(all_none(), cifar), 21370);
   // The committed mini-FMNIST genotype of seed 0 at λ̃ = 0 (the published example genotype: 114,666 parameters,
   // docs/methods.md, DARTS-CC).
-  const auto g = nas::genotype_from_darts_cc_json(
-      nas::Json::parse("[[[4,3],[3,4,4],[7,3,2,7],[2,1,1,1,2]],[[3,4],[1,6,2],[4,6,6,2],[0,1,6,6,4]]]"));
+  const auto g = example_genotype();
   EXPECT_EQ(trainer.count_params(g, fmnist), 114666);
 }
 
@@ -98,8 +111,7 @@ TEST(OneHot, TrainsAndReportsBestEpochTestAccuracy) {
                              {"lr", 0.05}}),
                         f.ctx);
   darts_cc_test::TinyImages data(1, 8);
-  auto g = nas::genotype_from_darts_cc_json(
-      nas::Json::parse("[[[4,3],[3,4,4],[7,3,2,7],[2,1,1,1,2]],[[3,4],[1,6,2],[4,6,6,2],[0,1,6,6,4]]]"));
+  auto g = example_genotype();
   g.meta["label"] = "example";
   const auto r = trainer.train(g, data);
   EXPECT_EQ(r.params, trainer.count_params(g, data));
@@ -115,18 +127,9 @@ TEST(OneHot, AuxiliaryHeadAddsItsLossButNotItsParameters) {
   Fixture f("aux");
   // 28x28 (mini-FMNIST): the aux head sits after cell 2 (2L/3, the second reduction) on 7x7 maps.
   darts_cc_test::TinyImages data(1, 28, 4, 16);
-  auto g = nas::genotype_from_darts_cc_json(
-      nas::Json::parse("[[[4,3],[3,4,4],[7,3,2,7],[2,1,1,1,2]],[[3,4],[1,6,2],[4,6,6,2],[0,1,6,6,4]]]"));
+  auto g = example_genotype();
   auto run = [&](bool aux) {
-    OneHotTrainer trainer(cfg({{"layers", 3},
-                               {"channels", 4},
-                               {"epochs", 1},
-                               {"batch_size", 8},
-                               {"cutout", 0},
-                               {"augment", false},
-                               {"auxiliary", aux},
-                               {"aux_weight", 0.4}}),
-                          f.ctx);
+    OneHotTrainer trainer(small({{"epochs", 1}, {"auxiliary", aux}, {"aux_weight", 0.4}}), f.ctx);
     g.meta["label"] = aux ? "with_aux" : "without_aux";
     return trainer.train(g, data);
   };
@@ -155,19 +158,13 @@ TEST(OneHot, AuxiliaryHeadAddsItsLossButNotItsParameters) {
 TEST(OneHot, CudaGraphStepTrainsTheSameNetwork) {
   Fixture f("graph");
   darts_cc_test::TinyImages data(1, 28, 4, 16);
-  auto g = nas::genotype_from_darts_cc_json(
-      nas::Json::parse("[[[4,3],[3,4,4],[7,3,2,7],[2,1,1,1,2]],[[3,4],[1,6,2],[4,6,6,2],[0,1,6,6,4]]]"));
+  auto g = example_genotype();
   auto run = [&](bool graph) {
-    OneHotTrainer trainer(cfg({{"layers", 3},
-                               {"channels", 4},
-                               {"epochs", 3},
-                               {"batch_size", 8},
-                               {"cutout", 0},
-                               {"augment", false},
-                               {"auxiliary", true},
-                               {"drop_path_initial", 0.0},
-                               {"drop_path_delta", 0.1},
-                               {"cuda_graph", graph}}),
+    OneHotTrainer trainer(small({{"epochs", 3},
+                                 {"auxiliary", true},
+                                 {"drop_path_initial", 0.0},
+                                 {"drop_path_delta", 0.1},
+                                 {"cuda_graph", graph}}),
                           f.ctx);
     g.meta["label"] = graph ? "graph" : "ordinary";
     return trainer.train(g, data);

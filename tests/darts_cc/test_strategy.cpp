@@ -12,6 +12,7 @@
 #include "nashost/error.hpp"
 #include "nashost/genotype_formats.hpp"
 #include "nashost/nn/darts_ops.hpp"
+#include "nashost/support/default_dtype.hpp"
 #include "nashost/support/standalone_context.hpp"
 #include "random_strategy.hpp"
 #include "temp_dir.hpp"
@@ -180,15 +181,6 @@ TEST(DartsCCStrategy, PivotLearningRateScale) {
   EXPECT_FALSE(at::equal(p0, t->model()->arch_pivots()[0]));
 }
 
-namespace {
-/// The default dtype for new tensors while alive (restored also when an assertion ends a test).
-struct DefaultDtype {
-  caffe2::TypeMeta saved = at::get_default_dtype();
-  explicit DefaultDtype(caffe2::TypeMeta dtype) { at::set_default_dtype(dtype); }
-  ~DefaultDtype() { at::set_default_dtype(saved); }
-};
-}  // namespace
-
 // cuda_graph = true: the step as one graph-safe body (λ, λ̃, t and the learning rate as tensor
 // inputs, the losses checked after the step). On the CPU it runs uncaptured and must be the
 // ordinary step to rounding, Gumbel noise included, over epochs and across a resume. In
@@ -196,7 +188,7 @@ struct DefaultDtype {
 // its gradient, so an entry whose gradient is near zero turns float32 rounding differences
 // into steps of alpha_lr.
 TEST(DartsCCStrategy, CudaGraphStepEqualsTheOrdinaryStep) {
-  const DefaultDtype float64(caffe2::TypeMeta::Make<double>());
+  const nas::DefaultDtype float64(caffe2::TypeMeta::Make<double>());
   for (const int order : {1, 2}) {
     SCOPED_TRACE("order " + std::to_string(order));
     Fixture f("graph" + std::to_string(order));
@@ -228,7 +220,7 @@ TEST(DartsCCStrategy, CudaGraphStepEqualsTheOrdinaryStep) {
 // step) give the uncaptured search (tools/device-check.sh runs this; here it says it skipped).
 TEST(DartsCCStrategy, CudaGraphReplaysGiveTheUncapturedSearchOnCuda) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device: the capture runs on a GPU machine";
-  const DefaultDtype float64(caffe2::TypeMeta::Make<double>());  // as above: float64, so rounding stays small
+  const nas::DefaultDtype float64(caffe2::TypeMeta::Make<double>());  // as above: float64, so rounding stays small
   for (const int order : {1, 2}) {
     SCOPED_TRACE("order " + std::to_string(order));
     darts_cc_test::TempDir tmp("darts_cc_graph_cuda" + std::to_string(order));
