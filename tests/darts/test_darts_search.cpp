@@ -21,6 +21,7 @@
 #include "nashost/nn/darts_ops.hpp"
 #include "nashost/support/aten_op_count.hpp"
 #include "nashost/support/default_dtype.hpp"
+#include "nashost/support/op_stream.hpp"
 #include "nashost/support/standalone_context.hpp"
 #include "nashost/support/tensor_dataset.hpp"
 
@@ -299,6 +300,38 @@ TEST(DartsSearch, Cuda_graph_step_reads_the_device_once) {
       if (chain.find("aten::_fused_adam_") == std::string::npos) reads += n;
     }
     EXPECT_EQ(reads, 1) << "step " << i << ":\n" << chains;
+  }
+}
+
+// One capture serves every step: the graph-safe step dispatches the same ops with the same
+// non-tensor arguments (what a CUDA graph bakes in) for other batches and learning rates. The
+// ordinary step, which passes ξ and the rate as numbers, does not — the check can fail.
+TEST(DartsSearch, Cuda_graph_step_dispatches_the_same_ops_every_step) {
+  const auto data = tiny_data();
+  nas::LoaderOptions lo;
+  lo.batch_size = 8;
+  auto l = data->loader(nas::Split::Train, lo);
+  l->start_epoch(0);
+  const auto b1 = *l->next(), b2 = *l->next();
+  for (const int order : {1, 2}) {
+    SCOPED_TRACE("order " + std::to_string(order));
+    auto ctx = context(fresh_dir("graph_stream" + std::to_string(order)));
+    nas::darts::DartsSearch graphed(tiny_options({{"order", order}, {"cuda_graph", true}}), data, *ctx);
+    graphed.step(b1, b2, 0.025, "warm-up");  // the first step makes the optimisers' state
+    const auto a = nas::graph_safe_op_stream([&] { graphed.step(b1, b2, 0.025, "a"); });
+    const auto b = nas::graph_safe_op_stream([&] { graphed.step(b2, b1, 0.0173, "b"); });
+    EXPECT_GT(a.size(), 1000u);
+    EXPECT_EQ(nas::first_difference(a, b), "");
+
+    nas::darts::DartsSearch ordinary(tiny_options({{"order", order}}), data, *ctx);
+    ordinary.step(b1, b2, 0.025, "warm-up");
+    auto ordinary_stream = [&](double lr) {
+      return nas::graph_safe_op_stream([&] {
+        const nas::nn::GraphSafeScope record;
+        ordinary.step(b1, b2, lr, "ordinary");
+      });
+    };
+    EXPECT_NE(nas::first_difference(ordinary_stream(0.025), ordinary_stream(0.0173)), "");
   }
 }
 

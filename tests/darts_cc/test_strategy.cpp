@@ -13,6 +13,7 @@
 #include "nashost/genotype_formats.hpp"
 #include "nashost/nn/darts_ops.hpp"
 #include "nashost/support/default_dtype.hpp"
+#include "nashost/support/op_stream.hpp"
 #include "nashost/support/standalone_context.hpp"
 #include "random_strategy.hpp"
 #include "temp_dir.hpp"
@@ -214,6 +215,22 @@ TEST(DartsCCStrategy, CudaGraphStepEqualsTheOrdinaryStep) {
   Fixture f("graph_shards");
   EXPECT_NE(config_error(f, tiny({{"cuda_graph", true}, {"micro_batches", 2}})).find("micro_batches = 1"),
             std::string::npos);
+}
+
+// One capture serves every step: the graph-safe step dispatches the same ops with the same
+// non-tensor arguments for another λ, temperature, learning rate and batch (one step per
+// epoch here, so each recorded step has its own of all four).
+TEST(DartsCCStrategy, CudaGraphStepDispatchesTheSameOpsEveryStep) {
+  for (const int order : {1, 2}) {
+    SCOPED_TRACE("order " + std::to_string(order));
+    Fixture f("graph_stream" + std::to_string(order));
+    auto s = make(f, tiny({{"order", order}, {"cuda_graph", true}, {"max_steps_per_epoch", 1}}));
+    s->run_epoch();  // the first step makes the optimisers' state
+    const auto a = nas::graph_safe_op_stream([&] { s->run_epoch(); });
+    const auto b = nas::graph_safe_op_stream([&] { s->run_epoch(); });
+    EXPECT_GT(a.size(), 1000u);
+    EXPECT_EQ(nas::first_difference(a, b), "");
+  }
 }
 
 // On a GPU machine: replays (with fresh Gumbel noise from the graph's generator state each
