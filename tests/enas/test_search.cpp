@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <ATen/ATen.h>
+#include <torch/cuda.h>
 
 #include "rnn/rnn_search.hpp"
 #include "enas_test_util.hpp"
@@ -10,8 +11,11 @@
 #include "rnn/rnn_model_file.hpp"
 #include "nashost/error.hpp"
 #include "nashost/io.hpp"
+#include "nashost/support/default_dtype.hpp"
+#include "nashost/support/op_stream.hpp"
 #include "common/search_options.hpp"
 #include "rnn/rnn_options.hpp"
+#include "rnn/rnn_shared_training.hpp"
 #include "rnn/rnn_trainers.hpp"
 #include "rnn/token_dataset.hpp"
 
@@ -165,6 +169,98 @@ TEST(EnasTrainers, EvalOfSavedModelMatchesAndEditedDagsWork) {
   EnasRnnEvalTrainer junk(
       nas::Config::validated({{"model_file", (ctx->run_dir() / "junk.pt").string()}}, rnn_eval_options(), "t"), *ctx);
   EXPECT_THROW(junk.train(g, *data), nas::Error);
+}
+
+// cuda_graph = true: the scratch trainer's step as one graph-safe body (chunk, carried hidden
+// state and learning rate as inputs; the loss checked after the step). On the CPU it runs
+// uncaptured and trains the same model (dropouts on, so their masks are compared too), and two
+// steps with other chunks, hidden states and rates dispatch the same ops with the same
+// non-tensor arguments, so one capture serves every full-length chunk.
+TEST(EnasTrainers, ScratchCudaGraphStepTrainsTheSameModel) {
+  auto data = toy_corpus();
+  nas::Genotype g = dag_genotype({{"tanh", -1}, {"ReLU", 0}, {"identity", 0}, {"tanh", 1}});
+  const nas::Json o = {{"epochs", 2},
+                       {"max_steps_per_epoch", 12},
+                       {"embed", 12},
+                       {"hidden", 12},
+                       {"batch_size", 8},
+                       {"eval_batch_size", 8},
+                       {"bptt", 6},
+                       {"shared_lr", 5.0},
+                       {"dropoute", 0.1},
+                       {"dropouti", 0.2},
+                       {"dropout", 0.3},
+                       {"wdrop", 0.2},
+                       {"shared_decay_after", 1},
+                       {"shared_decay", 0.5}};
+  auto train = [&](bool graph) {
+    auto ctx = enas_test::context(graph ? "scratch_graph" : "scratch_plain");
+    nas::Json j = o;
+    j["cuda_graph"] = graph;
+    EnasRnnScratchTrainer t(nas::Config::validated(j, rnn_scratch_options(), "train"), *ctx);
+    return t.train(g, *data).metrics;
+  };
+  const auto plain = train(false), graphed = train(true);
+  for (const char* key : {"valid_ppl", "test_ppl"})
+    EXPECT_NEAR(plain.at(key), graphed.at(key), 1e-5 * plain.at(key)) << key;
+
+  // The op stream of two steps.
+  const nas::Config cfg = nas::Config::validated(o, rnn_scratch_options(), "train");
+  auto ops = std::make_shared<EnasRnnOperationSet>();
+  const Dag& dag = genotype_dag(g, "test");
+  SharedRnn model(shared_config_from(cfg, data->info().num_outputs, static_cast<int>(dag.size())), *ops,
+                  dag_edges(dag));
+  const auto topts = SharedTrainOptions::from(cfg);
+  auto optimizer = make_shared_optimizer(*model, topts);
+  TokenStream stream;
+  stream.rows = batchify(lm_tokens(*data, nas::Split::Train, 16), 8, at::kCPU);
+  nas::nn::StepGraph graph("test step");
+  shared_step_graphed(graph, *model, *optimizer, stream, dag, topts, 5.0);  // the first step makes SGD's state
+  const auto a =
+      nas::graph_safe_op_stream([&] { shared_step_graphed(graph, *model, *optimizer, stream, dag, topts, 5.0); });
+  const auto b =
+      nas::graph_safe_op_stream([&] { shared_step_graphed(graph, *model, *optimizer, stream, dag, topts, 2.5); });
+  EXPECT_GT(a.size(), 100u);
+  EXPECT_EQ(nas::first_difference(a, b), "");
+  // Adam's rate is a number inside the step: refused with the option named.
+  auto ctx = enas_test::context("scratch_graph_adam");
+  nas::Json adam = o;
+  adam["cuda_graph"] = true;
+  adam["shared_optim"] = "adam";
+  EnasRnnScratchTrainer t(nas::Config::validated(adam, rnn_scratch_options(), "train"), *ctx);
+  EXPECT_THROW(t.train(g, *data), nas::ConfigError);
+}
+
+// On a GPU machine: the same training with the step captured and replayed (dropout masks from
+// the graph's generator state), in float64 (tools/device-check.sh runs it; here it skips).
+TEST(EnasTrainers, ScratchCudaGraphReplaysTrainTheSameModelOnCuda) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device: the capture runs on a GPU machine";
+  const nas::DefaultDtype float64(caffe2::TypeMeta::Make<double>());
+  auto data = toy_corpus();
+  nas::Genotype g = dag_genotype({{"tanh", -1}, {"ReLU", 0}, {"identity", 0}, {"tanh", 1}});
+  auto train = [&](bool graph) {
+    auto ctx = enas_test::context(graph ? "scratch_cuda_graph" : "scratch_cuda", 1, c10::Device(c10::kCUDA, 0));
+    const nas::Json o = {{"epochs", 2},
+                         {"max_steps_per_epoch", 12},
+                         {"embed", 12},
+                         {"hidden", 12},
+                         {"batch_size", 8},
+                         {"eval_batch_size", 8},
+                         {"bptt", 6},
+                         {"shared_lr", 5.0},
+                         {"dropoute", 0.1},
+                         {"dropouti", 0.2},
+                         {"dropout", 0.3},
+                         {"wdrop", 0.2},
+                         {"shared_decay_after", 1},
+                         {"shared_decay", 0.5},
+                         {"cuda_graph", graph}};
+    EnasRnnScratchTrainer t(nas::Config::validated(o, rnn_scratch_options(), "train"), *ctx);
+    return t.train(g, *data).metrics;
+  };
+  const auto plain = train(false), graphed = train(true);
+  for (const char* key : {"valid_ppl", "test_ppl"})
+    EXPECT_NEAR(plain.at(key), graphed.at(key), 1e-6 * plain.at(key)) << key;
 }
 
 TEST(EnasTrainers, ScratchTrainsTheDagAlone) {

@@ -44,6 +44,10 @@ OptionList rnn_scratch_options() {
        {"steps_per_epoch"}},
       {"label", OptionType::String, "enas-rnn-scratch", "sub-folder of train/ for the model file"},
       {"log_step", OptionType::Int, 50, "per-step scalars every this many steps"},
+      {"cuda_graph", OptionType::Bool, false,
+       "capture the training step (the recurrence over the chunk, backward, clipping, SGD with the epoch's rate "
+       "as an input) in a CUDA graph and replay it for every chunk; results equal to rounding. Needs shared_optim = "
+       "sgd; on the CPU the same step runs uncaptured"},
   };
   append_options(o, rnn_model_options());
   append_options(o, rnn_training_options(20.0, "sgd"));

@@ -83,4 +83,36 @@ double shared_step(SharedRnnImpl& model, torch::optim::Optimizer& optimizer, Tok
   return value;
 }
 
+double shared_step_graphed(nn::StepGraph& graph, SharedRnnImpl& model, torch::optim::Optimizer& optimizer,
+                           TokenStream& stream, const Dag& dag, const SharedTrainOptions& o, double lr) {
+  auto* sgd = dynamic_cast<torch::optim::SGD*>(&optimizer);
+  if (sgd == nullptr) throw Error("ENAS shared RNN: cuda_graph needs shared_optim = \"sgd\"");
+  if (stream.cursor + 1 >= stream.rows.size(0)) {
+    stream.cursor = 0;
+    stream.hidden = at::Tensor();
+  }
+  if (!stream.hidden.defined()) stream.hidden = model.init_hidden(stream.rows.size(1));
+  const Chunk c = chunk_at(stream.rows, stream.cursor, o.bptt);
+  const auto params = model.parameters();
+  const auto out = graph.run(
+      {c.input, c.target, stream.hidden,
+       at::scalar_tensor(lr, at::TensorOptions().device(params.front().device()).dtype(params.front().scalar_type()))},
+      [&](const std::vector<at::Tensor>& in) {
+        optimizer.zero_grad();
+        const auto f = model.forward(in[0], in[2], dag);
+        const at::Tensor loss = at::cross_entropy_loss(f.logits, in[1]);
+        loss.backward();
+        if (o.grad_clip > 0) nn::clip_grad_norm(params, o.grad_clip);
+        nn::sgd_step(*sgd, in[3]);
+        return std::vector<at::Tensor>{loss.detach(), f.hidden.detach()};
+      });
+  const double value = out[0].item<double>();
+  if (!std::isfinite(value))
+    throw NumericError("ENAS shared RNN: loss is " + std::to_string(value) + " at train row " +
+                       std::to_string(stream.cursor) + "; lower shared_lr or shared_grad_clip");
+  stream.hidden = out[1];  // a replay's output: the next run copies it into its input first
+  stream.cursor += o.bptt;
+  return value;
+}
+
 }  // namespace nas::enas

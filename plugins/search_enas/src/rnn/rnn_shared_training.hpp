@@ -11,6 +11,7 @@
 #include "rnn/rnn_dag.hpp"
 #include "nashost/config.hpp"
 #include "nashost/nn/data_parallel.hpp"
+#include "nashost/nn/step_graph.hpp"
 #include "rnn/shared_rnn.hpp"
 
 namespace nas::enas {
@@ -51,5 +52,13 @@ struct TokenStream {
 double shared_step(SharedRnnImpl& model, torch::optim::Optimizer& optimizer, TokenStream& stream,
                    const std::vector<Dag>& dags, const SharedTrainOptions& o,
                    const nn::DataParallel* parallel = nullptr);
+
+/// shared_step for one fixed DAG (training a found cell from scratch) as a graph-safe body run
+/// by `graph` (nashost/nn/step_graph.hpp): captured on CUDA once and replayed for every chunk of
+/// the same length (the last, shorter chunk of a pass runs uncaptured). The chunk, the carried
+/// hidden state and the learning rate `lr` are its inputs; the loss is checked after the step.
+/// Same arithmetic as shared_step; `optimizer` must be SGD (nas::Error otherwise).
+double shared_step_graphed(nn::StepGraph& graph, SharedRnnImpl& model, torch::optim::Optimizer& optimizer,
+                           TokenStream& stream, const Dag& dag, const SharedTrainOptions& o, double lr);
 
 }  // namespace nas::enas

@@ -49,6 +49,14 @@ TrainResult EnasRnnScratchTrainer::train(const Genotype& genotype, Dataset& data
   SharedRnn model(shared_config_from(options_, data.info().num_outputs, static_cast<int>(dag.size())), *ops, edges);
   model->to(device);
   auto optimizer = make_shared_optimizer(*model, topts);
+  std::unique_ptr<nn::StepGraph> graph;
+  if (options_.get_bool("cuda_graph")) {
+    if (topts.optim != "sgd")
+      throw ConfigError("enas-rnn-scratch: " + options_.full_key("cuda_graph") + " needs " +
+                        options_.full_key("shared_optim") + " = \"sgd\" (got \"" + topts.optim + "\")");
+    graph = std::make_unique<nn::StepGraph>("enas-rnn-scratch training step");
+  }
+  double lr = 0;
 
   const int64_t batch = options_.get_int("batch_size"), eval_batch = options_.get_int("eval_batch_size");
   TokenStream stream;
@@ -71,12 +79,14 @@ TrainResult EnasRnnScratchTrainer::train(const Genotype& genotype, Dataset& data
   loop.step_metric = label + "/train_loss";
   loop.step_metric_every = log_step;
   loop.begin_epoch = [&](int64_t e) {
-    set_lr(*optimizer, lr_for_epoch(topts, e));
+    lr = lr_for_epoch(topts, e);
+    set_lr(*optimizer, lr);
     model->train();
     return steps;
   };
   loop.step = [&](int64_t, int64_t, int64_t) -> std::optional<double> {
-    return shared_step(*model, *optimizer, stream, {dag}, topts);
+    return graph ? shared_step_graphed(*graph, *model, *optimizer, stream, dag, topts, lr)
+                 : shared_step(*model, *optimizer, stream, {dag}, topts);
   };
   loop.status = [](double mean_loss) { return "train ppl " + std::to_string(std::exp(mean_loss)); };
   loop.end_epoch = [&](int64_t e, int64_t done, double mean_loss) {
