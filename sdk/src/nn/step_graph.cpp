@@ -98,7 +98,9 @@ std::vector<at::Tensor> StepGraph::run(const std::vector<at::Tensor>& inputs, co
     // stream), ordered after what the caller queued on the current one and before what it
     // queues next.
     const c10::cuda::CUDAStream caller = c10::cuda::getCurrentCUDAStream();
-    const c10::cuda::CUDAStream side = c10::cuda::getStreamFromPool(false, caller.device_index());
+    if (!side_stream_ || side_stream_->device_index() != caller.device_index())
+      side_stream_ = c10::cuda::getStreamFromPool(false, caller.device_index()).unwrap();
+    const c10::cuda::CUDAStream side(*side_stream_);
     at::cuda::CUDAEvent queued;
     queued.record(caller);
     queued.block(side);
@@ -122,7 +124,10 @@ std::vector<at::Tensor> StepGraph::run(const std::vector<at::Tensor>& inputs, co
     at::autocast::set_autocast_cache_enabled(false);
     try {
       const c10::cuda::CUDAStreamGuard on_side(side);
-      cap->graph.capture_begin();
+      // Thread-local capture mode: the loaders' threads keep assembling batches meanwhile and
+      // may allocate pinned host memory, which the global mode would forbid to every thread
+      // (and so break the capture); this thread's own unsafe calls are still refused.
+      cap->graph.capture_begin({0, 0}, cudaStreamCaptureModeThreadLocal);
       try {
         cap->outputs = body(cap->inputs);
       } catch (...) {

@@ -22,11 +22,13 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include <ATen/core/Tensor.h>
+#include <c10/core/Stream.h>
 
 #include "nashost/export.hpp"
 
@@ -94,6 +96,7 @@ class NASHOST_SDK_API StepGraph {
   std::vector<int64_t> shape_key_;  ///< the shapes the warm-up counts (and the capture) are for
   int same_shape_calls_ = 0;
   std::unique_ptr<Capture> capture_;
+  std::optional<c10::Stream> side_stream_;  ///< warm-up and capture on one stream, as PyTorch does
   bool replayed_ = false;
   int64_t replays_ = 0;
 };
