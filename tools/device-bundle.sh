@@ -9,7 +9,8 @@ out=.devbundle
 rm -rf "$out" && mkdir -p "$out"/{bin,lib,plugins,data}
 # With the tests that need a GPU (they skip on the CPU): the CUDA-graph capture.
 for f in build/bin/nashost build/bin/nashost-bench-* build/tests/darts/test_step_graph build/tests/darts/test_darts_search \
-  build/tests/darts_cc/darts_cc_tests build/tests/enas/enas_tests; do
+  build/tests/darts_cc/darts_cc_tests build/tests/enas/enas_tests \
+  build/tests/enas/enas_cnn_tests; do
   strip --strip-unneeded -o "$out/bin/$(basename "$f")" "$f"
 done
 # The graphene reader pulls netCDF/HDF5 and half a TLS stack: not needed for the GPU checks.

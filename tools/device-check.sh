@@ -31,7 +31,8 @@ for part in $parts; do
       timeout 120 "$NASHOST_BIN/test_step_graph" 2>&1 | tail -n 30 | tee -a "$out/bench.txt"
       timeout 240 "$NASHOST_BIN/test_darts_search" --gtest_filter='*Cuda_graph*' 2>&1 | tail -n 30 | tee -a "$out/bench.txt"
       timeout 240 "$NASHOST_BIN/darts_cc_tests" --gtest_filter='*CudaGraph*' 2>&1 | tail -n 30 | tee -a "$out/bench.txt"
-      timeout 120 "$NASHOST_BIN/enas_tests" --gtest_filter='*CudaGraph*' 2>&1 | tail -n 30 | tee -a "$out/bench.txt" ;;
+      timeout 120 "$NASHOST_BIN/enas_tests" --gtest_filter='*CudaGraph*' 2>&1 | tail -n 30 | tee -a "$out/bench.txt"
+      timeout 120 "$NASHOST_BIN/enas_cnn_tests" --gtest_filter='*CudaGraph*' 2>&1 | tail -n 30 | tee -a "$out/bench.txt" ;;
     bench-cuda) log "CUDA, paper search configuration"
       timeout 200 tools/bench.sh --device cuda --steps 10 --reference 2>&1 | tee -a "$out/bench.txt"
       # the supernet edge by edge: what the edge batching buys on this GPU

@@ -109,8 +109,9 @@ inline std::filesystem::path fresh_dir(const std::string& name) {
   return dir;
 }
 
-inline std::unique_ptr<nas::StandaloneContext> context(const std::string& name, uint64_t seed = 1) {
-  auto ctx = std::make_unique<nas::StandaloneContext>(fresh_dir(name), seed);
+inline std::unique_ptr<nas::StandaloneContext> context(const std::string& name, uint64_t seed = 1,
+                                                       c10::Device device = c10::Device(c10::kCPU)) {
+  auto ctx = std::make_unique<nas::StandaloneContext>(fresh_dir(name), seed, device);
   ctx->add_operation_set("enas-cnn", std::make_shared<nas::enas::EnasCnnOperationSet>());
   return ctx;
 }

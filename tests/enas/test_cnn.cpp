@@ -6,9 +6,11 @@
 #include <gtest/gtest.h>
 
 #include <ATen/ATen.h>
+#include <torch/cuda.h>
 #include <torch/optim/adam.h>
 
 #include "cnn/micro/micro_arc.hpp"
+#include "cnn/micro/micro_cnn.hpp"
 #include "cnn/micro/micro_controller.hpp"
 #include "cnn/cnn_search.hpp"
 #include "cnn_test_util.hpp"
@@ -17,6 +19,9 @@
 #include "enas_cnn_ops.hpp"
 #include "nashost/error.hpp"
 #include "nashost/genotype_formats.hpp"
+#include "nashost/nn/drop_path.hpp"
+#include "nashost/support/default_dtype.hpp"
+#include "nashost/support/op_stream.hpp"
 #include "common/search_options.hpp"
 
 using namespace nas::enas;
@@ -375,6 +380,74 @@ TEST(EnasCnnTrainers, ScratchAndSharedWeightEvaluation) {
   EnasCnnEvalTrainer missing(nas::Config::validated({{"model_file", "/nonexistent/m.pt"}}, cnn_eval_options(), "t"),
                              *ctx);
   EXPECT_THROW(missing.train(g, *data), nas::Error);
+}
+
+// cuda_graph = true: the scratch step as one graph-safe body, its drop-path probability (which
+// grows every step) and the epoch's rate as inputs. Without randomness (keep 1 everywhere) it
+// trains the same network as the ordinary step (in float64: this tiny network turns float32
+// rounding differences into another test loss within a few steps); with drop path, the network's op stream is the
+// same for any probability (the captured step serves every step), which the number form, that
+// skips drop path at 0, is not; and the tensor-probability drop path keeps whole samples at
+// rate 1 − p, rescaled by 1/(1 − p).
+TEST(EnasCnnTrainers, ScratchCudaGraphStep) {
+  const nas::DefaultDtype float64(caffe2::TypeMeta::Make<double>());
+  auto data = std::make_shared<enas_cnn_test::TinyImages>(3, 8, 4);
+  const nas::Genotype g = arc_genotype(example_arc(), kOps.ops());
+  nas::Json o = {{"epochs", 2},           {"channels", 4},    {"num_layers", 1},   {"batch_size", 16},
+                 {"eval_batch_size", 16}, {"augment", false}, {"lr_t0", 1},        {"log_step", 1},
+                 {"drop_path_keep", 1.0}, {"keep_prob", 1.0}, {"auxiliary", false}};
+  auto train = [&](bool graph) {
+    auto ctx = enas_cnn_test::context(graph ? "scratch_graph" : "scratch_plain");
+    nas::Json j = o;
+    j["cuda_graph"] = graph;
+    EnasCnnScratchTrainer t(nas::Config::validated(j, cnn_scratch_options(), "train"), *ctx);
+    return t.train(g, *data).metrics;
+  };
+  const auto plain = train(false), graphed = train(true);
+  for (const char* key : {"test_accuracy", "test_loss"})
+    EXPECT_NEAR(plain.at(key), graphed.at(key), 1e-9 * (1 + std::abs(plain.at(key)))) << key;
+
+  const nas::Config cfg = nas::Config::validated(o, cnn_scratch_options(), "train");
+  SharedCnn net(SharedCnnConfig::for_data(data->info(), cfg, example_arc().normal.nodes()), kOps, example_arc());
+  net->train();
+  const at::Tensor x = at::randn({4, 3, 8, 8});
+  auto stream = [&](const DropProb& p) {
+    return nas::graph_safe_op_stream([&] {
+      const nas::nn::GraphSafeScope record;
+      net->forward(x, true, p);
+    });
+  };
+  const auto a = stream(DropProb(at::scalar_tensor(0.0))), b = stream(DropProb(at::scalar_tensor(0.35)));
+  EXPECT_GT(a.size(), 50u);
+  EXPECT_EQ(nas::first_difference(a, b), "");
+  EXPECT_NE(nas::first_difference(stream(DropProb(0.0)), stream(DropProb(0.35))), "");
+
+  const at::Tensor ones = at::ones({2000, 2, 1, 1});
+  EXPECT_TRUE(at::equal(nas::nn::drop_path(ones, at::scalar_tensor(0.0)), ones));
+  const at::Tensor dropped = nas::nn::drop_path(ones, at::scalar_tensor(0.5));
+  EXPECT_TRUE(at::equal(dropped.select(1, 0), dropped.select(1, 1)));  // whole samples
+  EXPECT_TRUE(((dropped == 0) | (dropped == 2)).all().item<bool>());
+  EXPECT_NEAR(dropped.mean().item<double>(), 1.0, 0.1);
+}
+
+// On a GPU machine: the same training captured and replayed, in float64, without randomness
+// (tools/device-check.sh runs it; here it says it skipped).
+TEST(EnasCnnTrainers, ScratchCudaGraphReplaysTrainTheSameNetworkOnCuda) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device: the capture runs on a GPU machine";
+  const nas::DefaultDtype float64(caffe2::TypeMeta::Make<double>());
+  auto data = std::make_shared<enas_cnn_test::TinyImages>(3, 8, 4);
+  const nas::Genotype g = arc_genotype(example_arc(), kOps.ops());
+  auto train = [&](bool graph) {
+    auto ctx = enas_cnn_test::context(graph ? "scratch_cuda_graph" : "scratch_cuda", 1, c10::Device(c10::kCUDA, 0));
+    const nas::Json o = {{"epochs", 2},           {"channels", 4},    {"num_layers", 1},    {"batch_size", 4},
+                         {"eval_batch_size", 16}, {"augment", false}, {"lr_t0", 1},         {"log_step", 1},
+                         {"drop_path_keep", 1.0}, {"keep_prob", 1.0}, {"auxiliary", false}, {"cuda_graph", graph}};
+    EnasCnnScratchTrainer t(nas::Config::validated(o, cnn_scratch_options(), "train"), *ctx);
+    return t.train(g, *data).metrics;
+  };
+  const auto plain = train(false), graphed = train(true);
+  for (const char* key : {"test_accuracy", "test_loss"})
+    EXPECT_NEAR(plain.at(key), graphed.at(key), 1e-7 * (1 + std::abs(plain.at(key)))) << key;
 }
 
 TEST(EnasCnnTrainers, AuxiliaryHeadTrainsButIsNotCounted) {

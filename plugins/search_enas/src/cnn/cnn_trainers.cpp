@@ -15,6 +15,7 @@
 #include "nashost/dataset.hpp"
 #include "nashost/error.hpp"
 #include "nashost/model_card.hpp"
+#include "nashost/nn/step_graph.hpp"
 #include "nashost/operation_set.hpp"
 
 namespace nas::enas {
@@ -56,6 +57,10 @@ OptionList cnn_scratch_options() {
       {"workers", OptionType::Int, 1, "loader threads"},
       {"label", OptionType::String, "enas-cnn-scratch", "sub-folder of train/ for the model file"},
       {"log_step", OptionType::Int, 50, "per-step scalars every this many steps"},
+      {"cuda_graph", OptionType::Bool, false,
+       "capture the training step (forward with drop path, auxiliary head, backward, clipping, SGD) in a CUDA graph "
+       "and replay it, with the step's drop-path probability and the epoch's rate as inputs; results equal to "
+       "rounding, drop-path masks drawn by another kernel. On the CPU the same step runs uncaptured"},
   };
 }
 
@@ -94,7 +99,9 @@ int64_t macro_arc_params(const MacroCnnConfig& c, const MacroArc& arc) {
 struct FixedNetwork {
   std::shared_ptr<torch::nn::Module> module;
   std::function<at::Tensor(const at::Tensor&, double)> train_forward;  ///< dropout on; drop-path probability
-  std::function<at::Tensor()> aux_logits;                              ///< undefined when there is none
+  /// train_forward with the drop-path probability as a 0-dim tensor (a captured step's input)
+  std::function<at::Tensor(const at::Tensor&, const at::Tensor&)> train_forward_graph;
+  std::function<at::Tensor()> aux_logits;  ///< undefined when there is none
   ImageForward eval_forward;
   std::function<void(const std::filesystem::path&)> save;
   int64_t params = 0;  ///< reported size: auxiliary head excluded
@@ -110,6 +117,7 @@ FixedNetwork build_fixed(const Genotype& g, const Config& o, const DatasetInfo& 
                  .ptr();  // shared_ptr: non-const in lambdas
     f.module = m;
     f.train_forward = [m](const at::Tensor& x, double) { return m->forward(x, true); };  // no drop path in this space
+    f.train_forward_graph = [m](const at::Tensor& x, const at::Tensor&) { return m->forward(x, true); };
     f.aux_logits = [m] { return m->aux_logits(); };
     f.eval_forward = [m](const at::Tensor& x) { return m->forward(x, false); };
     f.save = [m](const std::filesystem::path& file) { save_macro_cnn(*m, file); };
@@ -122,6 +130,7 @@ FixedNetwork build_fixed(const Genotype& g, const Config& o, const DatasetInfo& 
   auto m = SharedCnn(SharedCnnConfig::for_data(info, o, arc.normal.nodes()), ops, arc).ptr();
   f.module = m;
   f.train_forward = [m](const at::Tensor& x, double p) { return m->forward(x, true, p); };
+  f.train_forward_graph = [m](const at::Tensor& x, const at::Tensor& p) { return m->forward(x, true, DropProb(p)); };
   f.aux_logits = [m] { return m->aux_logits(); };
   f.eval_forward = [m](const at::Tensor& x) { return m->forward(x, false); };
   const std::vector<std::string> names = ops.ops();
@@ -174,6 +183,26 @@ TrainResult EnasCnnScratchTrainer::train(const Genotype& genotype, Dataset& data
   const double aux_weight = options_.get_float("aux_weight");
   const std::string label = options_.get_string("label");
   double train_acc = 0, lr = 0, correct = 0, seen = 0;
+  // One step, for both ways of running it: `lr_t` a 0-dim tensor in a graph-safe step (an input
+  // of the captured step, as the drop-path probability inside `forward` is), undefined otherwise;
+  // `check` reads the loss before the update in the ordinary step only. {loss, correct}.
+  auto step_body = [&](const at::Tensor& x, const at::Tensor& y,
+                       const std::function<at::Tensor(const at::Tensor&)>& forward, const at::Tensor& lr_t,
+                       const std::function<void(const at::Tensor&)>& check) {
+    optimizer.zero_grad();
+    at::Tensor logits = forward(x);
+    at::Tensor loss = classification_loss(logits, net.aux_logits(), y, aux_weight);
+    check(loss);
+    loss.backward();
+    if (clip > 0) nn::clip_grad_norm(model.parameters(), clip);
+    if (lr_t.defined())
+      nn::sgd_step(optimizer, lr_t);
+    else
+      nn::sgd_step(optimizer);
+    return std::vector<at::Tensor>{loss.detach(), logits.argmax(1).eq(y).sum()};
+  };
+  std::unique_ptr<nn::StepGraph> graph;
+  if (options_.get_bool("cuda_graph")) graph = std::make_unique<nn::StepGraph>("enas-cnn-scratch training step");
   nn::TrainingLoop loop;
   loop.label = label;
   loop.epochs = epochs;
@@ -191,17 +220,31 @@ TrainResult EnasCnnScratchTrainer::train(const Genotype& genotype, Dataset& data
     Batch b = train.next();
     // Authors: drop-path probability grows linearly with training progress.
     const double p = drop * static_cast<double>(global) / static_cast<double>(total);
-    optimizer.zero_grad();
-    at::Tensor logits = net.train_forward(b.input, p);
-    at::Tensor loss = classification_loss(logits, net.aux_logits(), b.target, aux_weight);
-    const double value = loss.item<double>();
-    if (!std::isfinite(value))
-      throw NumericError("enas-cnn-scratch: loss is " + std::to_string(value) + " at step " + std::to_string(global) +
-                         "; lower lr");
-    loss.backward();
-    if (clip > 0) nn::clip_grad_norm(model.parameters(), clip);
-    nn::sgd_step(optimizer);
-    correct += logits.argmax(1).eq(b.target).sum().item<double>();
+    auto checked = [&](const at::Tensor& loss) {
+      const double v = loss.item<double>();
+      if (!std::isfinite(v))
+        throw NumericError("enas-cnn-scratch: loss is " + std::to_string(v) + " at step " + std::to_string(global) +
+                           "; lower lr");
+      return v;
+    };
+    double value = 0;
+    std::vector<at::Tensor> out;
+    if (graph) {
+      const auto real = at::TensorOptions().device(device).dtype(model.parameters().front().scalar_type());
+      out =
+          graph->run({b.input.to(device), b.target.to(device), at::scalar_tensor(lr, real), at::scalar_tensor(p, real)},
+                     [&](const std::vector<at::Tensor>& in) {
+                       return step_body(
+                           in[0], in[1], [&](const at::Tensor& x) { return net.train_forward_graph(x, in[3]); }, in[2],
+                           [](const at::Tensor&) {});
+                     });
+      value = checked(out[0]);  // after the step: a captured step reads nothing before its end
+    } else {
+      out = step_body(
+          b.input, b.target, [&](const at::Tensor& x) { return net.train_forward(x, p); }, at::Tensor(),
+          [&](const at::Tensor& loss) { value = checked(loss); });
+    }
+    correct += out[1].item<double>();
     seen += static_cast<double>(b.target.size(0));
     return value;
   };

@@ -17,4 +17,10 @@ NASHOST_SDK_API at::Tensor drop_path(const at::Tensor& x, double p);
 /// nothing to drop).
 NASHOST_SDK_API at::Tensor drop_path_after(const Op& op, const at::Tensor& h, double p, bool training);
 
+/// The same two with p a 0-dim tensor (an input of a captured step, nashost/nn/step_graph.hpp,
+/// where p changes every step): always drawn — p = 0 draws a mask of ones — so the kernels do
+/// not depend on p's value. The draws differ from the number form's (another Bernoulli kernel).
+NASHOST_SDK_API at::Tensor drop_path(const at::Tensor& x, const at::Tensor& p);
+NASHOST_SDK_API at::Tensor drop_path_after(const Op& op, const at::Tensor& h, const at::Tensor& p, bool training);
+
 }  // namespace nas::nn

@@ -103,8 +103,8 @@ std::shared_ptr<Op> EnasCnnCellImpl::edge(int node, int slot, int input, int op)
   return it->second;
 }
 
-at::Tensor EnasCnnCellImpl::forward(const at::Tensor& s0, const at::Tensor& s1, const CellArc& arc, double drop_prob,
-                                    bool nhwc) {
+at::Tensor EnasCnnCellImpl::forward(const at::Tensor& s0, const at::Tensor& s1, const CellArc& arc,
+                                    const DropProb& drop_prob, bool nhwc) {
   if (arc.nodes() != num_nodes_)
     throw Error("enas cell: the arc has " + std::to_string(arc.nodes()) + " nodes, the cell " +
                 std::to_string(num_nodes_));
@@ -115,8 +115,9 @@ at::Tensor EnasCnnCellImpl::forward(const at::Tensor& s0, const at::Tensor& s1, 
     at::Tensor sum;
     for (int s = 0; s < 2; ++s) {
       auto op = edge(i, s, arc.input(i, s), arc.op(i, s));
-      const at::Tensor h =
-          nn::drop_path_after(*op, op->forward(states[static_cast<size_t>(arc.input(i, s))]), drop_prob, is_training());
+      const at::Tensor y = op->forward(states[static_cast<size_t>(arc.input(i, s))]);
+      const at::Tensor h = drop_prob.tensor.defined() ? nn::drop_path_after(*op, y, drop_prob.tensor, is_training())
+                                                      : nn::drop_path_after(*op, y, drop_prob.value, is_training());
       sum = sum.defined() ? sum + h : h;
     }
     states.push_back(nhwc ? nn::channels_last_state(sum) : sum);
@@ -200,14 +201,14 @@ int64_t SharedCnnImpl::aux_parameter_count() const {
   return n;
 }
 
-at::Tensor SharedCnnImpl::forward(const at::Tensor& x, const CnnArc& arc, bool dropout, double drop_path) {
+at::Tensor SharedCnnImpl::forward(const at::Tensor& x, const CnnArc& arc, bool dropout, const DropProb& drop_path) {
   const bool nhwc = nn::run_channels_last(layout_, x);
   at::Tensor s0 = stem_bn_->forward(stem_conv_->forward(nhwc ? nn::to_channels_last(x) : x)), s1 = s0;
   aux_logits_ = at::Tensor();
   const double layers = static_cast<double>(cells_.size());
   for (size_t l = 0; l < cells_.size(); ++l) {
     auto& cell = cells_[l];
-    const double p = drop_path * static_cast<double>(l + 1) / layers;  // authors: scaled by depth
+    const DropProb p = drop_path.scaled(static_cast<double>(l + 1), layers);  // authors: scaled by depth
     at::Tensor out = cell->forward(s0, s1, cell->reduction() ? arc.reduce : arc.normal, p, nhwc);
     s0 = s1;
     s1 = out;
@@ -218,7 +219,7 @@ at::Tensor SharedCnnImpl::forward(const at::Tensor& x, const CnnArc& arc, bool d
   return classifier_->forward(y);
 }
 
-at::Tensor SharedCnnImpl::forward(const at::Tensor& x, bool dropout, double drop_path) {
+at::Tensor SharedCnnImpl::forward(const at::Tensor& x, bool dropout, const DropProb& drop_path) {
   if (!fixed_) throw Error("enas cnn: forward without an arc needs a fixed network");
   return forward(x, *fixed_, dropout, drop_path);
 }

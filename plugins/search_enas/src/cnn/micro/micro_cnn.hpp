@@ -53,6 +53,19 @@ struct SharedCnnConfig {
   std::vector<int64_t> reduction_layers() const;
 };
 
+/// A drop-path probability: a number, or a 0-dim tensor (an input of a captured step,
+/// nashost/nn/step_graph.hpp, where it changes every step; nashost/nn/drop_path.hpp).
+struct DropProb {
+  DropProb(double p = 0.0) : value(p) {}  // NOLINT: a number converts, as before
+  explicit DropProb(at::Tensor p) : tensor(std::move(p)) {}
+  /// This probability · a / b (the per-layer scaling), in that order.
+  DropProb scaled(double a, double b) const {
+    return tensor.defined() ? DropProb(tensor * a / b) : DropProb(value * a / b);
+  }
+  double value = 0.0;
+  at::Tensor tensor;
+};
+
 class EnasCnnCellImpl : public torch::nn::Module {
  public:
   /// `fixed` = build only that cell's modules.
@@ -60,7 +73,7 @@ class EnasCnnCellImpl : public torch::nn::Module {
                   bool reduction_prev, const CellArc* fixed);
   /// drop_prob > 0 applies drop path to the non-identity op outputs (in training mode).
   /// nhwc: keep states and their gradients dense channels-last (nashost/nn/layout.hpp).
-  at::Tensor forward(const at::Tensor& s0, const at::Tensor& s1, const CellArc& arc, double drop_prob = 0.0,
+  at::Tensor forward(const at::Tensor& s0, const at::Tensor& s1, const CellArc& arc, const DropProb& drop_prob = {},
                      bool nhwc = false);
   bool reduction() const { return reduction_; }
   int64_t out_channels() const { return c_; }
@@ -88,9 +101,9 @@ class SharedCnnImpl : public torch::nn::Module {
   SharedCnnImpl(SharedCnnConfig config, const OperationSet& ops, std::optional<CnnArc> fixed = std::nullopt);
   /// `dropout`: apply the classifier dropout (training and controller rewards);
   /// `drop_path`: base drop-path probability, scaled by (layer+1)/(layers) as the authors do.
-  at::Tensor forward(const at::Tensor& x, const CnnArc& arc, bool dropout, double drop_path = 0.0);
+  at::Tensor forward(const at::Tensor& x, const CnnArc& arc, bool dropout, const DropProb& drop_path = {});
   /// Fixed network: forward with its own arc.
-  at::Tensor forward(const at::Tensor& x, bool dropout, double drop_path = 0.0);
+  at::Tensor forward(const at::Tensor& x, bool dropout, const DropProb& drop_path = {});
   const SharedCnnConfig& config() const { return config_; }
   const std::optional<CnnArc>& fixed_arc() const { return fixed_; }
   /// Activation layout; Auto (the default) = channels-last on the CPU, NCHW on CUDA. A run-time
