@@ -171,6 +171,27 @@ TEST(EnasTrainers, EvalOfSavedModelMatchesAndEditedDagsWork) {
   EXPECT_THROW(junk.train(g, *data), nas::Error);
 }
 
+namespace {
+/// A small scratch training with every dropout on and the rate halved after the first epoch.
+nas::Json small_scratch(bool cuda_graph) {
+  return {{"epochs", 2},
+          {"max_steps_per_epoch", 12},
+          {"embed", 12},
+          {"hidden", 12},
+          {"batch_size", 8},
+          {"eval_batch_size", 8},
+          {"bptt", 6},
+          {"shared_lr", 5.0},
+          {"dropoute", 0.1},
+          {"dropouti", 0.2},
+          {"dropout", 0.3},
+          {"wdrop", 0.2},
+          {"shared_decay_after", 1},
+          {"shared_decay", 0.5},
+          {"cuda_graph", cuda_graph}};
+}
+}  // namespace
+
 // cuda_graph = true: the scratch trainer's step as one graph-safe body (chunk, carried hidden
 // state and learning rate as inputs; the loss checked after the step). On the CPU it runs
 // uncaptured and trains the same model (dropouts on, so their masks are compared too), and two
@@ -179,25 +200,10 @@ TEST(EnasTrainers, EvalOfSavedModelMatchesAndEditedDagsWork) {
 TEST(EnasTrainers, ScratchCudaGraphStepTrainsTheSameModel) {
   auto data = toy_corpus();
   nas::Genotype g = dag_genotype({{"tanh", -1}, {"ReLU", 0}, {"identity", 0}, {"tanh", 1}});
-  const nas::Json o = {{"epochs", 2},
-                       {"max_steps_per_epoch", 12},
-                       {"embed", 12},
-                       {"hidden", 12},
-                       {"batch_size", 8},
-                       {"eval_batch_size", 8},
-                       {"bptt", 6},
-                       {"shared_lr", 5.0},
-                       {"dropoute", 0.1},
-                       {"dropouti", 0.2},
-                       {"dropout", 0.3},
-                       {"wdrop", 0.2},
-                       {"shared_decay_after", 1},
-                       {"shared_decay", 0.5}};
+  const nas::Json o = small_scratch(false);
   auto train = [&](bool graph) {
     auto ctx = enas_test::context(graph ? "scratch_graph" : "scratch_plain");
-    nas::Json j = o;
-    j["cuda_graph"] = graph;
-    EnasRnnScratchTrainer t(nas::Config::validated(j, rnn_scratch_options(), "train"), *ctx);
+    EnasRnnScratchTrainer t(nas::Config::validated(small_scratch(graph), rnn_scratch_options(), "train"), *ctx);
     return t.train(g, *data).metrics;
   };
   const auto plain = train(false), graphed = train(true);
@@ -224,8 +230,7 @@ TEST(EnasTrainers, ScratchCudaGraphStepTrainsTheSameModel) {
   EXPECT_EQ(nas::first_difference(a, b), "");
   // Adam's rate is a number inside the step: refused with the option named.
   auto ctx = enas_test::context("scratch_graph_adam");
-  nas::Json adam = o;
-  adam["cuda_graph"] = true;
+  nas::Json adam = small_scratch(true);
   adam["shared_optim"] = "adam";
   EnasRnnScratchTrainer t(nas::Config::validated(adam, rnn_scratch_options(), "train"), *ctx);
   EXPECT_THROW(t.train(g, *data), nas::ConfigError);
@@ -240,22 +245,7 @@ TEST(EnasTrainers, ScratchCudaGraphReplaysTrainTheSameModelOnCuda) {
   nas::Genotype g = dag_genotype({{"tanh", -1}, {"ReLU", 0}, {"identity", 0}, {"tanh", 1}});
   auto train = [&](bool graph) {
     auto ctx = enas_test::context(graph ? "scratch_cuda_graph" : "scratch_cuda", 1, c10::Device(c10::kCUDA, 0));
-    const nas::Json o = {{"epochs", 2},
-                         {"max_steps_per_epoch", 12},
-                         {"embed", 12},
-                         {"hidden", 12},
-                         {"batch_size", 8},
-                         {"eval_batch_size", 8},
-                         {"bptt", 6},
-                         {"shared_lr", 5.0},
-                         {"dropoute", 0.1},
-                         {"dropouti", 0.2},
-                         {"dropout", 0.3},
-                         {"wdrop", 0.2},
-                         {"shared_decay_after", 1},
-                         {"shared_decay", 0.5},
-                         {"cuda_graph", graph}};
-    EnasRnnScratchTrainer t(nas::Config::validated(o, rnn_scratch_options(), "train"), *ctx);
+    EnasRnnScratchTrainer t(nas::Config::validated(small_scratch(graph), rnn_scratch_options(), "train"), *ctx);
     return t.train(g, *data).metrics;
   };
   const auto plain = train(false), graphed = train(true);
