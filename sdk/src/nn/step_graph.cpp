@@ -11,6 +11,7 @@
 // every step then runs eagerly.
 #if __has_include(<ATen/cuda/CUDAGraph.h>) && __has_include(<cuda_runtime_api.h>)
 #include <ATen/cuda/CUDAEvent.h>
+#include <ATen/cuda/CUDAGeneratorImpl.h>
 #include <ATen/cuda/CUDAGraph.h>
 #include <c10/cuda/CUDAFunctions.h>
 #include <c10/cuda/CUDAGuard.h>
@@ -127,6 +128,10 @@ std::vector<at::Tensor> StepGraph::run(const std::vector<at::Tensor>& inputs, co
       // Thread-local capture mode: the loaders' threads keep assembling batches meanwhile and
       // may allocate pinned host memory, which the global mode would forbid to every thread
       // (and so break the capture); this thread's own unsafe calls are still refused.
+      // Random ops (drop path, dropout, Gumbel noise) draw from the device's default generator:
+      // registered, each replay advances it as the uncaptured step would (LibTorch registers it
+      // itself in some versions; registering again changes nothing).
+      cap->graph.register_generator_state(at::cuda::detail::getDefaultCUDAGenerator(caller.device_index()));
       cap->graph.capture_begin({0, 0}, cudaStreamCaptureModeThreadLocal);
       try {
         cap->outputs = body(cap->inputs);
