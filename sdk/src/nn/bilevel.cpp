@@ -259,10 +259,8 @@ BilevelResult architecture_gradient(const BilevelProblem& p, const BilevelOption
   const at::Tensor& xi = o.xi_tensor;
   for (size_t i = 0; i < d_arch.size(); ++i) {
     const at::Tensor diff = g_plus[i] - g_minus[i];
-    if (inv_two_eps_t.defined())
-      result.arch_grad[i] = d_arch[i] - (xi.defined() ? xi * diff : o.xi * diff) * inv_two_eps_t;
-    else
-      result.arch_grad[i] = d_arch[i] - (xi.defined() ? xi * diff : o.xi * diff) / (2.0 * eps);
+    const at::Tensor xi_diff = xi.defined() ? xi * diff : o.xi * diff;
+    result.arch_grad[i] = d_arch[i] - (inv_two_eps_t.defined() ? xi_diff * inv_two_eps_t : xi_diff / (2.0 * eps));
   }
   return result;
 }

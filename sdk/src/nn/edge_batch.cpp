@@ -52,14 +52,12 @@ struct BatchInput {
   }
 };
 
-at::Tensor cat_or_self(const std::vector<at::Tensor>& ts) { return view_cat(ts, 0); }
-
 template <class Get>
 at::Tensor cat_each(size_t k, Get get) {
   std::vector<at::Tensor> ts;
   ts.reserve(k);
   for (size_t i = 0; i < k; ++i) ts.push_back(get(i));
-  return cat_or_self(ts);
+  return view_cat(ts, 0);
 }
 
 bool is_view_of(const at::Tensor& t, const at::Tensor& base, int64_t offset) {

@@ -9,12 +9,10 @@ namespace {
 
 struct ViewCat : torch::autograd::Function<ViewCat> {
   static at::Tensor forward(torch::autograd::AutogradContext* ctx, at::TensorList ts, int64_t dim) {
-    std::vector<int64_t> sizes;  // each input's rank and sizes, one after another
-    for (const auto& t : ts) {
-      sizes.push_back(t.dim());
-      sizes.insert(sizes.end(), t.sizes().begin(), t.sizes().end());
-    }
+    std::vector<int64_t> sizes;  // each input's sizes, one after another (cat's inputs share a rank)
+    for (const auto& t : ts) sizes.insert(sizes.end(), t.sizes().begin(), t.sizes().end());
     ctx->saved_data["sizes"] = sizes;
+    ctx->saved_data["rank"] = ts.front().dim();
     ctx->saved_data["dim"] = dim;
     return at::cat(ts, dim);
   }
@@ -22,14 +20,13 @@ struct ViewCat : torch::autograd::Function<ViewCat> {
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
                                                  torch::autograd::variable_list grads) {
     const auto sizes = ctx->saved_data["sizes"].toIntVector();
+    const auto rank = static_cast<size_t>(ctx->saved_data["rank"].toInt());
     const int64_t dim = ctx->saved_data["dim"].toInt();
     const at::Tensor& g = grads[0];
     torch::autograd::variable_list out;
     int64_t offset = g.defined() ? g.storage_offset() : 0;
-    for (size_t p = 0; p < sizes.size();) {
-      const auto rank = static_cast<size_t>(sizes[p]);
-      const at::IntArrayRef shape(sizes.data() + p + 1, rank);
-      p += rank + 1;
+    for (size_t p = 0; p < sizes.size(); p += rank) {
+      const at::IntArrayRef shape(sizes.data() + p, rank);
       if (!g.defined()) {
         out.emplace_back();
         continue;
