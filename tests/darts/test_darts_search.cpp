@@ -393,22 +393,26 @@ TEST(DartsEvalTrainer, Trains_tests_and_saves_a_genotype) {
   EXPECT_TRUE(saw_valid);
 }
 
+namespace {
+/// darts-eval on tiny_data(24) for 3 epochs with drop path 0.3 (0, 0.1, 0.2 by epoch) and the
+/// auxiliary head, the step captured or not; the test split's metrics.
+nas::Metrics train_eval_graph(const fs::path& dir, int64_t batch, bool graph, at::Device device) {
+  auto ctx = context(dir / (graph ? "g" : "o"), 7, device);
+  const nas::Json o = {{"epochs", 3},      {"batch_size", batch}, {"channels", 4},     {"layers", 3},
+                       {"cutout", 0},      {"augment", false},    {"auxiliary", true}, {"drop_path", 0.3},
+                       {"label", "graph"}, {"cuda_graph", graph}};
+  nas::darts::DartsEvalTrainer t(nas::Config::validated(o, nas::darts::eval_options(), "train"), *ctx);
+  return t.train(nas::named_genotype("DARTS_V2"), *tiny_data(24)).metrics;
+}
+}  // namespace
+
 // cuda_graph = true: the training step as one graph-safe body (lr an input, the loss checked
 // after the step), captured again whenever an epoch changes the drop-path probability (here
 // every epoch: 0, then 0.1, then 0.2). Uncaptured on the CPU: the same network as the ordinary
 // step, drop-path masks and the auxiliary loss included.
 TEST(DartsEvalTrainer, Cuda_graph_step_trains_the_same_network) {
   const fs::path dir = fresh_dir("eval_graph");
-  auto data = tiny_data(24);
-  auto train = [&](bool graph) {
-    auto ctx = context(dir / (graph ? "g" : "o"));
-    const nas::Json o = {{"epochs", 3},      {"batch_size", 8},    {"channels", 4},     {"layers", 3},
-                         {"cutout", 0},      {"augment", false},   {"auxiliary", true}, {"drop_path", 0.3},
-                         {"label", "graph"}, {"cuda_graph", graph}};
-    nas::darts::DartsEvalTrainer t(nas::Config::validated(o, nas::darts::eval_options(), "train"), *ctx);
-    return t.train(nas::named_genotype("DARTS_V2"), *data).metrics;
-  };
-  const auto ordinary = train(false), graphed = train(true);
+  const auto ordinary = train_eval_graph(dir, 8, false, at::kCPU), graphed = train_eval_graph(dir, 8, true, at::kCPU);
   for (const char* key : {"test_accuracy", "test_loss"}) {
     ASSERT_TRUE(ordinary.count(key)) << key;
     EXPECT_NEAR(ordinary.at(key), graphed.at(key), 1e-5 * (1 + std::abs(ordinary.at(key)))) << key;
@@ -421,17 +425,9 @@ TEST(DartsEvalTrainer, Cuda_graph_replays_train_the_same_network_on_cuda) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device: the capture runs on a GPU machine";
   const nas::DefaultDtype float64(caffe2::TypeMeta::Make<double>());
   const fs::path dir = fresh_dir("eval_graph_cuda");
-  auto data = tiny_data(24);
-  auto train = [&](bool graph) {
-    auto ctx = context(dir / (graph ? "g" : "o"), 7, at::Device(at::kCUDA, 0));
-    const nas::Json o = {{"epochs", 3},      {"batch_size", 2},    {"channels", 4},     {"layers", 3},
-                         {"cutout", 0},      {"augment", false},   {"auxiliary", true}, {"drop_path", 0.3},
-                         {"label", "graph"}, {"cuda_graph", graph}};
-    nas::darts::DartsEvalTrainer t(nas::Config::validated(o, nas::darts::eval_options(), "train"), *ctx);
-    return t.train(nas::named_genotype("DARTS_V2"), *data).metrics;
-  };
+  const at::Device cuda(at::kCUDA, 0);
   // 8 steps per epoch: 3 warm-up steps, the capture, 4 replays (captured anew each epoch)
-  const auto ordinary = train(false), graphed = train(true);
+  const auto ordinary = train_eval_graph(dir, 2, false, cuda), graphed = train_eval_graph(dir, 2, true, cuda);
   for (const char* key : {"test_accuracy", "test_loss"})
     EXPECT_NEAR(ordinary.at(key), graphed.at(key), 1e-6 * (1 + std::abs(ordinary.at(key)))) << key;
 }

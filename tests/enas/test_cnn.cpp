@@ -382,6 +382,16 @@ TEST(EnasCnnTrainers, ScratchAndSharedWeightEvaluation) {
   EXPECT_THROW(missing.train(g, *data), nas::Error);
 }
 
+namespace {
+/// A small scratch training without randomness (keep 1 for dropout and drop path), the rate
+/// restarting every epoch.
+nas::Json deterministic_scratch(int64_t batch, bool cuda_graph) {
+  return {{"epochs", 2},           {"channels", 4},    {"num_layers", 1},    {"batch_size", batch},
+          {"eval_batch_size", 16}, {"augment", false}, {"lr_t0", 1},         {"log_step", 1},
+          {"drop_path_keep", 1.0}, {"keep_prob", 1.0}, {"auxiliary", false}, {"cuda_graph", cuda_graph}};
+}
+}  // namespace
+
 // cuda_graph = true: the scratch step as one graph-safe body, its drop-path probability (which
 // grows every step) and the epoch's rate as inputs. Without randomness (keep 1 everywhere) it
 // trains the same network as the ordinary step (in float64: this tiny network turns float32
@@ -393,21 +403,17 @@ TEST(EnasCnnTrainers, ScratchCudaGraphStep) {
   const nas::DefaultDtype float64(caffe2::TypeMeta::Make<double>());
   auto data = std::make_shared<enas_cnn_test::TinyImages>(3, 8, 4);
   const nas::Genotype g = arc_genotype(example_arc(), kOps.ops());
-  nas::Json o = {{"epochs", 2},           {"channels", 4},    {"num_layers", 1},   {"batch_size", 16},
-                 {"eval_batch_size", 16}, {"augment", false}, {"lr_t0", 1},        {"log_step", 1},
-                 {"drop_path_keep", 1.0}, {"keep_prob", 1.0}, {"auxiliary", false}};
   auto train = [&](bool graph) {
     auto ctx = enas_cnn_test::context(graph ? "scratch_graph" : "scratch_plain");
-    nas::Json j = o;
-    j["cuda_graph"] = graph;
-    EnasCnnScratchTrainer t(nas::Config::validated(j, cnn_scratch_options(), "train"), *ctx);
+    EnasCnnScratchTrainer t(nas::Config::validated(deterministic_scratch(16, graph), cnn_scratch_options(), "train"),
+                            *ctx);
     return t.train(g, *data).metrics;
   };
   const auto plain = train(false), graphed = train(true);
   for (const char* key : {"test_accuracy", "test_loss"})
     EXPECT_NEAR(plain.at(key), graphed.at(key), 1e-9 * (1 + std::abs(plain.at(key)))) << key;
 
-  const nas::Config cfg = nas::Config::validated(o, cnn_scratch_options(), "train");
+  const nas::Config cfg = nas::Config::validated(deterministic_scratch(16, false), cnn_scratch_options(), "train");
   SharedCnn net(SharedCnnConfig::for_data(data->info(), cfg, example_arc().normal.nodes()), kOps, example_arc());
   net->train();
   const at::Tensor x = at::randn({4, 3, 8, 8});
@@ -439,10 +445,8 @@ TEST(EnasCnnTrainers, ScratchCudaGraphReplaysTrainTheSameNetworkOnCuda) {
   const nas::Genotype g = arc_genotype(example_arc(), kOps.ops());
   auto train = [&](bool graph) {
     auto ctx = enas_cnn_test::context(graph ? "scratch_cuda_graph" : "scratch_cuda", 1, c10::Device(c10::kCUDA, 0));
-    const nas::Json o = {{"epochs", 2},           {"channels", 4},    {"num_layers", 1},    {"batch_size", 4},
-                         {"eval_batch_size", 16}, {"augment", false}, {"lr_t0", 1},         {"log_step", 1},
-                         {"drop_path_keep", 1.0}, {"keep_prob", 1.0}, {"auxiliary", false}, {"cuda_graph", graph}};
-    EnasCnnScratchTrainer t(nas::Config::validated(o, cnn_scratch_options(), "train"), *ctx);
+    EnasCnnScratchTrainer t(nas::Config::validated(deterministic_scratch(4, graph), cnn_scratch_options(), "train"),
+                            *ctx);
     return t.train(g, *data).metrics;
   };
   const auto plain = train(false), graphed = train(true);
